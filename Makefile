@@ -1,0 +1,90 @@
+# surveylab: `make demo` runs the platform on this machine; `make test` runs every test.
+# Everything installs into .venv (Python) and node_modules folders inside the project.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+LABEXT := labextension
+LABEXT_BUILT := serverextension/surveylab_server/labextension/package.json
+LABEXT_INSTALLED := $(VENV)/share/jupyter/labextensions/@surveylab/labextension
+CHP := hub_config/node_modules/.bin/configurable-http-proxy
+DEMO_DATA ?= $(CURDIR)/var/demo-data
+HUB_STATE ?= $(CURDIR)/var/hub
+PYTEST_ARGS ?=
+
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+LABEXT_SOURCES := $(shell find $(LABEXT)/src $(LABEXT)/style $(LABEXT)/schema -type f 2>/dev/null) \
+	$(LABEXT)/package.json $(LABEXT)/tsconfig.json
+
+.PHONY: help install demo demo-data test pytest lint format benchmark clean
+
+help:
+	@echo "make demo       install, build, generate the demo survey and start the hub on :8000"
+	@echo "make test       install, lint and run every test"
+	@echo "make lint       ruff, mypy, eslint, prettier and tsc --strict"
+	@echo "make benchmark  run the benchmarks (prints ratios against their limits)"
+
+# --- installation -------------------------------------------------------------------------
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(LABEXT)/node_modules/.package-lock.json: $(LABEXT)/package.json $(LABEXT)/package-lock.json
+	cd $(LABEXT) && npm ci --no-audit --no-fund
+	@touch $@
+
+# The prebuilt lab extension, rebuilt whenever its sources change.
+$(LABEXT_BUILT): $(LABEXT)/node_modules/.package-lock.json $(LABEXT_SOURCES)
+	cd $(LABEXT) && npm run build:prod
+	@touch $@
+
+# The Python distribution, editable, with the test and lint tools.
+$(VENV)/.installed: $(BIN)/python pyproject.toml $(LABEXT_BUILT)
+	$(BIN)/pip install --quiet -e ".[dev]"
+	@# Point the installed prebuilt extension at the build folder, so a rebuild needs no reinstall.
+	rm -rf $(LABEXT_INSTALLED) && mkdir -p $(dir $(LABEXT_INSTALLED))
+	ln -s $(CURDIR)/$(dir $(LABEXT_BUILT)) $(LABEXT_INSTALLED)
+	@touch $@
+
+$(CHP): hub_config/package.json hub_config/package-lock.json
+	npm --prefix hub_config ci --no-audit --no-fund
+	@touch $@
+
+install: $(VENV)/.installed $(CHP)
+
+# --- the demo ------------------------------------------------------------------------------
+
+demo-data: install
+	SURVEYLAB_DATA_DIR=$(DEMO_DATA) $(BIN)/surveylab demo-data
+
+demo: demo-data
+	SURVEYLAB_DATA_DIR=$(DEMO_DATA) $(BIN)/surveylab hub --state-dir $(HUB_STATE)
+
+# --- quality -------------------------------------------------------------------------------
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	cd $(LABEXT) && npm run --silent lint && npm run --silent typecheck
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+	cd $(LABEXT) && npm run lint:fix
+
+pytest: install
+	cd $(LABEXT) && npm test --silent
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test: lint pytest
+
+benchmark: install
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) $(LABEXT)/node_modules $(LABEXT)/lib hub_config/node_modules \
+		serverextension/surveylab_server/labextension test-output

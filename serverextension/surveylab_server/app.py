@@ -1,0 +1,67 @@
+"""The ``SurveylabApp`` server extension: configuration and wiring of the REST API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jupyter_server.extension.application import ExtensionApp
+from traitlets import Unicode
+
+from surveylab import Settings, Survey
+
+from .handlers import default_handlers
+
+__all__ = ["SurveylabApp"]
+
+
+class SurveylabApp(ExtensionApp):
+    """Serves the survey's REST API at ``<base_url>/surveylab/api``.
+
+    Each setting left unset here falls back to the ``SURVEYLAB_*`` environment variable of the
+    same name (see :class:`surveylab.Settings`), so a hub can configure labs by environment.
+    """
+
+    name = "surveylab_server"
+
+    data_dir = Unicode(
+        None,
+        allow_none=True,
+        config=True,
+        help="""Folder of the embedded demo survey. Default: SURVEYLAB_DATA_DIR, else
+        ~/.local/share/surveylab/demo. Ignored when catalog_url is set.""",
+    )
+    catalog_url = Unicode(
+        None,
+        allow_none=True,
+        config=True,
+        help="""Catalog to serve instead of the demo survey, e.g.
+        'duckdb:///data/dr1.duckdb'. Default: SURVEYLAB_CATALOG_URL, else the demo survey.""",
+    )
+    release_name = Unicode(
+        None,
+        allow_none=True,
+        config=True,
+        help="""Release name shown to users. Default: SURVEYLAB_RELEASE_NAME, else the name the
+        catalog records (the demo survey's is 'DEMO DR1').""",
+    )
+
+    def survey_overrides(self) -> dict[str, Any]:
+        """The settings set on this app, which take precedence over the environment."""
+        names = ("data_dir", "catalog_url", "release_name")
+        return {name: getattr(self, name) for name in names if getattr(self, name) is not None}
+
+    def initialize_settings(self) -> None:
+        """Put the one ``Survey`` that all handlers share into the web app's settings."""
+        survey = Survey(Settings(**self.survey_overrides()))
+        self.settings["surveylab_survey"] = survey
+        self.log.info("surveylab: serving %s", survey.settings.catalog_location)
+
+    def initialize_handlers(self) -> None:
+        """Register the REST API."""
+        self.handlers.extend(default_handlers)
+
+    async def stop_extension(self) -> None:
+        """Close the catalog when the server stops."""
+        survey: Survey | None = self.settings.get("surveylab_survey")
+        if survey is not None:
+            survey.close()

@@ -1,0 +1,3 @@
+"""The version of the surveylab distribution (read by hatch)."""
+
+__version__ = "0.1.0"

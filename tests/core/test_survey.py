@@ -1,0 +1,122 @@
+"""``Survey``: the one entry point to a release, on the generated demo survey."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from surveylab import CatalogNotFoundError, QueryError, Settings, Survey
+from surveylab.catalog import open_catalog
+from surveylab.demo import M2_DEC, M2_EXAMPLE_QUERY, M2_RA
+from surveylab.survey import arrow_to_table
+
+
+@pytest.fixture
+def survey(demo_data_dir: Path) -> Survey:
+    with Survey(Settings(data_dir=demo_data_dir)) as opened:
+        yield opened
+
+
+def test_m2_example_query_returns_stars_of_the_cluster(survey: Survey) -> None:
+    table = survey.query(M2_EXAMPLE_QUERY)
+    assert len(table) > 1000
+    separation = np.hypot((table["RA"] - M2_RA) * np.cos(np.radians(M2_DEC)), table["DEC"] - M2_DEC)
+    assert np.median(separation) < 0.05  # degrees: concentrated on the cluster centre
+    assert table["RA"].unit == "deg"
+    assert table["G"].unit is None  # aliased columns are not guessed
+    assert table.meta["release"] == "DEMO DR1"
+
+
+def test_info_lists_the_release_and_its_tables(survey: Survey) -> None:
+    info = survey.info()
+    assert info.release == "DEMO DR1"
+    assert info.backend == "duckdb"
+    names = [table.name for table in info.tables]
+    assert {"DR1_MAIN", "DR1_TILE_INFO"} <= set(names)
+    assert all(table.description for table in info.tables)
+
+
+def test_columns_carry_units_and_descriptions(survey: Survey) -> None:
+    columns = {column.name: column for column in survey.columns("dr1_main")}
+    assert columns["RA"].unit == "deg"
+    assert columns["MAG_AUTO_G"].unit == "mag"
+    assert all(column.description for column in columns.values())
+
+
+def test_query_limit_and_release_name_override(demo_data_dir: Path) -> None:
+    settings = Settings(data_dir=demo_data_dir, release_name="My DR")
+    with Survey(settings) as survey:
+        table = survey.query("SELECT COADD_OBJECT_ID FROM DR1_MAIN", limit=7)
+        assert len(table) == 7
+        assert survey.info().release == "My DR"
+
+
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [
+        ("SELECT NOPE FROM DR1_MAIN", "NOPE"),
+        ("SELECT * FROM NO_SUCH_TABLE", "NO_SUCH_TABLE"),
+        ("SELEC 1", "syntax error"),
+    ],
+    ids=["unknown-column", "unknown-table", "syntax"],
+)
+def test_bad_query_is_a_clear_query_error(survey: Survey, sql: str, message: str) -> None:
+    with pytest.raises(QueryError, match=message):
+        survey.query(sql)
+
+
+def test_unknown_table_columns(survey: Survey) -> None:
+    with pytest.raises(QueryError, match="no table named 'NOPE'"):
+        survey.columns("NOPE")
+
+
+def test_missing_catalog_says_how_to_make_it(tmp_path: Path) -> None:
+    with pytest.raises(CatalogNotFoundError, match="surveylab demo-data"):
+        Survey(Settings(data_dir=tmp_path / "absent")).info()
+
+
+def test_catalog_url_takes_precedence(demo_data_dir: Path, tmp_path: Path) -> None:
+    url = f"duckdb://{demo_data_dir / 'catalog.duckdb'}"
+    settings = Settings(data_dir=tmp_path / "absent", catalog_url=url)
+    assert settings.catalog_location == url
+    with Survey(settings) as survey:
+        assert survey.query("SELECT 1 AS ONE")["ONE"][0] == 1
+
+
+def test_unknown_catalog_scheme_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown catalog URL scheme 'oracle'"):
+        open_catalog("oracle://dessci")
+
+
+def test_settings_read_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("SURVEYLAB_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("SURVEYLAB_RELEASE_NAME", "Env DR")
+    settings = Settings()
+    assert settings.data_dir == tmp_path
+    assert settings.release_name == "Env DR"
+    assert settings.catalog_location == f"duckdb://{tmp_path / 'catalog.duckdb'}"
+
+
+def test_default_data_dir_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("SURVEYLAB_DATA_DIR", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    assert Settings().data_dir == tmp_path / "surveylab" / "demo"
+
+
+def test_arrow_to_table_keeps_nulls_masked() -> None:
+    data = pa.table(
+        {
+            "I": pa.array([1, None, 3], pa.int64()),
+            "F": pa.array([1.5, None, 2.5], pa.float32()),
+            "S": pa.array(["a", None, "c"]),
+        }
+    )
+    table = arrow_to_table(data)
+    assert table["I"].dtype == np.int64
+    assert table["F"].dtype == np.float32
+    assert list(table["I"].mask) == [False, True, False]
+    assert list(table["S"].mask) == [False, True, False]
+    assert table["S"][2] == "c"

@@ -1,0 +1,81 @@
+"""The server extension's first endpoints, through a real jupyter server (``jp_fetch``)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPResponse
+
+from surveylab import __version__
+from surveylab_server.handlers import default_handlers, load_openapi
+from tests.support.openapi import assert_matches_contract
+
+Fetch = Callable[..., Awaitable[HTTPResponse]]
+
+
+async def test_info_reports_the_demo_release(jp_fetch: Fetch) -> None:
+    response = await jp_fetch("surveylab", "api", "info")
+    body = json.loads(response.body)
+    assert_matches_contract("/info", "get", 200, body)
+    assert body["release"] == "DEMO DR1"
+    assert body["version"] == __version__
+    assert body["backend"] == "duckdb"
+    rows = {table["name"]: table["rows"] for table in body["tables"]}
+    assert rows["DR1_MAIN"] > 20_000  # the catalog plus the M2 cluster
+    assert rows["DR1_TILE_INFO"] > 100
+
+
+async def test_openapi_is_served_as_json(jp_fetch: Fetch) -> None:
+    response = await jp_fetch("surveylab", "api", "openapi.json")
+    body = json.loads(response.body)
+    assert body == load_openapi()
+    assert "/info" in body["paths"]
+
+
+def test_every_route_is_documented() -> None:
+    documented = set(load_openapi()["paths"])
+    routes = {pattern.removeprefix("/surveylab/api") for pattern, _ in default_handlers}
+    routes.discard("/(.*)")  # the JSON 404 for unknown paths
+    assert routes == documented
+
+
+async def test_unknown_path_is_a_json_404(jp_fetch: Fetch) -> None:
+    with pytest.raises(HTTPClientError) as caught:
+        await jp_fetch("surveylab", "api", "no-such-thing")
+    assert caught.value.code == 404
+    body = json.loads(caught.value.response.body)  # type: ignore[union-attr]
+    assert "no surveylab endpoint /surveylab/api/no-such-thing" in body["message"]
+    assert "traceback" not in body or not body["traceback"]
+
+
+@pytest.mark.parametrize("path", ["info", "openapi.json", "no-such-thing"])
+async def test_every_endpoint_needs_authentication(
+    path: str, jp_http_port: int, jp_base_url: str, jp_serverapp: Any
+) -> None:
+    url = f"http://127.0.0.1:{jp_http_port}{jp_base_url}surveylab/api/{path}"
+    with pytest.raises(HTTPClientError) as caught:
+        await AsyncHTTPClient().fetch(url, follow_redirects=False)
+    assert caught.value.code == 403
+    body = json.loads(caught.value.response.body)  # type: ignore[union-attr]
+    assert_matches_contract("/info", "get", 403, body)
+    assert "DEMO DR1" not in caught.value.response.body.decode()  # type: ignore[union-attr]
+
+
+async def test_missing_catalog_is_a_clear_503(
+    jp_fetch: Fetch, jp_serverapp: Any, tmp_path: Any
+) -> None:
+    from surveylab import Settings, Survey
+
+    jp_serverapp.web_app.settings["surveylab_survey"] = Survey(
+        Settings(data_dir=tmp_path / "not-generated")
+    )
+    with pytest.raises(HTTPClientError) as caught:
+        await jp_fetch("surveylab", "api", "info")
+    assert caught.value.code == 503
+    body = json.loads(caught.value.response.body)  # type: ignore[union-attr]
+    assert_matches_contract("/info", "get", 503, body)
+    assert "surveylab demo-data" in body["message"]
+    assert str(tmp_path / "not-generated") in body["message"]

@@ -1,0 +1,1 @@
+"""Test support code: helpers that tests import (fixtures live in conftest.py)."""
