@@ -130,7 +130,8 @@ export class SurveyInfoModel implements IDisposable {
     } catch (error) {
       next = { status: 'error', error: describeError(error) };
     }
-    if (generation === this._generation && !this._isDisposed) {
+    // A later load, or dispose(), bumps the generation: drop this answer.
+    if (generation === this._generation) {
       this._setState(next);
     }
   }
@@ -140,6 +141,7 @@ export class SurveyInfoModel implements IDisposable {
       return;
     }
     this._isDisposed = true;
+    this._generation++;
     Signal.clearData(this);
   }
 
