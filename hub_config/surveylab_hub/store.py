@@ -82,7 +82,7 @@ class StoreFormatError(StoreError):
 
 
 def validate_username(name: str) -> str:
-    """Return ``name`` if it is a valid surveylab username, else raise :class:`InvalidUsernameError`.
+    """Return ``name`` if it is a valid username, else raise :class:`InvalidUsernameError`.
 
     A username has 1 to 64 characters, all lowercase ASCII letters, digits, ``_``, ``-`` or ``.``,
     and does not start with ``.``. It becomes a URL path segment (``/user/<name>/``) and a folder
@@ -92,7 +92,7 @@ def validate_username(name: str) -> str:
     --------
     >>> validate_username("alice.smith")
     'alice.smith'
-    >>> validate_username("user@otherdb")
+    >>> validate_username("user@otherdb")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     surveylab_hub.store.InvalidUsernameError: username 'user@otherdb' contains '@'; only ...
@@ -187,8 +187,9 @@ class CredentialStore:
         An unknown or invalid name is checked against a dummy hash, so that the time taken
         does not tell which usernames exist.
         """
+        dummy = self._dummy_hash  # made once, on the first call, whoever asks
         entry = self._read().get(name)
-        stored = entry["hash"] if entry else self._dummy_hash
+        stored = entry["hash"] if entry else dummy
         try:
             matched = self._hasher.verify(stored, password)
         except VerifyMismatchError:
@@ -204,9 +205,7 @@ class CredentialStore:
             text = self.demo_login_path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return None
-        fields = dict(
-            line.split(": ", 1) for line in text.splitlines() if ": " in line
-        )
+        fields = dict(line.split(": ", 1) for line in text.splitlines() if ": " in line)
         if "username" not in fields or "password" not in fields:
             return None
         return DemoLogin(fields["username"], fields["password"])
@@ -256,6 +255,8 @@ class CredentialStore:
         ``make demo`` to print. Returns the new password, or None if the user already existed.
         """
         validate_username(name)
+        if name in self:
+            return None
         password = secrets.token_urlsafe(12)
         entry = {"hash": self._hasher.hash(password), "created": _now()}
         with self._locked():
@@ -332,17 +333,18 @@ def _make_private_dir(path: Path) -> None:
 def _write_private(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` with mode 0600: a temporary file, fsync, then ``os.replace``."""
     _make_private_dir(path.parent)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = Path(name)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             os.fchmod(f.fileno(), 0o600)
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        tmp.replace(path)  # os.replace: atomic within one file system
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+            tmp.unlink()
         raise
     dir_fd = os.open(path.parent, os.O_RDONLY)
     try:

@@ -1,0 +1,254 @@
+"""``surveylab hub``: run the local demo hub and manage its users.
+
+Registered in the ``surveylab`` command through the entry point group ``surveylab.commands``::
+
+    surveylab hub [--state-dir DIR] [--port 8000] [--ip 127.0.0.1]
+    surveylab hub users add NAME [--password-file FILE|-] [--replace]
+    surveylab hub users list
+    surveylab hub users remove NAME
+
+Passwords are read from a prompt or a file, never from the command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import shutil
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from surveylab_hub.config import (
+    DEFAULT_STATE_DIR,
+    ENV_VARS,
+    default_proxy_cmd,
+    demo_user_from_environ,
+    hub_options_from_environ,
+    prepare_state_dir,
+)
+from surveylab_hub.store import CredentialStore, StoreError, UserExistsError, validate_username
+
+__all__ = ["config_file", "hub_command", "hub_environment", "register"]
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``hub`` subcommand (and ``hub users ...``) to the ``surveylab`` parser."""
+    hub = subparsers.add_parser(
+        "hub",
+        help="run the local demo JupyterHub and manage its users",
+        description="Start the local surveylab JupyterHub (proxy, hub, one lab per user). "
+        "It prints its URL and the demo login first. Stop it with Ctrl-C.",
+        epilog="environment variables read by the hub:\n"
+        + "\n".join(f"  {name:<30} {meaning}" for name, meaning in ENV_VARS.items())
+        + "\n  SURVEYLAB_DATA_DIR and the other SURVEYLAB_* variables are passed to the labs.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_state_dir(hub, default=None)
+    hub.add_argument(
+        "--port", type=int, help="port of the hub (default: $SURVEYLAB_HUB_PORT or 8000)"
+    )
+    hub.add_argument("--ip", help="IP to listen on (default: $SURVEYLAB_HUB_IP or 127.0.0.1)")
+    hub.set_defaults(func=run_hub)
+
+    hub_commands = hub.add_subparsers(dest="hub_command", metavar="COMMAND")
+    users = hub_commands.add_parser(
+        "users",
+        help="manage the hub's embedded credential store",
+        description="Add, list and remove the users of the embedded credential store "
+        "(<state dir>/users.json). Changes apply at once, even to a running hub.",
+    )
+    _add_state_dir(users)
+    actions = users.add_subparsers(dest="users_command", metavar="ACTION", required=True)
+
+    add = actions.add_parser(
+        "add",
+        allow_abbrev=False,  # "--password" must not pass for "--password-file"
+        help="add a user (the password is asked for, or read from --password-file)",
+        description="Add a user. The password is asked for twice, or read from the first "
+        "line of --password-file ('-' for standard input); it is never a command-line argument.",
+    )
+    add.add_argument("name", help="username: lowercase letters, digits, '_', '-', '.'")
+    add.add_argument(
+        "--password-file",
+        type=Path,
+        metavar="FILE",
+        help="file whose first line is the password, or '-' for standard input",
+    )
+    add.add_argument(
+        "--replace", action="store_true", help="change the password of an existing user"
+    )
+    add.add_argument("--password", action=_RefusePassword, help=argparse.SUPPRESS)
+    _add_state_dir(add)
+    add.set_defaults(func=users_add)
+
+    listing = actions.add_parser("list", help="list the users and when they were added")
+    _add_state_dir(listing)
+    listing.set_defaults(func=users_list)
+
+    remove = actions.add_parser("remove", help="remove a user")
+    remove.add_argument("name", help="username to remove")
+    _add_state_dir(remove)
+    remove.set_defaults(func=users_remove)
+
+
+class _RefusePassword(argparse.Action):
+    """``--password``: refused without echoing its value (it would land in logs and ``ps``)."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs="?", **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
+        parser.error(
+            "passwords are not taken on the command line; "
+            "answer the prompt or use --password-file FILE (or - for standard input)"
+        )
+
+
+def _add_state_dir(parser: argparse.ArgumentParser, default: object = argparse.SUPPRESS) -> None:
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        default=default,
+        metavar="DIR",
+        help=f"the hub's state folder (default: $SURVEYLAB_HUB_STATE_DIR or ./{DEFAULT_STATE_DIR})",
+    )
+
+
+def _state_dir(args: argparse.Namespace, environ: Mapping[str, str] = os.environ) -> Path:
+    chosen = args.state_dir or environ.get("SURVEYLAB_HUB_STATE_DIR") or DEFAULT_STATE_DIR
+    return Path(chosen).resolve()
+
+
+def _store(args: argparse.Namespace) -> CredentialStore:
+    return CredentialStore(_state_dir(args) / "users.json")
+
+
+def _fail(message: str) -> int:
+    print(f"surveylab hub: error: {message}", file=sys.stderr)
+    return 1
+
+
+# -- surveylab hub -------------------------------------------------------------------------------
+
+
+def config_file() -> Path:
+    """``jupyterhub_config.py``: next to this package in a source tree, else the installed copy."""
+    candidates = [
+        Path(__file__).resolve().parents[1] / "jupyterhub_config.py",
+        Path(sys.prefix) / "share" / "surveylab" / "hub" / "jupyterhub_config.py",
+    ]
+    for path in candidates:
+        if path.is_file():
+            return path
+    raise FileNotFoundError(
+        "jupyterhub_config.py not found in " + " or ".join(str(p) for p in candidates)
+    )
+
+
+def hub_command(config: Path, python: str = sys.executable) -> list[str]:
+    """The command that runs JupyterHub with ``config``, from ``python``'s environment."""
+    return [python, "-m", "jupyterhub", "-f", str(config)]
+
+
+def hub_environment(
+    environ: Mapping[str, str], *, state_dir: Path, ip: str, port: int
+) -> dict[str, str]:
+    """``environ`` plus the ``SURVEYLAB_HUB_*`` variables that ``jupyterhub_config.py`` reads."""
+    return {
+        **environ,
+        "SURVEYLAB_HUB_STATE_DIR": str(state_dir),
+        "SURVEYLAB_HUB_IP": ip,
+        "SURVEYLAB_HUB_PORT": str(port),
+    }
+
+
+def run_hub(args: argparse.Namespace) -> int:
+    """Prepare the state folder and the demo user, print the URL and login, exec JupyterHub."""
+    state_dir = _state_dir(args)
+    defaults = hub_options_from_environ(os.environ)
+    ip: str = args.ip or defaults["ip"]
+    port: int = args.port or defaults["port"]
+    proxy = os.environ.get("SURVEYLAB_HUB_PROXY_CMD") or default_proxy_cmd()[0]
+    if not (Path(proxy).is_file() or shutil.which(proxy)):
+        return _fail(
+            "configurable-http-proxy is not installed: run `npm --prefix hub_config install`"
+        )
+    demo_user = demo_user_from_environ(os.environ)
+    try:
+        config = config_file()
+        prepare_state_dir(state_dir, demo_user=demo_user)
+    except (OSError, StoreError) as e:
+        return _fail(str(e))
+    host = "localhost" if ip == "0.0.0.0" else ip
+    print(f"surveylab hub: http://{host}:{port}/  (state in {state_dir})")
+    login = CredentialStore(state_dir / "users.json").demo_login()
+    if login is not None:
+        # The one deliberate print of a password: the demo account of a local hub.
+        print(f"demo login: username {login.name}  password {login.password}")
+    elif demo_user:
+        print(f"demo login: set a password with `surveylab hub users add {demo_user} --replace`")
+    sys.stdout.flush()
+    command = hub_command(config)
+    environment = hub_environment(os.environ, state_dir=state_dir, ip=ip, port=port)
+    os.execve(command[0], command, environment)
+    return 0  # not reached
+
+
+# -- surveylab hub users ... ---------------------------------------------------------------------
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_file is None:
+        first = getpass.getpass(f"Password for {args.name}: ")
+        if getpass.getpass("Repeat it: ") != first:
+            raise StoreError("the two passwords differ")
+        return first
+    if str(args.password_file) == "-":
+        text = sys.stdin.read()
+    else:
+        path: Path = args.password_file
+        if path.stat().st_mode & 0o077:
+            print(f"surveylab hub: warning: {path} is readable by others", file=sys.stderr)
+        text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    return lines[0] if lines else ""
+
+
+def users_add(args: argparse.Namespace) -> int:
+    """``surveylab hub users add NAME``."""
+    store = _store(args)
+    try:
+        validate_username(args.name)
+        existed = args.name in store
+        if existed and not args.replace:
+            raise UserExistsError(f"user {args.name!r} already exists (use --replace)")
+        store.add(args.name, _read_password(args), replace=args.replace)
+    except (OSError, StoreError) as e:
+        return _fail(str(e))
+    print(f"{'changed' if existed else 'added'} user {args.name} in {store.path}")
+    return 0
+
+
+def users_list(args: argparse.Namespace) -> int:
+    """``surveylab hub users list``: one ``name<TAB>created`` line per user."""
+    try:
+        records = _store(args).records()
+    except (OSError, StoreError) as e:
+        return _fail(str(e))
+    for record in records:
+        print(f"{record.name}\t{record.created.isoformat()}")
+    return 0
+
+
+def users_remove(args: argparse.Namespace) -> int:
+    """``surveylab hub users remove NAME``."""
+    store = _store(args)
+    try:
+        store.remove(args.name)
+    except (OSError, StoreError) as e:
+        return _fail(str(e))
+    print(f"removed user {args.name} from {store.path}")
+    return 0

@@ -1,0 +1,287 @@
+"""The surveylab hub's configuration, built by pure functions.
+
+``hub_config/jupyterhub_config.py`` comes down to::
+
+    options = hub_options_from_environ(os.environ)
+    prepare_state_dir(options["state_dir"], demo_user=demo_user_from_environ(os.environ))
+    configure(c, **options)
+
+:func:`hub_options_from_environ` reads the ``SURVEYLAB_HUB_*`` variables (see :data:`ENV_VARS`);
+:func:`configure` fills the traitlets ``Config``. Neither writes anything, so both are tested
+as tables; only :func:`prepare_state_dir` makes the state folder and the demo user.
+
+This module builds the local hub: configurable-http-proxy, the embedded credential store, one
+process per user. Other authenticators, KubeSpawner, profiles and pools come as further
+``configure_*`` steps.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, NotRequired, TypedDict
+
+from surveylab_hub.store import CredentialStore
+
+__all__ = [
+    "DEFAULT_STATE_DIR",
+    "ENV_VARS",
+    "LAB_ARGS",
+    "SERVICE_NAME",
+    "HubOptions",
+    "configure",
+    "configure_embedded_auth",
+    "configure_hub",
+    "configure_local_spawner",
+    "configure_proxy",
+    "configure_service",
+    "default_proxy_cmd",
+    "demo_user_from_environ",
+    "hub_options_from_environ",
+    "lab_environment",
+    "prepare_state_dir",
+]
+
+DEFAULT_STATE_DIR = Path("var/hub")
+SERVICE_NAME = "surveylab-admin"
+
+#: The environment variables of the hub (not passed to the labs).
+ENV_VARS: dict[str, str] = {
+    "SURVEYLAB_HUB_STATE_DIR": "folder of the hub's state: database, cookie secret, users.json, "
+    f"homes (default ./{DEFAULT_STATE_DIR})",
+    "SURVEYLAB_HUB_IP": "IP the proxy listens on (default 127.0.0.1)",
+    "SURVEYLAB_HUB_PORT": "port the proxy listens on (default 8000)",
+    "SURVEYLAB_HUB_API_PORT": "port of the hub's own API, on 127.0.0.1 (default port + 81)",
+    "SURVEYLAB_HUB_PROXY_API_PORT": "port of the proxy's REST API, on 127.0.0.1 (default port + 1)",
+    "SURVEYLAB_HUB_PROXY_CMD": "configurable-http-proxy executable (default: the one installed "
+    "by `npm --prefix hub_config install`, else the one on PATH)",
+    "SURVEYLAB_HUB_SERVICE_TOKEN": "if set, an API token of the admin service "
+    f"{SERVICE_NAME!r} (for tests and automation)",
+    "SURVEYLAB_HUB_DEMO_USER": "demo user created at start with a random password (default demo; "
+    "empty: none)",
+}
+
+#: Arguments of every lab: a platform's labs do not phone home (no news feed, no update check).
+LAB_ARGS = (
+    "--LabApp.news_url=None",
+    "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+)
+
+#: Where ``npm --prefix hub_config install`` puts the proxy.
+PROJECT_PROXY = Path(__file__).resolve().parents[1] / "node_modules/.bin/configurable-http-proxy"
+
+
+class HubOptions(TypedDict):
+    """The keyword arguments of :func:`configure`, as read from the environment."""
+
+    state_dir: Path
+    data_dir: Path | None
+    ip: str
+    port: int
+    hub_port: NotRequired[int | None]
+    proxy_api_port: NotRequired[int | None]
+    proxy_cmd: NotRequired[Sequence[str] | None]
+    lab_env: NotRequired[Mapping[str, str]]
+    service_token: NotRequired[str | None]
+
+
+def default_proxy_cmd() -> list[str]:
+    """The project's configurable-http-proxy if installed, else ``configurable-http-proxy``."""
+    if PROJECT_PROXY.exists():
+        return [str(PROJECT_PROXY)]
+    return [shutil.which("configurable-http-proxy") or "configurable-http-proxy"]
+
+
+def lab_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """The ``SURVEYLAB_*`` variables to pass on to the labs: all but the hub's own."""
+    return {
+        key: value
+        for key, value in environ.items()
+        if key.startswith("SURVEYLAB_") and not key.startswith("SURVEYLAB_HUB_")
+    }
+
+
+def _int_var(environ: Mapping[str, str], name: str) -> int | None:
+    value = environ.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError(f"{name}={value!r} is not a port number") from None
+    if not 0 < number < 65536:
+        raise ValueError(f"{name}={value!r} is not a port number (1-65535)")
+    return number
+
+
+def hub_options_from_environ(environ: Mapping[str, str], *, cwd: Path | None = None) -> HubOptions:
+    """Read :func:`configure`'s arguments from ``SURVEYLAB_HUB_*`` and ``SURVEYLAB_*`` variables.
+
+    Relative paths are taken from ``cwd`` (default: the current folder). Without
+    ``SURVEYLAB_DATA_DIR``, ``data_dir`` is None and the labs use surveylab's default.
+    """
+    base = cwd or Path.cwd()
+    state_dir = environ.get("SURVEYLAB_HUB_STATE_DIR", "").strip() or str(DEFAULT_STATE_DIR)
+    data_dir = environ.get("SURVEYLAB_DATA_DIR", "").strip()
+    proxy = environ.get("SURVEYLAB_HUB_PROXY_CMD", "").strip()
+    return HubOptions(
+        state_dir=base / state_dir,
+        data_dir=base / data_dir if data_dir else None,
+        ip=environ.get("SURVEYLAB_HUB_IP", "").strip() or "127.0.0.1",
+        port=_int_var(environ, "SURVEYLAB_HUB_PORT") or 8000,
+        hub_port=_int_var(environ, "SURVEYLAB_HUB_API_PORT"),
+        proxy_api_port=_int_var(environ, "SURVEYLAB_HUB_PROXY_API_PORT"),
+        proxy_cmd=[proxy] if proxy else None,
+        lab_env=lab_environment(environ),
+        service_token=environ.get("SURVEYLAB_HUB_SERVICE_TOKEN") or None,
+    )
+
+
+def configure(
+    c: Any,
+    *,
+    state_dir: Path,
+    data_dir: Path | None = None,
+    ip: str = "127.0.0.1",
+    port: int = 8000,
+    hub_port: int | None = None,
+    proxy_api_port: int | None = None,
+    proxy_cmd: Sequence[str] | None = None,
+    lab_env: Mapping[str, str] | None = None,
+    service_token: str | None = None,
+    python: str | None = None,
+    as_root: bool | None = None,
+) -> None:
+    """Fill the traitlets ``Config`` ``c`` for the local surveylab hub.
+
+    Parameters
+    ----------
+    c
+        JupyterHub's ``Config`` (``get_config()`` in ``jupyterhub_config.py``).
+    state_dir
+        Folder of the hub's state: ``jupyterhub.sqlite``, the cookie secret, pid files,
+        ``users.json`` and the users' homes (``home/<name>``).
+    data_dir
+        The survey, passed to the labs as ``SURVEYLAB_DATA_DIR``; None leaves it to ``lab_env``
+        or surveylab's default.
+    ip, port
+        Where the proxy, and so the hub, is reached: ``http://<ip>:<port>/``.
+    hub_port, proxy_api_port
+        Loopback ports of the hub's API (default ``port + 81``) and the proxy's (``port + 1``).
+    proxy_cmd
+        configurable-http-proxy command; default :func:`default_proxy_cmd`.
+    lab_env
+        Variables for every lab, e.g. ``SURVEYLAB_*`` from :func:`lab_environment`.
+    service_token
+        If given, the API token of an admin service named :data:`SERVICE_NAME`.
+    python
+        The interpreter whose environment runs the labs (default ``sys.executable``).
+    as_root
+        Whether the hub runs as root, which makes the labs need ``--allow-root``
+        (default: ask the OS).
+    """
+    state_dir = Path(state_dir)
+    configure_hub(c, state_dir=state_dir, ip=ip, port=port, hub_port=hub_port or port + 81)
+    configure_proxy(
+        c,
+        state_dir=state_dir,
+        proxy_cmd=proxy_cmd or default_proxy_cmd(),
+        api_port=proxy_api_port or port + 1,
+    )
+    configure_embedded_auth(c, store_path=state_dir / "users.json")
+    env = dict(lab_env or {})
+    if data_dir is not None:
+        env["SURVEYLAB_DATA_DIR"] = str(data_dir)
+    configure_local_spawner(
+        c,
+        home_root=state_dir / "home",
+        python=python or sys.executable,
+        as_root=os.geteuid() == 0 if as_root is None else as_root,
+        environment=env,
+    )
+    if service_token:
+        configure_service(c, token=service_token)
+
+
+def configure_hub(c: Any, *, state_dir: Path, ip: str, port: int, hub_port: int) -> None:
+    """Where the hub listens and where it keeps its own state."""
+    c.JupyterHub.bind_url = f"http://{ip}:{port}/"
+    c.JupyterHub.hub_bind_url = f"http://127.0.0.1:{hub_port}"
+    c.JupyterHub.db_url = f"sqlite:///{state_dir / 'jupyterhub.sqlite'}"
+    c.JupyterHub.cookie_secret_file = str(state_dir / "jupyterhub_cookie_secret")
+    c.JupyterHub.pid_file = str(state_dir / "jupyterhub.pid")
+    # Stopping the hub stops the labs and the proxy: a local hub leaves nothing behind.
+    c.JupyterHub.cleanup_servers = True
+    c.JupyterHub.cleanup_proxy = True
+
+
+def configure_proxy(c: Any, *, state_dir: Path, proxy_cmd: Sequence[str], api_port: int) -> None:
+    """configurable-http-proxy, started and stopped by the hub."""
+    c.ConfigurableHTTPProxy.should_start = True
+    c.ConfigurableHTTPProxy.command = list(proxy_cmd)
+    c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{api_port}"
+    c.ConfigurableHTTPProxy.pid_file = str(state_dir / "jupyterhub-proxy.pid")
+
+
+def configure_embedded_auth(c: Any, *, store_path: Path) -> None:
+    """Log in against the embedded credential store; every user in it is admitted."""
+    c.JupyterHub.authenticator_class = "surveylab_hub.authenticator.EmbeddedAuthenticator"
+    c.EmbeddedAuthenticator.store_path = str(store_path)
+
+
+def configure_local_spawner(
+    c: Any,
+    *,
+    home_root: Path,
+    python: str,
+    as_root: bool,
+    environment: Mapping[str, str],
+) -> None:
+    """One ``jupyterhub-singleuser`` process per user, from ``python``'s environment.
+
+    Each user gets ``home_root/<name>`` as home and lands in JupyterLab, run with
+    :data:`LAB_ARGS` (and ``--allow-root`` if ``as_root``). The timeouts leave
+    room for a first start on two cores (a start takes 4-8 s there).
+    """
+    c.JupyterHub.spawner_class = "jupyterhub.spawner.SimpleLocalProcessSpawner"
+    c.SimpleLocalProcessSpawner.home_dir_template = str(home_root / "{username}")
+    c.Spawner.cmd = [str(Path(python).parent / "jupyterhub-singleuser")]
+    c.Spawner.args = [*(["--allow-root"] if as_root else []), *LAB_ARGS]
+    c.Spawner.default_url = "/lab"
+    c.Spawner.environment = dict(environment)
+    c.Spawner.start_timeout = 120
+    c.Spawner.http_timeout = 90
+
+
+def configure_service(c: Any, *, token: str) -> None:
+    """An admin service with API ``token``: manages users and servers (tests, automation)."""
+    c.JupyterHub.services = [{"name": SERVICE_NAME, "api_token": token}]
+    c.JupyterHub.load_roles = [
+        {
+            "name": SERVICE_NAME,
+            "description": "Manage users and their servers (surveylab automation)",
+            "scopes": ["admin:users", "admin:servers"],
+            "services": [SERVICE_NAME],
+        }
+    ]
+
+
+def demo_user_from_environ(environ: Mapping[str, str]) -> str | None:
+    """The demo user's name from ``SURVEYLAB_HUB_DEMO_USER``: default ``demo``, empty for none."""
+    return environ.get("SURVEYLAB_HUB_DEMO_USER", "demo").strip() or None
+
+
+def prepare_state_dir(state_dir: Path, *, demo_user: str | None = "demo") -> str | None:
+    """Make the private state folder and, if ``demo_user``, the demo user.
+
+    Returns the demo user's new password (also in ``<state_dir>/demo-login.txt``), or None if
+    there is no demo user or it already existed.
+    """
+    state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    (state_dir / "home").mkdir(mode=0o700, exist_ok=True)
+    if not demo_user:
+        return None
+    return CredentialStore(state_dir / "users.json").ensure_demo_user(demo_user)

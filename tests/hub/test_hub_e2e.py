@@ -1,0 +1,154 @@
+"""A real hub on loopback: login form, spawn, JupyterLab and the survey API through the proxy."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.support.hub import RunningHub, descendants, start_hub, stop_hub
+
+pytestmark = pytest.mark.hub
+
+PASSWORD = "alice's long password"
+
+
+@pytest.fixture(scope="module")
+def alice(running_hub: RunningHub) -> Iterator[str]:
+    """A user added to the store while the hub runs."""
+    running_hub.store.add("alice", PASSWORD, replace=True)
+    yield "alice"
+    running_hub.store.remove("alice")
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "status"),
+    [
+        pytest.param("demo", None, 302, id="demo-login"),
+        pytest.param("DEMO", None, 302, id="normalised-name"),
+        pytest.param("demo", "wrong password", 403, id="wrong-password"),
+        pytest.param("nobody", None, 403, id="unknown-user"),
+        pytest.param("demo@otherdb", None, 403, id="invalid-name"),
+        pytest.param("demo", "", 403, id="empty-password"),
+    ],
+)
+def test_login_form(
+    running_hub: RunningHub, username: str, password: str | None, status: int
+) -> None:
+    if password is None:
+        password = running_hub.demo_login.password
+    session, response = running_hub.login(username, password)
+    assert response.status_code == status
+    if status == 302:
+        assert session.cookies.get("jupyterhub-hub-login", path="/hub/")
+    else:
+        assert "Invalid username or password" in response.text
+
+
+def test_passwords_never_reach_the_log(running_hub: RunningHub) -> None:
+    login = running_hub.demo_login
+    wrong = "a-wrong-Password-4711"
+    assert running_hub.login(login.name, wrong)[1].status_code == 403
+    assert running_hub.login("nobody", wrong)[1].status_code == 403
+    assert running_hub.login(login.name, login.password)[1].status_code == 302
+    log = running_hub.log_path.read_text()
+    assert "Failed login for 'demo'" in log
+    assert wrong not in log
+    assert login.password not in log
+
+
+def test_login_needs_the_xsrf_token(running_hub: RunningHub) -> None:
+    login = running_hub.demo_login
+    response = requests.post(
+        f"{running_hub.url}/hub/login",
+        data={"username": login.name, "password": login.password},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert response.status_code == 403
+
+
+def test_users_added_and_removed_while_running(running_hub: RunningHub) -> None:
+    running_hub.store.add("bob", PASSWORD)
+    assert running_hub.login("bob", PASSWORD)[1].status_code == 302
+    running_hub.store.remove("bob")
+    assert running_hub.login("bob", PASSWORD)[1].status_code == 403
+
+
+def test_spawn_lab_and_survey_api(running_hub: RunningHub, alice: str) -> None:
+    hub = running_hub
+    session, response = hub.login(alice, PASSWORD)
+    assert response.status_code == 302
+
+    started = time.monotonic()
+    spawn = session.get(f"{hub.url}/hub/spawn", allow_redirects=False, timeout=30)
+    assert spawn.status_code == 302, spawn.text
+    server = hub.wait_for_server(alice)
+    spawn_seconds = time.monotonic() - started
+    assert server["url"] == f"/user/{alice}/"
+    assert (hub.state_dir / "home" / alice).is_dir()
+
+    lab = session.get(f"{hub.url}/user/{alice}/lab", timeout=30)
+    assert lab.status_code == 200
+    assert lab.url == f"{hub.url}/user/{alice}/lab"
+    assert "JupyterLab" in lab.text
+
+    xsrf = session.cookies.get("_xsrf", path=f"/user/{alice}/")
+    info = session.get(
+        f"{hub.url}/user/{alice}/surveylab/api/info", headers={"X-XSRFToken": xsrf}, timeout=30
+    )
+    assert info.status_code == 200, info.text
+    body = info.json()
+    assert body["release"] == "DEMO DR1"
+    assert {"version", "release", "backend", "tables"} <= body.keys()
+
+    anonymous = requests.get(
+        f"{hub.url}/user/{alice}/surveylab/api/info", allow_redirects=False, timeout=30
+    )
+    assert anonymous.status_code == 403
+    assert "DEMO DR1" not in anonymous.text
+
+    # Another user's login does not open alice's lab: the hub refuses the OAuth grant.
+    demo, _ = hub.login("demo", hub.demo_login.password)
+    assert demo.get(f"{hub.url}/user/{alice}/api/contents", timeout=30).status_code == 403
+    page = demo.get(f"{hub.url}/user/{alice}/lab", timeout=30)
+    assert page.status_code == 403
+    assert "/hub/api/oauth2/authorize" in page.url
+
+    lab_pid = int(hub.api("GET", f"users/{alice}").json()["servers"][""]["state"]["pid"])
+    hub.stop_server(alice)
+    assert lab_pid not in descendants(hub.process.pid)
+    assert spawn_seconds < 60
+
+
+def test_surveylab_hub_command_runs_and_stops_cleanly(tmp_path: Path, demo_data_dir: Path) -> None:
+    """``surveylab hub`` prints its URL and the demo login, then runs the hub in its place.
+
+    SIGTERM (as Ctrl-C) stops the hub, its proxy and its labs: nothing is left behind.
+    """
+    hub = start_hub(tmp_path / "hub", demo_data_dir, via_cli=True)
+    try:
+        login = hub.demo_login
+        banner = hub.log_path.read_text().splitlines()[:2]
+        assert banner == [
+            f"surveylab hub: {hub.url}/  (state in {hub.state_dir})",
+            f"demo login: username demo  password {login.password}",
+        ]
+        session, response = hub.login(login.name, login.password)
+        assert response.status_code == 302
+        session.get(f"{hub.url}/hub/spawn", allow_redirects=False, timeout=30)
+        hub.wait_for_server(login.name)
+        # exec: the command's own process became the hub.
+        assert b"jupyterhub" in Path(f"/proc/{hub.process.pid}/cmdline").read_bytes()
+        children = descendants(hub.process.pid)
+        commands = {Path(f"/proc/{pid}/cmdline").read_bytes() for pid in children}
+        assert any(b"configurable-http-proxy" in c for c in commands)
+        assert any(b"jupyterhub-singleuser" in c for c in commands)
+    finally:
+        leftovers = stop_hub(hub)
+    assert leftovers == set()
+    assert hub.process.returncode == 0, hub.log_tail()
+    assert not (tmp_path / "hub" / "jupyterhub.pid").exists()
