@@ -36,6 +36,8 @@ STAGES = {
     "Rendering": "render images",
     "Rendered": "render images",
 }
+#: The stages that make the catalog (not the images).
+CATALOG_STAGES = ("draw sources", "measure catalog", "write DuckDB")
 
 
 class StageClock:
@@ -93,7 +95,9 @@ def bench_default(objects: int) -> None:
     )
     for stage, seconds in clock.seconds.items():
         print(f"  {stage:<16} {seconds:8.2f} s")
-    print(f"  objects/s        {release.rows / total:12,.0f}")
+    catalog = sum(clock.seconds.get(k, 0.0) for k in CATALOG_STAGES)
+    print(f"  objects/s        {release.rows / catalog:12,.0f} (catalog stages)")
+    print(f"  objects/s        {release.rows / total:12,.0f} (whole release)")
     print(report_line(total))
 
 

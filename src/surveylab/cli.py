@@ -67,7 +67,7 @@ def _demo_data(args: argparse.Namespace) -> int:
         )
     finally:
         bar.close()
-    print(f"{release.release}: {release.objects:,} objects, written to {out}")
+    print(f"{release.release}: {release.rows:,} objects, written to {out}")
     return 0
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
-from playwright.async_api import TimeoutError as PlaywrightTimeoutError
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.support.hub import REPO_ROOT, RunningHub
 
@@ -32,68 +32,68 @@ SCREENSHOTS = REPO_ROOT / "test-output" / "screenshots"
 
 
 @pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
             executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
         )
         try:
             yield browser
         finally:
-            await browser.close()
+            browser.close()
 
 
 @pytest.fixture
-async def page(browser: Browser) -> AsyncIterator[Page]:
+def page(browser: Browser) -> Iterator[Page]:
     """A page; on failure its last state is saved next to the screenshots."""
-    page = await browser.new_page(viewport={"width": 1400, "height": 900})
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
     page.set_default_timeout(30_000)
     yield page
-    await page.close()
+    page.close()
 
 
-async def log_in(page: Page, hub: RunningHub, username: str, password: str) -> None:
-    await page.goto(f"{hub.url}/hub/login")
-    await page.fill("#username_input", username)
-    await page.fill("#password_input", password)
-    await page.click("#login_submit")
+def log_in(page: Page, hub: RunningHub, username: str, password: str) -> None:
+    page.goto(f"{hub.url}/hub/login")
+    page.fill("#username_input", username)
+    page.fill("#password_input", password)
+    page.click("#login_submit")
 
 
-async def decline_news(page: Page) -> None:
+def decline_news(page: Page) -> None:
     """Answer "No" to JupyterLab's news question, which would cover part of the screenshot."""
     toast = page.locator(".Toastify__toast", has_text="official Jupyter news")
     with contextlib.suppress(PlaywrightTimeoutError):
-        await toast.get_by_role("button", name="No", exact=True).click(timeout=5_000)
-        await expect(toast).to_have_count(0)
+        toast.get_by_role("button", name="No", exact=True).click(timeout=5_000)
+        expect(toast).to_have_count(0)
 
 
-async def test_wrong_password_stays_on_the_login_page(page: Page, running_hub: RunningHub) -> None:
-    await log_in(page, running_hub, running_hub.demo_login.name, "not the password")
-    await expect(page.locator(".login_error")).to_contain_text("Invalid username or password")
+def test_wrong_password_stays_on_the_login_page(page: Page, running_hub: RunningHub) -> None:
+    log_in(page, running_hub, running_hub.demo_login.name, "not the password")
+    expect(page.locator(".login_error")).to_contain_text("Invalid username or password")
     assert "/hub/login" in page.url
 
 
-async def test_survey_panel_shows_the_release(page: Page, running_hub: RunningHub) -> None:
+def test_survey_panel_shows_the_release(page: Page, running_hub: RunningHub) -> None:
     login = running_hub.demo_login
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     try:
-        await log_in(page, running_hub, login.name, login.password)
+        log_in(page, running_hub, login.name, login.password)
         # The hub spawns the lab, shows its progress page, then redirects into JupyterLab.
-        await page.wait_for_url(re.compile(rf"/user/{login.name}/lab"), timeout=90_000)
-        await expect(page.locator(".jp-LauncherCard").first).to_be_visible(timeout=60_000)
+        page.wait_for_url(re.compile(rf"/user/{login.name}/lab"), timeout=90_000)
+        expect(page.locator(".jp-LauncherCard").first).to_be_visible(timeout=60_000)
 
         # Open the panel through the command palette, by the command's id.
-        await page.keyboard.press("Control+Shift+C")
-        await page.locator(".lm-CommandPalette-input").fill("Survey")
-        await page.locator('.lm-CommandPalette-item[data-command="surveylab:open"]').click()
+        page.keyboard.press("Control+Shift+C")
+        page.locator(".lm-CommandPalette-input").fill("Survey")
+        page.locator('.lm-CommandPalette-item[data-command="surveylab:open"]').click()
 
         panel = page.locator("#surveylab-panel")
-        await expect(panel).to_be_visible()
-        await expect(panel.locator('[data-testid="surveylab-release"]')).to_have_text("DEMO DR1")
-        await decline_news(page)
-        await page.screenshot(path=SCREENSHOTS / "lab-survey-panel.png")
+        expect(panel).to_be_visible()
+        expect(panel.locator('[data-testid="surveylab-release"]')).to_have_text("DEMO DR1")
+        decline_news(page)
+        page.screenshot(path=SCREENSHOTS / "lab-survey-panel.png")
     except BaseException:
-        await page.screenshot(path=SCREENSHOTS / "lab-survey-panel-failure.png")
+        page.screenshot(path=SCREENSHOTS / "lab-survey-panel-failure.png")
         raise
     finally:
         running_hub.stop_server(login.name)

