@@ -236,21 +236,34 @@ def _field_star_photometry(rng: np.random.Generator, n: int) -> dict[str, FloatA
     return from_colours(i_mag, colours)
 
 
-def field_stars(rng: np.random.Generator, n: int, tiling: Tiling) -> Population:
-    """``n`` field stars over the footprint of ``tiling``."""
-    ra, dec = sample_footprint(rng, n, tiling, star_density)
+def _stars(
+    rng: np.random.Generator,
+    ra: FloatArray,
+    dec: FloatArray,
+    *,
+    member: bool,
+    photometry: Callable[[np.random.Generator, int], dict[str, FloatArray]],
+) -> Population:
+    """Point sources at ``ra``, ``dec`` (M2 members or not) with magnitudes from ``photometry``."""
+    n = ra.size
     ebv = ebv_sfd98(ra, dec)
     return Population(
         ra=ra,
         dec=dec,
         is_star=np.ones(n, dtype=bool),
-        member=np.zeros(n, dtype=bool),
+        member=np.full(n, member),
         size=np.zeros(n),
         axis_ratio=np.ones(n),
         position_angle=np.zeros(n),
         ebv=ebv,
-        mags=_redraw_too_bright(rng, ebv, _field_star_photometry),
+        mags=_redraw_too_bright(rng, ebv, photometry),
     )
+
+
+def field_stars(rng: np.random.Generator, n: int, tiling: Tiling) -> Population:
+    """``n`` field stars over the footprint of ``tiling``."""
+    ra, dec = sample_footprint(rng, n, tiling, star_density)
+    return _stars(rng, ra, dec, member=False, photometry=_field_star_photometry)
 
 
 def _galaxy_photometry(rng: np.random.Generator, n: int) -> dict[str, FloatArray]:
@@ -354,15 +367,4 @@ def m2_cluster(rng: np.random.Generator, n: int = M2_STARS) -> Population:
     angle = rng.uniform(0.0, 2.0 * math.pi, n)
     dec = M2_DEC + radius * np.cos(angle)
     ra = np.mod(M2_RA + radius * np.sin(angle) / np.cos(np.radians(dec)), 360.0)
-    ebv = ebv_sfd98(ra, dec)
-    return Population(
-        ra=ra,
-        dec=dec,
-        is_star=np.ones(n, dtype=bool),
-        member=np.ones(n, dtype=bool),
-        size=np.zeros(n),
-        axis_ratio=np.ones(n),
-        position_angle=np.zeros(n),
-        ebv=ebv,
-        mags=_redraw_too_bright(rng, ebv, _m2_photometry),
-    )
+    return _stars(rng, ra, dec, member=True, photometry=_m2_photometry)
