@@ -9,7 +9,13 @@ from __future__ import annotations
 __all__ = [
     "CatalogNotFoundError",
     "CatalogUnavailableError",
+    "JobLimitError",
+    "JobNotFoundError",
+    "QueryCancelledError",
     "QueryError",
+    "QueryTimeoutError",
+    "ReadOnlyQueryError",
+    "SQLSyntaxError",
     "SurveylabError",
 ]
 
@@ -28,3 +34,33 @@ class CatalogUnavailableError(SurveylabError):
 
 class QueryError(SurveylabError):
     """A query failed in the database; the message says what is wrong."""
+
+
+class SQLSyntaxError(QueryError):
+    """The query does not parse; ``line`` and ``column`` (1-based) say where."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+        where = f" (line {line}, column {column})" if line is not None else ""
+        super().__init__(f"{message}{where}")
+        self.line = line
+        self.column = column
+
+
+class ReadOnlyQueryError(QueryError):
+    """The statement is not a read-only query (SELECT or WITH)."""
+
+
+class QueryTimeoutError(QueryError):
+    """The query ran past its time limit and was cancelled in the database."""
+
+
+class QueryCancelledError(QueryError):
+    """The query was cancelled on request."""
+
+
+class JobNotFoundError(SurveylabError):
+    """No job with that id in this user's job store."""
+
+
+class JobLimitError(SurveylabError):
+    """The user already runs as many jobs as allowed; a new one is refused."""

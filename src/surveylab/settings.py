@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "default_data_dir"]
@@ -49,6 +49,44 @@ class Settings(BaseSettings):
         default=None,
         description="Name of the data release shown to users; unset means the catalog's own.",
     )
+
+    db_user: str | None = Field(
+        default=None,
+        description="Database account for PostgreSQL/Oracle catalogs (the hub injects it).",
+    )
+    db_password: SecretStr | None = Field(
+        default=None,
+        description="Password of db_user; never logged, never written to job files.",
+    )
+    quick_timeout: float = Field(
+        default=30.0, gt=0, description="Wall-clock limit of a quick query, in seconds."
+    )
+    quick_max_rows: int = Field(
+        default=10_000, gt=0, description="Rows a quick query returns at most."
+    )
+    jobs_dir: Path = Field(
+        default_factory=lambda: Path.home() / "surveylab-jobs",
+        description="The user's job store: one folder per job with its record, log and results.",
+    )
+    job_lifetime_days: float = Field(
+        default=14.0, gt=0, description="Days a job and its files are kept before expiry."
+    )
+    job_workers: int = Field(
+        default=2, gt=0, description="Jobs that run at once in the local executor."
+    )
+    max_active_jobs: int = Field(
+        default=4, gt=0, description="Queued plus running jobs a user may have at once."
+    )
+    smtp_host: str | None = Field(
+        default=None, description="SMTP server for job e-mails; unset means no e-mail."
+    )
+    smtp_port: int = Field(default=25, description="Port of smtp_host.")
+    smtp_sender: str = Field(
+        default="surveylab@localhost", description="From address of job e-mails."
+    )
+    smtp_starttls: bool = Field(default=False, description="Use STARTTLS with smtp_host.")
+    smtp_user: str | None = Field(default=None, description="SMTP login, if the server needs one.")
+    smtp_password: SecretStr | None = Field(default=None, description="Password of smtp_user.")
 
     @property
     def catalog_location(self) -> str:
