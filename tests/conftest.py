@@ -29,12 +29,18 @@ def demo_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def jp_server_config(demo_data_dir: Path) -> dict[str, Any]:
+def jobs_dir(tmp_path: Path) -> Path:
+    """A fresh job store folder for one test."""
+    return tmp_path / "surveylab-jobs"
+
+
+@pytest.fixture
+def jp_server_config(demo_data_dir: Path, jobs_dir: Path) -> dict[str, Any]:
     """The jupyter server under test: surveylab enabled, every endpoint behind auth."""
     return {
         "ServerApp": {
             "jpserver_extensions": {"surveylab_server": True},
             "allow_unauthenticated_access": False,
         },
-        "SurveylabApp": {"data_dir": str(demo_data_dir)},
+        "SurveylabApp": {"data_dir": str(demo_data_dir), "jobs_dir": str(jobs_dir)},
     }

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Unicode
+from tornado.ioloop import PeriodicCallback
+from traitlets import Float, Unicode
 
 from surveylab import Settings, Survey
 
@@ -37,6 +38,18 @@ class SurveylabApp(ExtensionApp):
         help="""Catalog to serve instead of the demo survey, e.g.
         'duckdb:///data/dr1.duckdb'. Default: SURVEYLAB_CATALOG_URL, else the demo survey.""",
     )
+    jobs_dir = Unicode(
+        None,
+        allow_none=True,
+        config=True,
+        help="""The user's job store. Default: SURVEYLAB_JOBS_DIR, else ~/surveylab-jobs (so
+        results show in the file browser).""",
+    )
+    expire_interval = Float(
+        3600.0,
+        config=True,
+        help="""Seconds between sweeps that delete jobs past their destruction time.""",
+    )
     release_name = Unicode(
         None,
         allow_none=True,
@@ -47,7 +60,7 @@ class SurveylabApp(ExtensionApp):
 
     def survey_overrides(self) -> dict[str, Any]:
         """The settings set on this app, which take precedence over the environment."""
-        names = ("data_dir", "catalog_url", "release_name")
+        names = ("data_dir", "catalog_url", "release_name", "jobs_dir")
         return {name: getattr(self, name) for name in names if getattr(self, name) is not None}
 
     def initialize_settings(self) -> None:
@@ -55,6 +68,18 @@ class SurveylabApp(ExtensionApp):
         survey = Survey(Settings(**self.survey_overrides()))
         self.settings["surveylab_survey"] = survey
         self.log.info("surveylab: serving %s", survey.settings.catalog_location)
+        recovered = survey.runner.store.recover()  # jobs a dead server left running → ERROR
+        if recovered:
+            self.log.warning("surveylab: jobs interrupted by a restart: %s", ", ".join(recovered))
+        self._expiry = PeriodicCallback(self._expire_jobs, self.expire_interval * 1000)
+        self._expiry.start()
+
+    def _expire_jobs(self) -> None:
+        """Delete the jobs past their destruction time (a quick scan of job records)."""
+        survey: Survey = self.settings["surveylab_survey"]
+        expired = survey.runner.store.expire()
+        if expired:
+            self.log.info("surveylab: expired jobs %s", ", ".join(expired))
 
     def initialize_handlers(self) -> None:
         """Register the REST API."""
@@ -62,6 +87,7 @@ class SurveylabApp(ExtensionApp):
 
     async def stop_extension(self) -> None:
         """Close the catalog when the server stops."""
+        self._expiry.stop()
         survey: Survey | None = self.settings.get("surveylab_survey")
         if survey is not None:
             survey.close()

@@ -1,0 +1,79 @@
+"""The ``query`` job: run a query and write its full result into the job's folder."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from ._version import __version__
+from .writers import ResultMetadata, result_filename, validate_format, write_result
+
+if TYPE_CHECKING:
+    from .jobs import JobContext
+    from .survey import Survey
+
+__all__ = ["QUERY_JOB", "query_work"]
+
+#: The job type name of query jobs.
+QUERY_JOB = "query"
+
+#: Formats the engines' own bulk export (DuckDB COPY, PostgreSQL COPY) can write.
+BULK_FORMATS = ("csv", "parquet")
+
+
+def query_work(survey: Survey, context: JobContext) -> None:
+    """Run the job's query and publish its result file.
+
+    CSV and Parquet go through the engine's own bulk export where the backend has one; every
+    other case streams Arrow batches through surveylab's writers. Either way the file is
+    written under a temporary name and appears under its final name only when complete.
+    """
+    parameters = context.job.parameters
+    prepared = survey.check(str(parameters["sql"]))
+    format, compression = validate_format(
+        str(parameters["format"]), parameters.get("compression")
+    )
+    name = result_filename(_stem(context.job.name), format, compression)
+    temp = context.result_path(name)
+    metadata = ResultMetadata(
+        query=prepared.text,
+        release=survey.release,
+        version=__version__,
+        created=datetime.now(UTC),
+        columns=survey.known_columns,
+    )
+    context.log(f"running the query on {survey.catalog.backend}, writing {name}")
+    context.progress(message="running the query")
+
+    rows = None
+    if format in BULK_FORMATS:
+        rows = survey.catalog.export(
+            prepared.sql,
+            temp,
+            format,
+            compression,
+            metadata.as_strings(),
+            on_start=context.on_cancel,
+        )
+    if rows is None:
+        with survey.catalog.execute(prepared.sql) as handle:
+            context.on_cancel(handle.cancel)
+            written = write_result(
+                handle.batches(),
+                handle.schema,
+                temp,
+                format=format,
+                compression=compression,
+                metadata=metadata,
+                progress=lambda done: context.progress(rows=done, message=f"{done:,} rows"),
+            )
+        rows = written.rows
+    context.publish(temp, name, format=format, rows=rows)
+    context.progress(rows=rows, fraction=1.0, message=f"{rows:,} rows written to {name}")
+    context.log(f"wrote {rows:,} rows to {name}")
+
+
+def _stem(job_name: str) -> str:
+    """A file-name stem from the job name: letters, digits, '-', '_' and '.'."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", job_name).strip("._") or "result"
