@@ -125,7 +125,7 @@ async def test_archive_log_rename_renew_delete(jp_fetch: Fetch, jobs_dir: Path) 
 
     await api(jp_fetch, "jobs", done["id"], method="DELETE")
     assert not (jobs_dir / done["id"]).exists()
-    code, body = await api_error(jp_fetch, "jobs", done["id"])
+    code, _ = await api_error(jp_fetch, "jobs", done["id"])
     assert code == 404
 
 

@@ -38,6 +38,8 @@ def runner_alive(token: str | None) -> bool:
     """
     if not token:
         return False
+    if token == process_token():
+        return True
     host, _, rest = token.partition(":")
     pid, _, start = rest.partition(":")
     if host != socket.gethostname() or not pid.isdigit() or start == "?":

@@ -1,0 +1,426 @@
+"""``surveylab.sql``: users' Oracle-flavoured SQL checked, located and translated, with no database.
+
+Running the translations on real DuckDB and PostgreSQL is in test_catalog_postgres.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from surveylab.demo import M2_EXAMPLE_QUERY
+from surveylab.errors import QueryError, ReadOnlyQueryError, SQLSyntaxError
+from surveylab.sql import PreparedQuery, check, prepare
+
+READ_ONLY = "only read-only queries (SELECT or WITH) are allowed"
+
+# --- translation --------------------------------------------------------------------------------
+
+TRANSLATIONS = [
+    # (id, user's text, dialect, SQL to run)
+    (
+        "sample-duckdb",
+        "SELECT RA FROM DR1_MAIN sample(25)",
+        "duckdb",
+        "SELECT RA FROM DR1_MAIN TABLESAMPLE BERNOULLI (25 PERCENT)",
+    ),
+    (
+        "sample-postgres",
+        "SELECT RA FROM DR1_MAIN sample(25)",
+        "postgres",
+        "SELECT RA FROM DR1_MAIN TABLESAMPLE BERNOULLI (25)",
+    ),
+    (
+        "sample-alias-seed",
+        "SELECT m.RA FROM DR1_MAIN SAMPLE(10) SEED(7) m",
+        "postgres",
+        "SELECT m.RA FROM DR1_MAIN AS m TABLESAMPLE BERNOULLI (10) REPEATABLE (7)",
+    ),
+    (
+        "sample-block",
+        "SELECT RA FROM DR1_MAIN SAMPLE BLOCK (10)",
+        "postgres",
+        "SELECT RA FROM DR1_MAIN TABLESAMPLE SYSTEM (10)",
+    ),
+    (
+        "rownum-le",
+        "SELECT RA FROM DR1_MAIN WHERE ROWNUM <= 10",
+        "duckdb",
+        "SELECT RA FROM DR1_MAIN LIMIT 10",
+    ),
+    (
+        "rownum-lt-with-filter",
+        "SELECT RA FROM DR1_MAIN WHERE RA > 10 AND ROWNUM < 6",
+        "postgres",
+        "SELECT RA FROM DR1_MAIN WHERE RA > 10 LIMIT 5",
+    ),
+    (
+        "rownum-reversed",
+        "SELECT RA FROM DR1_MAIN WHERE 3 >= ROWNUM",
+        "postgres",
+        "SELECT RA FROM DR1_MAIN LIMIT 3",
+    ),
+    (
+        "rownum-top-n",
+        "SELECT * FROM (SELECT RA FROM DR1_MAIN ORDER BY RA) WHERE ROWNUM <= 3",
+        "postgres",
+        "SELECT * FROM (SELECT RA FROM DR1_MAIN ORDER BY RA) LIMIT 3",
+    ),
+    (
+        "rownum-column",
+        "SELECT ROWNUM AS N, RA FROM DR1_MAIN WHERE ROWNUM = 1",
+        "duckdb",
+        "SELECT ROW_NUMBER() OVER () AS N, RA FROM DR1_MAIN LIMIT 1",
+    ),
+    (
+        "nvl",
+        "SELECT NVL(MAG_AUTO_G, 99) AS G FROM DR1_MAIN",
+        "duckdb",
+        "SELECT COALESCE(MAG_AUTO_G, 99) AS G FROM DR1_MAIN",
+    ),
+    (
+        "decode",
+        "SELECT DECODE(FLAGS_G, 0, 'ok', 'bad') F FROM DR1_MAIN",
+        "postgres",
+        "SELECT CASE WHEN FLAGS_G = 0 THEN 'ok' ELSE 'bad' END AS F FROM DR1_MAIN",
+    ),
+    (
+        "fetch-first-duckdb",
+        "SELECT RA FROM DR1_MAIN ORDER BY RA FETCH FIRST 5 ROWS ONLY",
+        "duckdb",
+        "SELECT RA FROM DR1_MAIN ORDER BY RA LIMIT 5",
+    ),
+    (
+        "fetch-first-postgres",
+        "SELECT RA FROM DR1_MAIN ORDER BY RA FETCH FIRST 5 ROWS ONLY",
+        "postgres",
+        "SELECT RA FROM DR1_MAIN ORDER BY RA FETCH FIRST 5 ROWS ONLY",
+    ),
+    (
+        "concat",
+        "SELECT TILENAME || '_' || 'g' AS F FROM DR1_TILE_INFO",
+        "postgres",
+        "SELECT TILENAME || '_' || 'g' AS F FROM DR1_TILE_INFO",
+    ),
+    ("dual", "SELECT 1 AS ONE FROM dual", "duckdb", "SELECT 1 AS ONE"),
+    (
+        "dual-union",
+        "SELECT 1 AS N FROM DUAL UNION ALL SELECT 2 FROM DUAL",
+        "postgres",
+        "SELECT 1 AS N UNION ALL SELECT 2",
+    ),
+    (
+        "quoted-upper-is-unquoted",
+        'SELECT "RA" AS "G", "MixedCase" FROM "DR1_MAIN"',
+        "postgres",
+        'SELECT RA AS G, "MixedCase" FROM DR1_MAIN',
+    ),
+    (
+        "desc-nulls-first",
+        "SELECT RA FROM DR1_MAIN ORDER BY MAG_AUTO_G DESC",
+        "duckdb",
+        "SELECT RA FROM DR1_MAIN ORDER BY MAG_AUTO_G DESC NULLS FIRST",
+    ),
+    (
+        "limit-is-fine-too",
+        "SELECT RA FROM DR1_MAIN LIMIT 10",
+        "duckdb",
+        "SELECT RA FROM DR1_MAIN LIMIT 10",
+    ),
+    (
+        "postgres-native-regex",
+        "SELECT RA FROM DR1_MAIN WHERE TILENAME ~ '^DES'",
+        "postgres",
+        "SELECT RA FROM DR1_MAIN WHERE TILENAME ~ '^DES'",
+    ),
+    (
+        "duckdb-native-columns",
+        "SELECT COLUMNS('MAG_AUTO_.*') FROM DR1_MAIN",
+        "duckdb",
+        "SELECT COLUMNS('MAG_AUTO_.*') FROM DR1_MAIN",
+    ),
+    (
+        "oracle-runs-as-written",
+        "SELECT RA FROM DR1_MAIN sample(25) WHERE ROWNUM <= 10",
+        "oracle",
+        "SELECT RA FROM DR1_MAIN sample(25) WHERE ROWNUM <= 10",
+    ),
+    (
+        "generate-series",
+        "SELECT * FROM generate_series(1, 3)",
+        "postgres",
+        "SELECT * FROM GENERATE_SERIES(1, 3)",
+    ),
+    ("pg-sleep-is-harmless", "SELECT pg_sleep(0)", "postgres", "SELECT PG_SLEEP(0)"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "dialect", "expected"),
+    [case[1:] for case in TRANSLATIONS],
+    ids=[case[0] for case in TRANSLATIONS],
+)
+def test_translation(text: str, dialect: str, expected: str) -> None:
+    assert prepare(text, dialect).sql == expected
+
+
+@pytest.mark.parametrize("dialect", ["duckdb", "postgres"])
+def test_m2_example_translates_to_itself(dialect: str) -> None:
+    prepared = prepare(M2_EXAMPLE_QUERY, dialect)
+    assert prepared.tables == ("DR1_MAIN",)
+    # The same query, normalised: only aliases gain their AS.
+    assert "MAG_AUTO_G AS G" in prepared.sql
+    assert "WHERE RA BETWEEN 323.36 - 0.12 AND 323.36 + 0.12" in prepared.sql
+
+
+def test_text_is_stripped_and_tables_listed() -> None:
+    text = (
+        "\n  WITH bright AS (SELECT * FROM DR1_MAIN WHERE MAG_AUTO_G < 20)\n"
+        "  SELECT b.RA, t.RA_CENT FROM bright b JOIN dr1_tile_info t USING (TILENAME)\n"
+        "  JOIN tap_schema.columns c ON c.column_name = 'RA' ;  \n"
+    )
+    prepared = prepare(text, "duckdb")
+    assert prepared.text.startswith("WITH bright AS")
+    assert prepared.text.endswith("c.column_name = 'RA'")
+    assert prepared.tables == ("DR1_TILE_INFO", "TAP_SCHEMA.COLUMNS", "DR1_MAIN")
+
+
+def test_check_is_prepare() -> None:
+    assert check("SELECT 1 AS ONE FROM dual", "postgres") == PreparedQuery(
+        text="SELECT 1 AS ONE FROM dual", sql="SELECT 1 AS ONE", tables=()
+    )
+
+
+def test_unknown_dialect() -> None:
+    with pytest.raises(ValueError, match="unknown SQL dialect 'mysql'"):
+        prepare("SELECT 1", "mysql")
+
+
+UNTRANSLATABLE = [
+    (
+        "outer-join-plus",
+        "SELECT a.RA FROM DR1_MAIN a, DR1_TILE_INFO b WHERE a.TILENAME = b.TILENAME(+)",
+        "cannot be translated to duckdb: Outer join syntax using the \\(\\+\\) operator",
+    ),
+    (
+        "rownum-with-aggregate",
+        "SELECT COUNT(*) FROM DR1_MAIN WHERE ROWNUM <= 5",
+        "ROWNUM with GROUP BY, DISTINCT or an aggregate cannot be translated",
+    ),
+    (
+        "rownum-greater",
+        "SELECT RA FROM DR1_MAIN WHERE ROWNUM > 5",
+        "ROWNUM is translated only as 'ROWNUM <= n'",
+    ),
+    (
+        "rownum-or",
+        "SELECT RA FROM DR1_MAIN WHERE RA > 3 OR ROWNUM < 5",
+        "ROWNUM is translated only as 'ROWNUM <= n'",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [case[1:] for case in UNTRANSLATABLE],
+    ids=[case[0] for case in UNTRANSLATABLE],
+)
+def test_untranslatable_oracle_is_a_clear_query_error(text: str, message: str) -> None:
+    with pytest.raises(QueryError, match=message) as raised:
+        prepare(text, "duckdb")
+    assert not isinstance(raised.value, SQLSyntaxError | ReadOnlyQueryError)
+
+
+# --- read-only --------------------------------------------------------------------------------
+
+STATEMENTS = [
+    # (id, text, statement kind named in the message)
+    ("delete", "DELETE FROM DR1_MAIN WHERE RA > 3", "a DELETE"),
+    ("insert", "INSERT INTO DR1_MAIN (RA) VALUES (1)", "an INSERT"),
+    ("update", "UPDATE DR1_MAIN SET RA = 0", "an UPDATE"),
+    (
+        "merge",
+        "MERGE INTO t USING s ON (t.a = s.a) WHEN MATCHED THEN UPDATE SET t.b = s.b",
+        "a MERGE",
+    ),
+    ("create", "CREATE TABLE mine AS SELECT * FROM DR1_MAIN", "a CREATE"),
+    ("drop", "DROP TABLE DR1_MAIN", "a DROP"),
+    ("alter", "ALTER TABLE DR1_MAIN ADD x INT", "an ALTER"),
+    ("grant", "GRANT SELECT ON DR1_MAIN TO PUBLIC", "a GRANT"),
+    ("truncate", "TRUNCATE TABLE DR1_MAIN", "a TRUNCATE"),
+    ("copy", "COPY DR1_MAIN TO '/tmp/all.csv'", "a COPY"),
+    ("copy-query", "COPY (SELECT * FROM DR1_MAIN) TO '/tmp/all.parquet'", "a COPY"),
+    ("attach", "ATTACH '/tmp/other.duckdb' AS other", "an ATTACH"),
+    ("pragma", "PRAGMA table_info('DR1_MAIN')", "a PRAGMA"),
+    ("set", "SET statement_timeout = 0", "a SET"),
+    ("call", "CALL dbms_stats.gather_table_stats('X', 'Y')", "a CALL"),
+    ("export", "EXPORT DATABASE '/tmp/everything'", "an EXPORT"),
+    ("install", "INSTALL httpfs", "an INSTALL"),
+    ("load", "LOAD httpfs", "a LOAD"),
+    ("begin", "BEGIN", "a BEGIN"),
+    ("vacuum", "VACUUM", "a VACUUM"),
+    ("explain", "EXPLAIN SELECT * FROM DR1_MAIN", "an EXPLAIN"),
+    ("values", "VALUES (1), (2)", "a VALUES"),
+    (
+        "writing-cte",
+        "WITH gone AS (DELETE FROM DR1_MAIN RETURNING *) SELECT * FROM gone",
+        "a DELETE",
+    ),
+    ("lower-case", "  -- tidy up\n  delete from dr1_main", "a DELETE"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"), [case[1:] for case in STATEMENTS], ids=[case[0] for case in STATEMENTS]
+)
+@pytest.mark.parametrize("dialect", ["duckdb", "postgres"])
+def test_only_read_only_queries(text: str, kind: str, dialect: str) -> None:
+    with pytest.raises(ReadOnlyQueryError) as raised:
+        prepare(text, dialect)
+    assert str(raised.value) == f"{READ_ONLY}; this is {kind} statement"
+
+
+REFUSED = [
+    # (id, text, message)
+    ("two-statements", "SELECT 1 FROM dual; SELECT 2 FROM dual", "this query has 2 statements"),
+    ("query-then-drop", "SELECT 1 FROM dual; DROP TABLE DR1_MAIN", "this is a DROP statement"),
+    ("select-into", "SELECT * INTO mine FROM DR1_MAIN", "SELECT ... INTO creates a table"),
+    ("for-update", "SELECT RA FROM DR1_MAIN FOR UPDATE", "SELECT ... FOR UPDATE locks rows"),
+    ("read-csv", "SELECT * FROM read_csv('/etc/passwd')", "table function read_csv\\(\\)"),
+    (
+        "read-parquet-url",
+        "SELECT * FROM read_parquet('https://example.org/x.parquet')",
+        "table function read_parquet\\(\\)",
+    ),
+    ("file-as-table", "SELECT * FROM '/home/ann/data.parquet'", "looks like a file or URL"),
+    ("quoted-file", 'SELECT * FROM "data.csv"', "'data.csv' looks like a file or URL"),
+    ("glob", "SELECT * FROM glob('/home/*')", "table function glob\\(\\)"),
+    ("sql-as-text", "SELECT * FROM query('SELECT 1')", "table function query\\(\\)"),
+    (
+        "nested-reader",
+        "SELECT * FROM (SELECT * FROM read_json('x.json')) AS j",
+        "table function read_json\\(\\)",
+    ),
+    ("pg-read-file", "SELECT pg_read_file('/etc/passwd')", "function pg_read_file\\(\\)"),
+    ("lo-import", "SELECT lo_import('/etc/passwd')", "function lo_import\\(\\)"),
+    (
+        "dblink",
+        "SELECT * FROM dblink('host=x', 'SELECT 1') AS t(a INT)",
+        "table function dblink\\(\\)",
+    ),
+    (
+        "set-config",
+        "SELECT set_config('statement_timeout', '0', false)",
+        "function set_config\\(\\)",
+    ),
+    ("getenv", "SELECT getenv('HOME')", "function getenv\\(\\)"),
+    (
+        "utl-http",
+        "SELECT UTL_HTTP.REQUEST('http://example.org') FROM dual",
+        "function utl_http.request\\(\\)",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"), [case[1:] for case in REFUSED], ids=[case[0] for case in REFUSED]
+)
+def test_refused_queries(text: str, message: str) -> None:
+    with pytest.raises(ReadOnlyQueryError, match=message):
+        prepare(text, "duckdb")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["SELECT DBMS_RANDOM.VALUE AS R FROM dual", "SELECT * FROM range(3)", "(SELECT 1 FROM dual)"],
+    ids=["dbms-random", "range", "parenthesised"],
+)
+def test_harmless_functions_and_forms_pass(text: str) -> None:
+    prepare(text, "duckdb")
+
+
+# --- syntax errors ----------------------------------------------------------------------------
+
+SYNTAX_ERRORS = [
+    # (id, text, message, line, column) - 1-based positions in the user's text
+    ("typo-keyword", "SELEC 1", "syntax error near '1': unexpected word or symbol", 1, 7),
+    (
+        "multi-line",
+        "SELECT RA,\n  DEC\nFROM DR1_MAIN\nWHERE RA > 3 AND\n  DEC FROMM 2",
+        "syntax error near 'FROMM': unexpected word or symbol",
+        5,
+        7,
+    ),
+    (
+        "incomplete-where",
+        "SELECT RA\nFROM DR1_MAIN\nWHERE",
+        "syntax error near 'WHERE': incomplete WHERE expression",
+        3,
+        1,
+    ),
+    (
+        "unclosed-parenthesis",
+        "SELECT RA FROM DR1_MAIN WHERE FLAGS_G IN (1, 2",
+        "syntax error near '2': expecting )",
+        1,
+        46,
+    ),
+    (
+        "double-operator",
+        "SELECT RA\n  FROM DR1_MAIN\n  WHERE RA = = 1",
+        "syntax error near '=': incomplete EQ expression",
+        3,
+        14,
+    ),
+    (
+        "tab-counts-one-column",
+        "SELECT\n\tRA DEC MAG FROM DR1_MAIN",
+        "syntax error near 'MAG': unexpected word or symbol",
+        2,
+        9,
+    ),
+    (
+        "leading-blank-lines",
+        "\n\n   SELECT RA FROM DR1_MAIN ORDER RA",
+        "syntax error near 'RA': unexpected word or symbol",
+        3,
+        34,
+    ),
+    (
+        "unterminated-string",
+        "SELECT RA\nFROM DR1_MAIN\nWHERE TILENAME = 'DES0001",
+        "syntax error: unterminated quoted string or comment",
+        3,
+        18,
+    ),
+    (
+        "unterminated-comment",
+        "SELECT RA /* the position\nFROM DR1_MAIN",
+        "syntax error: unterminated quoted string or comment",
+        1,
+        11,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "line", "column"),
+    [case[1:] for case in SYNTAX_ERRORS],
+    ids=[case[0] for case in SYNTAX_ERRORS],
+)
+@pytest.mark.parametrize("dialect", ["duckdb", "postgres"])
+def test_syntax_error_location(
+    text: str, message: str, line: int, column: int, dialect: str
+) -> None:
+    with pytest.raises(SQLSyntaxError) as raised:
+        prepare(text, dialect)
+    error = raised.value
+    assert (error.line, error.column) == (line, column)
+    assert str(error).startswith(message)
+    assert str(error).endswith(f"(line {line}, column {column})")
+
+
+@pytest.mark.parametrize("text", ["", "   ", " ;\n", "-- just a comment", "/* nothing */ ;"])
+def test_empty_query(text: str) -> None:
+    with pytest.raises(SQLSyntaxError, match="the query is empty") as raised:
+        prepare(text, "duckdb")
+    assert raised.value.line is None

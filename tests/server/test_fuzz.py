@@ -1,0 +1,36 @@
+"""Fuzz the REST API against its OpenAPI contract: no 5xx, no traceback, responses as documented."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+
+from surveylab_server.handlers import load_openapi
+from tests.support.server import RunningServer, jupyter_server
+
+schema = schemathesis.openapi.from_dict(load_openapi())
+
+
+@pytest.fixture(scope="module")
+def server(
+    demo_data_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningServer]:
+    with jupyter_server(demo_data_dir, tmp_path_factory.mktemp("fuzz")) as running:
+        yield running
+
+
+@schema.parametrize()
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_api_honours_its_contract(case: schemathesis.Case, server: RunningServer) -> None:
+    response = case.call(base_url=f"{server.url}/surveylab/api", headers=server.headers, timeout=60)
+    assert response.status_code < 500, response.text
+    assert "Traceback" not in response.text
+    case.validate_response(response)

@@ -1,0 +1,80 @@
+"""A real ``jupyter server`` process with surveylab, for tests that call it from outside
+(schemathesis, load)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+
+@dataclass(frozen=True)
+class RunningServer:
+    """Where the server listens and how to authenticate to it."""
+
+    url: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The Authorization header of the server's token."""
+        return {"Authorization": f"token {self.token}"}
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def jupyter_server(data_dir: Path, root: Path, timeout: float = 60) -> Iterator[RunningServer]:
+    """Run ``jupyter server`` with surveylab on a free port until the block ends."""
+    port, token = free_port(), secrets.token_hex(16)
+    home = root / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "SURVEYLAB_DATA_DIR": str(data_dir),
+        "SURVEYLAB_JOBS_DIR": str(home / "surveylab-jobs"),
+        "JUPYTER_TOKEN": token,
+    }
+    command = [
+        sys.executable, "-m", "jupyter_server", "--no-browser", f"--port={port}",
+        "--ip=127.0.0.1", "--ServerApp.allow_unauthenticated_access=False",
+        f"--ServerApp.root_dir={home}", "--allow-root",
+    ]  # fmt: skip
+    log = (root / "server.log").open("w")
+    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if requests.get(f"{url}/api/status", params={"token": token}, timeout=2).ok:
+                    break
+            except requests.ConnectionError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"jupyter server did not start; see {root / 'server.log'}")
+            time.sleep(0.2)
+        yield RunningServer(url, token)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
