@@ -10,7 +10,7 @@ import pytest
 
 from surveylab.demo import generate_demo
 
-pytest_plugins = ["pytest_jupyter.jupyter_server"]
+pytest_plugins = ["pytest_jupyter.jupyter_server", "tests.support.postgres"]
 
 #: The repository root, and the shared reference data beside the checkout.
 REPO_ROOT = Path(__file__).resolve().parents[1]

@@ -41,7 +41,9 @@ class Settings(BaseSettings):
         default=None,
         description=(
             "Catalog to open instead of the demo survey, as a URL: "
-            "'duckdb:///path/to/catalog.duckdb' (more backends come with the query service). "
+            "'duckdb:///path.duckdb', 'postgresql://host:port/dbname' or "
+            "'oracle://host:port/service_name', with an optional '?schema=NAME' (PostgreSQL "
+            "schema or Oracle owner). Credentials come from db_user/db_password, never the URL. "
             "Unset means the demo survey's catalog in data_dir."
         ),
     )

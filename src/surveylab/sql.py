@@ -189,6 +189,8 @@ _LEADING_NOISE = re.compile(r"^(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*", re.DOTALL)
 _FIRST_WORD = re.compile(r"[A-Za-z_]+")
 #: Oracle's one-row table.
 _DUAL = "DUAL"
+#: Names given to unnamed derived tables for PostgreSQL (``subquery_1``, ...).
+_SUBQUERY = "subquery_"
 #: Oracle's row counter.
 _ROWNUM = "ROWNUM"
 #: sqlglot's wording of some parse errors, made readable.
@@ -480,6 +482,7 @@ def _translate(tree: exp.Expr, dialect: str) -> str:
         _rownum_to_limit(tree)
     if dialect == "postgres":
         _unquote_upper_identifiers(tree)
+        _alias_subqueries(tree)
     try:
         return tree.sql(dialect=dialect, unsupported_level=ErrorLevel.RAISE)
     except UnsupportedError as err:
@@ -589,6 +592,16 @@ def _existing_limit(select: exp.Select) -> int | None:
         count = limit.args["count"]
         return int(count.name) if count.is_int else None
     return None
+
+
+def _alias_subqueries(tree: exp.Expr) -> None:
+    """Name every derived table: Oracle allows ``FROM (SELECT ...)``, PostgreSQL 15 does not."""
+    for number, subquery in enumerate(
+        [s for s in tree.find_all(exp.Subquery) if isinstance(s.parent, exp.From | exp.Join)],
+        start=1,
+    ):
+        if not subquery.alias:
+            subquery.set("alias", exp.TableAlias(this=exp.to_identifier(f"{_SUBQUERY}{number}")))
 
 
 def _unquote_upper_identifiers(tree: exp.Expr) -> None:

@@ -24,6 +24,7 @@ from surveylab.errors import (
     QueryError,
     QueryTimeoutError,
 )
+from surveylab.models import TableInfo
 from surveylab.sql import prepare
 from tests.support.postgres import PostgresServer
 
@@ -95,6 +96,31 @@ def test_tables_with_column_match_duckdb(
     assert postgres_catalog.tables_with_column(column) == duck.tables_with_column(column)
 
 
+def test_without_tap_schema_metadata_comes_from_comments(postgres_server: PostgresServer) -> None:
+    with postgres_server.admin() as admin:
+        admin.execute("CREATE SCHEMA extra")
+        try:
+            admin.execute("CREATE TABLE extra.spectra (spec_id bigint, z real)")
+            admin.execute("INSERT INTO extra.spectra VALUES (1, 0.1), (2, 0.5), (3, NULL)")
+            admin.execute("COMMENT ON TABLE extra.spectra IS 'Redshifts of the survey'")
+            admin.execute("COMMENT ON COLUMN extra.spectra.z IS 'Spectroscopic redshift'")
+            admin.execute("GRANT USAGE ON SCHEMA extra TO survey_reader")
+            admin.execute("GRANT SELECT ON extra.spectra TO survey_reader")
+            catalog = open_catalog(
+                f"{postgres_server.url}?schema=extra",
+                user=postgres_server.user,
+                password=postgres_server.password,
+            )
+            assert catalog.tables() == [TableInfo("SPECTRA", "Redshifts of the survey", 3)]
+            assert [(c.name, c.datatype, c.description) for c in catalog.columns("spectra")] == [
+                ("SPEC_ID", "BIGINT", ""),
+                ("Z", "REAL", "Spectroscopic redshift"),
+            ]
+            assert catalog.tables_with_column("Z") == ["SPECTRA"]
+        finally:
+            admin.execute("DROP SCHEMA extra CASCADE")
+
+
 def test_identity(postgres_catalog: PostgresCatalog) -> None:
     assert (postgres_catalog.backend, postgres_catalog.dialect) == ("postgresql", "postgres")
     assert postgres_catalog.release_name() is None
@@ -133,7 +159,8 @@ ORACLE_IDIOMS = [
     ),
     (
         "quoted-upper-names",
-        'SELECT "TILENAME", "RA_CENT" AS "RA" FROM "DR1_TILE_INFO" ORDER BY 1 FETCH FIRST 3 ROWS ONLY',
+        'SELECT "TILENAME", "RA_CENT" AS "RA" FROM "DR1_TILE_INFO" '
+        "ORDER BY 1 FETCH FIRST 3 ROWS ONLY",
     ),
     (
         "join-with-cte",
@@ -306,6 +333,7 @@ def test_stream_compatibility_releases_the_connection(
     reader = postgres_catalog.stream("SELECT * FROM dr1_main", batch_rows=100)
     assert reader.read_next_batch().num_rows == 100
     reader.close()
+    del reader  # pyarrow lets go of the batches when the reader goes
     _wait_until_no_backends(postgres_server)
 
 
@@ -333,10 +361,9 @@ def test_export_csv_with_copy(
         expected = handle.reader().read_all()
     path = tmp_path / name
     assert postgres_catalog.export(sql, path, "csv", compression, {"q": "x"}) == expected.num_rows
-    opener: Callable[[Path], object] = gzip.open if compression else Path.open  # type: ignore[assignment]
-    with opener(path) as raw:  # type: ignore[attr-defined]
-        header = raw.readline()
-    assert header.strip() == b"COADD_OBJECT_ID,RA,DEC,G,R,G_PSF,R_PSF"
+    data = gzip.decompress(path.read_bytes()) if compression else path.read_bytes()
+    header = data.split(b"\n", 1)[0]
+    assert header == b"COADD_OBJECT_ID,RA,DEC,G,R,G_PSF,R_PSF"
     options = pacsv.ConvertOptions(column_types=expected.schema)
     assert pacsv.read_csv(path, convert_options=options).equals(expected)
     _wait_until_no_backends(postgres_server)

@@ -806,3 +806,20 @@ def test_cancel_requests_are_left_in_the_job_folder(store: JobStore) -> None:
     store.request_cancel(job.id)
     assert store.cancel_requested(job.id)
     assert store.get(job.id).files == []
+
+
+def test_archive_never_reads_outside_the_job_folder(store: JobStore, tmp_path: Path) -> None:
+    job = store.create("query")
+    (tmp_path / "secret.txt").write_text("private")
+    record_path = store.job_dir(job.id) / "job.json"
+    record = json.loads(record_path.read_text())
+    record["files"] = [{"name": "../../secret.txt", "size": 7}]  # a record edited by hand
+    record_path.write_text(json.dumps(record))
+
+    out = io.BytesIO()
+    store.archive(job.id, out)
+
+    with zipfile.ZipFile(out) as archive:
+        assert sorted(archive.namelist()) == [f"{job.id}/job.json", f"{job.id}/job.log"]
+    with pytest.raises(UnsafePathError):
+        store.update(job.id, files=[ResultFile("../../secret.txt", 7)])

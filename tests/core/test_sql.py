@@ -63,7 +63,13 @@ TRANSLATIONS = [
         "rownum-top-n",
         "SELECT * FROM (SELECT RA FROM DR1_MAIN ORDER BY RA) WHERE ROWNUM <= 3",
         "postgres",
-        "SELECT * FROM (SELECT RA FROM DR1_MAIN ORDER BY RA) LIMIT 3",
+        "SELECT * FROM (SELECT RA FROM DR1_MAIN ORDER BY RA) AS subquery_1 LIMIT 3",
+    ),
+    (
+        "derived-tables-get-names",
+        "SELECT a.N FROM (SELECT 1 AS N FROM dual) a JOIN (SELECT 1 AS N FROM dual) ON 1 = 1",
+        "postgres",
+        "SELECT a.N FROM (SELECT 1 AS N) AS a JOIN (SELECT 1 AS N) AS subquery_2 ON 1 = 1",
     ),
     (
         "rownum-column",

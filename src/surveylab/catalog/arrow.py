@@ -7,6 +7,7 @@ one record batch. They are tested without a database.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -136,15 +137,24 @@ def _as_float(values: Sequence[Any]) -> pa.Array:
     return pa.array([None if v is None else float(v) for v in values], pa.float64())
 
 
+def _text(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, dict | list):
+        return json.dumps(value)  # json and jsonb columns arrive decoded
+    return str(value)
+
+
 def _as_text(values: Sequence[Any]) -> pa.Array:
-    return pa.array([None if v is None else str(v) for v in values], pa.string())
+    return pa.array([_text(v) for v in values], pa.string())
 
 
 def converter_for(arrow_type: pa.DataType) -> Converter:
     """How to turn the driver's Python values for a column of ``arrow_type`` into an array.
 
     Integers and floats go through ``int()``/``float()`` (drivers return exact numbers as
-    :class:`~decimal.Decimal`); strings through ``str()`` (json, uuid, intervals); the rest as is.
+    :class:`~decimal.Decimal`); strings through ``str()`` (uuid, intervals) or ``json.dumps``
+    (json, jsonb); the rest as is.
     """
     if pa.types.is_int64(arrow_type):
         return _as_int

@@ -7,13 +7,13 @@ import ssl
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, Protocol
 
-from pydantic import SecretStr
-
 from .errors import NotificationError
 from .models import Job, Phase, format_time
 from .validation import check_email
 
 if TYPE_CHECKING:
+    from pydantic import SecretStr
+
     from surveylab.settings import Settings
 
 __all__ = ["NOTIFIED_PHASES", "EmailNotifier", "Notifier", "format_size", "job_email"]

@@ -50,6 +50,7 @@ __all__ = ["Executor", "JobContext", "JobRunner", "LocalExecutor", "WorkFunction
 logger = logging.getLogger(__name__)
 
 _UNFINISHED = frozenset({Phase.PENDING, Phase.QUEUED, Phase.EXECUTING})
+_STOPPED = "cancelled: the server stopped"
 
 
 class JobContext:
@@ -418,10 +419,12 @@ class JobRunner:
                 self._futures.pop(ctx.id, None)
 
     def _start(self, ctx: JobContext) -> bool:
-        """Move the job to EXECUTING, unless it was cancelled while it was queued."""
+        """Move the job to EXECUTING, unless it was cancelled while queued or we stop."""
         if self.store.cancel_requested(ctx.id):
             self.cancel(ctx.id)
         with self._lock:
+            if self._stopping.is_set() and not ctx.cancelled():
+                self.cancel(ctx.id, _STOPPED)
             if ctx.cancelled():
                 return False
             ctx.started = True
@@ -496,7 +499,7 @@ class JobRunner:
                     self._futures.pop(job_id, None)
                 return self._abort_now(job_id, reason)
         if ctx is not None:
-            self.store.log(job_id, f"cancel: {reason}")
+            self.store.log(job_id, f"{reason}: stopping the work")
             for callback in callbacks:
                 ctx._call(callback)
             return self.store.get(job_id)
@@ -584,18 +587,19 @@ class JobRunner:
                     continue
 
     def shutdown(self, wait: bool = True, *, cancel: bool = True) -> None:
-        """Stop the runner: refuse new jobs, cancel queued and running ones, stop the executor.
+        """Stop the runner: refuse new jobs, abort queued ones, cancel running ones, stop.
 
-        Call it when the server stops. With ``cancel=False`` running jobs go on (and a job
-        still running when the process exits is marked ERROR by the next :meth:`recover`).
+        Call it when the server stops. Queued jobs become ABORTED and never start. With
+        ``cancel=False`` running jobs go on (one still running when the process exits is
+        marked ERROR by the next :meth:`recover`).
         """
-        self._stopping.set()
-        if cancel:
-            with self._lock:
-                job_ids = list(self._contexts)
-            for job_id in job_ids:
+        with self._lock:
+            self._stopping.set()  # from now on no queued job starts
+            contexts = list(self._contexts.values())
+        for ctx in contexts:
+            if cancel or not ctx.started:
                 try:
-                    self.cancel(job_id, reason="cancelled: the server stopped")
+                    self.cancel(ctx.id, _STOPPED)
                 except SurveylabError:
                     continue
         self._executor.shutdown(wait=wait)

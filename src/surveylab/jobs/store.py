@@ -234,12 +234,26 @@ class JobStore:
             except FileNotFoundError:
                 raise JobNotFoundError(f"no job {job_id} in this job store") from None
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX)
+                self._flock(fd)
                 if not (directory / RECORD_NAME).is_file():  # deleted while we waited
                     raise JobNotFoundError(f"no job {job_id} in this job store")
                 yield directory
             finally:
                 os.close(fd)
+
+    def _flock(self, fd: int) -> None:
+        """Lock ``fd`` against other processes; a file system without locks gets a warning."""
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError as exc:
+            if "flock" not in self._warned:
+                self._warned.add("flock")
+                logger.warning(
+                    "the job store %s cannot lock files (%s): processes sharing it may "
+                    "overwrite each other's changes",
+                    self.root,
+                    exc,
+                )
 
     # --- records ------------------------------------------------------------------------------
 
@@ -613,8 +627,8 @@ class JobStore:
             )
             archive = stack.enter_context(zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED))
             for name in names:
-                path = directory / name
-                if path.is_symlink() or not path.is_file():
+                path = _member(directory, name)
+                if path is None:
                     continue
                 packed = zipfile.ZIP_STORED if path.suffix in _COMPRESSED else zipfile.ZIP_DEFLATED
                 archive.write(path, f"{job_id}/{name}", compress_type=packed)
@@ -702,6 +716,18 @@ class JobStore:
                 shutil.rmtree(path, ignore_errors=True)
 
 
+def _member(directory: Path, name: str) -> Path | None:
+    """``directory / name`` if it is a plain file right inside ``directory``, else None."""
+    try:
+        check_file_name(name)
+    except UnsafePathError:
+        return None
+    path = directory / name
+    if path.is_symlink() or not path.is_file() or path.resolve().parent != directory:
+        return None
+    return path
+
+
 def _check_result_name(name: str) -> None:
     check_file_name(name)
     if name in {RECORD_NAME, LOG_NAME}:
@@ -729,3 +755,5 @@ def _check_changes(changes: dict[str, Any]) -> None:
         changes["name"] = check_name(changes["name"])
     if "parameters" in changes:
         changes["parameters"] = check_parameters(changes["parameters"])
+    for result in changes.get("files") or []:
+        check_file_name(result.name)

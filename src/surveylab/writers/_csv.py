@@ -1,5 +1,5 @@
-"""CSV: Arrow's CSV encoder, run on worker threads one batch at a time, the encoded batches
-written in order (and deflated in parallel into one gzip stream for ``compression="gzip"``)."""
+"""CSV: Arrow's CSV encoder, run on worker threads a block of rows at a time, the blocks written
+in order (and deflated in parallel into one gzip stream for ``compression="gzip"``)."""
 
 from __future__ import annotations
 
@@ -12,18 +12,21 @@ import pyarrow.csv as pacsv
 from ._base import ResultMetadata, UnsupportedColumnError
 from ._gzip import OrderedPipeline, ParallelGzip, deflate_block
 
-__all__ = ["CsvSink"]
+__all__ = ["BLOCK_ROWS", "CsvSink"]
+
+#: Rows encoded per job: a few MB of text, so that the blocks in flight stay small.
+BLOCK_ROWS = 16_384
 
 _ROWS = pacsv.WriteOptions(include_header=False)
+_HEADER = pacsv.WriteOptions(include_header=True)
 
 
-def _encode(batch: pa.RecordBatch | pa.Table, header: bool = False) -> bytes:
-    """``batch`` as CSV text: NULL an empty field, strings quoted, floats in their shortest
+def _encode(rows: pa.RecordBatch | pa.Table, header: bool = False) -> pa.Buffer:
+    """``rows`` as CSV text: NULL an empty field, strings quoted, floats in their shortest
     round-trip form."""
     out = pa.BufferOutputStream()
-    pacsv.write_csv(batch, out, pacsv.WriteOptions(include_header=True) if header else _ROWS)
-    encoded: bytes = out.getvalue().to_pybytes()
-    return encoded
+    pacsv.write_csv(rows, out, _HEADER if header else _ROWS)
+    return out.getvalue()
 
 
 class CsvSink:
@@ -46,39 +49,40 @@ class CsvSink:
             ) from err
         self._file = path.open("wb")
         self._gzip = ParallelGzip(self._file) if compression == "gzip" else None
-        self._pipeline = OrderedPipeline(self._emit)
+        self._pipeline: OrderedPipeline[tuple[pa.Buffer, bytes]] = OrderedPipeline(self._emit)
         self._pipeline.submit(self._job(header))
 
-    def _job(self, data: pa.RecordBatch | bytes) -> Callable[[], tuple[bytes, bytes]]:
+    def _job(self, data: pa.RecordBatch | pa.Buffer) -> Callable[[], tuple[pa.Buffer, bytes]]:
         """The work of one block: encode (unless ``data`` is text already) and deflate."""
         gzip = self._gzip is not None
 
-        def run() -> tuple[bytes, bytes]:
-            raw = data if isinstance(data, bytes) else _encode(data)
-            return raw, deflate_block(raw) if gzip else raw
+        def run() -> tuple[pa.Buffer, bytes]:
+            raw = data if isinstance(data, pa.Buffer) else _encode(data)
+            return raw, deflate_block(raw) if gzip else b""
 
         return run
 
-    def _emit(self, block: tuple[bytes, bytes]) -> None:
-        """Write one finished block (raw text, bytes to write), in order."""
+    def _emit(self, block: tuple[pa.Buffer, bytes]) -> None:
+        """Write one finished block (its text, and the text deflated if gzip), in order."""
+        raw, deflated = block
         if self._gzip is not None:
-            self._gzip.add(*block)
+            self._gzip.add(raw, deflated)
         else:
-            self._file.write(block[1])
+            self._file.write(raw)
 
     def write(self, batch: pa.RecordBatch) -> None:
-        """Queue ``batch`` for encoding; its text is written after the earlier batches'."""
-        if batch.num_rows:
-            self._pipeline.submit(self._job(batch))
+        """Queue ``batch`` for encoding, in blocks of :data:`BLOCK_ROWS` rows."""
+        for start in range(0, batch.num_rows, BLOCK_ROWS):
+            self._pipeline.submit(self._job(batch.slice(start, BLOCK_ROWS)))
 
     def finish(self) -> None:
-        """Write every queued batch, the gzip trailer, and close the file."""
+        """Write every queued block, the gzip trailer, and close the file."""
         self._pipeline.drain()
         if self._gzip is not None:
             self._gzip.finish()
         self._file.close()
 
     def abort(self) -> None:
-        """Drop queued batches and close the file."""
+        """Drop queued blocks and close the file."""
         self._pipeline.cancel()
         self._file.close()

@@ -11,11 +11,13 @@ import zlib
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import BinaryIO
+from typing import BinaryIO, Generic, TypeVar
 
 from ._base import GZIP_LEVEL
 
 __all__ = ["OrderedPipeline", "ParallelGzip", "deflate_block", "gzip_file", "worker_count"]
+
+T = TypeVar("T")
 
 #: Bytes read per block when compressing a finished file.
 FILE_BLOCK_BYTES = 8 << 20
@@ -64,9 +66,9 @@ class ParallelGzip:
         self._out.write(struct.pack("<II", self._crc, self._size & 0xFFFFFFFF))
 
 
-class OrderedPipeline:
+class OrderedPipeline(Generic[T]):
     """Run jobs on a thread pool and hand their results, in submission order, to ``sink``,
-    keeping at most ``depth`` jobs in flight (so memory stays bounded).
+    keeping at most as many jobs in flight as threads (so memory stays bounded).
 
     Parameters
     ----------
@@ -76,19 +78,17 @@ class OrderedPipeline:
         Threads; :func:`worker_count` by default.
     """
 
-    def __init__(
-        self, sink: Callable[[tuple[bytes, bytes]], None], workers: int | None = None
-    ) -> None:
+    def __init__(self, sink: Callable[[T], None], workers: int | None = None) -> None:
         self._workers = workers or worker_count()
         self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="surveylab-writer")
-        self._pending: deque[Future[tuple[bytes, bytes]]] = deque()
+        self._pending: deque[Future[T]] = deque()
         self._sink = sink
 
-    def submit(self, job: Callable[[], tuple[bytes, bytes]]) -> None:
-        """Queue ``job``; wait for the oldest ones while too many are in flight."""
-        self._pending.append(self._pool.submit(job))
-        while len(self._pending) > self._workers + 1:
+    def submit(self, job: Callable[[], T]) -> None:
+        """Queue ``job``; first hand on the oldest results while too many are in flight."""
+        while len(self._pending) >= self._workers:
             self._sink(self._pending.popleft().result())
+        self._pending.append(self._pool.submit(job))
 
     def drain(self) -> None:
         """Wait for every queued job and hand its result on; then stop the threads."""
@@ -108,7 +108,7 @@ def gzip_file(source: BinaryIO, out: BinaryIO, level: int = GZIP_LEVEL) -> None:
     """Compress everything readable from ``source`` into ``out`` as one gzip stream, deflating
     blocks in parallel."""
     gz = ParallelGzip(out)
-    pipeline = OrderedPipeline(lambda pair: gz.add(*pair))
+    pipeline: OrderedPipeline[tuple[bytes, bytes]] = OrderedPipeline(lambda pair: gz.add(*pair))
 
     def job(raw: bytes) -> Callable[[], tuple[bytes, bytes]]:
         return lambda: (raw, deflate_block(raw, level))
