@@ -1,44 +1,68 @@
 """Thin REST handlers over the surveylab core.
 
 Every handler authenticates through jupyter_server (token, cookie + XSRF, or the hub's OAuth) and
-authorises against the ``surveylab`` resource. Domain errors become JSON error bodies in one
-place, :meth:`SurveylabHandler.write_error`; no traceback ever reaches a client.
+authorises against the ``surveylab`` resource. A handler parses the request, calls the core in a
+worker thread (the core is blocking) and writes JSON. Domain errors become JSON error bodies in
+one place, :meth:`SurveylabHandler.write_error`; no traceback ever reaches a client.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import mimetypes
+import tempfile
+from collections.abc import Callable
 from functools import cache
 from http import HTTPStatus
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
-from surveylab import (
+from surveylab import Survey
+from surveylab.errors import (
     CatalogNotFoundError,
     CatalogUnavailableError,
+    JobLimitError,
+    JobNotFoundError,
+    QueryCancelledError,
     QueryError,
-    Survey,
+    QueryTimeoutError,
+    SQLSyntaxError,
     SurveylabError,
 )
+from surveylab.examples import EXAMPLES
+from surveylab.jobs import Phase
+from surveylab.query_jobs import QUERY_JOB
 
-__all__ = ["OPENAPI_PATH", "default_handlers", "load_openapi"]
+__all__ = ["MAX_BODY_BYTES", "OPENAPI_PATH", "default_handlers", "load_openapi"]
 
 #: The REST contract, served as JSON at ``/surveylab/api/openapi.json``.
 OPENAPI_PATH = Path(__file__).with_name("openapi.yaml")
+
+#: Largest JSON request body accepted, in bytes.
+MAX_BODY_BYTES = 1_000_000
+
+#: Bytes per chunk when streaming a file to the client.
+CHUNK_BYTES = 1 << 20
 
 #: HTTP status for each domain error; the first matching class wins.
 ERROR_STATUS: tuple[tuple[type[Exception], HTTPStatus], ...] = (
     (CatalogNotFoundError, HTTPStatus.SERVICE_UNAVAILABLE),
     (CatalogUnavailableError, HTTPStatus.SERVICE_UNAVAILABLE),
+    (JobNotFoundError, HTTPStatus.NOT_FOUND),
+    (JobLimitError, HTTPStatus.TOO_MANY_REQUESTS),
+    (QueryTimeoutError, HTTPStatus.REQUEST_TIMEOUT),
+    (QueryCancelledError, HTTPStatus.CONFLICT),
     (QueryError, HTTPStatus.BAD_REQUEST),
     (SurveylabError, HTTPStatus.BAD_REQUEST),
 )
+
+T = TypeVar("T")
 
 
 @cache
@@ -49,7 +73,7 @@ def load_openapi() -> dict[str, Any]:
 
 
 class SurveylabHandler(APIHandler):
-    """Base of every surveylab handler: the shared ``Survey`` and error mapping."""
+    """Base of every surveylab handler: the shared ``Survey``, request parsing, error mapping."""
 
     auth_resource = "surveylab"
 
@@ -59,13 +83,56 @@ class SurveylabHandler(APIHandler):
         survey: Survey = self.settings["surveylab_survey"]
         return survey
 
+    async def call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a blocking core call in a worker thread."""
+        return await asyncio.to_thread(function, *args, **kwargs)
+
+    def body(self, *required: str) -> dict[str, Any]:
+        """The JSON object of the request, with the ``required`` keys present."""
+        if len(self.request.body) > MAX_BODY_BYTES:
+            raise web.HTTPError(
+                HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                f"the request body has {len(self.request.body):,} bytes; "
+                f"at most {MAX_BODY_BYTES:,} are accepted",
+            )
+        try:
+            data = json.loads(self.request.body or b"{}")
+        except ValueError as err:
+            raise web.HTTPError(HTTPStatus.BAD_REQUEST, f"the body is not JSON: {err}") from None
+        if not isinstance(data, dict):
+            raise web.HTTPError(HTTPStatus.BAD_REQUEST, "the body must be a JSON object")
+        missing = [key for key in required if key not in data]
+        if missing:
+            raise web.HTTPError(HTTPStatus.BAD_REQUEST, f"missing field(s): {', '.join(missing)}")
+        return data
+
+    def int_argument(self, name: str, default: int, minimum: int = 0) -> int:
+        """A non-negative integer query argument."""
+        text = self.get_argument(name, str(default))
+        try:
+            value = int(text)
+        except ValueError:
+            raise web.HTTPError(HTTPStatus.BAD_REQUEST, f"{name} must be an integer") from None
+        if value < minimum:
+            raise web.HTTPError(HTTPStatus.BAD_REQUEST, f"{name} must be at least {minimum}")
+        return value
+
+    def write_json(self, data: Any, status: HTTPStatus = HTTPStatus.OK) -> None:
+        """Finish with ``data`` as JSON."""
+        self.set_status(status)
+        self.finish(json.dumps(data))
+
     def write_error(self, status_code: int, **kwargs: Any) -> None:
-        """Write ``{"message", "reason"}``; domain errors get their own status and message."""
+        """Write ``{"message", "reason"}`` (plus ``line``/``column`` for SQL syntax errors)."""
         exc = kwargs.get("exc_info", (None, None, None))[1]
         for error_class, status in ERROR_STATUS:
             if isinstance(exc, error_class):
+                reply: dict[str, Any] = {"message": str(exc), "reason": status.phrase}
+                if isinstance(exc, SQLSyntaxError):
+                    reply.update(line=exc.line, column=exc.column)
+                self.set_header("Content-Type", "application/json")
                 self.set_status(status)
-                self.finish(json.dumps({"message": str(exc), "reason": status.phrase}))
+                self.finish(json.dumps(reply))
                 return
         super().write_error(status_code, **kwargs)
 
@@ -76,24 +143,242 @@ class SurveylabHandler(APIHandler):
         else:
             super().log_exception(typ, value, tb)
 
+    async def send_file(self, path: Path, filename: str, content_type: str | None = None) -> None:
+        """Stream ``path`` to the client as a download, a chunk at a time."""
+        guessed, encoding = mimetypes.guess_type(filename)
+        self.set_header("Content-Type", content_type or guessed or "application/octet-stream")
+        if encoding == "gzip" and content_type is None:
+            self.set_header("Content-Type", "application/gzip")
+        self.set_header("Content-Disposition", f'attachment; filename="{filename}"')
+        self.set_header("Content-Length", str(path.stat().st_size))
+        with path.open("rb") as stream:
+            while chunk := stream.read(CHUNK_BYTES):
+                self.write(chunk)
+                await self.flush()
+        await self.finish()
+
 
 class InfoHandler(SurveylabHandler):
-    """``GET /surveylab/api/info``: version, release name, backend and tables."""
+    """``GET /info``: version, release name, backend and tables."""
 
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        info = await asyncio.to_thread(self.survey.info)
-        self.finish(json.dumps(info.to_json()))
+        info = await self.call(self.survey.info)
+        self.write_json(info.to_json())
 
 
 class OpenAPIHandler(SurveylabHandler):
-    """``GET /surveylab/api/openapi.json``: the REST contract."""
+    """``GET /openapi.json``: the REST contract."""
 
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        self.finish(json.dumps(load_openapi()))
+        self.write_json(load_openapi())
+
+
+class QueryHandler(SurveylabHandler):
+    """``POST /query``: a quick query, with a time limit and a row cap."""
+
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        body = self.body("sql")
+        result = await self.call(
+            self.survey.quick,
+            str(body["sql"]),
+            timeout=_positive(body, "timeout", float),
+            max_rows=_positive(body, "max_rows", int),
+        )
+        self.write_json(result.to_json())
+
+
+class CheckHandler(SurveylabHandler):
+    """``POST /query/check``: a syntax check; errors carry line and column."""
+
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        prepared = await self.call(self.survey.check, str(self.body("sql")["sql"]))
+        self.write_json({"valid": True, "sql": prepared.sql, "tables": list(prepared.tables)})
+
+
+class ExplainHandler(SurveylabHandler):
+    """``POST /query/explain``: the execution plan as text."""
+
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        plan = await self.call(self.survey.explain, str(self.body("sql")["sql"]))
+        self.write_json({"plan": plan})
+
+
+class TablesHandler(SurveylabHandler):
+    """``GET /tables`` (``?column=X``: the tables having column X)."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        tables = await self.call(self.survey.tables, self.get_argument("column", None))
+        self.write_json(
+            {
+                "tables": [
+                    {"name": t.name, "description": t.description, "rows": t.rows} for t in tables
+                ]
+            }
+        )
+
+
+class TableHandler(SurveylabHandler):
+    """``GET /tables/{name}``: a table with its columns."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, name: str) -> None:
+        table = await self.call(self.survey.table, name)
+        self.write_json(
+            {
+                "name": table.name,
+                "description": table.description,
+                "rows": table.rows,
+                "columns": [column.__dict__ for column in table.columns],
+            }
+        )
+
+
+class ExamplesHandler(SurveylabHandler):
+    """``GET /examples``: named example queries."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        self.write_json({"examples": [example.to_json() for example in EXAMPLES]})
+
+
+class JobsHandler(SurveylabHandler):
+    """``GET /jobs``: the user's jobs, paged; ``POST /jobs``: start a job."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        phase = self.get_argument("phase", None)
+        try:
+            phase_filter = Phase(phase) if phase else None
+        except ValueError:
+            known = ", ".join(p.value for p in Phase)
+            raise SurveylabError(f"unknown phase {phase!r}; phases: {known}") from None
+        offset = self.int_argument("offset", 0)
+        limit = self.int_argument("limit", 50, minimum=1)
+        jobs, total = await self.call(
+            self.survey.runner.store.list,
+            phase=phase_filter,
+            type=self.get_argument("type", None),
+            sort=self.get_argument("sort", "-created"),
+            offset=offset,
+            limit=min(limit, 500),
+        )
+        self.write_json(
+            {
+                "jobs": [job.to_json() for job in jobs],
+                "total": total,
+                "offset": offset,
+                "limit": limit,
+            }
+        )
+
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        body = self.body("type")
+        if body["type"] != QUERY_JOB:
+            raise SurveylabError(f"unknown job type {body['type']!r}; known: {QUERY_JOB}")
+        if "sql" not in body:
+            raise SurveylabError("a query job needs 'sql'")
+        job = await self.call(
+            self.survey.submit,
+            str(body["sql"]),
+            format=str(body.get("format", "csv")),
+            compression=_optional_str(body, "compression"),
+            name=_optional_str(body, "name"),
+            email=_optional_str(body, "email"),
+        )
+        self.write_json((await self.call(lambda: job.record)).to_json(), HTTPStatus.CREATED)
+
+
+class JobHandler(SurveylabHandler):
+    """``GET``, ``PATCH`` (rename, renew) and ``DELETE`` of one job."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, job_id: str) -> None:
+        job = await self.call(self.survey.runner.store.get, job_id)
+        self.write_json(job.to_json())
+
+    @web.authenticated
+    @authorized
+    async def patch(self, job_id: str) -> None:
+        body = self.body()
+        store = self.survey.runner.store
+        job = await self.call(store.get, job_id)
+        if "name" in body:
+            job = await self.call(store.rename, job_id, str(body["name"]))
+        renew = body.get("renew")
+        if renew:
+            days = None if renew is True else _positive(body, "renew", float)
+            job = await self.call(store.renew, job_id, days)
+        self.write_json(job.to_json())
+
+    @web.authenticated
+    @authorized
+    async def delete(self, job_id: str) -> None:
+        await self.call(self.survey.runner.delete, job_id)
+        self.set_status(HTTPStatus.NO_CONTENT)
+        await self.finish()
+
+
+class CancelHandler(SurveylabHandler):
+    """``POST /jobs/{id}/cancel``: stop the job (and its query in the database)."""
+
+    @web.authenticated
+    @authorized
+    async def post(self, job_id: str) -> None:
+        job = await self.call(self.survey.runner.cancel, job_id)
+        self.write_json(job.to_json())
+
+
+class FileHandler(SurveylabHandler):
+    """``GET /jobs/{id}/files/{name}``: download one result file."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, job_id: str, name: str) -> None:
+        path = await self.call(self.survey.runner.store.file_path, job_id, name)
+        await self.send_file(path, path.name)
+
+
+class LogHandler(SurveylabHandler):
+    """``GET /jobs/{id}/log``: the job's log as text."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, job_id: str) -> None:
+        text = await self.call(self.survey.runner.store.read_log, job_id)
+        self.set_header("Content-Type", "text/plain; charset=utf-8")
+        await self.finish(text)
+
+
+class ArchiveHandler(SurveylabHandler):
+    """``GET /jobs/{id}/archive``: a zip of the job's files, record and log."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, job_id: str) -> None:
+        store = self.survey.runner.store
+        job = await self.call(store.get, job_id)
+        with tempfile.TemporaryDirectory(prefix="surveylab-archive-") as folder:
+            path = Path(folder) / f"{job.name}.zip"
+            await self.call(store.archive, job_id, path)
+            await self.send_file(path, path.name, "application/zip")
 
 
 class NotFoundHandler(SurveylabHandler):
@@ -104,10 +389,48 @@ class NotFoundHandler(SurveylabHandler):
     async def get(self, path: str) -> None:
         raise web.HTTPError(HTTPStatus.NOT_FOUND, f"no surveylab endpoint /surveylab/api/{path}")
 
+    post = patch = delete = get
+
+
+def _positive(body: dict[str, Any], key: str, kind: type[int] | type[float]) -> Any:
+    """``body[key]`` as a positive ``kind``, or None when absent."""
+    value = body.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise SurveylabError(f"{key} must be a positive number, not {value!r}")
+    if kind is int and int(value) != value:
+        raise SurveylabError(f"{key} must be a whole number, not {value!r}")
+    return kind(value)
+
+
+def _optional_str(body: dict[str, Any], key: str) -> str | None:
+    """``body[key]`` as a string, or None when absent or null."""
+    value = body.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise SurveylabError(f"{key} must be a string, not {value!r}")
+    return value
+
+
+_JOB = r"(?P<job_id>[^/]+)"
 
 #: URL patterns (relative to the server's base URL) and their handlers.
 default_handlers: list[tuple[str, type[SurveylabHandler]]] = [
     (r"/surveylab/api/info", InfoHandler),
     (r"/surveylab/api/openapi.json", OpenAPIHandler),
+    (r"/surveylab/api/query", QueryHandler),
+    (r"/surveylab/api/query/check", CheckHandler),
+    (r"/surveylab/api/query/explain", ExplainHandler),
+    (r"/surveylab/api/tables", TablesHandler),
+    (r"/surveylab/api/tables/(?P<name>[^/]+)", TableHandler),
+    (r"/surveylab/api/examples", ExamplesHandler),
+    (r"/surveylab/api/jobs", JobsHandler),
+    (rf"/surveylab/api/jobs/{_JOB}", JobHandler),
+    (rf"/surveylab/api/jobs/{_JOB}/cancel", CancelHandler),
+    (rf"/surveylab/api/jobs/{_JOB}/files/(?P<name>[^/]+)", FileHandler),
+    (rf"/surveylab/api/jobs/{_JOB}/log", LogHandler),
+    (rf"/surveylab/api/jobs/{_JOB}/archive", ArchiveHandler),
     (r"/surveylab/api/(.*)", NotFoundHandler),
 ]

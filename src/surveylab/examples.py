@@ -52,8 +52,8 @@ GROUP BY CASE WHEN WAVG_SPREAD_MODEL_I + 3.0*WAVG_SPREADERR_MODEL_I < 0.005
     ),
     ExampleQuery(
         name="colour-magnitude",
-        title="Colour–magnitude selection of blue stars",
-        description="Point sources with 18 < r < 22 and 0.2 < g−r < 0.6, brightest first.",
+        title="Colour-magnitude selection of blue stars",
+        description="Point sources with 18 < r < 22 and 0.2 < g-r < 0.6, brightest first.",
         sql="""\
 SELECT COADD_OBJECT_ID, RA, DEC, MAG_AUTO_R, MAG_AUTO_G - MAG_AUTO_R AS G_R
 FROM DR1_MAIN

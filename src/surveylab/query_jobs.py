@@ -31,9 +31,7 @@ def query_work(survey: Survey, context: JobContext) -> None:
     """
     parameters = context.job.parameters
     prepared = survey.check(str(parameters["sql"]))
-    format, compression = validate_format(
-        str(parameters["format"]), parameters.get("compression")
-    )
+    format, compression = validate_format(str(parameters["format"]), parameters.get("compression"))
     name = result_filename(_stem(context.job.name), format, compression)
     temp = context.result_path(name)
     metadata = ResultMetadata(

@@ -3,30 +3,39 @@ and the CLI."""
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Iterator
 from functools import cached_property
+from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 import numpy as np
 import pyarrow as pa
 
 from ._version import __version__
 from .catalog import Catalog, open_catalog
-from .errors import QueryError
+from .errors import QueryError, SurveylabError
+from .jobs import Job, JobRunner, Phase
 from .models import ColumnInfo, ReleaseInfo, TableInfo
+from .query_jobs import QUERY_JOB, query_work
+from .results import QuickResult, result_columns
 from .settings import Settings
+from .sql import PreparedQuery, prepare
 
 if TYPE_CHECKING:
+    import pandas as pd
     from astropy.table import MaskedColumn, Table
 
-__all__ = ["Survey", "arrow_to_table"]
+__all__ = ["Survey", "SurveyJob", "arrow_to_table"]
 
 #: Shown when neither the settings nor the catalog name the release.
 UNNAMED_RELEASE = "unnamed release"
 
 
 class Survey:
-    """A survey data release: its catalog, and later its images, jobs and footprint.
+    """A survey data release: its catalog, its jobs, and later its images and footprint.
 
     Parameters
     ----------
@@ -41,18 +50,31 @@ class Survey:
     >>> survey = Survey()  # doctest: +SKIP
     >>> survey.query("SELECT COUNT(*) AS N FROM DR1_MAIN")  # doctest: +SKIP
     <Table length=1>
+    >>> job = survey.submit("SELECT * FROM DR1_MAIN", format="fits")  # doctest: +SKIP
+    >>> job.wait().phase  # doctest: +SKIP
+    <Phase.COMPLETED: 'COMPLETED'>
     """
 
     def __init__(self, settings: Settings | None = None, catalog: Catalog | None = None) -> None:
         self.settings = settings or Settings()
         self._catalog = catalog
+        self._lock = threading.Lock()
+        self._runner: JobRunner | None = None
+
+    # --- the catalog ----------------------------------------------------------------------
 
     @property
     def catalog(self) -> Catalog:
-        """The catalog backend, opened on first use."""
-        if self._catalog is None:
-            self._catalog = open_catalog(self.settings.catalog_location)
-        return self._catalog
+        """The catalog backend, opened on first use with the configured credentials."""
+        with self._lock:
+            if self._catalog is None:
+                password = self.settings.db_password
+                self._catalog = open_catalog(
+                    self.settings.catalog_location,
+                    user=self.settings.db_user,
+                    password=password.get_secret_value() if password else None,
+                )
+            return self._catalog
 
     @property
     def release(self) -> str:
@@ -68,51 +90,104 @@ class Survey:
             tables=tuple(self.tables()),
         )
 
-    def tables(self) -> list[TableInfo]:
-        """The release's tables with descriptions and row counts."""
-        return self.catalog.tables()
+    def tables(self, column: str | None = None) -> list[TableInfo]:
+        """The release's tables with descriptions and row counts; with ``column``, only the
+        tables that have a column of that name."""
+        tables = self.catalog.tables()
+        if column is None:
+            return tables
+        having = {name.upper() for name in self.catalog.tables_with_column(column)}
+        return [table for table in tables if table.name.upper() in having]
+
+    def table(self, name: str) -> TableInfo:
+        """One table with its columns (types, units, descriptions)."""
+        for table in self.catalog.tables():
+            if table.name.upper() == name.upper():
+                return TableInfo(
+                    table.name, table.description, table.rows, tuple(self.columns(name))
+                )
+        known = ", ".join(table.name for table in self.catalog.tables())
+        raise QueryError(f"no table named {name!r}; tables: {known}")
 
     def columns(self, table: str) -> list[ColumnInfo]:
         """The columns of ``table`` with types, units and descriptions."""
         return self.catalog.columns(table)
 
-    def query_arrow(self, sql: str, limit: int | None = None) -> pa.Table:
-        """Run ``sql`` and return at most ``limit`` rows as an Arrow table."""
-        reader = self.catalog.stream(sql)
-        batches = []
-        rows = 0
-        try:
-            for batch in reader:
-                if limit is not None and rows + batch.num_rows >= limit:
-                    batches.append(batch.slice(0, limit - rows))
-                    break
-                batches.append(batch)
-                rows += batch.num_rows
-        except pa.ArrowException as err:
-            raise QueryError(str(err)) from err
-        finally:
-            reader.close()
-        return pa.Table.from_batches(batches, schema=reader.schema)
+    # --- queries --------------------------------------------------------------------------
 
-    def query(self, sql: str, limit: int | None = None) -> Table:
-        """Run ``sql`` and return the result as an astropy Table with units.
+    def check(self, sql: str) -> PreparedQuery:
+        """Parse ``sql`` without running it; raise the error with its line and column."""
+        return prepare(sql, self.catalog.dialect)
+
+    def explain(self, sql: str) -> str:
+        """The backend's execution plan of ``sql``, as text."""
+        return self.catalog.explain(self.check(sql).sql)
+
+    def quick(
+        self, sql: str, *, timeout: float | None = None, max_rows: int | None = None
+    ) -> QuickResult:
+        """Run a quick query: at most ``max_rows`` rows within ``timeout`` seconds.
+
+        Defaults come from ``settings.quick_max_rows`` and ``settings.quick_timeout``. Past the
+        time limit the query is cancelled in the database and ``QueryTimeoutError`` is raised.
+        """
+        limit = max_rows or self.settings.quick_max_rows
+        prepared = self.check(sql)
+        started = time.perf_counter()
+        with self.catalog.execute(
+            prepared.sql,
+            timeout=timeout or self.settings.quick_timeout,
+            batch_rows=min(limit + 1, 65_536),
+        ) as handle:
+            data = _first_rows(handle.batches(), handle.schema, limit + 1)
+        elapsed = time.perf_counter() - started
+        truncated = data.num_rows > limit
+        data = data.slice(0, limit)
+        rows = [list(row) for row in zip(*(c.to_pylist() for c in data.columns), strict=True)]
+        return QuickResult(
+            query=prepared.text,
+            sql=prepared.sql,
+            columns=result_columns(data.schema, self.known_columns),
+            rows=rows,
+            truncated=truncated,
+            elapsed=elapsed,
+        )
+
+    def query_arrow(self, sql: str, limit: int | None = None) -> pa.Table:
+        """Run ``sql`` (any backend's dialect or DES's Oracle SQL) into an Arrow table."""
+        prepared = self.check(sql)
+        with self.catalog.execute(prepared.sql) as handle:
+            batches = handle.batches()
+            if limit is None:
+                return pa.Table.from_batches(list(batches), schema=handle.schema)
+            return _first_rows(batches, handle.schema, limit)
+
+    def query(
+        self,
+        sql: str,
+        limit: int | None = None,
+        output: Literal["table", "pandas", "arrow"] = "table",
+    ) -> Table | pd.DataFrame | pa.Table:
+        """Run ``sql`` and return the whole result.
 
         Parameters
         ----------
         sql : str
-            A SELECT query in the catalog's SQL.
+            A read-only query in DES's Oracle-flavoured SQL (or the backend's own).
         limit : int, optional
             Return at most this many rows.
-
-        Returns
-        -------
-        astropy.table.Table
-            Columns that match a catalog column by name carry its unit and description.
+        output : {"table", "pandas", "arrow"}
+            An astropy Table (default; catalog columns carry units and descriptions), a pandas
+            DataFrame, or a pyarrow Table.
         """
-        table = arrow_to_table(self.query_arrow(sql, limit))
-        known = self._known_columns
+        data = self.query_arrow(sql, limit)
+        if output == "arrow":
+            return data
+        if output == "pandas":
+            return data.to_pandas()
+        table = arrow_to_table(data)
         for name in table.colnames:
-            column = known.get(name.upper())
+            column = self.known_columns.get(name.upper())
             if column is not None:
                 table[name].unit = column.unit or None
                 table[name].description = column.description
@@ -121,11 +196,11 @@ class Survey:
         return table
 
     @cached_property
-    def _known_columns(self) -> dict[str, ColumnInfo]:
-        """Column metadata by upper-case name, where the name is unambiguous across tables."""
+    def known_columns(self) -> dict[str, ColumnInfo]:
+        """Catalog column metadata by upper-case name, where the name is unambiguous."""
         seen: dict[str, ColumnInfo] = {}
         ambiguous: set[str] = set()
-        for table in self.tables():
+        for table in self.catalog.tables():
             for column in self.columns(table.name):
                 key = column.name.upper()
                 if key in seen and seen[key].unit != column.unit:
@@ -133,11 +208,65 @@ class Survey:
                 seen.setdefault(key, column)
         return {key: value for key, value in seen.items() if key not in ambiguous}
 
+    # --- jobs -----------------------------------------------------------------------------
+
+    @property
+    def runner(self) -> JobRunner:
+        """The job runner over the user's job store, started on first use."""
+        with self._lock:
+            if self._runner is None:
+                self._runner = JobRunner.from_settings(
+                    self.settings, {QUERY_JOB: lambda context: query_work(self, context)}
+                )
+                self._runner.store.recover()
+            return self._runner
+
+    def submit(
+        self,
+        sql: str,
+        *,
+        format: str = "csv",
+        compression: str | None = None,
+        name: str | None = None,
+        email: str | None = None,
+    ) -> SurveyJob:
+        """Start an asynchronous query job writing the full result into the job store.
+
+        The query is checked first, so a malformed one is refused before a job exists.
+        """
+        from .writers import validate_format
+
+        self.check(sql)
+        format, compression = validate_format(format, compression)
+        job = self.runner.submit(
+            QUERY_JOB,
+            name=name,
+            parameters={"sql": sql, "format": format, "compression": compression},
+            email=email,
+        )
+        return SurveyJob(self, job.id)
+
+    def job(self, job_id: str) -> SurveyJob:
+        """The job ``job_id`` of the user's store."""
+        self.runner.store.get(job_id)
+        return SurveyJob(self, job_id)
+
+    def jobs(self, **filters: Any) -> list[Job]:
+        """The user's jobs, newest first (filters as :meth:`JobStore.list`)."""
+        jobs, _total = self.runner.store.list(**filters)
+        return jobs
+
+    # --- lifetime -------------------------------------------------------------------------
+
     def close(self) -> None:
-        """Close the catalog connection."""
-        if self._catalog is not None:
-            self._catalog.close()
-            self._catalog = None
+        """Stop the job runner and close the catalog connection."""
+        with self._lock:
+            if self._runner is not None:
+                self._runner.shutdown()
+                self._runner = None
+            if self._catalog is not None:
+                self._catalog.close()
+                self._catalog = None
 
     def __enter__(self) -> Self:
         return self
@@ -149,6 +278,70 @@ class Survey:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+class SurveyJob:
+    """A job of the user's store, as Python sees it: wait for it, read its result, cancel it."""
+
+    def __init__(self, survey: Survey, job_id: str) -> None:
+        self.survey = survey
+        self.id = job_id
+
+    @property
+    def record(self) -> Job:
+        """The job's current record (phase, progress, rows, files, times)."""
+        return self.survey.runner.store.get(self.id)
+
+    @property
+    def phase(self) -> Phase:
+        """The job's UWS phase."""
+        return self.record.phase
+
+    @property
+    def files(self) -> list[Path]:
+        """Paths of the job's result files."""
+        store = self.survey.runner.store
+        return [store.file_path(self.id, result.name) for result in self.record.files]
+
+    def wait(self, timeout: float | None = None) -> Job:
+        """Block until the job ends (or ``timeout`` seconds pass); return its record."""
+        return self.survey.runner.wait(self.id, timeout)
+
+    def cancel(self) -> Job:
+        """Cancel the job; a running query is stopped in the database."""
+        return self.survey.runner.cancel(self.id)
+
+    def result(self) -> Table:
+        """The job's result file read back as an astropy Table (the job must be COMPLETED)."""
+        from astropy.table import Table
+
+        from .writers import read_hdf5
+
+        job = self.wait()
+        if job.phase is not Phase.COMPLETED:
+            raise SurveylabError(f"job {self.id} is {job.phase.value}: {job.error or 'no result'}")
+        path = self.files[0]
+        if job.parameters.get("format") == "hdf5":
+            return arrow_to_table(read_hdf5(path))
+        if job.parameters.get("format") == "csv":
+            return Table.read(path, format="ascii.csv")
+        return Table.read(path)
+
+    def __repr__(self) -> str:
+        return f"<SurveyJob {self.id} {self.phase.value}>"
+
+
+def _first_rows(batches: Iterator[pa.RecordBatch], schema: pa.Schema, limit: int) -> pa.Table:
+    """The first ``limit`` rows of a stream of batches."""
+    taken: list[pa.RecordBatch] = []
+    rows = 0
+    for batch in batches:
+        if rows + batch.num_rows >= limit:
+            taken.append(batch.slice(0, limit - rows))
+            break
+        taken.append(batch)
+        rows += batch.num_rows
+    return pa.Table.from_batches(taken, schema=schema)
 
 
 def arrow_to_table(data: pa.Table) -> Table:

@@ -7,7 +7,6 @@ import csv
 import datetime as dt
 import decimal
 import gzip
-import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ import h5py
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 from astropy import units as u
@@ -162,44 +162,41 @@ def assert_table_equal(
 
 
 def read_csv(path: Path, expected: pa.Table) -> dict[str, Column]:
-    """With the standard csv module: an empty unquoted field is NULL, ``""`` an empty string."""
+    """With the standard csv module, which reads a NULL and an empty string both as ``""``;
+    which is which comes from pyarrow's CSV reader (an unquoted empty field is NULL, ``""`` an
+    empty string), which must read the whole file back equal to the result, types included."""
+    typed = pacsv.read_csv(
+        path,
+        convert_options=pacsv.ConvertOptions(
+            column_types=expected.schema,
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    assert typed.equals(expected)
     opener: Callable[..., Any] = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rt", newline="") as text:
-        raw = text.read()
-    reader = csv.reader(io.StringIO(raw))
-    header = next(reader)
-    rows = list(reader)
-    # csv.reader cannot tell "" from an empty field; the raw line can: a NULL is ,, and "" is ,"",
-    quoted_empty = raw.count(',"",') + raw.count('\n"",') + raw.count(',""\n')
-    assert quoted_empty == pc_count_empty(expected)
+        reader = csv.reader(text)
+        header = next(reader)
+        rows = list(reader)
     columns: dict[str, Column] = {}
     for index, name in enumerate(header):
         cells = [row[index] for row in rows]
         kind = expected.schema.field(name).type
         if pa.types.is_string(kind):
-            strings = np.asarray(cells, dtype=object)
-            mask = np.asarray(expected[name].is_null().to_numpy(zero_copy_only=False))
-            assert all(cells[i] == "" for i in np.flatnonzero(mask))
-            columns[name] = (strings, mask)
+            nulls = typed[name].is_null().to_numpy(zero_copy_only=False)
+            assert all(cells[i] == "" for i in np.flatnonzero(nulls))
+            columns[name] = (np.asarray(cells, dtype=object), nulls)
             continue
         mask = np.asarray([c == "" for c in cells])
         numpy_type = np.dtype(kind.to_pandas_dtype())
-        values = np.asarray([c or "0" for c in cells], dtype=object)
+        values = [c or "0" for c in cells]
         if numpy_type.kind == "f":
             # float32 columns are written to float32 precision: parse, then round to float32
             columns[name] = (np.asarray([float(v) for v in values]).astype(numpy_type), mask)
         else:
             columns[name] = (np.asarray([int(v) for v in values], dtype=numpy_type), mask)
     return columns
-
-
-def pc_count_empty(expected: pa.Table) -> int:
-    """How many empty (not NULL) strings the result holds."""
-    return sum(
-        int(pa.compute.sum(pa.compute.equal(expected[f.name], "")).as_py() or 0)
-        for f in expected.schema
-        if pa.types.is_string(f.type)
-    )
 
 
 def read_fits(path: Path, expected: pa.Table) -> dict[str, Column]:
@@ -540,14 +537,28 @@ def test_result_filename_refuses_paths(stem: str) -> None:
         result_filename(stem, "csv", None)
 
 
-def test_repeated_column_names_are_refused(tmp_path: Path) -> None:
-    table = pa.table([pa.array([1]), pa.array([2])], names=["ra", "RA"])
-    with pytest.raises(SurveylabError, match="distinct alias"):
+@pytest.mark.parametrize(
+    ("names", "message"),
+    [
+        pytest.param(
+            ["ra", "RA"],
+            "two columns named 'ra' and 'RA': give each column a distinct alias",
+            id="repeated",
+        ),
+        pytest.param(["RA", ""], "has no name", id="unnamed"),
+    ],
+)
+@pytest.mark.parametrize("format", FORMATS)
+def test_bad_column_names_are_refused(
+    tmp_path: Path, names: list[str], message: str, format: str
+) -> None:
+    table = pa.table([pa.array([1]), pa.array([2])], names=names)
+    with pytest.raises(SurveylabError, match=message):
         write_result(
             table.to_batches(),
             table.schema,
-            tmp_path / "x.fits",
-            format="fits",
+            tmp_path / "x",
+            format=format,
             metadata=ResultMetadata("SELECT 1", "DEMO DR1"),
         )
     assert list(tmp_path.iterdir()) == []
@@ -594,7 +605,9 @@ def test_fits_string_columns_widen_when_longer_values_come_later(tmp_path: Path)
     )
 
     back = Table.read(path)
-    assert [None if m else str(v) for v, m in zip(back["NAME"], back["NAME"].mask, strict=True)] == [
+    assert [
+        None if m else str(v) for v, m in zip(back["NAME"], back["NAME"].mask, strict=True)
+    ] == [
         n or None
         for n in names  # "" and NULL both read as masked empty strings
     ]
@@ -691,3 +704,37 @@ def test_text_and_parquet_keep_other_arrow_types(tmp_path: Path, format: str) ->
             "",
         ]
         assert rows[2] == [""] * 10
+
+
+def test_fits_integer_equal_to_its_null_sentinel_widens_the_column(tmp_path: Path) -> None:
+    # the sentinel of int16 is -32768: it arrives in the second batch, after NULLs were written
+    values = [1, None, 3, -32768, None, 6]
+    table = pa.table({"FLAGS": pa.array(values, pa.int16()), "N": pa.array(values, pa.int32())})
+    path = tmp_path / "sentinel.fits"
+
+    write_result(
+        table.to_batches(max_chunksize=3),
+        table.schema,
+        path,
+        format="fits",
+        metadata=ResultMetadata("SELECT 1", "DEMO DR1"),
+    )
+
+    back = Table.read(path)
+    assert masked_list(back["FLAGS"]) == values
+    assert masked_list(back["N"]) == values
+    assert back["FLAGS"].dtype.type is np.int32  # widened: -32768 is a value, not NULL
+    assert back["N"].dtype.type is np.int32  # -32768 is no sentinel of int32
+
+
+def test_fits_refuses_an_int64_equal_to_its_null_sentinel(tmp_path: Path) -> None:
+    table = pa.table({"ID": pa.array([1, None, -(2**63)], pa.int64())})
+    with pytest.raises(UnsupportedColumnError, match="'ID' holds -9223372036854775808"):
+        write_result(
+            table.to_batches(),
+            table.schema,
+            tmp_path / "x.fits",
+            format="fits",
+            metadata=ResultMetadata("SELECT 1", "DEMO DR1"),
+        )
+    assert list(tmp_path.iterdir()) == []

@@ -112,8 +112,8 @@ async def test_archive_log_rename_renew_delete(jp_fetch: Fetch, jobs_dir: Path) 
 
     archive = await jp_fetch("surveylab", "api", "jobs", done["id"], "archive")
     names = zipfile.ZipFile(io.BytesIO(archive.body)).namelist()
-    assert done["files"][0]["name"] in names
-    assert any(name.endswith("job.json") for name in names)
+    assert f"{done['id']}/{done['files'][0]['name']}" in names
+    assert f"{done['id']}/job.json" in names
 
     log = (await jp_fetch("surveylab", "api", "jobs", done["id"], "log")).body.decode()
     assert "rows" in log

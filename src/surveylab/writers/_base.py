@@ -31,8 +31,10 @@ __all__ = [
     "scratch_path",
 ]
 
-#: zlib level of every gzip stream (gzip's and pigz's own default).
-GZIP_LEVEL = 6
+#: zlib level of every gzip stream (``.csv.gz``, ``.fits.gz``, HDF5 and Parquet gzip). Level 1
+#: compresses CSV text 3 to 8 times faster than gzip's default 6 (100 vs 13 MB/s per core
+#: here) for files 2 to 6 % bigger.
+GZIP_LEVEL = 1
 
 
 class UnsupportedColumnError(SurveylabError):
@@ -145,9 +147,12 @@ def remove_quietly(path: Path) -> None:
 
 
 def check_column_names(schema: pa.Schema) -> None:
-    """Refuse a result whose column names repeat (ignoring case, as FITS does)."""
+    """Refuse a result with a column that has no name, or whose column names repeat (ignoring
+    case, as FITS does)."""
     seen: dict[str, str] = {}
     for name in schema.names:
+        if not name.strip():
+            raise SurveylabError("a result column has no name: give it an alias (... AS NAME)")
         if name.upper() in seen:
             raise SurveylabError(
                 f"the result has two columns named {seen[name.upper()]!r} and {name!r}: "

@@ -14,13 +14,15 @@ fitsio and TOPCAT) is the one compression offered.
 String columns: FITS needs their width (``TFORMn = 'wA'``) before the first row. The width is
 the longest value (in UTF-8 bytes) of the first batch; when a later batch holds a longer value,
 the rows written so far are copied once into records with room for it (and half as much again,
-so that this stays rare).
+so that this stays rare). Likewise an int16 or int32 column in which a real value equals its
+NULL sentinel (-32768, -2147483648) is widened to the next size; an int64 column holding
+-9223372036854775808 is refused.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -49,9 +51,10 @@ BLOCK = 2880
 RELAYOUT_BYTES = 16 << 20
 #: ASCII of the logical values; a NULL logical is a zero byte.
 TRUE, FALSE = ord("T"), ord("F")
-#: Integer storage: Arrow type -> (type stored, TFORM letter, big-endian dtype). Types FITS has
-#: no signed form of are widened, so that the TNULL sentinel (the smallest value of the stored
-#: type) can never be a real value; uint64 is stored as int64 (a larger value is refused).
+#: Integer storage: Arrow type -> (type stored, TFORM letter, big-endian dtype). A column's
+#: ``TNULLn`` is the smallest value of its stored type. int8, uint8, uint16 and uint32 are
+#: widened to the next signed type, where that value cannot occur; uint64 is stored as int64
+#: (a larger value is refused).
 _INTEGERS = {
     pa.int8(): (pa.int16(), "I", ">i2"),
     pa.uint8(): (pa.int16(), "I", ">i2"),
@@ -62,6 +65,8 @@ _INTEGERS = {
     pa.int64(): (pa.int64(), "K", ">i8"),
     pa.uint64(): (pa.int64(), "K", ">i8"),
 }
+#: The next wider storage of an int16 or int32 column, for when a value hits its sentinel.
+_WIDER = {"I": (pa.int32(), "J", ">i4"), "J": (pa.int64(), "K", ">i8")}
 _FLOATS = {pa.float32(): ("E", ">f4"), pa.float64(): ("D", ">f8")}
 
 
@@ -223,6 +228,29 @@ def _string_bytes(
     return out
 
 
+def _holds_sentinel(column: _Column, array: pa.Array) -> bool:
+    """Whether a (non-NULL) value of ``array`` equals the column's NULL sentinel."""
+    if column.tnull is None:
+        return False
+    hit = pc.any(pc.equal(array, pa.scalar(column.tnull, column.stored))).as_py()
+    return bool(hit)
+
+
+def _values(column: _Column, array: pa.Array) -> np.ndarray:
+    """The values of ``array`` for the record field of ``column``, NULLs as FITS has them."""
+    if column.kind == "string":
+        return _string_bytes(array, *_string_lengths(array), column.width)
+    if column.kind == "bool":
+        values = np.where(pc.fill_null(array, False).to_numpy(zero_copy_only=False), TRUE, FALSE)
+        if array.null_count:
+            values[array.is_null().to_numpy(zero_copy_only=False)] = 0
+        return values
+    if column.kind == "int" and array.null_count:
+        array = pc.fill_null(array, pa.scalar(column.tnull, column.stored))
+    filled: np.ndarray = array.to_numpy(zero_copy_only=False)  # a float NULL is NaN
+    return filled
+
+
 class FitsSink:
     """Writes one FITS file: an empty primary HDU and the result as a binary table.
 
@@ -260,65 +288,61 @@ class FitsSink:
         """Pack ``batch`` into big-endian records and append them."""
         if not batch.num_rows:
             return
-        arrays = []
-        for i, column in enumerate(self._columns):
-            try:
-                arrays.append(plain_array(batch.column(i), column.stored))
-            except pa.ArrowInvalid as err:
-                raise UnsupportedColumnError(f"column {column.name!r}: {err}") from err
-        strings = {
-            i: _string_lengths(arrays[i]) for i, c in enumerate(self._columns) if c.kind == "string"
-        }
-        self._fit_strings({i: int(lengths.max()) for i, (_, lengths) in strings.items()})
+        arrays = self._fit([self._array(batch, i) for i in range(len(self._columns))], batch)
         records = np.empty(batch.num_rows, dtype=self._dtype)
         for i, (column, array) in enumerate(zip(self._columns, arrays, strict=True)):
-            target = records[f"c{i}"]
-            if column.kind == "string":
-                target[...] = _string_bytes(array, *strings[i], column.width)
-            elif column.kind == "bool":
-                values = pc.fill_null(array, False).to_numpy(zero_copy_only=False)
-                target[...] = np.where(values, TRUE, FALSE)
-                if array.null_count:
-                    target[array.is_null().to_numpy(zero_copy_only=False)] = 0
-            elif column.kind == "int" and array.null_count:
-                target[...] = pc.fill_null(array, pa.scalar(column.tnull, column.stored)).to_numpy()
-            else:
-                target[...] = array.to_numpy(zero_copy_only=False)  # float NULL -> NaN
+            records[f"c{i}"] = _values(column, array)
         self._file.write(records.data)
         self._rows += batch.num_rows
 
-    def _fit_strings(self, needed: dict[int, int]) -> None:
-        """Make every string column at least as wide as ``needed`` (by column index)."""
-        grow = {i: n for i, n in needed.items() if n > self._columns[i].width}
-        if not grow:
-            return
-        old = self._dtype
-        for i, n in grow.items():
-            width = self._columns[i].width
-            self._columns[i].width = n if self._rows == 0 else max(n, width + width // 2)
-        self._dtype = self._record_dtype()
-        if self._rows:
-            self._relayout(old)
+    def _array(self, batch: pa.RecordBatch, index: int) -> pa.Array:
+        """Column ``index`` of ``batch`` as the type it is stored as."""
+        column = self._columns[index]
+        try:
+            return plain_array(batch.column(index), column.stored)
+        except pa.ArrowInvalid as err:
+            raise UnsupportedColumnError(f"column {column.name!r}: {err}") from err
 
-    def _relayout(self, old: np.dtype) -> None:
-        """Copy the rows written so far into records of the current (wider) dtype."""
+    def _fit(self, arrays: list[pa.Array], batch: pa.RecordBatch) -> list[pa.Array]:
+        """Widen the columns ``arrays`` do not fit in: longer strings, or an integer equal to its
+        column's NULL sentinel (int16 and int32 columns are widened to the next size, which
+        moves the sentinel out of their range). The rows written so far are copied over."""
+        old = [replace(column) for column in self._columns]
+        for i, (column, array) in enumerate(zip(self._columns, arrays, strict=True)):
+            if column.kind == "string":
+                needed = int(_string_lengths(array)[1].max())
+                if needed > column.width:
+                    grown = column.width + column.width // 2
+                    column.width = needed if self._rows == 0 else max(needed, grown)
+            elif column.kind == "int" and _holds_sentinel(column, array):
+                if column.code not in _WIDER:
+                    raise UnsupportedColumnError(
+                        f"column {column.name!r} holds {column.tnull}, the value that marks "
+                        "NULL in a 64-bit FITS integer column: choose another format"
+                    )
+                column.stored, column.code, column.dtype = _WIDER[column.code]
+                column.tnull = int(np.iinfo(column.dtype).min)
+                arrays[i] = self._array(batch, i)
+        if old != self._columns:
+            self._dtype = self._record_dtype()
+            if self._rows:
+                self._relayout(old)
+        return arrays
+
+    def _relayout(self, old: list[_Column]) -> None:
+        """Copy the rows written so far from records of the ``old`` columns into records of the
+        current (wider) ones; the NULLs of a widened integer column get its new sentinel."""
+        old_dtype = np.dtype([(f"c{i}", c.record_dtype) for i, c in enumerate(old)])
         new_path = scratch_path(self._path, ".fits")
         self._file.seek(0)
         try:
             with new_path.open("w+b") as out:
                 out.write(self._file.read(self._table_offset + self._header_size))
-                step = max(1, RELAYOUT_BYTES // old.itemsize)
+                step = max(1, RELAYOUT_BYTES // old_dtype.itemsize)
                 for start in range(0, self._rows, step):
-                    chunk = np.frombuffer(
-                        self._file.read(min(step, self._rows - start) * old.itemsize), dtype=old
-                    )
-                    wider = np.zeros(len(chunk), dtype=self._dtype)
-                    for name in old.names or ():
-                        if chunk[name].ndim == 2:  # a string column
-                            wider[name][:, : chunk[name].shape[1]] = chunk[name]
-                        else:
-                            wider[name] = chunk[name]
-                    out.write(wider.data)
+                    count = min(step, self._rows - start)
+                    chunk = np.frombuffer(self._file.read(count * old_dtype.itemsize), old_dtype)
+                    out.write(self._widened(chunk, old).data)
         except BaseException:
             remove_quietly(new_path)
             raise
@@ -326,6 +350,19 @@ class FitsSink:
         new_path.replace(self._data_path)
         self._file = self._data_path.open("r+b")
         self._file.seek(0, os.SEEK_END)
+
+    def _widened(self, chunk: np.ndarray, old: list[_Column]) -> np.ndarray:
+        """``chunk`` (records of the ``old`` columns) as records of the current columns."""
+        wider = np.zeros(len(chunk), dtype=self._dtype)
+        for i, (before, now) in enumerate(zip(old, self._columns, strict=True)):
+            name = f"c{i}"
+            if now.kind == "string":
+                wider[name][:, : max(before.width, 1)] = chunk[name]
+            else:
+                wider[name] = chunk[name]
+                if before.tnull != now.tnull:
+                    wider[name][chunk[name] == before.tnull] = now.tnull
+        return wider
 
     def finish(self) -> None:
         """Pad the data, write the final header (row count, string widths), gzip if asked."""

@@ -12,7 +12,7 @@ Layout of a result file::
 Strings are variable-length UTF-8. In ``/data``, an integer or boolean NULL is stored as 0 or
 False and a string NULL as ``""``, with the mask saying which they are. A column name holding
 ``/`` or ``%`` is percent-encoded in the dataset name (the ``columns`` attribute has the real
-names). ``compression`` is ``"gzip"`` (level 4) or ``"lzf"``, with the byte-shuffle filter on
+names). ``compression`` is ``"gzip"`` (level 1) or ``"lzf"``, with the byte-shuffle filter on
 numeric columns; HDF5 does not compress the bytes of variable-length strings.
 
 pandas' ``read_hdf`` reads only files laid out by PyTables, so read these with h5py, or with
@@ -28,7 +28,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ._base import ResultMetadata, UnsupportedColumnError, plain_array, plain_type
+from ._base import GZIP_LEVEL, ResultMetadata, UnsupportedColumnError, plain_array, plain_type
 
 __all__ = ["Hdf5Sink", "dataset_name", "read_hdf5"]
 
@@ -36,8 +36,6 @@ __all__ = ["Hdf5Sink", "dataset_name", "read_hdf5"]
 CHUNK_ROWS = 65_536
 #: Rows per chunk at least.
 MIN_CHUNK_ROWS = 4_096
-#: h5py's gzip level.
-HDF5_GZIP_LEVEL = 4
 
 
 def dataset_name(column: str) -> str:
@@ -96,7 +94,7 @@ class Hdf5Sink:
             "maxshape": (None,),
             "chunks": (self._chunk,),
             "compression": self._compression,
-            "compression_opts": HDF5_GZIP_LEVEL if self._compression == "gzip" else None,
+            "compression_opts": GZIP_LEVEL if self._compression == "gzip" else None,
             "rdcc_nbytes": self._chunk * dtype.itemsize + 4096,
         }
 
