@@ -63,7 +63,9 @@ def main(argv: list[str]) -> int:
                 runs = timings(survey, M2_EXAMPLE_QUERY, args.repeat)
             results[label] = (percentile(runs, 0.5), percentile(runs, 0.95))
             p50, p95 = results[label]
-            print(f"  {label:<22} p50 {p50 * 1e3:7.1f} ms   p95 {p95 * 1e3:7.1f} ms   ({rows:,} rows)")
+            print(
+                f"  {label:<22} p50 {p50 * 1e3:7.1f} ms   p95 {p95 * 1e3:7.1f} ms   ({rows:,} rows)"
+            )
         ours, limit = results["HEALPix order (ours)"], results["random order (limit)"]
         print(f"M2 quick query p50: {limit[0] / ours[0]:.1f}x faster than on random row order")
     return 0

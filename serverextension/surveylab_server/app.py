@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
@@ -74,10 +75,10 @@ class SurveylabApp(ExtensionApp):
         self._expiry = PeriodicCallback(self._expire_jobs, self.expire_interval * 1000)
         self._expiry.start()
 
-    def _expire_jobs(self) -> None:
-        """Delete the jobs past their destruction time (a quick scan of job records)."""
+    async def _expire_jobs(self) -> None:
+        """Delete the jobs past their destruction time, off the event loop."""
         survey: Survey = self.settings["surveylab_survey"]
-        expired = survey.runner.store.expire()
+        expired = await asyncio.to_thread(survey.runner.store.expire)
         if expired:
             self.log.info("surveylab: expired jobs %s", ", ".join(expired))
 

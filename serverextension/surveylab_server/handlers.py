@@ -34,9 +34,10 @@ from surveylab.errors import (
     QueryTimeoutError,
     SQLSyntaxError,
     SurveylabError,
+    TableNotFoundError,
 )
 from surveylab.examples import EXAMPLES
-from surveylab.jobs import Phase
+from surveylab.jobs import JobStateError, Phase, UnsafePathError
 from surveylab.query_jobs import QUERY_JOB
 
 __all__ = ["MAX_BODY_BYTES", "OPENAPI_PATH", "default_handlers", "load_openapi"]
@@ -47,6 +48,9 @@ OPENAPI_PATH = Path(__file__).with_name("openapi.yaml")
 #: Largest JSON request body accepted, in bytes.
 MAX_BODY_BYTES = 1_000_000
 
+#: Most jobs in one page of ``GET /jobs``.
+MAX_PAGE = 500
+
 #: Bytes per chunk when streaming a file to the client.
 CHUNK_BYTES = 1 << 20
 
@@ -55,6 +59,9 @@ ERROR_STATUS: tuple[tuple[type[Exception], HTTPStatus], ...] = (
     (CatalogNotFoundError, HTTPStatus.SERVICE_UNAVAILABLE),
     (CatalogUnavailableError, HTTPStatus.SERVICE_UNAVAILABLE),
     (JobNotFoundError, HTTPStatus.NOT_FOUND),
+    (JobStateError, HTTPStatus.CONFLICT),
+    (UnsafePathError, HTTPStatus.BAD_REQUEST),
+    (TableNotFoundError, HTTPStatus.NOT_FOUND),
     (JobLimitError, HTTPStatus.TOO_MANY_REQUESTS),
     (QueryTimeoutError, HTTPStatus.REQUEST_TIMEOUT),
     (QueryCancelledError, HTTPStatus.CONFLICT),
@@ -106,15 +113,18 @@ class SurveylabHandler(APIHandler):
             raise web.HTTPError(HTTPStatus.BAD_REQUEST, f"missing field(s): {', '.join(missing)}")
         return data
 
-    def int_argument(self, name: str, default: int, minimum: int = 0) -> int:
-        """A non-negative integer query argument."""
+    def int_argument(
+        self, name: str, default: int, minimum: int = 0, maximum: int | None = None
+    ) -> int:
+        """An integer query argument between ``minimum`` and ``maximum``."""
         text = self.get_argument(name, str(default))
         try:
             value = int(text)
         except ValueError:
             raise web.HTTPError(HTTPStatus.BAD_REQUEST, f"{name} must be an integer") from None
-        if value < minimum:
-            raise web.HTTPError(HTTPStatus.BAD_REQUEST, f"{name} must be at least {minimum}")
+        if value < minimum or (maximum is not None and value > maximum):
+            bounds = f"at least {minimum}" if maximum is None else f"{minimum} to {maximum}"
+            raise web.HTTPError(HTTPStatus.BAD_REQUEST, f"{name} must be {bounds}")
         return value
 
     def write_json(self, data: Any, status: HTTPStatus = HTTPStatus.OK) -> None:
@@ -125,6 +135,8 @@ class SurveylabHandler(APIHandler):
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         """Write ``{"message", "reason"}`` (plus ``line``/``column`` for SQL syntax errors)."""
         exc = kwargs.get("exc_info", (None, None, None))[1]
+        if status_code == HTTPStatus.METHOD_NOT_ALLOWED:
+            self.set_header("Allow", ", ".join(self.allowed_methods()))
         for error_class, status in ERROR_STATUS:
             if isinstance(exc, error_class):
                 reply: dict[str, Any] = {"message": str(exc), "reason": status.phrase}
@@ -135,6 +147,15 @@ class SurveylabHandler(APIHandler):
                 self.finish(json.dumps(reply))
                 return
         super().write_error(status_code, **kwargs)
+
+    @classmethod
+    def allowed_methods(cls) -> list[str]:
+        """The HTTP methods this handler implements (for the ``Allow`` header of a 405)."""
+        return [
+            method
+            for method in ("GET", "POST", "PATCH", "DELETE")
+            if getattr(cls, method.lower()) is not getattr(APIHandler, method.lower())
+        ]
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         """Log domain errors as one line; everything else with its traceback."""
@@ -263,19 +284,19 @@ class JobsHandler(SurveylabHandler):
     async def get(self) -> None:
         phase = self.get_argument("phase", None)
         try:
-            phase_filter = Phase(phase) if phase else None
+            phase_filter = None if phase is None else Phase(phase)
         except ValueError:
             known = ", ".join(p.value for p in Phase)
             raise SurveylabError(f"unknown phase {phase!r}; phases: {known}") from None
         offset = self.int_argument("offset", 0)
-        limit = self.int_argument("limit", 50, minimum=1)
+        limit = self.int_argument("limit", 50, minimum=1, maximum=MAX_PAGE)
         jobs, total = await self.call(
             self.survey.runner.store.list,
             phase=phase_filter,
             type=self.get_argument("type", None),
             sort=self.get_argument("sort", "-created"),
             offset=offset,
-            limit=min(limit, 500),
+            limit=limit,
         )
         self.write_json(
             {

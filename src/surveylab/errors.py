@@ -17,6 +17,7 @@ __all__ = [
     "ReadOnlyQueryError",
     "SQLSyntaxError",
     "SurveylabError",
+    "TableNotFoundError",
 ]
 
 
@@ -64,3 +65,7 @@ class JobNotFoundError(SurveylabError):
 
 class JobLimitError(SurveylabError):
     """The user already runs as many jobs as allowed; a new one is refused."""
+
+
+class TableNotFoundError(QueryError):
+    """No table of that name in the release."""

@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from ._version import __version__
 from .catalog import Catalog, open_catalog
-from .errors import QueryError, SurveylabError
+from .errors import SurveylabError, TableNotFoundError
 from .jobs import Job, JobRunner, Phase
 from .models import ColumnInfo, ReleaseInfo, TableInfo
 from .query_jobs import QUERY_JOB, query_work
@@ -107,7 +107,7 @@ class Survey:
                     table.name, table.description, table.rows, tuple(self.columns(name))
                 )
         known = ", ".join(table.name for table in self.catalog.tables())
-        raise QueryError(f"no table named {name!r}; tables: {known}")
+        raise TableNotFoundError(f"no table named {name!r}; tables: {known}")
 
     def columns(self, table: str) -> list[ColumnInfo]:
         """The columns of ``table`` with types, units and descriptions."""

@@ -12,6 +12,10 @@ CORE_MODULES = [
     "surveylab.catalog",
     "surveylab.cli",
     "surveylab.demo",
+    "surveylab.jobs",
+    "surveylab.sql",
+    "surveylab.writers",
+    "surveylab.query_jobs",
     "surveylab.settings",
     "surveylab.survey",
 ]

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis.checks import positive_data_acceptance
 
 from surveylab_server.handlers import load_openapi
 from tests.support.server import RunningServer, jupyter_server
@@ -33,4 +34,5 @@ def test_api_honours_its_contract(case: schemathesis.Case, server: RunningServer
     response = case.call(base_url=f"{server.url}/surveylab/api", headers=server.headers, timeout=60)
     assert response.status_code < 500, response.text
     assert "Traceback" not in response.text
-    case.validate_response(response)
+    # Any string is schema-valid SQL, yet most strings are not valid SQL: a 400 for those is right.
+    case.validate_response(response, excluded_checks=[positive_data_acceptance])

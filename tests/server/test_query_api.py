@@ -171,7 +171,7 @@ async def test_find_tables_with_a_column(jp_fetch: Fetch) -> None:
 async def test_unknown_table_is_a_clear_error(jp_fetch: Fetch) -> None:
     with pytest.raises(HTTPClientError) as caught:
         await jp_fetch("surveylab", "api", "tables", "NOPE")
-    assert caught.value.code == 400
+    assert caught.value.code == 404
     assert "no table named 'NOPE'" in json.loads(caught.value.response.body)["message"]  # type: ignore[union-attr]
 
 
