@@ -39,6 +39,10 @@ __all__ = [
     "sql_string",
 ]
 
+#: DuckDB's buffer cache grows towards 80% of RAM by default; a lab shares its machine, and
+#: results stream, so a small cache keeps memory flat whatever the result size.
+DUCKDB_MEMORY_LIMIT = "1GB"
+
 #: Parquet codecs DuckDB's COPY writes (``None``: DuckDB's default, snappy).
 PARQUET_CODECS = (None, "snappy", "gzip", "zstd", "lz4", "brotli", "uncompressed")
 #: The schema of the user's tables.
@@ -156,7 +160,9 @@ class DuckDBCatalog:
         self.path = path
         self._lock = threading.Lock()
         try:
-            self._con = duckdb.connect(str(path), read_only=True)
+            self._con = duckdb.connect(
+                str(path), read_only=True, config={"memory_limit": DUCKDB_MEMORY_LIMIT}
+            )
         except duckdb.Error as err:
             raise CatalogUnavailableError(f"cannot open the catalog {path}: {err}") from err
 

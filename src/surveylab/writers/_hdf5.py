@@ -95,7 +95,8 @@ class Hdf5Sink:
             "chunks": (self._chunk,),
             "compression": self._compression,
             "compression_opts": GZIP_LEVEL if self._compression == "gzip" else None,
-            "rdcc_nbytes": self._chunk * dtype.itemsize + 4096,
+            # a variable-length string is a 16-byte heap reference in a chunk
+            "rdcc_nbytes": self._chunk * (16 if dtype.kind == "O" else dtype.itemsize) + 4096,
         }
 
     def write(self, batch: pa.RecordBatch) -> None:
