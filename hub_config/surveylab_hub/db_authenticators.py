@@ -1,0 +1,555 @@
+"""Authenticators that check the login against a database server: PostgreSQL and Oracle.
+
+Both keep :class:`~surveylab_hub.authenticator.DatabaseAuthenticator`'s flow (normalise and
+validate the username, then ask :meth:`check_credentials`) and differ only in how they connect
+and how they read the driver's error. :class:`ServerDatabaseAuthenticator`, their common base,
+adds what a networked database needs:
+
+- a :class:`FailureThrottle` per username and per client address, so that repeated failures
+  are refused for a cooldown (HTTP 429) before any connection is tried;
+- outcomes clearer than "wrong password": :class:`AccountUnavailableError` (a role that cannot
+  log in, a locked account: HTTP 403), :class:`PasswordExpiredError` (Oracle's ORA-28001: HTTP
+  403, distinct so that a change-password form can take over) and
+  :class:`DatabaseUnreachableError` (HTTP 503).
+
+Neither the password nor a driver's exception is ever logged or kept: a psycopg
+``OperationalError`` holds the connection, whose ``repr`` shows the password, so every driver
+error is turned into one of ours with ``raise ... from None``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any, ClassVar
+
+from tornado import web
+from traitlets import Callable as CallableTrait
+from traitlets import Float, Int, TraitError, Unicode, default, validate
+
+from surveylab_hub.authenticator import DatabaseAuthenticator
+from surveylab_hub.store import InvalidUsernameError, validate_username
+
+__all__ = [
+    "AccountUnavailableError",
+    "DatabaseUnreachableError",
+    "FailureThrottle",
+    "LoginRefusedError",
+    "OracleAuthenticator",
+    "PasswordExpiredError",
+    "PostgresAuthenticator",
+    "ServerDatabaseAuthenticator",
+    "classify_oracle_error",
+    "classify_postgres_error",
+]
+
+#: A driver's connect function: keyword arguments in, an awaitable connection out.
+ConnectFunction = Callable[..., Awaitable[Any]]
+
+
+class LoginRefusedError(Exception):
+    """The database answered, and refused this login for a reason the user should read.
+
+    ``message`` is shown on the login page and logged; it never holds the password.
+    """
+
+    status_code: ClassVar[int] = 403
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def http_error(self) -> web.HTTPError:
+        """The HTTP error the hub's login page shows (``jupyterhub_message`` is its text)."""
+        error = web.HTTPError(self.status_code, "%s", self.message)
+        error.jupyterhub_message = self.message  # type: ignore[attr-defined]  # read by the hub
+        error.login_refusal = type(self).__name__  # type: ignore[attr-defined]  # for handlers
+        return error
+
+
+class AccountUnavailableError(LoginRefusedError):
+    """The account exists but may not log in: a NOLOGIN role, a locked Oracle account."""
+
+
+class PasswordExpiredError(LoginRefusedError):
+    """The password was right but has expired (Oracle ORA-28001): it must be changed.
+
+    This is the one refusal a change-password form can resolve; a handler tells it apart by
+    its type (or by ``login_refusal == "PasswordExpiredError"`` on the HTTP error).
+    """
+
+
+class DatabaseUnreachableError(LoginRefusedError):
+    """The database server could not be reached (down, refused, timed out)."""
+
+    status_code: ClassVar[int] = 503
+
+
+class ThrottledError(LoginRefusedError):
+    """Too many failed logins for this username or client address."""
+
+    status_code: ClassVar[int] = 429
+
+
+UNREACHABLE_MESSAGE = "the survey database is not reachable; try again later"
+UNCHECKED_MESSAGE = "the survey database could not check the login{}; try again later"
+
+
+class FailureThrottle:
+    """Count failures per key in a sliding window; after ``limit`` of them, refuse for a while.
+
+    In memory, so per hub process. ``clock`` returns seconds (monotonic by default).
+
+    Examples
+    --------
+    >>> now = [0.0]
+    >>> throttle = FailureThrottle(limit=2, window=60, cooldown=30, clock=lambda: now[0])
+    >>> throttle.record_failure("user:alice"); throttle.retry_after("user:alice")
+    0.0
+    >>> throttle.record_failure("user:alice"); throttle.retry_after("user:alice")
+    30.0
+    >>> now[0] = 30.0; throttle.retry_after("user:alice")
+    0.0
+    """
+
+    #: Keys kept before expired ones are pruned (bounds memory under a spray of names).
+    max_keys = 10_000
+
+    def __init__(
+        self,
+        limit: int = 5,
+        window: float = 300.0,
+        cooldown: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, not {limit}")
+        self.limit = limit
+        self.window = window
+        self.cooldown = cooldown
+        self.clock = clock
+        self._failures: dict[str, deque[float]] = {}
+        self._blocked_until: dict[str, float] = {}
+
+    def retry_after(self, key: str) -> float:
+        """Seconds until ``key`` may try again; 0 if it may now."""
+        until = self._blocked_until.get(key)
+        if until is None:
+            return 0.0
+        left = until - self.clock()
+        if left <= 0:
+            del self._blocked_until[key]
+            return 0.0
+        return left
+
+    def record_failure(self, key: str) -> None:
+        """Count one failure of ``key``; block it once ``limit`` fall within ``window``."""
+        now = self.clock()
+        failures = self._failures.setdefault(key, deque())
+        failures.append(now)
+        while failures and failures[0] <= now - self.window:
+            failures.popleft()
+        if len(failures) >= self.limit:
+            self._blocked_until[key] = now + self.cooldown
+            del self._failures[key]
+        if len(self._failures) > self.max_keys:
+            self._prune(now)
+
+    def reset(self, key: str) -> None:
+        """Forget the failures of ``key`` (after a successful login)."""
+        self._failures.pop(key, None)
+        self._blocked_until.pop(key, None)
+
+    def _prune(self, now: float) -> None:
+        for key in [k for k, f in self._failures.items() if not f or f[-1] <= now - self.window]:
+            del self._failures[key]
+        for key in [k for k, until in self._blocked_until.items() if until <= now]:
+            del self._blocked_until[key]
+
+
+class ServerDatabaseAuthenticator(DatabaseAuthenticator):
+    """Common base of the authenticators that connect to a database server as the user.
+
+    A subclass sets :meth:`default_connect_function` and implements :meth:`check_credentials`
+    by connecting, mapping the driver's errors to False or a :class:`LoginRefusedError`.
+    """
+
+    connect_timeout = Float(
+        10.0,
+        config=True,
+        help="""
+        Seconds to wait for the database server to answer a login before giving up with
+        HTTP 503 ("the survey database is not reachable"). Default 10.
+        """,
+    )
+
+    failure_limit = Int(
+        5,
+        config=True,
+        help="""
+        Failed logins allowed per username, and per client address, within
+        `failure_window` seconds; one more is refused for `failure_cooldown` seconds with
+        HTTP 429, before the database is asked. Default 5.
+        """,
+    )
+
+    failure_window = Float(
+        300.0,
+        config=True,
+        help="Seconds of the sliding window in which `failure_limit` failures are counted "
+        "(default 300).",
+    )
+
+    failure_cooldown = Float(
+        300.0,
+        config=True,
+        help="Seconds a username or client address is refused once it reached "
+        "`failure_limit` failures (default 300).",
+    )
+
+    connect_function = CallableTrait(
+        None,
+        allow_none=True,
+        help="""
+        The driver's async connect function, called with keyword arguments. None (the default)
+        uses the driver's own (`psycopg.AsyncConnection.connect`, `oracledb.connect_async`).
+        For tests: a fake that raises the driver's errors.
+        """,
+    )
+
+    clock = CallableTrait(
+        time.monotonic,
+        help="Clock of the failure throttle, in seconds (for tests).",
+    )
+
+    @validate("failure_limit")
+    def _validate_failure_limit(self, proposal: dict[str, Any]) -> int:
+        value = int(proposal["value"])
+        if value < 1:
+            raise TraitError(f"{type(self).__name__}.failure_limit must be at least 1, not {value}")
+        return value
+
+    @validate("connect_timeout", "failure_window", "failure_cooldown")
+    def _validate_positive(self, proposal: dict[str, Any]) -> float:
+        value = float(proposal["value"])
+        if not value > 0:
+            name = proposal["trait"].name
+            raise TraitError(f"{type(self).__name__}.{name} must be positive, not {value}")
+        return value
+
+    _throttle: FailureThrottle | None = None
+
+    @property
+    def throttle(self) -> FailureThrottle:
+        """The failure throttle, made on first use from the `failure_*` traits and `clock`."""
+        if self._throttle is None:
+            self._throttle = FailureThrottle(
+                limit=self.failure_limit,
+                window=self.failure_window,
+                cooldown=self.failure_cooldown,
+                clock=self.clock,
+            )
+        return self._throttle
+
+    def default_connect_function(self) -> ConnectFunction:
+        """The driver's connect function, used when `connect_function` is None."""
+        raise NotImplementedError
+
+    async def connect(self, **kwargs: Any) -> None:
+        """Connect with ``kwargs`` through `connect_function`, then close the connection."""
+        connect: ConnectFunction | None = self.connect_function
+        if connect is None:
+            connect = self.default_connect_function()
+        connection = await connect(**kwargs)
+        await connection.close()
+
+    def _throttle_keys(self, handler: web.RequestHandler | None, data: dict[str, Any]) -> list[str]:
+        keys = []
+        username = self.normalize_username(str(data.get("username", "")))
+        with contextlib.suppress(InvalidUsernameError):  # an invalid name: the address counts
+            keys.append(f"user:{validate_username(username)}")
+        remote_ip = getattr(getattr(handler, "request", None), "remote_ip", None)
+        if remote_ip:
+            keys.append(f"address:{remote_ip}")
+        return keys
+
+    async def authenticate(
+        self, handler: web.RequestHandler | None, data: dict[str, Any] | None
+    ) -> dict[str, Any] | None:
+        """The base flow, behind the failure throttle, with the database's clear refusals.
+
+        Raises HTTP 429 when the username or client address is throttled, 403 for an account
+        that may not log in or whose password expired, 503 when the database is unreachable.
+        """
+        data = data or {}
+        keys = self._throttle_keys(handler, data)
+        wait = max((self.throttle.retry_after(key) for key in keys), default=0.0)
+        if wait > 0:
+            self.log.warning("Login refused for %s: too many failed logins", " and ".join(keys))
+            message = f"too many failed logins; try again in {math.ceil(wait)} s"
+            raise ThrottledError(message).http_error()
+        try:
+            result = await super().authenticate(handler, data)
+        except web.HTTPError as e:
+            # The base class turns any error of check_credentials into a generic 503 (raised
+            # from None, so the refusal is only its __context__); give the clear one instead.
+            refusal = e.__context__
+            if not isinstance(refusal, LoginRefusedError):
+                raise
+            if not isinstance(refusal, DatabaseUnreachableError):
+                for key in keys:
+                    self.throttle.record_failure(key)
+            raise refusal.http_error() from None
+        if result is None:
+            for key in keys:
+                self.throttle.record_failure(key)
+        else:
+            self.throttle.reset(f"user:{result['name']}")
+        return result
+
+
+def classify_postgres_error(message: str, sqlstate: str | None) -> str:
+    """Name the outcome of a failed PostgreSQL login from the error's text and SQLSTATE.
+
+    ``"rejected"`` (wrong password, unknown role, or a password past its ``VALID UNTIL``:
+    PostgreSQL reports all three alike), ``"nologin"``, ``"unreachable"`` or ``"other"``.
+    psycopg's connection errors have no SQLSTATE, so the text decides.
+
+    >>> classify_postgres_error('FATAL:  role "bob" is not permitted to log in', None)
+    'nologin'
+    """
+    text = message.lower()
+    if sqlstate == "28P01" or "password authentication failed" in text:
+        return "rejected"
+    if "is not permitted to log in" in text:
+        return "nologin"
+    if sqlstate is None and any(
+        sign in text
+        for sign in (
+            "connection refused",
+            "timeout expired",
+            "could not translate host name",
+            "no route to host",
+            "network is unreachable",
+            "server closed the connection",
+            "could not connect",
+        )
+    ):
+        return "unreachable"
+    return "other"
+
+
+class PostgresAuthenticator(ServerDatabaseAuthenticator):
+    """Log in with a PostgreSQL role and its password, checked by connecting as that role.
+
+    A wrong password, an unknown role and a role whose ``VALID UNTIL`` date has passed all fail
+    alike ("wrong username or password"): PostgreSQL tells the client nothing more (its own
+    log says "User ... has an expired password"). A ``NOLOGIN`` role gets HTTP 403 with a clear
+    message; a server that does not answer, HTTP 503.
+    """
+
+    db_host = Unicode(
+        "127.0.0.1",
+        config=True,
+        help="Host name or address of the PostgreSQL server the users log in to "
+        "(default 127.0.0.1).",
+    )
+
+    db_port = Int(
+        5432,
+        config=True,
+        help="TCP port of the PostgreSQL server (default 5432).",
+    )
+
+    db_name = Unicode(
+        config=True,
+        help="""
+        Database to connect to when checking a login. The role needs CONNECT on it (granted to
+        PUBLIC by default). Defaults to `survey`.
+        """,
+    )
+
+    @default("db_name")
+    def _default_db_name(self) -> str:
+        return "survey"
+
+    @validate("db_host", "db_name")
+    def _validate_not_empty(self, proposal: dict[str, Any]) -> str:
+        value = str(proposal["value"])
+        if not value.strip():
+            name = proposal["trait"].name
+            raise TraitError(f"{type(self).__name__}.{name} must not be empty")
+        return value
+
+    @validate("db_port")
+    def _validate_port(self, proposal: dict[str, Any]) -> int:
+        value = int(proposal["value"])
+        if not 0 < value < 65536:
+            raise TraitError(f"{type(self).__name__}.db_port must be 1 to 65535, not {value}")
+        return value
+
+    def default_connect_function(self) -> ConnectFunction:
+        import psycopg
+
+        return psycopg.AsyncConnection.connect
+
+    async def check_credentials(self, username: str, password: str) -> bool:
+        """Connect as ``username``; map psycopg's error to False or a :class:`LoginRefusedError`."""
+        import psycopg
+
+        outcome = "ok"
+        try:
+            await self.connect(
+                host=self.db_host,
+                port=self.db_port,
+                dbname=self.db_name,
+                user=username,
+                password=password,
+                connect_timeout=max(1, math.ceil(self.connect_timeout)),
+            )
+        except psycopg.Error as e:
+            # Classify, then drop the exception: its pgconn's repr holds the password.
+            outcome = classify_postgres_error(str(e), e.sqlstate)
+            del e
+        if outcome == "ok":
+            return True
+        if outcome == "rejected":
+            self.log.warning(
+                "PostgreSQL refused the password of %r (wrong password, unknown role, "
+                "or a password past its VALID UNTIL date)",
+                username,
+            )
+            return False
+        if outcome == "nologin":
+            message = f"the database role {username!r} is not permitted to log in"
+            self.log.warning("Login refused: %s", message)
+            raise AccountUnavailableError(message) from None
+        self.log.error(
+            "PostgreSQL at %s:%s did not accept a connection (%s)",
+            self.db_host,
+            self.db_port,
+            outcome,
+        )
+        message = UNREACHABLE_MESSAGE if outcome == "unreachable" else UNCHECKED_MESSAGE.format("")
+        raise DatabaseUnreachableError(message) from None
+
+
+#: Oracle's error codes and the outcome of a login: see :func:`classify_oracle_error`.
+ORACLE_OUTCOMES = {
+    "ORA-01017": "rejected",  # invalid username/password
+    "ORA-01005": "rejected",  # null password given
+    "ORA-28000": "locked",  # the account is locked
+    "ORA-28001": "expired",  # the password has expired
+    "ORA-01045": "nologin",  # user lacks CREATE SESSION
+}
+
+
+def classify_oracle_error(full_code: str) -> str:
+    """Name the outcome of a failed Oracle login from its ``full_code``.
+
+    ``"rejected"``, ``"locked"``, ``"expired"``, ``"nologin"``, ``"unreachable"`` (python-oracledb's
+    ``DPY-6xxx`` connection errors, listener errors ``ORA-125xx``) or ``"other"``.
+
+    >>> classify_oracle_error("ORA-28001"), classify_oracle_error("DPY-6005")
+    ('expired', 'unreachable')
+    """
+    code = full_code.upper()
+    if code in ORACLE_OUTCOMES:
+        return ORACLE_OUTCOMES[code]
+    if code.startswith(("DPY-6", "ORA-125", "DPY-4011")):
+        return "unreachable"
+    return "other"
+
+
+class OracleAuthenticator(ServerDatabaseAuthenticator):
+    """Log in with an Oracle account and its password, checked by connecting (thin mode, async).
+
+    ORA-01017 fails the login; ORA-28000 (locked) and ORA-01045 (no CREATE SESSION) give HTTP 403
+    with a clear message; ORA-28001 (password expired) gives HTTP 403 from a
+    :class:`PasswordExpiredError`, which a change-password form can take over (see
+    :meth:`change_password`); a listener that does not answer gives HTTP 503.
+    """
+
+    dsn = Unicode(
+        config=True,
+        help="""
+        Easy Connect string of the Oracle database the users log in to, `host:port/service`
+        (for example `db.example.org:1521/desdr`). Required.
+        """,
+    )
+
+    @validate("dsn")
+    def _validate_dsn(self, proposal: dict[str, Any]) -> str:
+        value = str(proposal["value"]).strip()
+        if not value or "@" in value:
+            raise TraitError(
+                f"OracleAuthenticator.dsn must be host:port/service with no user, not {value!r}"
+            )
+        return value
+
+    def default_connect_function(self) -> ConnectFunction:
+        import oracledb
+
+        return oracledb.connect_async
+
+    async def _connect_as(self, username: str, password: str, **extra: Any) -> str:
+        """Connect as ``username``; return ``"ok"`` or the outcome of the Oracle error."""
+        if not self.dsn:
+            raise TraitError("OracleAuthenticator.dsn must be set")
+        try:
+            await self.connect(user=username, password=password, dsn=self.dsn, **extra)
+        except Exception as e:
+            error = e.args[0] if e.args else None
+            full_code = str(getattr(error, "full_code", "") or "")
+            del e, error
+            if not full_code:
+                raise TypeError("the Oracle driver raised an error with no code") from None
+            return classify_oracle_error(full_code) + f":{full_code}"
+        return "ok"
+
+    def _refuse(self, username: str, outcome: str) -> bool:
+        """Return False or raise the :class:`LoginRefusedError` of ``outcome`` (kind:code)."""
+        kind, _, code = outcome.partition(":")
+        if kind == "rejected":
+            return False
+        if kind == "locked":
+            error: LoginRefusedError = AccountUnavailableError(
+                f"the database account {username!r} is locked; ask the survey's DBA to unlock it"
+            )
+        elif kind == "nologin":
+            error = AccountUnavailableError(
+                f"the database account {username!r} is not permitted to log in"
+            )
+        elif kind == "expired":
+            error = PasswordExpiredError(
+                f"the password of the database account {username!r} has expired; change it"
+            )
+        else:
+            self.log.error("Oracle at %s refused a connection with %s", self.dsn, code)
+            message = (
+                UNREACHABLE_MESSAGE
+                if kind == "unreachable"
+                else UNCHECKED_MESSAGE.format(f" ({code})")
+            )
+            raise DatabaseUnreachableError(message) from None
+        self.log.warning("Login refused (%s): %s", code, error.message)
+        raise error from None
+
+    async def check_credentials(self, username: str, password: str) -> bool:
+        """Connect as ``username``; map the ORA/DPY code to False or a refusal."""
+        outcome = await self._connect_as(username, password)
+        return outcome == "ok" or self._refuse(username, outcome)
+
+    async def change_password(self, username: str, password: str, new_password: str) -> bool:
+        """Change an (expired) password by connecting with ``newpassword``, as Oracle allows.
+
+        The hook a change-password form calls after :class:`PasswordExpiredError`. Returns
+        False for a wrong current password; raises a refusal otherwise (e.g. ORA-28003, a new
+        password the profile's verify function rejects, is "other": HTTP 503 with its code).
+        """
+        validate_username(username)
+        outcome = await self._connect_as(username, password, newpassword=new_password)
+        return outcome == "ok" or self._refuse(username, outcome)

@@ -1,0 +1,454 @@
+"""PostgresAuthenticator against a real PostgreSQL server; OracleAuthenticator against a fake
+driver; the failure throttle with an injected clock."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg import sql
+from tornado import web
+from traitlets import TraitError
+
+from surveylab_hub.db_authenticators import (
+    FailureThrottle,
+    OracleAuthenticator,
+    PasswordExpiredError,
+    PostgresAuthenticator,
+    classify_oracle_error,
+    classify_postgres_error,
+)
+from tests.support.postgres import PostgresServer
+
+LOGGER = "surveylab.test.dbauth"
+#: Login roles made for these tests, each with its own password.
+NOLOGIN_ROLE = "auth_nologin"
+EXPIRED_ROLE = "auth_expired"
+ROLE_PASSWORD = "Pw-" + secrets.token_hex(8)
+BAD_USERNAMES = [
+    pytest.param("user@otherdb", id="at-other-db"),
+    pytest.param("a/b", id="slash"),
+    pytest.param("x'--", id="quote-comment"),
+    pytest.param('x"y', id="double-quote"),
+    pytest.param("a" * 65, id="overlong"),
+    pytest.param("", id="empty"),
+]
+
+
+class Clock:
+    """A settable clock for the throttle."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def request_from(ip: str) -> Any:
+    """A stand-in login handler: the authenticators read only ``request.remote_ip``."""
+    return SimpleNamespace(request=SimpleNamespace(remote_ip=ip))
+
+
+# --- PostgreSQL ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pg_roles(postgres_server: PostgresServer) -> Iterator[PostgresServer]:
+    """A NOLOGIN role and a role whose VALID UNTIL has passed, both with ROLE_PASSWORD."""
+    with postgres_server.admin() as admin:
+        for role, options in (
+            (NOLOGIN_ROLE, "NOLOGIN"),
+            (EXPIRED_ROLE, "LOGIN VALID UNTIL '2000-01-01'"),
+        ):
+            admin.execute(
+                sql.SQL("CREATE ROLE {} " + options + " PASSWORD {}").format(
+                    sql.Identifier(role), sql.Literal(ROLE_PASSWORD)
+                )
+            )
+    yield postgres_server
+    with postgres_server.admin() as admin:
+        for role in (NOLOGIN_ROLE, EXPIRED_ROLE):
+            admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+
+
+@dataclass
+class CountingConnect:
+    """Wraps psycopg's connect and counts the calls."""
+
+    calls: int = 0
+
+    async def __call__(self, **kwargs: Any) -> psycopg.AsyncConnection[Any]:
+        self.calls += 1
+        return await psycopg.AsyncConnection.connect(**kwargs)
+
+
+def postgres_auth(server: PostgresServer, **traits: Any) -> PostgresAuthenticator:
+    traits = {
+        "db_host": server.host,
+        "db_port": server.port,
+        "db_name": server.dbname,
+        "connect_timeout": 3,
+        **traits,
+    }
+    return PostgresAuthenticator(log=logging.getLogger(LOGGER), **traits)
+
+
+def assert_no_password(caplog: pytest.LogCaptureFixture, excinfo: Any, *passwords: str) -> None:
+    """No password in the log records, the exception or anything it chains to."""
+    text = caplog.text
+    if excinfo is not None:
+        error: BaseException | None = excinfo.value
+        while error is not None:
+            text += repr(error) + str(error) + repr(vars(error))
+            error = error.__cause__ or error.__context__
+    for password in passwords:
+        assert password not in text
+
+
+@pytest.mark.parametrize(
+    ("who", "password", "expected"),
+    [
+        pytest.param("reader", "right", "reader", id="right-password"),
+        pytest.param("reader", "wrong", None, id="wrong-password"),
+        pytest.param("nobody", "right", None, id="unknown-role"),
+        pytest.param(EXPIRED_ROLE, ROLE_PASSWORD, None, id="valid-until-past"),
+    ],
+)
+async def test_postgres_login(
+    pg_roles: PostgresServer,
+    caplog: pytest.LogCaptureFixture,
+    who: str,
+    password: str,
+    expected: str | None,
+) -> None:
+    username = pg_roles.user if who == "reader" else who
+    secret = pg_roles.password if password == "right" else password
+    if password == "wrong":
+        secret = "Wrong-" + secrets.token_hex(8)
+    if expected == "reader":
+        expected = pg_roles.user
+    auth = postgres_auth(pg_roles)
+    caplog.set_level(logging.DEBUG, LOGGER)
+    result = await auth.authenticate(None, {"username": username, "password": secret})
+    assert (result or {}).get("name") == expected
+    if expected is None:
+        assert "VALID UNTIL" in caplog.text  # an expired role is named among the causes
+    assert_no_password(caplog, None, secret)
+
+
+async def test_postgres_nologin_role_gets_clear_403(
+    pg_roles: PostgresServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    auth = postgres_auth(pg_roles)
+    caplog.set_level(logging.DEBUG, LOGGER)
+    with pytest.raises(web.HTTPError) as excinfo:
+        await auth.authenticate(None, {"username": NOLOGIN_ROLE, "password": ROLE_PASSWORD})
+    assert excinfo.value.status_code == 403
+    assert "not permitted to log in" in str(excinfo.value.get_message())
+    assert "not permitted to log in" in caplog.text
+    assert excinfo.value.__cause__ is None
+    assert_no_password(caplog, excinfo, ROLE_PASSWORD)
+
+
+async def test_postgres_down_is_503(caplog: pytest.LogCaptureFixture) -> None:
+    password = "Pw-" + secrets.token_hex(8)
+    auth = PostgresAuthenticator(
+        db_host="127.0.0.1", db_port=free_port(), connect_timeout=2, log=logging.getLogger(LOGGER)
+    )
+    caplog.set_level(logging.DEBUG, LOGGER)
+    with pytest.raises(web.HTTPError) as excinfo:
+        await auth.authenticate(None, {"username": "alice", "password": password})
+    assert excinfo.value.status_code == 503
+    assert "the survey database is not reachable" in str(excinfo.value.get_message())
+    assert_no_password(caplog, excinfo, password)
+
+
+@pytest.mark.parametrize("username", BAD_USERNAMES)
+async def test_postgres_bad_username_never_connects(
+    pg_roles: PostgresServer, username: str
+) -> None:
+    counter = CountingConnect()
+    auth = postgres_auth(pg_roles, connect_function=counter)
+    assert await auth.authenticate(None, {"username": username, "password": "x"}) is None
+    assert counter.calls == 0
+    # the same wrapper does connect for a valid name
+    await auth.authenticate(None, {"username": pg_roles.user, "password": pg_roles.password})
+    assert counter.calls == 1
+
+
+@pytest.mark.parametrize(
+    ("message", "sqlstate", "outcome"),
+    [
+        pytest.param('FATAL:  password authentication failed for user "a"', None, "rejected",
+                     id="password"),
+        pytest.param("anything", "28P01", "rejected", id="sqlstate-28P01"),
+        pytest.param('FATAL:  role "a" is not permitted to log in', None, "nologin", id="nologin"),
+        pytest.param("connection failed: Connection refused", None, "unreachable", id="refused"),
+        pytest.param("connection timeout expired", None, "unreachable", id="timeout"),
+        pytest.param('FATAL:  database "x" does not exist', None, "other", id="other"),
+    ],
+)  # fmt: skip
+def test_classify_postgres_error(message: str, sqlstate: str | None, outcome: str) -> None:
+    assert classify_postgres_error(message, sqlstate) == outcome
+
+
+@pytest.mark.parametrize(
+    ("traits", "fragment"),
+    [
+        pytest.param({"db_port": 0}, "PostgresAuthenticator.db_port", id="port-zero"),
+        pytest.param({"db_host": " "}, "PostgresAuthenticator.db_host", id="empty-host"),
+        pytest.param({"connect_timeout": 0}, "PostgresAuthenticator.connect_timeout", id="timeout"),
+        pytest.param({"failure_limit": 0}, "PostgresAuthenticator.failure_limit", id="limit"),
+    ],
+)
+def test_postgres_traits_are_validated(traits: dict[str, Any], fragment: str) -> None:
+    with pytest.raises(TraitError, match=fragment):
+        PostgresAuthenticator(**traits)
+
+
+# --- Oracle, with a fake driver -----------------------------------------------------------
+
+
+@dataclass
+class OracleErrorDetail:
+    """Shaped like python-oracledb's ``_Error``: ``DatabaseError(...).args[0]``."""
+
+    full_code: str
+    message: str
+
+
+class FakeOracleError(Exception):
+    """Shaped like ``oracledb.DatabaseError``."""
+
+
+class FakeConnection:
+    async def close(self) -> None:
+        return None
+
+
+@dataclass
+class FakeOracleConnect:
+    """``oracledb.connect_async`` that accepts one password, else raises ``code``."""
+
+    password: str
+    code: str | None = None
+    calls: int = 0
+    last_kwargs: dict[str, Any] | None = None
+
+    async def __call__(self, **kwargs: Any) -> FakeConnection:
+        self.calls += 1
+        self.last_kwargs = {k: v for k, v in kwargs.items() if k != "password"}
+        if self.code:
+            raise FakeOracleError(OracleErrorDetail(self.code, f"{self.code}: failure"))
+        if kwargs["password"] != self.password:
+            raise FakeOracleError(OracleErrorDetail("ORA-01017", "invalid credential"))
+        return FakeConnection()
+
+
+def oracle_auth(connect: FakeOracleConnect, **traits: Any) -> OracleAuthenticator:
+    return OracleAuthenticator(
+        dsn="db.example.org:1521/desdr",
+        connect_function=connect,
+        log=logging.getLogger(LOGGER),
+        **traits,
+    )
+
+
+async def test_oracle_right_password() -> None:
+    connect = FakeOracleConnect(password="right-pw")
+    auth = oracle_auth(connect)
+    assert await auth.authenticate(None, {"username": "Alice", "password": "right-pw"}) == {
+        "name": "alice"
+    }
+    assert connect.last_kwargs == {"user": "alice", "dsn": "db.example.org:1521/desdr"}
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "fragment"),
+    [
+        pytest.param("ORA-01017", None, None, id="invalid-credential"),
+        pytest.param("ORA-28000", 403, "account 'alice' is locked", id="locked"),
+        pytest.param("ORA-01045", 403, "not permitted to log in", id="no-create-session"),
+        pytest.param("ORA-28001", 403, "has expired; change it", id="expired"),
+        pytest.param("DPY-6005", 503, "the survey database is not reachable", id="cannot-connect"),
+        pytest.param("ORA-12541", 503, "the survey database is not reachable", id="no-listener"),
+        pytest.param("ORA-00600", 503, "could not check the login (ORA-00600)", id="other"),
+    ],
+)
+async def test_oracle_errors(
+    caplog: pytest.LogCaptureFixture, code: str, status: int | None, fragment: str | None
+) -> None:
+    password = "Pw-" + secrets.token_hex(8)
+    auth = oracle_auth(FakeOracleConnect(password="never", code=code))
+    caplog.set_level(logging.DEBUG, LOGGER)
+    data = {"username": "alice", "password": password}
+    if status is None or fragment is None:
+        assert await auth.authenticate(None, data) is None
+        assert_no_password(caplog, None, password)
+        return
+    with pytest.raises(web.HTTPError) as excinfo:
+        await auth.authenticate(None, data)
+    assert excinfo.value.status_code == status
+    assert fragment in str(excinfo.value.get_message())
+    assert excinfo.value.jupyterhub_message == excinfo.value.get_message()  # type: ignore[attr-defined]
+    assert_no_password(caplog, excinfo, password)
+
+
+async def test_oracle_expired_password_is_distinguishable() -> None:
+    auth = oracle_auth(FakeOracleConnect(password="x", code="ORA-28001"))
+    with pytest.raises(PasswordExpiredError):
+        await auth.check_credentials("alice", "x")
+    with pytest.raises(web.HTTPError) as excinfo:
+        await auth.authenticate(None, {"username": "alice", "password": "x"})
+    assert excinfo.value.login_refusal == "PasswordExpiredError"  # type: ignore[attr-defined]
+
+
+async def test_oracle_change_password_passes_newpassword() -> None:
+    connect = FakeOracleConnect(password="old-pw")
+    auth = oracle_auth(connect)
+    assert await auth.change_password("alice", "old-pw", "new-pw") is True
+    assert connect.last_kwargs is not None
+    assert connect.last_kwargs["newpassword"] == "new-pw"
+    assert await auth.change_password("alice", "wrong", "new-pw") is False
+
+
+@pytest.mark.parametrize("username", BAD_USERNAMES)
+async def test_oracle_bad_username_never_connects(username: str) -> None:
+    connect = FakeOracleConnect(password="pw")
+    auth = oracle_auth(connect)
+    assert await auth.authenticate(None, {"username": username, "password": "pw"}) is None
+    assert connect.calls == 0
+
+
+@pytest.mark.parametrize(
+    ("code", "outcome"),
+    [
+        pytest.param("ORA-01017", "rejected", id="01017"),
+        pytest.param("ora-28000", "locked", id="lowercase-28000"),
+        pytest.param("ORA-28001", "expired", id="28001"),
+        pytest.param("DPY-6005", "unreachable", id="dpy-6005"),
+        pytest.param("ORA-12514", "unreachable", id="12514"),
+        pytest.param("ORA-00942", "other", id="other"),
+    ],
+)
+def test_classify_oracle_error(code: str, outcome: str) -> None:
+    assert classify_oracle_error(code) == outcome
+
+
+@pytest.mark.parametrize(
+    "dsn",
+    [pytest.param("", id="empty"), pytest.param("scott@db:1521/x", id="user-in-dsn")],
+)
+def test_oracle_dsn_is_validated(dsn: str) -> None:
+    with pytest.raises(TraitError, match=r"OracleAuthenticator\.dsn"):
+        OracleAuthenticator(dsn=dsn)
+
+
+# --- the failure throttle -----------------------------------------------------------------
+
+
+def test_throttle_sliding_window() -> None:
+    clock = Clock()
+    throttle = FailureThrottle(limit=3, window=60, cooldown=120, clock=clock)
+    for _ in range(2):
+        throttle.record_failure("k")
+        clock.now += 40
+    # the first failure fell out of the window: two in it, still allowed
+    throttle.record_failure("k")
+    assert throttle.retry_after("k") == 0
+    throttle.record_failure("k")
+    assert throttle.retry_after("k") == 120
+    clock.now += 119
+    assert throttle.retry_after("k") == 1
+    clock.now += 1
+    assert throttle.retry_after("k") == 0
+    assert throttle.retry_after("other") == 0
+
+
+def test_throttle_reset_and_bad_limit() -> None:
+    throttle = FailureThrottle(limit=1, clock=Clock())
+    throttle.record_failure("k")
+    assert throttle.retry_after("k") > 0
+    throttle.reset("k")
+    assert throttle.retry_after("k") == 0
+    with pytest.raises(ValueError, match="limit"):
+        FailureThrottle(limit=0)
+
+
+@pytest.mark.parametrize(
+    ("second_user", "second_ip", "throttled"),
+    [
+        pytest.param("alice", "10.0.0.2", True, id="same-user-other-address"),
+        pytest.param("bob", "10.0.0.1", True, id="other-user-same-address"),
+        pytest.param("bob", "10.0.0.2", False, id="other-user-other-address"),
+    ],
+)
+async def test_throttle_per_username_and_address(
+    second_user: str, second_ip: str, throttled: bool
+) -> None:
+    clock = Clock()
+    connect = FakeOracleConnect(password="right")
+    auth = oracle_auth(
+        connect, failure_limit=3, failure_window=300, failure_cooldown=60, clock=clock
+    )
+    for _ in range(3):
+        data = {"username": "alice", "password": "wrong"}
+        assert await auth.authenticate(request_from("10.0.0.1"), data) is None
+    calls = connect.calls
+    second = {"username": second_user, "password": "right"}
+    if not throttled:
+        assert await auth.authenticate(request_from(second_ip), second) == {"name": second_user}
+        return
+    with pytest.raises(web.HTTPError) as excinfo:
+        await auth.authenticate(request_from(second_ip), second)
+    assert excinfo.value.status_code == 429
+    assert "too many failed logins; try again in 60 s" in str(excinfo.value.get_message())
+    assert connect.calls == calls  # refused before connecting
+    clock.now += 60
+    assert await auth.authenticate(request_from(second_ip), second) == {"name": second_user}
+
+
+async def test_throttle_counts_refusals_not_outages() -> None:
+    clock = Clock()
+    auth = oracle_auth(
+        FakeOracleConnect(password="x", code="DPY-6005"), failure_limit=1, clock=clock
+    )
+    for _ in range(2):
+        with pytest.raises(web.HTTPError) as excinfo:
+            await auth.authenticate(None, {"username": "alice", "password": "x"})
+        assert excinfo.value.status_code == 503
+    auth = oracle_auth(
+        FakeOracleConnect(password="x", code="ORA-28000"), failure_limit=1, clock=clock
+    )
+    statuses = []
+    for _ in range(2):
+        with pytest.raises(web.HTTPError) as excinfo:
+            await auth.authenticate(None, {"username": "alice", "password": "x"})
+        statuses.append(excinfo.value.status_code)
+    assert statuses == [403, 429]
+
+
+async def test_postgres_throttle_after_wrong_passwords(pg_roles: PostgresServer) -> None:
+    counter = CountingConnect()
+    auth = postgres_auth(pg_roles, connect_function=counter, failure_limit=2, clock=Clock())
+    for _ in range(2):
+        data = {"username": pg_roles.user, "password": "nope"}
+        assert await auth.authenticate(None, data) is None
+    with pytest.raises(web.HTTPError) as excinfo:
+        await auth.authenticate(None, {"username": pg_roles.user, "password": pg_roles.password})
+    assert excinfo.value.status_code == 429
+    assert counter.calls == 2
