@@ -49,6 +49,21 @@ class DatabaseAuthenticator(Authenticator):  # type: ignore[misc]  # jupyterhub 
     def _default_allow_database_users(self) -> bool:
         return not self.allowed_users
 
+    pass_credentials_to_lab = Bool(
+        False,
+        config=True,
+        help="""
+        Carry the user's database username and password to their lab, so that `Survey()`
+        there queries as that user with no second prompt.
+
+        The credentials travel in JupyterHub's encrypted `auth_state` (which needs
+        `JupyterHub.enable_auth_state` and `JUPYTERHUB_CRYPT_KEY`) and reach the lab as
+        `SURVEYLAB_DB_USER` and `SURVEYLAB_DB_PASSWORD` in the lab's process environment
+        (readable only by the lab's own user). Default False: the embedded store's passwords
+        are not database passwords. The database authenticators turn it on.
+        """,
+    )
+
     def normalize_username(self, username: str) -> str:
         """Strip surrounding blanks, then lowercase and apply `Authenticator.username_map`."""
         return str(super().normalize_username(username.strip()))
@@ -82,7 +97,23 @@ class DatabaseAuthenticator(Authenticator):  # type: ignore[misc]  # jupyterhub 
         if not accepted:
             self.log.warning("Login failed for %r: wrong username or password", username)
             return None
+        if self.pass_credentials_to_lab:
+            return {"name": username, "auth_state": {"db_user": username, "db_password": password}}
         return {"name": username}
+
+    async def pre_spawn_start(self, user: Any, spawner: Any) -> None:
+        """Put the user's database credentials (from `auth_state`) into the lab's environment."""
+        if not self.pass_credentials_to_lab:
+            return
+        auth_state = await user.get_auth_state()
+        if not auth_state or "db_password" not in auth_state:
+            self.log.warning("No database credentials in auth_state for %r", user.name)
+            return
+        spawner.environment = {
+            **spawner.environment,
+            "SURVEYLAB_DB_USER": auth_state["db_user"],
+            "SURVEYLAB_DB_PASSWORD": auth_state["db_password"],
+        }
 
     def check_allowed(self, username: str, authentication: dict[str, Any] | None = None) -> bool:
         """Admit users the database accepted (see `allow_database_users`) or allowed otherwise."""

@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NotRequired, TypedDict
 
+from surveylab_hub.profiles import DEFAULT_PROFILES_PATH, configure_kubespawner, load_profiles
 from surveylab_hub.store import CredentialStore
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "SERVICE_NAME",
     "HubOptions",
     "configure",
+    "configure_database_auth",
     "configure_embedded_auth",
     "configure_hub",
     "configure_local_spawner",
@@ -62,7 +64,24 @@ ENV_VARS: dict[str, str] = {
     f"{SERVICE_NAME!r} (for tests and automation)",
     "SURVEYLAB_HUB_DEMO_USER": "demo user created at start with a random password (default demo; "
     "empty: none)",
+    "SURVEYLAB_HUB_AUTH": "how users log in: embedded (default), postgresql or oracle",
+    "SURVEYLAB_HUB_DB_HOST": "PostgreSQL host checked at login (auth postgresql)",
+    "SURVEYLAB_HUB_DB_PORT": "PostgreSQL port (default 5432)",
+    "SURVEYLAB_HUB_DB_NAME": "PostgreSQL database (default survey)",
+    "SURVEYLAB_HUB_ORACLE_DSN": "Oracle host:port/service checked at login (auth oracle)",
+    "SURVEYLAB_HUB_SPAWNER": "local (default: one process per user) or kubernetes (KubeSpawner)",
+    "SURVEYLAB_HUB_PROFILES": "the lab profiles file (default hub_config/profiles.yaml)",
 }
+
+#: Authenticator class of each ``SURVEYLAB_HUB_AUTH`` value.
+AUTHENTICATORS = {
+    "embedded": "surveylab_hub.authenticator.EmbeddedAuthenticator",
+    "postgresql": "surveylab_hub.db_authenticators.PostgresAuthenticator",
+    "oracle": "surveylab_hub.db_authenticators.OracleAuthenticator",
+}
+
+#: Spawners of each ``SURVEYLAB_HUB_SPAWNER`` value.
+SPAWNERS = ("local", "kubernetes")
 
 #: Arguments of every lab: a platform's labs do not phone home (no news feed, no update check).
 LAB_ARGS = (
@@ -86,6 +105,10 @@ class HubOptions(TypedDict):
     proxy_cmd: NotRequired[Sequence[str] | None]
     lab_env: NotRequired[Mapping[str, str]]
     service_token: NotRequired[str | None]
+    auth: NotRequired[str]
+    database: NotRequired[Mapping[str, str]]
+    spawner: NotRequired[str]
+    profiles_path: NotRequired[Path | None]
 
 
 def default_proxy_cmd() -> list[str]:
@@ -137,7 +160,29 @@ def hub_options_from_environ(environ: Mapping[str, str], *, cwd: Path | None = N
         proxy_cmd=[proxy] if proxy else None,
         lab_env=lab_environment(environ),
         service_token=environ.get("SURVEYLAB_HUB_SERVICE_TOKEN") or None,
+        auth=_choice(environ, "SURVEYLAB_HUB_AUTH", tuple(AUTHENTICATORS), "embedded"),
+        database={
+            key: environ[name].strip()
+            for key, name in (
+                ("db_host", "SURVEYLAB_HUB_DB_HOST"),
+                ("db_port", "SURVEYLAB_HUB_DB_PORT"),
+                ("db_name", "SURVEYLAB_HUB_DB_NAME"),
+                ("dsn", "SURVEYLAB_HUB_ORACLE_DSN"),
+            )
+            if environ.get(name, "").strip()
+        },
+        spawner=_choice(environ, "SURVEYLAB_HUB_SPAWNER", SPAWNERS, "local"),
+        profiles_path=Path(environ["SURVEYLAB_HUB_PROFILES"])
+        if environ.get("SURVEYLAB_HUB_PROFILES", "").strip()
+        else None,
     )
+
+
+def _choice(environ: Mapping[str, str], name: str, choices: Sequence[str], default: str) -> str:
+    value = environ.get(name, "").strip().lower() or default
+    if value not in choices:
+        raise ValueError(f"{name}={value!r}: choose one of {', '.join(choices)}")
+    return value
 
 
 def configure(
@@ -154,6 +199,11 @@ def configure(
     service_token: str | None = None,
     python: str | None = None,
     as_root: bool | None = None,
+    auth: str = "embedded",
+    database: Mapping[str, str] | None = None,
+    spawner: str = "local",
+    profiles_path: Path | None = None,
+    crypt_key: str | None = None,
 ) -> None:
     """Fill the traitlets ``Config`` ``c`` for the local surveylab hub.
 
@@ -182,6 +232,14 @@ def configure(
     as_root
         Whether the hub runs as root, which makes the labs need ``--allow-root``
         (default: ask the OS).
+    auth, database
+        ``embedded`` (the credential store), ``postgresql`` or ``oracle``, and the database's
+        settings (``db_host``, ``db_port``, ``db_name`` or ``dsn``).
+    spawner, profiles_path
+        ``local`` or ``kubernetes``, and the lab profiles file (checked at start either way).
+    crypt_key
+        ``JUPYTERHUB_CRYPT_KEY`` (default: from the environment). A database login carries the
+        user's credentials to the lab in encrypted auth_state, so it refuses to start without.
     """
     state_dir = Path(state_dir)
     configure_hub(c, state_dir=state_dir, ip=ip, port=port, hub_port=hub_port or port + 81)
@@ -191,17 +249,29 @@ def configure(
         proxy_cmd=proxy_cmd or default_proxy_cmd(),
         api_port=proxy_api_port or port + 1,
     )
-    configure_embedded_auth(c, store_path=state_dir / "users.json")
+    if auth == "embedded":
+        configure_embedded_auth(c, store_path=state_dir / "users.json")
+    else:
+        configure_database_auth(
+            c,
+            auth=auth,
+            database=database or {},
+            crypt_key=os.environ.get("JUPYTERHUB_CRYPT_KEY") if crypt_key is None else crypt_key,
+        )
     env = dict(lab_env or {})
     if data_dir is not None:
         env["SURVEYLAB_DATA_DIR"] = str(data_dir)
-    configure_local_spawner(
-        c,
-        home_root=state_dir / "home",
-        python=python or sys.executable,
-        as_root=os.geteuid() == 0 if as_root is None else as_root,
-        environment=env,
-    )
+    profiles = load_profiles(profiles_path or DEFAULT_PROFILES_PATH)  # a bad file stops the hub
+    if spawner == "kubernetes":
+        configure_kubespawner(c, profiles, environment=env)
+    else:
+        configure_local_spawner(
+            c,
+            home_root=state_dir / "home",
+            python=python or sys.executable,
+            as_root=os.geteuid() == 0 if as_root is None else as_root,
+            environment=env,
+        )
     if service_token:
         configure_service(c, token=service_token)
 
@@ -230,6 +300,32 @@ def configure_embedded_auth(c: Any, *, store_path: Path) -> None:
     """Log in against the embedded credential store; every user in it is admitted."""
     c.JupyterHub.authenticator_class = "surveylab_hub.authenticator.EmbeddedAuthenticator"
     c.EmbeddedAuthenticator.store_path = str(store_path)
+
+
+def configure_database_auth(
+    c: Any, *, auth: str, database: Mapping[str, str], crypt_key: str | None
+) -> None:
+    """Log in with database credentials, carried to the lab in encrypted auth_state.
+
+    Raises
+    ------
+    ValueError
+        Without ``JUPYTERHUB_CRYPT_KEY``: the hub would otherwise have nowhere safe to keep the
+        credentials, and the labs could not query as their users.
+    """
+    if not crypt_key:
+        raise ValueError(
+            f"SURVEYLAB_HUB_AUTH={auth} needs JUPYTERHUB_CRYPT_KEY (32 bytes, hex: "
+            "`openssl rand -hex 32`) to encrypt the credentials the labs query with"
+        )
+    class_name = AUTHENTICATORS[auth].rsplit(".", 1)[1]
+    c.JupyterHub.authenticator_class = AUTHENTICATORS[auth]
+    c.Authenticator.enable_auth_state = True
+    for key, value in database.items():
+        if key in ("db_host", "db_name", "dsn"):
+            setattr(c[class_name], key, value)
+        elif key == "db_port":
+            setattr(c[class_name], key, int(value))
 
 
 def configure_local_spawner(

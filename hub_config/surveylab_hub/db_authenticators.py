@@ -177,6 +177,10 @@ class ServerDatabaseAuthenticator(DatabaseAuthenticator):
     by connecting, mapping the driver's errors to False or a :class:`LoginRefusedError`.
     """
 
+    @default("pass_credentials_to_lab")
+    def _default_pass_credentials_to_lab(self) -> bool:
+        return True
+
     connect_timeout = Float(
         10.0,
         config=True,

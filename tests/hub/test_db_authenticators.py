@@ -272,7 +272,8 @@ async def test_oracle_right_password() -> None:
     connect = FakeOracleConnect(password="right-pw")
     auth = oracle_auth(connect)
     assert await auth.authenticate(None, {"username": "Alice", "password": "right-pw"}) == {
-        "name": "alice"
+        "name": "alice",
+        "auth_state": {"db_user": "alice", "db_password": "right-pw"},
     }
     assert connect.last_kwargs == {"user": "alice", "dsn": "db.example.org:1521/desdr"}
 
@@ -411,7 +412,8 @@ async def test_throttle_per_username_and_address(
     calls = connect.calls
     second = {"username": second_user, "password": "right"}
     if not throttled:
-        assert await auth.authenticate(request_from(second_ip), second) == {"name": second_user}
+        result = await auth.authenticate(request_from(second_ip), second)
+        assert result is not None and result["name"] == second_user
         return
     with pytest.raises(web.HTTPError) as excinfo:
         await auth.authenticate(request_from(second_ip), second)
@@ -419,7 +421,8 @@ async def test_throttle_per_username_and_address(
     assert "too many failed logins; try again in 60 s" in str(excinfo.value.get_message())
     assert connect.calls == calls  # refused before connecting
     clock.now += 60
-    assert await auth.authenticate(request_from(second_ip), second) == {"name": second_user}
+    result = await auth.authenticate(request_from(second_ip), second)
+    assert result is not None and result["name"] == second_user
 
 
 async def test_throttle_counts_refusals_not_outages() -> None:
