@@ -28,12 +28,15 @@ from surveylab_hub.profiles import DEFAULT_PROFILES_PATH, configure_kubespawner,
 from surveylab_hub.store import CredentialStore
 
 __all__ = [
+    "CULLER_NAME",
     "DEFAULT_STATE_DIR",
     "ENV_VARS",
     "LAB_ARGS",
     "SERVICE_NAME",
     "HubOptions",
+    "add_service",
     "configure",
+    "configure_culler",
     "configure_database_auth",
     "configure_embedded_auth",
     "configure_hub",
@@ -49,6 +52,7 @@ __all__ = [
 
 DEFAULT_STATE_DIR = Path("var/hub")
 SERVICE_NAME = "surveylab-admin"
+CULLER_NAME = "surveylab-culler"
 
 #: The environment variables of the hub (not passed to the labs).
 ENV_VARS: dict[str, str] = {
@@ -271,7 +275,11 @@ def configure(
             python=python or sys.executable,
             as_root=os.geteuid() == 0 if as_root is None else as_root,
             environment=env,
+            profiles_path=profiles_path or DEFAULT_PROFILES_PATH,
         )
+    configure_culler(
+        c, profiles_path=profiles_path or DEFAULT_PROFILES_PATH, python=python or sys.executable
+    )
     if service_token:
         configure_service(c, token=service_token)
 
@@ -335,14 +343,17 @@ def configure_local_spawner(
     python: str,
     as_root: bool,
     environment: Mapping[str, str],
+    profiles_path: Path = DEFAULT_PROFILES_PATH,
 ) -> None:
-    """One ``jupyterhub-singleuser`` process per user, from ``python``'s environment.
+    """One ``jupyterhub-singleuser`` process per user, from ``python``'s environment, with the
+    lab profile form (:class:`surveylab_hub.spawner.ProfileLocalSpawner`).
 
     Each user gets ``home_root/<name>`` as home and lands in JupyterLab, run with
     :data:`LAB_ARGS` (and ``--allow-root`` if ``as_root``). The timeouts leave
     room for a first start on two cores (a start takes 4-8 s there).
     """
-    c.JupyterHub.spawner_class = "jupyterhub.spawner.SimpleLocalProcessSpawner"
+    c.JupyterHub.spawner_class = "surveylab_hub.spawner.ProfileLocalSpawner"
+    c.ProfileLocalSpawner.profiles_path = str(profiles_path)
     c.SimpleLocalProcessSpawner.home_dir_template = str(home_root / "{username}")
     c.Spawner.cmd = [str(Path(python).parent / "jupyterhub-singleuser")]
     c.Spawner.args = [*(["--allow-root"] if as_root else []), *LAB_ARGS]
@@ -354,14 +365,51 @@ def configure_local_spawner(
 
 def configure_service(c: Any, *, token: str) -> None:
     """An admin service with API ``token``: manages users and servers (tests, automation)."""
-    c.JupyterHub.services = [{"name": SERVICE_NAME, "api_token": token}]
-    c.JupyterHub.load_roles = [
+    add_service(
+        c,
+        {"name": SERVICE_NAME, "api_token": token},
+        description="Manage users and their servers (surveylab automation)",
+        scopes=["admin:users", "admin:servers"],
+    )
+
+
+def configure_culler(c: Any, *, profiles_path: Path, python: str, interval: int = 60) -> None:
+    """The per-profile idle culler (:mod:`surveylab_hub.culler`) as a hub-managed service.
+
+    It also stops labs past their profile's maximum age (GPU: 24 h) under every spawner.
+    """
+    add_service(
+        c,
         {
-            "name": SERVICE_NAME,
-            "description": "Manage users and their servers (surveylab automation)",
-            "scopes": ["admin:users", "admin:servers"],
-            "services": [SERVICE_NAME],
-        }
+            "name": CULLER_NAME,
+            "command": [
+                python,
+                "-m",
+                "surveylab_hub.culler",
+                "--profiles",
+                str(profiles_path),
+                "--interval",
+                str(interval),
+            ],
+        },
+        description="Stop labs idle or older than their profile allows",
+        scopes=["list:users", "read:servers", "delete:servers"],
+    )
+
+
+def add_service(c: Any, service: dict[str, Any], *, description: str, scopes: list[str]) -> None:
+    """Register a hub service and a role of its own with ``scopes``."""
+    services = list(c.JupyterHub.services) if "services" in c.JupyterHub else []
+    roles = list(c.JupyterHub.load_roles) if "load_roles" in c.JupyterHub else []
+    c.JupyterHub.services = [*services, service]
+    c.JupyterHub.load_roles = [
+        *roles,
+        {
+            "name": service["name"],
+            "description": description,
+            "scopes": scopes,
+            "services": [service["name"]],
+        },
     ]
 
 

@@ -151,7 +151,10 @@ class Decision:
 
 
 def format_duration(seconds: float) -> str:
-    """``3720`` → ``1 h 2 min``; ``86400`` → ``24 h``; ``90`` → ``1 min 30 s``; ``0.5`` → ``0.5 s``."""
+    """A duration for people: ``3720`` → ``1 h 2 min``; ``86400`` → ``24 h``; ``0.5`` → ``0.5 s``.
+
+    Whole seconds from 10 s up (floored), so ``3720.9`` is still ``1 h 2 min``.
+    """
     if seconds < 10:
         return f"{seconds:.3g} s"
     whole = math.floor(seconds)
@@ -235,8 +238,9 @@ def plan(
 ) -> tuple[list[Decision], list[Action]]:
     """The decisions for every server of ``users`` (hub user models) and the calls they need.
 
-    With ``policy.cull_users``, a user all of whose servers are culled is deleted instead
-    (the hub stops the servers first); admins are never deleted.
+    With ``policy.cull_users``, a user whose only server is a culled default server is deleted
+    instead (the hub stops the server first); admins are never deleted. A user with named
+    servers only has them stopped: deleting the user would not stop them first.
     """
     policy = policy or CullPolicy()
     decisions: list[Decision] = []
@@ -250,7 +254,8 @@ def plan(
         decisions += culled
         if not culled:
             continue
-        if policy.cull_users and len(culled) == len(servers) and not user.get("admin"):
+        only_default = len(servers) == 1 and not servers[0].name
+        if policy.cull_users and only_default and not user.get("admin"):
             reason = "; ".join(d.reason for d in culled)
             actions.append(Action("DELETE", f"users/{quote(user['name'], safe='')}", reason))
         else:
@@ -258,12 +263,17 @@ def plan(
     return decisions, actions
 
 
-async def _list_users(client: AsyncHTTPClient, api_url: str, token: str) -> list[dict[str, Any]]:
-    """Every user with a ready server, following the API's pages."""
+async def _list_users(
+    client: AsyncHTTPClient, api_url: str, token: str, *, state: str | None
+) -> list[dict[str, Any]]:
+    """The users with a server in ``state`` (None: all users), following the API's pages."""
     users: list[dict[str, Any]] = []
     offset = 0
     while True:
-        query = urlencode({"state": "ready", "offset": offset, "limit": 200})
+        params: dict[str, Any] = {"offset": offset, "limit": 200}
+        if state:
+            params["state"] = state
+        query = urlencode(params)
         response = await client.fetch(
             HTTPRequest(
                 f"{api_url}/users?{query}",
@@ -294,14 +304,14 @@ async def cull_once(
     """
     api_url = api_url.rstrip("/")
     client = AsyncHTTPClient()
-    users = await _list_users(client, api_url, token)
+    policy = policy or CullPolicy()
+    # To delete users, see all their servers (pending ones too), not just the ready ones.
+    state = None if policy.cull_users else "ready"
+    users = await _list_users(client, api_url, token, state=state)
     now = now or datetime.now(UTC)
     decisions, actions = plan(users, profiles, now, policy)
-    log.info(
-        "%d users with ready servers, %d servers to stop",
-        len(users),
-        len(decisions),
-    )
+    kept = sum(len(user.get("servers") or {}) for user in users) - len(decisions)
+    log.info("%d servers to stop, %d kept", len(decisions), kept)
     for action in actions:
         log.info("Culling %s: %s", action.path, action.reason)
         request = HTTPRequest(

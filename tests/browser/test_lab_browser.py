@@ -78,6 +78,10 @@ def test_survey_panel_shows_the_release(page: Page, running_hub: RunningHub) -> 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     try:
         log_in(page, running_hub, login.name, login.password)
+        # The hub shows the lab profile form; the default (Small) is chosen.
+        expect(page.locator('input[name="profile"][value="small"]')).to_be_checked()
+        page.screenshot(path=SCREENSHOTS / "hub-profile-form.png")
+        page.locator("#spawn_form input[type=submit], #spawn_form button[type=submit]").click()
         # The hub spawns the lab, shows its progress page, then redirects into JupyterLab.
         page.wait_for_url(re.compile(rf"/user/{login.name}/lab"), timeout=90_000)
         expect(page.locator(".jp-LauncherCard").first).to_be_visible(timeout=60_000)

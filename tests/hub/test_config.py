@@ -14,6 +14,7 @@ from traitlets.utils.importstring import import_item
 
 from surveylab_hub.authenticator import EmbeddedAuthenticator
 from surveylab_hub.config import (
+    CULLER_NAME,
     LAB_ARGS,
     PROJECT_PROXY,
     SERVICE_NAME,
@@ -65,7 +66,7 @@ DEFAULTS = [
     ("ConfigurableHTTPProxy.pid_file", "/srv/hub/jupyterhub-proxy.pid"),
     ("JupyterHub.authenticator_class", "surveylab_hub.authenticator.EmbeddedAuthenticator"),
     ("EmbeddedAuthenticator.store_path", "/srv/hub/users.json"),
-    ("JupyterHub.spawner_class", "jupyterhub.spawner.SimpleLocalProcessSpawner"),
+    ("JupyterHub.spawner_class", "surveylab_hub.spawner.ProfileLocalSpawner"),
     ("SimpleLocalProcessSpawner.home_dir_template", "/srv/hub/home/{username}"),
     ("Spawner.cmd", ["/opt/venv/bin/jupyterhub-singleuser"]),
     ("Spawner.args", [*LAB_ARGS]),
@@ -128,9 +129,9 @@ def test_overrides(overrides: dict[str, Any], dotted: str, expected: Any) -> Non
 def test_classes_resolve() -> None:
     c = configured()
     assert import_item(c.JupyterHub.authenticator_class) is EmbeddedAuthenticator
-    from jupyterhub.spawner import SimpleLocalProcessSpawner
+    from surveylab_hub.spawner import ProfileLocalSpawner
 
-    assert import_item(c.JupyterHub.spawner_class) is SimpleLocalProcessSpawner
+    assert import_item(c.JupyterHub.spawner_class) is ProfileLocalSpawner
 
 
 def test_labs_run_from_the_hubs_environment_by_default() -> None:
@@ -143,11 +144,21 @@ def test_labs_run_from_the_hubs_environment_by_default() -> None:
 
 def test_service_token_adds_an_admin_service() -> None:
     c = configured(service_token="t" * 64)
-    assert c.JupyterHub.services == [{"name": SERVICE_NAME, "api_token": "t" * 64}]
+    services = {service["name"]: service for service in c.JupyterHub.services}
+    assert services[SERVICE_NAME] == {"name": SERVICE_NAME, "api_token": "t" * 64}
+    roles = {role["name"]: role for role in c.JupyterHub.load_roles}
+    assert roles[SERVICE_NAME]["services"] == [SERVICE_NAME]
+    assert set(roles[SERVICE_NAME]["scopes"]) == {"admin:users", "admin:servers"}
+    assert SERVICE_NAME not in {service["name"] for service in configured().JupyterHub.services}
+
+
+def test_the_culler_runs_as_a_service_with_minimal_scopes() -> None:
+    c = configured()
+    (culler,) = c.JupyterHub.services
+    assert culler["name"] == CULLER_NAME
+    assert culler["command"][1:3] == ["-m", "surveylab_hub.culler"]
     (role,) = c.JupyterHub.load_roles
-    assert role["services"] == [SERVICE_NAME]
-    assert set(role["scopes"]) == {"admin:users", "admin:servers"}
-    assert "services" not in configured().JupyterHub
+    assert set(role["scopes"]) == {"list:users", "read:servers", "delete:servers"}
 
 
 def test_project_proxy_is_installed() -> None:
@@ -288,5 +299,5 @@ def test_jupyterhub_config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert c.EmbeddedAuthenticator.store_path == str(tmp_path / "hub" / "users.json")
     assert c.Spawner.environment["SURVEYLAB_DATA_DIR"] == str(tmp_path / "dr1")
     assert "SURVEYLAB_HUB_SERVICE_TOKEN" not in c.Spawner.environment
-    assert c.JupyterHub.services[0]["name"] == SERVICE_NAME
+    assert SERVICE_NAME in {service["name"] for service in c.JupyterHub.services}
     assert CredentialStore(tmp_path / "hub" / "users.json").names() == ["demo"]

@@ -213,6 +213,12 @@ BUSY_GPU = server("gpu", idle=M, name="busy")
             id="cull-user-keeps-user-with-busy-server",
         ),
         pytest.param(
+            [user_model("ann", server("gpu", idle=2 * H, name="gpu"))],
+            CullPolicy(cull_users=True),
+            ["users/ann/servers/gpu"],
+            id="cull-user-only-stops-named-server",
+        ),
+        pytest.param(
             [user_model("root", IDLE_GPU, admin=True)],
             CullPolicy(cull_users=True),
             ["users/root/server"],
@@ -255,7 +261,7 @@ def test_parse_duration(text: str, seconds: float) -> None:
 
 @pytest.mark.parametrize("text", ["", "0", "-1", "5 years", "h"])
 def test_parse_duration_refuses(text: str) -> None:
-    with pytest.raises(ValueError, match="duration|> 0"):
+    with pytest.raises(ValueError, match=r"duration|> 0"):
         parse_duration(text)
 
 
@@ -304,28 +310,10 @@ def test_culler_stops_idle_lab_on_real_hub(
     idle_name, busy_name = lab_users
     for name in lab_users:
         assert hub.wait_for_server(name)["user_options"]["profile"] in ("medium", "large")
-    # A token with only the scopes the service's role is to have: from an admin user,
-    # since a token's scopes are those asked for, within its owner's.
-    bot = "culler-bot"
-    assert hub.api("POST", f"users/{bot}", json={"admin": True}).status_code in (201, 409)
-    try:
-        response = hub.api(
-            "POST",
-            f"users/{bot}/tokens",
-            json={
-                "scopes": ["list:users", "read:servers", "delete:servers"],
-                "expires_in": 300,
-                "note": "culler test",
-            },
-        )
-        assert response.status_code == 201, response.text
-        token = response.json()["token"]
-        time.sleep(1.2)  # the medium lab is now idle longer than its 1 s limit
-        started = time.monotonic()
-        result = _run_culler(hub, token, "--override", "medium=1s:")
-        culler_seconds = time.monotonic() - started
-    finally:
-        hub.api("DELETE", f"users/{bot}")
+    time.sleep(1.2)  # the medium lab is now idle longer than its 1 s limit
+    started = time.monotonic()
+    result = _run_culler(hub, hub.api_token, "--override", "medium=1s:")
+    culler_seconds = time.monotonic() - started
     assert result.returncode == 0, result.stderr
     assert "Profile medium: idle 1 s, no cap" in result.stderr
     assert f"Culling users/{idle_name}/server: idle " in result.stderr
@@ -337,6 +325,12 @@ def test_culler_stops_idle_lab_on_real_hub(
         time.sleep(0.25)
     assert hub.api("GET", f"users/{busy_name}").json()["servers"][""]["ready"]
     assert culler_seconds < 10
+
+    # With --cull-users, a user whose only lab is culled leaves the hub (the hub stops the lab).
+    result = _run_culler(hub, hub.api_token, "--cull-users", "--override", "large=1s:")
+    assert result.returncode == 0, result.stderr
+    assert f"Culling users/{busy_name}: idle " in result.stderr
+    assert hub.api("GET", f"users/{busy_name}").status_code == 404
 
 
 @pytest.mark.hub

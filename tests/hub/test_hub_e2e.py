@@ -83,10 +83,15 @@ def test_spawn_lab_and_survey_api(running_hub: RunningHub, alice: str) -> None:
     session, response = hub.login(alice, PASSWORD)
     assert response.status_code == 302
 
+    form = session.get(f"{hub.url}/hub/spawn", timeout=30)
+    assert form.status_code == 200
+    assert 'name="profile" value="small"' in form.text  # the lab profile form
+    assert 'value="gpu"' not in form.text  # no GPU here, and alice is not in the gpu group
     started = time.monotonic()
-    spawn = session.get(f"{hub.url}/hub/spawn", allow_redirects=False, timeout=30)
+    spawn = hub.submit_spawn_form(session, profile="medium")
     assert spawn.status_code == 302, spawn.text
     server = hub.wait_for_server(alice)
+    assert server["user_options"] == {"profile": "medium"}
     spawn_seconds = time.monotonic() - started
     assert server["url"] == f"/user/{alice}/"
     assert (hub.state_dir / "home" / alice).is_dir()
@@ -139,7 +144,7 @@ def test_surveylab_hub_command_runs_and_stops_cleanly(tmp_path: Path, demo_data_
         ]
         session, response = hub.login(login.name, login.password)
         assert response.status_code == 302
-        session.get(f"{hub.url}/hub/spawn", allow_redirects=False, timeout=30)
+        hub.submit_spawn_form(session, profile="small")
         hub.wait_for_server(login.name)
         # exec: the command's own process became the hub.
         assert b"jupyterhub" in Path(f"/proc/{hub.process.pid}/cmdline").read_bytes()

@@ -127,6 +127,16 @@ class RunningHub:
         )
         return session, response
 
+    def submit_spawn_form(
+        self, session: requests.Session, *, profile: str, image: str | None = None
+    ) -> requests.Response:
+        """Choose a lab profile on the spawn form and submit it, as a browser does."""
+        xsrf = session.cookies.get("_xsrf", path="/hub/")
+        data = {"profile": profile, "_xsrf": xsrf}
+        if image:
+            data[f"image-{profile}"] = image
+        return session.post(f"{self.url}/hub/spawn", data=data, allow_redirects=False, timeout=30)
+
     def wait_for_server(self, name: str, timeout: float = 90) -> dict[str, Any]:
         """Poll ``GET /hub/api/users/<name>`` until the spawned default server is ready.
 

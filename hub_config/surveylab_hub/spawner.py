@@ -1,0 +1,142 @@
+"""The local spawner: one process per user, with the same profile form as on Kubernetes.
+
+Locally a profile cannot reserve CPUs or pick an image; what it can apply is applied: the memory
+and CPU limits are passed to the lab (``MEM_LIMIT``/``CPU_LIMIT``, as JupyterHub does), the lab
+learns its profile and, for capped profiles (GPU), its deadline. GPU profiles are offered only
+where a GPU is present, unless ``ProfileLocalSpawner.offer_gpu`` forces it.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime, timedelta
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from jupyterhub.spawner import SimpleLocalProcessSpawner
+from traitlets import Bool, Unicode, default
+
+from surveylab_hub.profiles import (
+    DEFAULT_PROFILES_PATH,
+    Profile,
+    Profiles,
+    check_user_options,
+    load_profiles,
+    visible_profiles,
+)
+
+__all__ = ["ProfileLocalSpawner", "gpu_present", "lab_deadline", "profile_form"]
+
+#: Device files and commands that tell a GPU is on this machine.
+GPU_DEVICE = Path("/dev/nvidia0")
+
+
+def gpu_present() -> bool:
+    """Whether this machine has an NVIDIA GPU (a device file or ``nvidia-smi``)."""
+    return GPU_DEVICE.exists() or shutil.which("nvidia-smi") is not None
+
+
+def lab_deadline(profile: Profile, started: datetime) -> datetime | None:
+    """When a lab of ``profile`` started at ``started`` must stop (None: no cap)."""
+    if profile.max_seconds is None:
+        return None
+    return started + timedelta(seconds=profile.max_seconds)
+
+
+def profile_form(profiles: list[Profile], all_profiles: Profiles) -> str:
+    """The spawn form: one radio button per profile, with its images as a select."""
+    rows = []
+    for profile in profiles:
+        checked = " checked" if profile.default or len(profiles) == 1 else ""
+        options = "".join(
+            f'<option value="{escape(slug)}">{escape(all_profiles.images[slug].display_name)}'
+            "</option>"
+            for slug in profile.images
+        )
+        rows.append(
+            f'<label class="surveylab-profile" style="display:block;margin:0.5em 0">'
+            f'<input type="radio" name="profile" value="{escape(profile.slug)}"{checked}> '
+            f"<strong>{escape(profile.display_name)}</strong> "
+            f"<span>{escape(profile.description)}</span> "
+            f'<select name="image-{escape(profile.slug)}">{options}</select></label>'
+        )
+    return "".join(rows)
+
+
+class ProfileLocalSpawner(SimpleLocalProcessSpawner):  # type: ignore[misc]  # untyped base
+    """``SimpleLocalProcessSpawner`` with surveylab's lab profiles."""
+
+    profiles_path = Unicode(
+        str(DEFAULT_PROFILES_PATH),
+        config=True,
+        help="""The lab profiles file (YAML), the same one KubeSpawner's profile_list is built
+        from. A malformed file stops the hub at start with a message naming the problem.""",
+    )
+    offer_gpu = Bool(
+        None,
+        allow_none=True,
+        config=True,
+        help="""Offer GPU profiles: None (default) when this machine has an NVIDIA GPU, True to
+        offer them anyway (for testing the form), False never. Group rules still apply.""",
+    )
+
+    @default("offer_gpu")
+    def _default_offer_gpu(self) -> bool | None:
+        return None
+
+    @property
+    def profiles(self) -> Profiles:
+        """The profiles file, read once."""
+        if not hasattr(self, "_profiles"):
+            self._profiles = load_profiles(Path(self.profiles_path))
+        return self._profiles
+
+    def _groups(self) -> set[str]:
+        return {group.name for group in getattr(self.user, "groups", [])}
+
+    def offered(self) -> list[Profile]:
+        """The profiles this user may choose on this machine."""
+        gpu = gpu_present() if self.offer_gpu is None else self.offer_gpu
+        return [
+            profile
+            for profile in visible_profiles(self.profiles, groups=self._groups())
+            if gpu or not profile.gpus
+        ]
+
+    @default("options_form")
+    def _default_options_form(self) -> Any:
+        return lambda spawner: profile_form(spawner.offered(), spawner.profiles)
+
+    def options_from_form(self, formdata: dict[str, list[str]]) -> dict[str, str]:
+        """``{"profile": slug, "image": slug}`` from the form (the REST API's short keys)."""
+        profile = (formdata.get("profile") or [""])[0]
+        options = {"profile": profile} if profile else {}
+        image = (formdata.get(f"image-{profile}") or [""])[0]
+        if image:
+            options["image"] = image
+        return options
+
+    def chosen_profile(self) -> Profile:
+        """The profile of ``user_options``, checked against what this user may choose."""
+        offered = self.offered()
+        check_user_options(self.profiles, self.user_options or {}, groups=self._groups())
+        slug = (self.user_options or {}).get("profile") or self.profiles.default_profile.slug
+        profile = next((p for p in offered if p.slug == slug), None)
+        if profile is None:
+            allowed = ", ".join(p.slug for p in offered)
+            raise ValueError(f"profile {slug!r} is not offered here; choose one of: {allowed}")
+        return profile
+
+    async def start(self) -> Any:
+        """Apply the chosen profile, then start the lab process."""
+        profile = self.chosen_profile()
+        self.mem_limit = round(profile.memory_gib * 2**30)
+        self.cpu_limit = profile.cpu
+        environment = {**self.environment, "SURVEYLAB_LAB_PROFILE": profile.slug}
+        deadline = lab_deadline(profile, datetime.now(UTC))
+        if deadline is not None:
+            environment["SURVEYLAB_LAB_DEADLINE"] = deadline.isoformat(timespec="seconds")
+            environment["SURVEYLAB_LAB_MAX_SECONDS"] = str(profile.max_seconds)
+        self.environment = environment
+        return await super().start()

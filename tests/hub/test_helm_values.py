@@ -1,0 +1,298 @@
+"""Zero to JupyterHub values (``hub_config/helm/values.yaml``): schema, secrets, profiles, culler.
+
+The chart's own schema (``../shared/data/z2jh_values.schema.yaml``) validates the file. Its
+generated blocks must equal what ``surveylab_hub.profiles`` builds from ``hub_config/profiles.yaml``
+(re-render with ``python hub_config/helm/render_values.py``), and no password, secret or token
+may appear in it except as a reference to a Kubernetes Secret.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import re
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+from traitlets.config import Config
+
+from surveylab_hub.profiles import DEFAULT_PROFILES_PATH, kubespawner_profile_list, load_profiles
+
+REPO = Path(__file__).resolve().parents[2]
+HELM_DIR = REPO / "hub_config" / "helm"
+VALUES_PATH = HELM_DIR / "values.yaml"
+SCHEMA_PATH = REPO.parent / "shared" / "data" / "z2jh_values.schema.yaml"
+
+VALUES: dict[str, Any] = yaml.safe_load(VALUES_PATH.read_text(encoding="utf-8"))
+
+#: Keys whose value would be a credential if it were a literal.
+SENSITIVE = re.compile(r"password|passwd|secret|token|crypt", re.IGNORECASE)
+#: Keys whose value is the *name* of a Kubernetes Secret: a reference, not a credential.
+SECRET_NAME_KEYS = {"existingSecret", "secretName"}
+K8S_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+def _is_reference(key: str, value: Any) -> bool:
+    """Whether ``value`` under the sensitive ``key`` is empty or a reference to a Secret."""
+    if value in (None, "", {}, []):
+        return True
+    if key in SECRET_NAME_KEYS:
+        return isinstance(value, str) and bool(K8S_NAME.match(value))
+    if key == "secretKeyRef":
+        return (
+            isinstance(value, dict)
+            and set(value) <= {"name", "key", "optional"}
+            and all(isinstance(value.get(part), str) for part in ("name", "key"))
+        )
+    if isinstance(value, dict) and set(value) == {"valueFrom"}:
+        return _is_reference("secretKeyRef", value["valueFrom"].get("secretKeyRef"))
+    return False
+
+
+def literal_secrets(node: Any, path: str = "") -> list[str]:
+    """Paths of the sensitive keys in ``node`` that hold a literal rather than a reference."""
+    found: list[str] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            where = f"{path}.{key}" if path else str(key)
+            if SENSITIVE.search(str(key)) and not _is_reference(str(key), value):
+                found.append(where)
+            found.extend(literal_secrets(value, where))
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            # extraEnv may also be a list of {name, value | valueFrom}
+            if (
+                isinstance(item, dict)
+                and SENSITIVE.search(str(item.get("name", "")))
+                and item.get("value") not in (None, "")
+            ):
+                found.append(f"{path}[{index}].value")
+            found.extend(literal_secrets(item, f"{path}[{index}]"))
+    return found
+
+
+def secret_references(node: Any) -> set[str]:
+    """Names of the Kubernetes Secrets that ``node`` refers to."""
+    names: set[str] = set()
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "secretKeyRef" and isinstance(value, dict):
+                names.add(value["name"])
+            elif key in SECRET_NAME_KEYS and isinstance(value, str) and value:
+                names.add(value)
+            else:
+                names |= secret_references(value)
+    elif isinstance(node, list):
+        for item in node:
+            names |= secret_references(item)
+    return names
+
+
+def _ref(name: str, key: str) -> dict[str, Any]:
+    return {"valueFrom": {"secretKeyRef": {"name": name, "key": key}}}
+
+
+# --- the chart's schema ----------------------------------------------------------------------
+
+
+def test_values_validate_against_the_chart_schema() -> None:
+    schema = yaml.safe_load(SCHEMA_PATH.read_text(encoding="utf-8"))
+    validator = jsonschema.Draft7Validator(schema)
+    errors = [
+        f"{'.'.join(map(str, error.absolute_path)) or '<root>'}: {error.message}"
+        for error in validator.iter_errors(VALUES)
+    ]
+    assert errors == []
+
+
+def test_the_schema_catches_a_mistake() -> None:
+    """The validation is real: an unknown key under hub is an error."""
+    schema = yaml.safe_load(SCHEMA_PATH.read_text(encoding="utf-8"))
+    broken = {**VALUES, "hub": {**VALUES["hub"], "extraConfg": {}}}
+    assert list(jsonschema.Draft7Validator(schema).iter_errors(broken))
+
+
+# --- secrets by reference only ---------------------------------------------------------------
+
+
+def test_no_literal_secret_in_values() -> None:
+    assert literal_secrets(VALUES) == []
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        pytest.param(
+            {"hub": {"config": {"JupyterHub": {"cookie_secret": "0123abcd"}}}},
+            ["hub.config.JupyterHub.cookie_secret"],
+            id="cookie-secret-literal",
+        ),
+        pytest.param(
+            {"hub": {"extraEnv": {"SURVEYLAB_DB_ADMIN_PASSWORD": "hunter2"}}},
+            ["hub.extraEnv.SURVEYLAB_DB_ADMIN_PASSWORD"],
+            id="env-dict-literal",
+        ),
+        pytest.param(
+            {"hub": {"extraEnv": [{"name": "JUPYTERHUB_CRYPT_KEY", "value": "ab" * 32}]}},
+            ["hub.extraEnv[0].value"],
+            id="env-list-literal",
+        ),
+        pytest.param(
+            {"hub": {"services": {"x": {"api_token": "s3cr3t"}}}},
+            ["hub.services.x.api_token"],
+            id="service-token-literal",
+        ),
+        pytest.param(
+            {"proxy": {"secretToken": "abc"}},
+            ["proxy.secretToken"],
+            id="proxy-token-literal",
+        ),
+        pytest.param(
+            {"hub": {"existingSecret": "not a name: hunter2"}},
+            ["hub.existingSecret"],
+            id="existing-secret-not-a-name",
+        ),
+        pytest.param(
+            {"hub": {"extraEnv": {"DB_PASSWORD": _ref("db", "password")}}}, [], id="env-ref-ok"
+        ),
+        pytest.param(
+            {"hub": {"extraEnv": [{"name": "DB_PASSWORD", **_ref("db", "password")}]}},
+            [],
+            id="env-list-ref-ok",
+        ),
+        pytest.param({"hub": {"existingSecret": "surveylab-hub"}}, [], id="secret-name-ok"),
+        pytest.param({"proxy": {"secretToken": None}}, [], id="empty-ok"),
+    ],
+)
+def test_literal_secret_check(values: dict[str, Any], expected: list[str]) -> None:
+    assert literal_secrets(values) == expected
+
+
+def test_the_crypt_key_and_db_admin_come_from_secrets() -> None:
+    env = VALUES["hub"]["extraEnv"]
+    for name in ("JUPYTERHUB_CRYPT_KEY", "SURVEYLAB_DB_ADMIN_USER", "SURVEYLAB_DB_ADMIN_PASSWORD"):
+        assert _is_reference("secretKeyRef", env[name]["valueFrom"]["secretKeyRef"]), name
+    assert VALUES["hub"]["existingSecret"]
+
+
+def test_every_referenced_secret_is_documented() -> None:
+    """The README tells how to create every Secret the values refer to."""
+    readme = (HELM_DIR / "README.md").read_text(encoding="utf-8")
+    names = secret_references(VALUES)
+    assert names, "the values refer to no Secret"
+    missing = sorted(name for name in names if f"create secret generic {name} " not in readme)
+    assert missing == []
+
+
+# --- the authenticator -----------------------------------------------------------------------
+
+
+def _import(dotted: str) -> Any:
+    module, _, name = dotted.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
+def test_authenticator_is_surveylab_postgres_with_auth_state() -> None:
+    config = VALUES["hub"]["config"]
+    cls = _import(config["JupyterHub"]["authenticator_class"])
+    assert cls.__name__ == "PostgresAuthenticator"
+    assert config["Authenticator"]["enable_auth_state"] is True
+    traits = cls.class_traits(config=True)
+    unknown = sorted(set(config["PostgresAuthenticator"]) - set(traits))
+    assert unknown == []
+    # A DB authenticator needs the crypt key for auth_state.
+    assert "JUPYTERHUB_CRYPT_KEY" in VALUES["hub"]["extraEnv"]
+
+
+def test_the_oracle_alternative_is_documented_in_comments() -> None:
+    text = VALUES_PATH.read_text(encoding="utf-8")
+    assert "# authenticator_class: surveylab_hub.db_authenticators.OracleAuthenticator" in text
+    _import("surveylab_hub.db_authenticators.OracleAuthenticator")
+
+
+# --- profiles: the same file everywhere ------------------------------------------------------
+
+
+def test_profile_list_is_generated_from_profiles_yaml() -> None:
+    expected = kubespawner_profile_list(load_profiles(), groups={"gpu"})
+    assert VALUES["singleuser"]["profileList"] == expected, (
+        "stale: run python hub_config/helm/render_values.py"
+    )
+
+
+def test_mounted_profiles_file_is_profiles_yaml() -> None:
+    mounted = VALUES["hub"]["extraFiles"]["surveylab-profiles"]
+    assert mounted["stringData"] == DEFAULT_PROFILES_PATH.read_text(encoding="utf-8"), (
+        "stale: run python hub_config/helm/render_values.py"
+    )
+    path = mounted["mountPath"]
+    assert VALUES["hub"]["extraEnv"]["SURVEYLAB_HUB_PROFILES"] == path
+    assert VALUES["hub"]["services"]["surveylab-culler"]["environment"] == {
+        "SURVEYLAB_HUB_PROFILES": path
+    }
+
+
+def test_render_script_check_passes() -> None:
+    spec = importlib.util.spec_from_file_location("render_values", HELM_DIR / "render_values.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--check"]) == 0
+    stale = VALUES_PATH.read_text(encoding="utf-8").replace("slug: gpu", "slug: gpu-old", 1)
+    assert module.render(stale) == VALUES_PATH.read_text(encoding="utf-8")
+
+
+def test_extra_config_makes_the_profile_list_group_aware(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run the extraConfig snippets as the chart does, on the mounted profiles file."""
+    profiles_file = tmp_path / "profiles.yaml"
+    profiles_file.write_text(VALUES["hub"]["extraFiles"]["surveylab-profiles"]["stringData"])
+    monkeypatch.setenv("SURVEYLAB_HUB_PROFILES", str(profiles_file))
+    c = Config()
+    c.KubeSpawner.environment = {"FROM_SINGLEUSER_EXTRAENV": "1"}  # set by the chart first
+    for name in sorted(VALUES["hub"]["extraConfig"]):
+        exec(compile(VALUES["hub"]["extraConfig"][name], name, "exec"), {"c": c})
+    assert c.KubeSpawner.environment == {"FROM_SINGLEUSER_EXTRAENV": "1"}
+    assert c.JupyterHub.spawner_class == "kubespawner.KubeSpawner"
+    profile_list = c.KubeSpawner.profile_list
+
+    def slugs(groups: list[str]) -> list[str]:
+        user = type("User", (), {"groups": [type("G", (), {"name": g})() for g in groups]})()
+        return [p["slug"] for p in profile_list(type("Spawner", (), {"user": user})())]
+
+    assert "gpu" not in slugs([])
+    assert slugs(["gpu"]) == [p["slug"] for p in VALUES["singleuser"]["profileList"]]
+
+
+# --- images ----------------------------------------------------------------------------------
+
+
+def test_images_are_surveylab_images() -> None:
+    hub_image = VALUES["hub"]["image"]
+    assert hub_image["name"].endswith("/hub")
+    assert (REPO / "images" / "hub" / "Dockerfile").is_file()
+    lab = VALUES["singleuser"]["image"]
+    default_profile = load_profiles().default_profile
+    default_image = load_profiles().images[default_profile.images[0]].image
+    assert f"{lab['name']}:{lab['tag']}" == default_image
+    assert VALUES["singleuser"]["cmd"] == "jupyterhub-singleuser"
+
+
+# --- culling ---------------------------------------------------------------------------------
+
+
+def test_z2jh_culler_is_off_and_the_surveylab_culler_runs_as_a_service() -> None:
+    assert VALUES["cull"]["enabled"] is False
+    service = VALUES["hub"]["services"]["surveylab-culler"]
+    assert service["command"] == ["python", "-m", "surveylab_hub.culler"]
+    assert "api_token" not in service  # the chart generates it into its own Secret
+    role = VALUES["hub"]["loadRoles"]["surveylab-culler"]
+    assert role["services"] == ["surveylab-culler"]
+    assert {"list:users", "read:servers", "delete:servers"} <= set(role["scopes"])
+    text = VALUES_PATH.read_text(encoding="utf-8")
+    cull_comment = text[: text.index("\ncull:")].rsplit("\n\n", 1)[1]
+    assert "hub.services.surveylab-culler" in cull_comment
