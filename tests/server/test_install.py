@@ -42,7 +42,6 @@ def test_wheel_carries_the_prebuilt_extension_and_server_config(tmp_path: Path) 
             "pip",
             "wheel",
             "--no-deps",
-            "--no-build-isolation",
             "--quiet",
             "-w",
             str(tmp_path),
