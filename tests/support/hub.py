@@ -201,8 +201,11 @@ def start_hub(
     *,
     via_cli: bool = False,
     timeout: float = 60,
+    extra_env: Mapping[str, str] | None = None,
 ) -> RunningHub:
     """Start a hub in ``state_dir`` serving the survey in ``data_dir``; wait until it answers.
+
+    ``extra_env`` adds or overrides variables of the hub (e.g. ``SURVEYLAB_HUB_AUTH``).
 
     The command is ``python -m jupyterhub -f hub_config/jupyterhub_config.py``, or with
     ``via_cli`` the user's ``surveylab hub --state-dir ... --port ...`` (run as
@@ -215,6 +218,7 @@ def start_hub(
     env = hub_environment(
         os.environ, state_dir=state_dir, data_dir=data_dir, ports=ports, token=token
     )
+    env.update(extra_env or {})
     log_path = state_dir / "hub.log"
     if via_cli:
         argv = [sys.executable, "-m", "surveylab.cli", "hub"]
