@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from jupyterhub.auth import Authenticator
 from tornado import web
@@ -21,7 +21,27 @@ from traitlets import Bool, TraitError, Unicode, default, validate
 
 from surveylab_hub.store import CredentialStore, InvalidUsernameError, validate_username
 
-__all__ = ["DatabaseAuthenticator", "EmbeddedAuthenticator"]
+__all__ = ["DatabaseAuthenticator", "EmbeddedAuthenticator", "LoginRefusedError"]
+
+
+class LoginRefusedError(Exception):
+    """The database answered, and refused this login for a reason the user should read.
+
+    ``message`` is shown on the login page and logged; it never holds the password.
+    """
+
+    status_code: ClassVar[int] = 403
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def http_error(self) -> web.HTTPError:
+        """The HTTP error the hub's login page shows (``jupyterhub_message`` is its text)."""
+        error = web.HTTPError(self.status_code, "%s", self.message)
+        error.jupyterhub_message = self.message  # type: ignore[attr-defined]  # read by the hub
+        error.login_refusal = type(self).__name__  # type: ignore[attr-defined]  # for handlers
+        return error
 
 
 class DatabaseAuthenticator(Authenticator):  # type: ignore[misc]  # jupyterhub has no type hints
@@ -90,6 +110,9 @@ class DatabaseAuthenticator(Authenticator):  # type: ignore[misc]  # jupyterhub 
             return None
         try:
             accepted = await self.check_credentials(username, password)
+        except LoginRefusedError as e:
+            self.log.warning("Login refused for %r: %s", username, e.message)
+            raise e.http_error() from None
         except Exception as e:
             # Only the type: drivers put DSNs, and so passwords, into their messages.
             self.log.error("Credential check for %r failed with %s", username, type(e).__name__)

@@ -30,7 +30,7 @@ from tornado import web
 from traitlets import Callable as CallableTrait
 from traitlets import Float, Int, TraitError, Unicode, default, validate
 
-from surveylab_hub.authenticator import DatabaseAuthenticator
+from surveylab_hub.authenticator import DatabaseAuthenticator, LoginRefusedError
 from surveylab_hub.store import InvalidUsernameError, validate_username
 
 __all__ = [
@@ -48,26 +48,6 @@ __all__ = [
 
 #: A driver's connect function: keyword arguments in, an awaitable connection out.
 ConnectFunction = Callable[..., Awaitable[Any]]
-
-
-class LoginRefusedError(Exception):
-    """The database answered, and refused this login for a reason the user should read.
-
-    ``message`` is shown on the login page and logged; it never holds the password.
-    """
-
-    status_code: ClassVar[int] = 403
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-    def http_error(self) -> web.HTTPError:
-        """The HTTP error the hub's login page shows (``jupyterhub_message`` is its text)."""
-        error = web.HTTPError(self.status_code, "%s", self.message)
-        error.jupyterhub_message = self.message  # type: ignore[attr-defined]  # read by the hub
-        error.login_refusal = type(self).__name__  # type: ignore[attr-defined]  # for handlers
-        return error
 
 
 class AccountUnavailableError(LoginRefusedError):
@@ -298,15 +278,12 @@ class ServerDatabaseAuthenticator(DatabaseAuthenticator):
         try:
             result = await super().authenticate(handler, data)
         except web.HTTPError as e:
-            # The base class turns any error of check_credentials into a generic 503 (raised
-            # from None, so the refusal is only its __context__); give the clear one instead.
-            refusal = e.__context__
-            if not isinstance(refusal, LoginRefusedError):
-                raise
-            if not isinstance(refusal, DatabaseUnreachableError):
+            # A refusal of the database counts as a failed login; an outage does not.
+            refusal = getattr(e, "login_refusal", None)
+            if refusal is not None and refusal != DatabaseUnreachableError.__name__:
                 for key in keys:
                     self.throttle.record_failure(key)
-            raise refusal.http_error() from None
+            raise
         if result is None:
             for key in keys:
                 self.throttle.record_failure(key)
