@@ -406,8 +406,7 @@ class PostgresAuthenticator(ServerDatabaseAuthenticator):
             return False
         if outcome == "nologin":
             message = f"the database role {username!r} is not permitted to log in"
-            self.log.warning("Login refused: %s", message)
-            raise AccountUnavailableError(message) from None
+            raise AccountUnavailableError(message) from None  # the base flow logs it
         self.log.error(
             "PostgreSQL at %s:%s did not accept a connection (%s)",
             self.db_host,
@@ -516,8 +515,8 @@ class OracleAuthenticator(ServerDatabaseAuthenticator):
                 else UNCHECKED_MESSAGE.format(f" ({code})")
             )
             raise DatabaseUnreachableError(message) from None
-        self.log.warning("Login refused (%s): %s", code, error.message)
-        raise error from None
+        self.log.info("Oracle refused the login of %r with %s", username, code)
+        raise error from None  # the base flow logs the message
 
     async def check_credentials(self, username: str, password: str) -> bool:
         """Connect as ``username``; map the ORA/DPY code to False or a refusal."""

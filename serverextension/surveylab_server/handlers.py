@@ -172,8 +172,8 @@ class SurveylabHandler(APIHandler):
             self.set_header("Content-Type", "application/gzip")
         self.set_header("Content-Disposition", f'attachment; filename="{filename}"')
         self.set_header("Content-Length", str(path.stat().st_size))
-        with path.open("rb") as stream:
-            while chunk := stream.read(CHUNK_BYTES):
+        with path.open("rb") as stream:  # reads go to a thread: results can be large
+            while chunk := await self.call(stream.read, CHUNK_BYTES):
                 self.write(chunk)
                 await self.flush()
         await self.finish()

@@ -101,12 +101,13 @@ class Survey:
 
     def table(self, name: str) -> TableInfo:
         """One table with its columns (types, units, descriptions)."""
-        for table in self.catalog.tables():
+        tables = self.catalog.tables()
+        for table in tables:
             if table.name.upper() == name.upper():
                 return TableInfo(
                     table.name, table.description, table.rows, tuple(self.columns(name))
                 )
-        known = ", ".join(table.name for table in self.catalog.tables())
+        known = ", ".join(table.name for table in tables)
         raise TableNotFoundError(f"no table named {name!r}; tables: {known}")
 
     def columns(self, table: str) -> list[ColumnInfo]:

@@ -154,8 +154,8 @@ def test_python_variables_are_not_tables(catalog: DuckDBCatalog) -> None:
         catalog.execute("SELECT * FROM secret_frame")
 
 
-def test_stream_compatibility_releases_the_cursor(catalog: DuckDBCatalog) -> None:
-    reader = catalog.stream("SELECT RA FROM DR1_MAIN", batch_rows=10)
+def test_abandoned_reader_releases_the_cursor(catalog: DuckDBCatalog) -> None:
+    reader = catalog.execute("SELECT RA FROM DR1_MAIN", batch_rows=10).reader()
     assert reader.read_next_batch().num_rows == 10
     reader.close()
     assert _count(catalog, "DR1_TILE_INFO") > 0

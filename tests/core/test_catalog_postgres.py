@@ -327,10 +327,10 @@ def test_close_mid_stream_ends_the_server_process(
     _wait_until_no_backends(postgres_server)
 
 
-def test_stream_compatibility_releases_the_connection(
+def test_abandoned_reader_releases_the_connection(
     postgres_catalog: PostgresCatalog, postgres_server: PostgresServer
 ) -> None:
-    reader = postgres_catalog.stream("SELECT * FROM dr1_main", batch_rows=100)
+    reader = postgres_catalog.execute("SELECT * FROM dr1_main", batch_rows=100).reader()
     assert reader.read_next_batch().num_rows == 100
     reader.close()
     del reader  # pyarrow lets go of the batches when the reader goes

@@ -178,10 +178,6 @@ class Catalog(Protocol):
         """
         ...
 
-    def stream(self, sql: str, batch_rows: int = DEFAULT_BATCH_ROWS) -> pa.RecordBatchReader:
-        """Compatibility: ``execute(sql).reader()``; reading to the end releases the query."""
-        ...
-
     def close(self) -> None:
         """Release the catalog's connections."""
         ...

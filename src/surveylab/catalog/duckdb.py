@@ -256,10 +256,6 @@ class DuckDBCatalog:
         """Start ``sql`` on its own cursor; see :meth:`surveylab.catalog.Catalog.execute`."""
         return DuckDBQueryHandle(self._cursor(), sql, timeout, batch_rows)
 
-    def stream(self, sql: str, batch_rows: int = DEFAULT_BATCH_ROWS) -> pa.RecordBatchReader:
-        """Compatibility: ``execute(sql).reader()``."""
-        return self.execute(sql, batch_rows=batch_rows).reader()
-
     def explain(self, sql: str) -> str:
         """DuckDB's physical plan of ``sql``."""
         rows = self._fetch(f"EXPLAIN {sql}")

@@ -365,10 +365,6 @@ class OracleCatalog:
         """Start ``sql`` on a new connection; see :meth:`surveylab.catalog.Catalog.execute`."""
         return OracleQueryHandle(self._connect(timeout), sql, timeout, batch_rows)
 
-    def stream(self, sql: str, batch_rows: int = DEFAULT_BATCH_ROWS) -> pa.RecordBatchReader:
-        """Compatibility: ``execute(sql).reader()``."""
-        return self.execute(sql, batch_rows=batch_rows).reader()
-
     def explain(self, sql: str) -> str:
         """Oracle's plan of ``sql`` (``EXPLAIN PLAN`` and ``DBMS_XPLAN.DISPLAY``)."""
         statement_id = f"surveylab_{secrets.token_hex(6)}"

@@ -389,10 +389,6 @@ class PostgresCatalog:
         """Start ``sql`` on a new connection; see :meth:`surveylab.catalog.Catalog.execute`."""
         return PostgresQueryHandle(self._connect(timeout), sql, timeout, batch_rows)
 
-    def stream(self, sql: str, batch_rows: int = DEFAULT_BATCH_ROWS) -> pa.RecordBatchReader:
-        """Compatibility: ``execute(sql).reader()``."""
-        return self.execute(sql, batch_rows=batch_rows).reader()
-
     def explain(self, sql: str) -> str:
         """PostgreSQL's plan of ``sql`` (``EXPLAIN``, without running it)."""
         return "\n".join(str(row[0]) for row in self._query(f"EXPLAIN {sql}"))
