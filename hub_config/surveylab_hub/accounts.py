@@ -1,0 +1,127 @@
+"""Shared database accounts: what the hub hands to labs whose users have no database login.
+
+Workshop pool users and OAuth identities mapped to a shared read-only account query the survey
+as one of these accounts. They live in one private YAML file (mode 0600, checked on every read,
+never logged) that only the hub reads::
+
+    accounts:
+      readonly:                 # the name pools and OAuth mappings refer to
+        user: des_public        # the database username
+        password: "..."         # its password
+
+The file is read when a lab starts, so an operator can rotate a password without restarting
+the hub. Pure Python, no jupyterhub.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+__all__ = [
+    "DB_PASSWORD_VAR",
+    "DB_USER_VAR",
+    "SharedAccount",
+    "SharedAccountsError",
+    "UnknownAccountError",
+    "lab_credentials",
+    "load_shared_accounts",
+    "shared_account",
+]
+
+#: The lab's environment variables that `surveylab.Survey()` reads its credentials from.
+DB_USER_VAR = "SURVEYLAB_DB_USER"
+DB_PASSWORD_VAR = "SURVEYLAB_DB_PASSWORD"
+
+_ACCOUNT_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
+
+
+class SharedAccountsError(ValueError):
+    """The shared accounts file is unsafe or malformed; the message names file and field."""
+
+
+class UnknownAccountError(SharedAccountsError):
+    """No shared account of that name."""
+
+
+@dataclass(frozen=True)
+class SharedAccount:
+    """One shared database account; its password never shows in a ``repr``."""
+
+    name: str
+    db_user: str
+    password: str = field(repr=False)
+
+    def lab_environment(self) -> dict[str, str]:
+        """The lab's credential variables for this account."""
+        return lab_credentials(self.db_user, self.password)
+
+
+def lab_credentials(db_user: str, password: str) -> dict[str, str]:
+    """``SURVEYLAB_DB_USER`` and ``SURVEYLAB_DB_PASSWORD``: how a lab receives credentials."""
+    return {DB_USER_VAR: db_user, DB_PASSWORD_VAR: password}
+
+
+def load_shared_accounts(path: str | os.PathLike[str]) -> dict[str, SharedAccount]:
+    """Every account of the file at ``path``, by name; an absent file has none.
+
+    Raises
+    ------
+    SharedAccountsError
+        The file can be read by other users than its owner, is not YAML, or an entry lacks
+        ``user`` or ``password``.
+    """
+    path = Path(path)
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return {}
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise SharedAccountsError(
+            f"{path} holds passwords but other users can read it "
+            f"(mode {stat.S_IMODE(mode):o}); run `chmod 600 {path}`"
+        )
+    try:
+        data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise SharedAccountsError(f"{path} is not valid YAML{where}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict) or not isinstance(data.get("accounts", {}), dict):
+        raise SharedAccountsError(f"{path}: expected a mapping `accounts: {{name: ...}}`")
+    accounts: dict[str, SharedAccount] = {}
+    for name, entry in (data.get("accounts") or {}).items():
+        if not isinstance(name, str) or not _ACCOUNT_NAME.fullmatch(name):
+            raise SharedAccountsError(
+                f"{path}: account name {name!r} must be 1-64 of a-z, 0-9, '_', '.', '-'"
+            )
+        if not isinstance(entry, dict):
+            raise SharedAccountsError(f"{path}: account {name!r} must be a mapping")
+        for key in ("user", "password"):
+            if not isinstance(entry.get(key), str) or not entry[key]:
+                raise SharedAccountsError(f"{path}: account {name!r} needs a non-empty {key!r}")
+        unknown = sorted(set(entry) - {"user", "password"})
+        if unknown:
+            raise SharedAccountsError(f"{path}: account {name!r} has unknown keys {unknown}")
+        accounts[name] = SharedAccount(name, entry["user"], entry["password"])
+    return accounts
+
+
+def shared_account(path: str | os.PathLike[str], name: str) -> SharedAccount:
+    """The account ``name`` of the file at ``path``; :class:`UnknownAccountError` if absent."""
+    accounts = load_shared_accounts(path)
+    try:
+        return accounts[name]
+    except KeyError:
+        known = ", ".join(sorted(accounts)) or "none"
+        raise UnknownAccountError(
+            f"no shared database account {name!r} in {path} (known: {known})"
+        ) from None
