@@ -7,6 +7,7 @@ variables are passed on to the labs.
 """
 
 import os
+import sys
 
 from surveylab_hub.config import (
     configure,
@@ -17,6 +18,9 @@ from surveylab_hub.config import (
 
 c = get_config()  # noqa: F821  (JupyterHub defines get_config when it loads this file)
 
-options = hub_options_from_environ(os.environ)
-prepare_state_dir(options["state_dir"], demo_user=demo_user_from_environ(os.environ))
-configure(c, **options)
+try:
+    options = hub_options_from_environ(os.environ)
+    prepare_state_dir(options["state_dir"], demo_user=demo_user_from_environ(os.environ))
+    configure(c, **options)
+except ValueError as e:  # a bad setting or file: say what is wrong, without a traceback
+    sys.exit(f"surveylab hub: cannot start:\n{e}")

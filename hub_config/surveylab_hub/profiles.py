@@ -221,9 +221,15 @@ class Profiles(_Model):
 def _problems(error: ValidationError, data: Any) -> list[str]:
     """pydantic's errors as lines naming the profile (by slug, else by position) and field."""
     raw_profiles = data.get("profiles") if isinstance(data, Mapping) else None
+    errors = error.errors()
     lines: list[str] = []
-    for err in error.errors():
+    for err in errors:
         loc = list(err["loc"])
+        if err["type"] == "too_short" and any(
+            len(other["loc"]) > len(loc) and list(other["loc"][: len(loc)]) == loc
+            for other in errors
+        ):
+            continue  # "must not be empty" only because its items were invalid: they say why
         where = ""
         if len(loc) >= 2 and loc[0] == "profiles" and isinstance(loc[1], int):
             index = loc[1]
