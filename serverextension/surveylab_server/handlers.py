@@ -9,6 +9,7 @@ one place, :meth:`SurveylabHandler.write_error`; no traceback ever reaches a cli
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import mimetypes
 import tempfile
@@ -17,26 +18,34 @@ from functools import cache
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import yaml
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
+from jupyter_server.utils import url_path_join
 from tornado import web
 
 from surveylab import Survey
 from surveylab.errors import (
     CatalogNotFoundError,
     CatalogUnavailableError,
+    FootprintError,
+    ImageNotFoundError,
     JobLimitError,
     JobNotFoundError,
+    NsideError,
+    PositionError,
     QueryCancelledError,
     QueryError,
     QueryTimeoutError,
     SQLSyntaxError,
     SurveylabError,
     TableNotFoundError,
+    TileNotFoundError,
 )
 from surveylab.examples import EXAMPLES
+from surveylab.footprint import DEFAULT_MOC_ORDER, DEFAULT_NSIDE
 from surveylab.jobs import JobStateError, Phase, UnsafePathError
 from surveylab.query_jobs import QUERY_JOB
 
@@ -62,6 +71,9 @@ ERROR_STATUS: tuple[tuple[type[Exception], HTTPStatus], ...] = (
     (JobStateError, HTTPStatus.CONFLICT),
     (UnsafePathError, HTTPStatus.BAD_REQUEST),
     (TableNotFoundError, HTTPStatus.NOT_FOUND),
+    (TileNotFoundError, HTTPStatus.NOT_FOUND),
+    (ImageNotFoundError, HTTPStatus.NOT_FOUND),
+    (FootprintError, HTTPStatus.BAD_REQUEST),
     (JobLimitError, HTTPStatus.TOO_MANY_REQUESTS),
     (QueryTimeoutError, HTTPStatus.REQUEST_TIMEOUT),
     (QueryCancelledError, HTTPStatus.CONFLICT),
@@ -126,6 +138,16 @@ class SurveylabHandler(APIHandler):
             bounds = f"at least {minimum}" if maximum is None else f"{minimum} to {maximum}"
             raise web.HTTPError(HTTPStatus.BAD_REQUEST, f"{name} must be {bounds}")
         return value
+
+    def degrees_argument(self, name: str) -> float:
+        """A required query argument that is a number of degrees."""
+        text = self.get_argument(name, None)
+        if text is None or not text.strip():
+            raise PositionError(f"{name} is required: a number of degrees")
+        try:
+            return float(text)
+        except ValueError:
+            raise PositionError(f"{name} must be a number of degrees, not {text!r}") from None
 
     def write_json(self, data: Any, status: HTTPStatus = HTTPStatus.OK) -> None:
         """Finish with ``data`` as JSON."""
@@ -384,8 +406,8 @@ class LogHandler(SurveylabHandler):
     @authorized
     async def get(self, job_id: str) -> None:
         text = await self.call(self.survey.runner.store.read_log, job_id)
-        self.set_header("Content-Type", "text/plain; charset=utf-8")
-        await self.finish(text)
+        # APIHandler.finish sets the Content-Type itself: JSON unless told otherwise.
+        await self.finish(text, set_content_type="text/plain; charset=utf-8")
 
 
 class ArchiveHandler(SurveylabHandler):
@@ -400,6 +422,111 @@ class ArchiveHandler(SurveylabHandler):
             path = Path(folder) / f"{job.name}.zip"
             await self.call(store.archive, job_id, path)
             await self.send_file(path, path.name, "application/zip")
+
+
+class TilesAtHandler(SurveylabHandler):
+    """``GET /footprint/tiles?ra=&dec=``: the tile owning a position, and every tile holding it."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        ra, dec = self.degrees_argument("ra"), self.degrees_argument("dec")
+        tiles = await self.call(self.survey.tiles_at, ra, dec)
+        self.write_json({"ra": ra, "dec": dec, "tile": tiles[0] if tiles else None, "tiles": tiles})
+
+
+class FootprintTileHandler(SurveylabHandler):
+    """``GET /footprint/tiles/{name}``: a tile's geometry, object count and image links."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, tilename: str) -> None:
+        tile = await self.call(self.survey.tile, tilename)
+        reply = tile.to_json()
+        base = url_path_join(
+            self.base_url, "surveylab/api/footprint/tiles", quote(tile.name, safe="")
+        )
+        reply["images"] = [
+            {
+                "band": band,
+                "file": path.name,
+                "size": path.stat().st_size,
+                "url": url_path_join(base, "images", quote(band, safe="")),
+            }
+            for band, path in tile.images.items()
+        ]
+        self.write_json(reply)
+
+
+class TileImageHandler(SurveylabHandler):
+    """``GET /footprint/tiles/{name}/images/{band}``: download the tile's FITS image.
+
+    Only files that the release's tile table names, and that lie inside the release folder, are
+    served: the path comes from the tile and band, never from the request.
+    """
+
+    @web.authenticated
+    @authorized
+    async def get(self, tilename: str, band: str) -> None:
+        path = await self.call(self.survey.tile_image, tilename, band)
+        await self.send_file(path, path.name, "application/fits")
+
+
+class TilesGeoJSONHandler(SurveylabHandler):
+    """``GET /footprint/tiles.geojson``: every tile outline, for map overlays."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        footprint = await self.call(lambda: self.survey.footprint)
+        text = await self.call(lambda: json.dumps(footprint.geojson()))
+        await self.finish(text, set_content_type="application/geo+json")
+
+
+class HealpixHandler(SurveylabHandler):
+    """``GET /footprint/healpix?nside=32``: objects per HEALPix pixel (NESTED)."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        text = self.get_argument("nside", str(DEFAULT_NSIDE))
+        try:
+            nside = int(text)
+        except ValueError:
+            raise NsideError(f"nside must be a power of 2, not {text!r}") from None
+        counts = await self.call(self.survey.healpix_counts, nside)
+        self.write_json(
+            {
+                "nside": counts.meta["NSIDE"],
+                "ordering": "NESTED",
+                "total": int(counts["COUNT"].sum()),
+                "pixels": counts["HPIX"].tolist(),
+                "counts": counts["COUNT"].tolist(),
+            }
+        )
+
+
+class MOCHandler(SurveylabHandler):
+    """``GET /footprint/moc?order=10&format=fits``: the footprint as a MOC (FITS or JSON)."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        text = self.get_argument("order", str(DEFAULT_MOC_ORDER))
+        try:
+            order = int(text)
+        except ValueError:
+            raise FootprintError(f"order must be an integer HEALPix order, not {text!r}") from None
+        kind = self.get_argument("format", "fits")
+        if kind not in ("fits", "json"):
+            raise FootprintError(f"format must be fits or json, not {kind!r}")
+        moc = await self.call(self.survey.moc, order)
+        if kind == "json":
+            self.write_json(await self.call(moc.serialize, "json"))
+            return
+        data = await self.call(_moc_fits, moc)
+        self.set_header("Content-Disposition", f'inline; filename="moc-order{order}.fits"')
+        await self.finish(data, set_content_type="application/fits")
 
 
 class NotFoundHandler(SurveylabHandler):
@@ -425,6 +552,13 @@ def _positive(body: dict[str, Any], key: str, kind: type[int] | type[float]) -> 
     return kind(value)
 
 
+def _moc_fits(moc: Any) -> bytes:
+    """A MOC as FITS bytes, NUNIQ-encoded so that MOC 1.0 readers (old Aladin Lite) read it."""
+    buffer = io.BytesIO()
+    moc.serialize("fits", v1_compatible=True).writeto(buffer)
+    return buffer.getvalue()
+
+
 def _optional_str(body: dict[str, Any], key: str) -> str | None:
     """``body[key]`` as a string, or None when absent or null."""
     value = body.get(key)
@@ -436,6 +570,7 @@ def _optional_str(body: dict[str, Any], key: str) -> str | None:
 
 
 _JOB = r"(?P<job_id>[^/]+)"
+_TILE = r"(?P<tilename>[^/]+)"
 
 #: URL patterns (relative to the server's base URL) and their handlers.
 default_handlers: list[tuple[str, type[SurveylabHandler]]] = [
@@ -453,5 +588,11 @@ default_handlers: list[tuple[str, type[SurveylabHandler]]] = [
     (rf"/surveylab/api/jobs/{_JOB}/files/(?P<name>[^/]+)", FileHandler),
     (rf"/surveylab/api/jobs/{_JOB}/log", LogHandler),
     (rf"/surveylab/api/jobs/{_JOB}/archive", ArchiveHandler),
+    (r"/surveylab/api/footprint/tiles", TilesAtHandler),
+    (r"/surveylab/api/footprint/tiles.geojson", TilesGeoJSONHandler),
+    (rf"/surveylab/api/footprint/tiles/{_TILE}", FootprintTileHandler),
+    (rf"/surveylab/api/footprint/tiles/{_TILE}/images/(?P<band>[^/]+)", TileImageHandler),
+    (r"/surveylab/api/footprint/healpix", HealpixHandler),
+    (r"/surveylab/api/footprint/moc", MOCHandler),
     (r"/surveylab/api/(.*)", NotFoundHandler),
 ]

@@ -9,8 +9,12 @@ from __future__ import annotations
 __all__ = [
     "CatalogNotFoundError",
     "CatalogUnavailableError",
+    "FootprintError",
+    "ImageNotFoundError",
     "JobLimitError",
     "JobNotFoundError",
+    "NsideError",
+    "PositionError",
     "QueryCancelledError",
     "QueryError",
     "QueryTimeoutError",
@@ -18,6 +22,8 @@ __all__ = [
     "SQLSyntaxError",
     "SurveylabError",
     "TableNotFoundError",
+    "TileListError",
+    "TileNotFoundError",
 ]
 
 
@@ -69,3 +75,27 @@ class JobLimitError(SurveylabError):
 
 class TableNotFoundError(QueryError):
     """No table of that name in the release."""
+
+
+class FootprintError(SurveylabError):
+    """A footprint request is malformed (e.g. a MOC order out of range)."""
+
+
+class PositionError(FootprintError):
+    """A sky position is not usable: not a number, not finite, or Dec outside ±90 deg."""
+
+
+class TileNotFoundError(FootprintError):
+    """No tile of that name in the footprint."""
+
+
+class ImageNotFoundError(FootprintError):
+    """The tile has no image in that band in this release."""
+
+
+class NsideError(FootprintError):
+    """A HEALPix NSIDE that is not a power of 2 within the range the catalog stores."""
+
+
+class TileListError(FootprintError):
+    """An external tile list is malformed; the message names the file and line."""

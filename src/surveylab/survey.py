@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 from types import TracebackType
@@ -16,7 +17,16 @@ import pyarrow as pa
 
 from ._version import __version__
 from .catalog import Catalog, open_catalog
-from .errors import SurveylabError, TableNotFoundError
+from .errors import ImageNotFoundError, SurveylabError, TableNotFoundError
+from .footprint import (
+    DEFAULT_MOC_ORDER,
+    DEFAULT_NSIDE,
+    Footprint,
+    TileInfo,
+    healpix_counts,
+    release_footprint,
+    tile_counts,
+)
 from .jobs import Job, JobRunner, Phase
 from .models import ColumnInfo, ReleaseInfo, TableInfo
 from .query_jobs import QUERY_JOB, query_work
@@ -25,8 +35,10 @@ from .settings import Settings
 from .sql import PreparedQuery, prepare
 
 if TYPE_CHECKING:
+    import numpy.typing as npt
     import pandas as pd
     from astropy.table import MaskedColumn, Table
+    from mocpy import MOC  # type: ignore[import-untyped]  # mocpy ships no type hints
 
 __all__ = ["Survey", "SurveyJob", "arrow_to_table"]
 
@@ -35,7 +47,7 @@ UNNAMED_RELEASE = "unnamed release"
 
 
 class Survey:
-    """A survey data release: its catalog, its jobs, and later its images and footprint.
+    """A survey data release: its catalog, its jobs, its footprint and its images.
 
     Parameters
     ----------
@@ -43,6 +55,9 @@ class Survey:
         Where the release lives; read from ``SURVEYLAB_*`` environment variables by default.
     catalog : Catalog, optional
         An already opened catalog backend (tests, embedding); overrides ``settings``.
+    footprint : Footprint, optional
+        The release's tiles, e.g. ``Footprint.from_tile_list("des_dr2_tiles.csv")``; default:
+        the catalog's tile table (``DR1_TILE_INFO``), read on first use.
 
     Examples
     --------
@@ -53,13 +68,23 @@ class Survey:
     >>> job = survey.submit("SELECT * FROM DR1_MAIN", format="fits")  # doctest: +SKIP
     >>> job.wait().phase  # doctest: +SKIP
     <Phase.COMPLETED: 'COMPLETED'>
+    >>> survey.tile_at(323.36, -0.82)  # doctest: +SKIP
+    'DES2134-0041'
     """
 
-    def __init__(self, settings: Settings | None = None, catalog: Catalog | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        catalog: Catalog | None = None,
+        footprint: Footprint | None = None,
+    ) -> None:
         self.settings = settings or Settings()
         self._catalog = catalog
         self._lock = threading.Lock()
         self._runner: JobRunner | None = None
+        self._footprint = footprint
+        self._footprint_lock = threading.Lock()
+        self._tile_counts: dict[str, int] | None = None
 
     # --- the catalog ----------------------------------------------------------------------
 
@@ -208,6 +233,59 @@ class Survey:
                     ambiguous.add(key)
                 seen.setdefault(key, column)
         return {key: value for key, value in seen.items() if key not in ambiguous}
+
+    # --- the footprint --------------------------------------------------------------------
+
+    @property
+    def footprint(self) -> Footprint:
+        """The release's tiles with a spatial index (from the catalog's tile table)."""
+        with self._footprint_lock:
+            if self._footprint is None:
+                self._footprint = release_footprint(
+                    self.catalog, self.settings.data_dir, name=self.release
+                )
+            return self._footprint
+
+    def tile_at(self, ra: Any, dec: Any = None) -> str | npt.NDArray[np.object_] | None:
+        """The tile owning each position: a name (None outside), or an array for arrays.
+
+        Takes a SkyCoord, Quantity angles or degrees; see :meth:`Footprint.tile_at`.
+        """
+        return self.footprint.tile_at(ra, dec)
+
+    def tiles_at(self, ra: Any, dec: Any = None) -> list[str] | list[list[str]]:
+        """Every tile whose outer area holds each position; see :meth:`Footprint.tiles_at`."""
+        return self.footprint.tiles_at(ra, dec)
+
+    def tile_counts(self) -> dict[str, int]:
+        """Objects per tile, counted once in the database (``GROUP BY TILENAME``)."""
+        with self._footprint_lock:
+            if self._tile_counts is None:
+                self._tile_counts = tile_counts(self.catalog)
+            return self._tile_counts
+
+    def tile(self, name: str) -> TileInfo:
+        """One tile: centre, corners, areas, its number of objects and its image files."""
+        tile = self.footprint.tile(name)
+        return replace(tile, objects=self.tile_counts().get(tile.name, 0))
+
+    def tile_image(self, name: str, band: str) -> Path:
+        """The image file of tile ``name`` in ``band`` (case-insensitive), which exists."""
+        tile = self.footprint.tile(name)
+        by_band = {known.lower(): path for known, path in tile.images.items()}
+        path = by_band.get(str(band).lower())
+        if path is None:
+            have = f"its bands: {', '.join(tile.images)}" if tile.images else "it has no images"
+            raise ImageNotFoundError(f"tile {tile.name} has no image in band {band!r}; {have}")
+        return path
+
+    def healpix_counts(self, nside: int = DEFAULT_NSIDE) -> Table:
+        """Objects per HEALPix pixel (NESTED) at ``nside``; see :func:`healpix_counts`."""
+        return healpix_counts(self.catalog, nside)
+
+    def moc(self, order: int = DEFAULT_MOC_ORDER) -> MOC:
+        """The footprint's coverage as a mocpy MOC at HEALPix ``order``."""
+        return self.footprint.moc(order)
 
     # --- jobs -----------------------------------------------------------------------------
 

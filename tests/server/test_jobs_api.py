@@ -115,7 +115,9 @@ async def test_archive_log_rename_renew_delete(jp_fetch: Fetch, jobs_dir: Path) 
     assert f"{done['id']}/{done['files'][0]['name']}" in names
     assert f"{done['id']}/job.json" in names
 
-    log = (await jp_fetch("surveylab", "api", "jobs", done["id"], "log")).body.decode()
+    log_response = await jp_fetch("surveylab", "api", "jobs", done["id"], "log")
+    assert log_response.headers["Content-Type"] == "text/plain; charset=utf-8"
+    log = log_response.body.decode()
     assert "rows" in log
 
     renamed = await api(jp_fetch, "jobs", done["id"], method="PATCH", body={"name": "tiles"})
