@@ -1,6 +1,8 @@
 """Run every benchmark (``benchmarks/bench_*.py``), or the ones named, one after another.
 
-Usage: ``python benchmarks/run.py [demo ...] [-- extra args for each benchmark]``.
+Usage: ``python benchmarks/run.py [NAME ...] [-- extra args for each benchmark]``, where NAME is
+a benchmark's file name without ``bench_`` and ``.py``: ``demo``, ``export``, ``hub`` (hub logins
+and spawns), ``query``. For example ``python benchmarks/run.py hub -- --quick``.
 Each benchmark prints its figures and its ratio against the limit it measures in the same run.
 """
 
@@ -19,7 +21,16 @@ def main(argv: list[str]) -> int:
     )
     scripts = sorted(HERE.glob("bench_*.py"))
     if names:
-        scripts = [HERE / f"bench_{name}.py" for name in names]
+        known = {script.stem.removeprefix("bench_"): script for script in scripts}
+        unknown = [name for name in names if name not in known]
+        if unknown:
+            print(
+                f"unknown benchmark {', '.join(map(repr, unknown))}; choose from "
+                f"{', '.join(sorted(known))}",
+                file=sys.stderr,
+            )
+            return 2
+        scripts = [known[name] for name in names]
     failed = 0
     for script in scripts:
         print(f"== {script.stem} ==", flush=True)

@@ -1,8 +1,9 @@
 """Shared database accounts: what the hub hands to labs whose users have no database login.
 
 Workshop pool users and OAuth identities mapped to a shared read-only account query the survey
-as one of these accounts. They live in one private YAML file (mode 0600, checked on every read,
-never logged) that only the hub reads::
+as one of these accounts. They live in one private YAML file (mode 0600, checked on every read:
+never readable by others, by its group only if that is the hub's own; never logged) that only
+the hub reads::
 
     accounts:
       readonly:                 # the name pools and OAuth mappings refer to
@@ -78,14 +79,12 @@ def load_shared_accounts(path: str | os.PathLike[str]) -> dict[str, SharedAccoun
         ``user`` or ``password``.
     """
     path = Path(path)
-    try:
-        mode = path.stat().st_mode
-    except FileNotFoundError:
+    if not path.exists():
         return {}
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+    if not _private(path):
         raise SharedAccountsError(
             f"{path} holds passwords but other users can read it "
-            f"(mode {stat.S_IMODE(mode):o}); run `chmod 600 {path}`"
+            f"(mode {stat.S_IMODE(path.stat().st_mode):o}); run `chmod 600 {path}`"
         )
     try:
         data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -113,6 +112,18 @@ def load_shared_accounts(path: str | os.PathLike[str]) -> dict[str, SharedAccoun
             raise SharedAccountsError(f"{path}: account {name!r} has unknown keys {unknown}")
         accounts[name] = SharedAccount(name, entry["user"], entry["password"])
     return accounts
+
+
+def _private(path: Path) -> bool:
+    """Whether only the hub's own user (and group) can read ``path``.
+
+    Others may never read it. Its group may, only when that group is the hub process's own: a
+    Kubernetes Secret volume gets the pod's ``fsGroup`` read bit whatever its ``defaultMode``.
+    """
+    info = path.stat()
+    if info.st_mode & stat.S_IRWXO:
+        return False
+    return not info.st_mode & stat.S_IRWXG or info.st_gid == os.getegid()
 
 
 def shared_account(path: str | os.PathLike[str], name: str) -> SharedAccount:

@@ -6,6 +6,11 @@ password, and admits the users the database knows. A database differs only in th
 :class:`EmbeddedAuthenticator` checks the embedded credential store; Oracle and PostgreSQL
 authenticators slot in the same way.
 
+Workshop pool users (:mod:`surveylab_hub.pools`) log in through the same flow, whatever the
+database: their passwords live in the embedded credential store, an ended pool refuses them with
+a message saying so, and their labs query as the pool's shared read-only database account
+(:mod:`surveylab_hub.accounts`), read from its file at every spawn.
+
 The password is never logged, and never put into an error message.
 """
 
@@ -19,9 +24,17 @@ from jupyterhub.auth import Authenticator
 from tornado import web
 from traitlets import Bool, TraitError, Unicode, default, validate
 
+from surveylab_hub.accounts import SharedAccountsError, shared_account
+from surveylab_hub.caps import SpawnRefusedError
+from surveylab_hub.pools import Pool, PoolStore
 from surveylab_hub.store import CredentialStore, InvalidUsernameError, validate_username
 
-__all__ = ["DatabaseAuthenticator", "EmbeddedAuthenticator", "LoginRefusedError"]
+__all__ = [
+    "DatabaseAuthenticator",
+    "EmbeddedAuthenticator",
+    "LoginRefusedError",
+    "MalformedLoginError",
+]
 
 
 class LoginRefusedError(Exception):
@@ -42,6 +55,12 @@ class LoginRefusedError(Exception):
         error.jupyterhub_message = self.message  # type: ignore[attr-defined]  # read by the hub
         error.login_refusal = type(self).__name__  # type: ignore[attr-defined]  # for handlers
         return error
+
+
+class MalformedLoginError(LoginRefusedError):
+    """The login form itself is wrong (an invalid username, no password): nothing was checked."""
+
+    status_code: ClassVar[int] = 400
 
 
 class DatabaseAuthenticator(Authenticator):  # type: ignore[misc]  # jupyterhub has no type hints
@@ -84,6 +103,54 @@ class DatabaseAuthenticator(Authenticator):  # type: ignore[misc]  # jupyterhub 
         """,
     )
 
+    pools_path = Unicode(
+        "",
+        config=True,
+        help="""
+        The hub's workshop pools file (`<state dir>/pools.json`, written by `surveylab pool`).
+
+        A user of a pool logs in against the embedded credential store next to it
+        (`users.json`), whatever this authenticator's database; once the pool has expired or
+        was ended, the login is refused with a message saying when it ended. Pool users are
+        admitted while their pool is open, even with `allowed_users` set. Empty (default): no
+        pools. `surveylab hub` sets it to `<state dir>/pools.json`.
+        """,
+    )
+
+    shared_accounts_path = Unicode(
+        "",
+        config=True,
+        help="""
+        The shared database accounts file (YAML, mode 0600; see `surveylab_hub.accounts`).
+
+        A workshop pool with a `db_account` has its labs query as that account: its username
+        and password are read from this file when a lab starts (so a rotated password applies
+        to the next lab) and put into the lab's environment as `SURVEYLAB_DB_USER` and
+        `SURVEYLAB_DB_PASSWORD`; they are never stored in `pools.json` or `auth_state`.
+        Default: `db-accounts.yaml` next to `pools_path`.
+        """,
+    )
+
+    @default("shared_accounts_path")
+    def _default_shared_accounts_path(self) -> str:
+        return str(Path(self.pools_path).with_name("db-accounts.yaml")) if self.pools_path else ""
+
+    _pool_store: PoolStore | None = None
+
+    @property
+    def pool_store(self) -> PoolStore | None:
+        """The workshop pools at `pools_path`, or None without pools."""
+        if not self.pools_path:
+            return None
+        if self._pool_store is None or self._pool_store.path != Path(self.pools_path):
+            self._pool_store = PoolStore(self.pools_path)
+        return self._pool_store
+
+    def pool_of(self, username: str) -> Pool | None:
+        """The workshop pool of ``username``, or None for other users (and without pools)."""
+        store = self.pool_store
+        return store.pool_of(username) if store is not None else None
+
     def normalize_username(self, username: str) -> str:
         """Strip surrounding blanks, then lowercase and apply `Authenticator.username_map`."""
         return str(super().normalize_username(username.strip()))
@@ -104,10 +171,14 @@ class DatabaseAuthenticator(Authenticator):  # type: ignore[misc]  # jupyterhub 
             validate_username(username)
         except InvalidUsernameError as e:
             self.log.warning("Login refused: %s", e)
-            return None
+            raise MalformedLoginError(str(e)).http_error() from None
         if not password:
             self.log.warning("Login refused for %r: empty password", username)
-            return None
+            raise MalformedLoginError("enter your password").http_error()
+        pool = self.pool_of(username)
+        if pool is not None:
+            return await self._authenticate_pool_user(pool, username, password)
+        failure = None
         try:
             accepted = await self.check_credentials(username, password)
         except LoginRefusedError as e:
@@ -115,8 +186,11 @@ class DatabaseAuthenticator(Authenticator):  # type: ignore[misc]  # jupyterhub 
             raise e.http_error() from None
         except Exception as e:
             # Only the type: drivers put DSNs, and so passwords, into their messages.
-            self.log.error("Credential check for %r failed with %s", username, type(e).__name__)
-            raise web.HTTPError(503, "The user database is unavailable; try again later.") from None
+            failure = type(e).__name__
+        if failure is not None:
+            # Raised out here, so that the driver's exception is not even its __context__.
+            self.log.error("Credential check for %r failed with %s", username, failure)
+            raise web.HTTPError(503, "The user database is unavailable; try again later.")
         if not accepted:
             self.log.warning("Login failed for %r: wrong username or password", username)
             return None
@@ -124,8 +198,32 @@ class DatabaseAuthenticator(Authenticator):  # type: ignore[misc]  # jupyterhub 
             return {"name": username, "auth_state": {"db_user": username, "db_password": password}}
         return {"name": username}
 
+    async def _authenticate_pool_user(
+        self, pool: Pool, username: str, password: str
+    ) -> dict[str, Any] | None:
+        """Log a pool user in against the embedded store, while the pool is open."""
+        refusal = pool.refusal()
+        if refusal:
+            self.log.warning("Login refused for %r: %s", username, refusal)
+            raise LoginRefusedError(refusal).http_error()
+        store = self.pool_store
+        assert store is not None  # a pool was found in it
+        if not await asyncio.to_thread(store.credentials.verify, username, password):
+            self.log.warning("Login failed for %r: wrong username or password", username)
+            return None
+        return {"name": username}
+
     async def pre_spawn_start(self, user: Any, spawner: Any) -> None:
-        """Put the user's database credentials (from `auth_state`) into the lab's environment."""
+        """Give the lab its database credentials.
+
+        A workshop pool user's lab gets the pool's shared account (see `shared_accounts_path`);
+        an ended pool refuses the spawn. Other labs get the user's own credentials from
+        `auth_state`, if `pass_credentials_to_lab`.
+        """
+        pool = self.pool_of(user.name)
+        if pool is not None:
+            self._give_pool_account(pool, user.name, spawner)
+            return
         if not self.pass_credentials_to_lab:
             return
         auth_state = await user.get_auth_state()
@@ -138,9 +236,32 @@ class DatabaseAuthenticator(Authenticator):  # type: ignore[misc]  # jupyterhub 
             "SURVEYLAB_DB_PASSWORD": auth_state["db_password"],
         }
 
+    def _give_pool_account(self, pool: Pool, username: str, spawner: Any) -> None:
+        refusal = pool.refusal()
+        if refusal:
+            raise SpawnRefusedError(refusal, reason="pool-ended", status_code=403)
+        if pool.db_account is None:
+            return
+        try:
+            account = shared_account(self.shared_accounts_path, pool.db_account)
+        except SharedAccountsError as e:
+            # The file's path and problem go to the log; the user learns whom to ask.
+            self.log.error("No database account for pool user %r: %s", username, e)
+            raise SpawnRefusedError(
+                f"the database account of the workshop pool {pool.name!r} is not available; "
+                "please tell the organisers",
+                reason="pool-account",
+                status_code=503,
+            ) from None
+        spawner.environment = {**spawner.environment, **account.lab_environment()}
+
     def check_allowed(self, username: str, authentication: dict[str, Any] | None = None) -> bool:
-        """Admit users the database accepted (see `allow_database_users`) or allowed otherwise."""
+        """Admit users the database accepted (see `allow_database_users`), users of an open
+        workshop pool, and users allowed otherwise."""
         if super().check_allowed(username, authentication):
+            return True
+        pool = self.pool_of(username) if authentication is not None else None
+        if pool is not None and pool.is_open():
             return True
         return bool(self.allow_database_users and authentication is not None)
 

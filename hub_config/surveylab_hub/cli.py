@@ -34,6 +34,10 @@ from surveylab_hub.store import CredentialStore, StoreError, UserExistsError, va
 __all__ = ["config_file", "hub_command", "hub_environment", "register"]
 
 
+#: The column of the variables' meanings in ``surveylab hub --help``.
+_width = max(map(len, ENV_VARS))
+
+
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``hub`` subcommand (and ``hub users ...``) to the ``surveylab`` parser."""
     hub = subparsers.add_parser(
@@ -42,7 +46,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Start the local surveylab JupyterHub (proxy, hub, one lab per user). "
         "It prints its URL and the demo login first. Stop it with Ctrl-C.",
         epilog="environment variables read by the hub:\n"
-        + "\n".join(f"  {name:<30} {meaning}" for name, meaning in ENV_VARS.items())
+        + "\n".join(f"  {name:<{_width}} {meaning}" for name, meaning in ENV_VARS.items())
         + "\n  SURVEYLAB_DATA_DIR and the other SURVEYLAB_* variables are passed to the labs.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

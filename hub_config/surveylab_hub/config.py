@@ -32,6 +32,7 @@ __all__ = [
     "DEFAULT_STATE_DIR",
     "ENV_VARS",
     "LAB_ARGS",
+    "POOL_SERVICE_NAME",
     "SERVICE_NAME",
     "HubOptions",
     "add_service",
@@ -41,6 +42,9 @@ __all__ = [
     "configure_embedded_auth",
     "configure_hub",
     "configure_local_spawner",
+    "configure_oauth",
+    "configure_pool_service",
+    "configure_pools",
     "configure_proxy",
     "configure_service",
     "default_proxy_cmd",
@@ -53,6 +57,7 @@ __all__ = [
 DEFAULT_STATE_DIR = Path("var/hub")
 SERVICE_NAME = "surveylab-admin"
 CULLER_NAME = "surveylab-culler"
+POOL_SERVICE_NAME = "surveylab-pools"
 
 #: The environment variables of the hub (not passed to the labs).
 ENV_VARS: dict[str, str] = {
@@ -68,13 +73,42 @@ ENV_VARS: dict[str, str] = {
     f"{SERVICE_NAME!r} (for tests and automation)",
     "SURVEYLAB_HUB_DEMO_USER": "demo user created at start with a random password (default demo; "
     "empty: none)",
-    "SURVEYLAB_HUB_AUTH": "how users log in: embedded (default), postgresql or oracle",
+    "SURVEYLAB_HUB_AUTH": "how users log in: embedded (default), postgresql, oracle, oauth (any "
+    "OAuth2/OpenID Connect provider) or cilogon",
     "SURVEYLAB_HUB_DB_HOST": "PostgreSQL host checked at login (auth postgresql)",
     "SURVEYLAB_HUB_DB_PORT": "PostgreSQL port (default 5432)",
     "SURVEYLAB_HUB_DB_NAME": "PostgreSQL database (default survey)",
     "SURVEYLAB_HUB_ORACLE_DSN": "Oracle host:port/service checked at login (auth oracle)",
+    "SURVEYLAB_HUB_OAUTH_CLIENT_ID": "client id registered with the provider (auth oauth, cilogon)",
+    "SURVEYLAB_HUB_OAUTH_CLIENT_SECRET": "its client secret: only ever from the environment "
+    "(never in a command line or a log)",
+    "SURVEYLAB_HUB_OAUTH_CLIENT_SECRET_FILE": "or a private file (mode 0600) holding the secret",
+    "SURVEYLAB_HUB_OAUTH_AUTHORIZE_URL": "the provider's authorization endpoint (auth oauth; "
+    "cilogon: default https://cilogon.org/authorize)",
+    "SURVEYLAB_HUB_OAUTH_TOKEN_URL": "the provider's token endpoint (auth oauth)",
+    "SURVEYLAB_HUB_OAUTH_USERDATA_URL": "the provider's userinfo endpoint (auth oauth)",
+    "SURVEYLAB_HUB_OAUTH_CALLBACK_URL": "https://<host>/hub/oauth_callback as registered with "
+    "the provider (default: from the request's host)",
+    "SURVEYLAB_HUB_OAUTH_USERNAME_CLAIM": "claim naming the user (default email; cilogon: eppn)",
+    "SURVEYLAB_HUB_OAUTH_SCOPES": "scopes to request, blank-separated (default: openid email "
+    "profile; cilogon: oauthenticator's)",
+    "SURVEYLAB_HUB_OAUTH_LOGIN_SERVICE": "the provider's name on the login button",
+    "SURVEYLAB_HUB_OAUTH_ACCOUNT_MAP": "YAML file mapping OAuth identities to shared database "
+    "accounts (default <state dir>/oauth-accounts.yaml)",
+    "SURVEYLAB_HUB_OAUTH_DEFAULT_ACCOUNT": "shared account of identities the map does not list "
+    "(default readonly; none: refuse them)",
+    "SURVEYLAB_HUB_OAUTH_ALLOW_ALL": "1: admit every identity the provider authenticates, not "
+    "only those the map lists (default 0)",
+    "SURVEYLAB_HUB_CILOGON_IDPS": "CILogon identity providers (entity IDs) to offer, "
+    "comma-separated (auth cilogon)",
+    "SURVEYLAB_HUB_DB_ACCOUNTS": "private YAML file of shared database accounts (pools, OAuth) "
+    "(default <state dir>/db-accounts.yaml)",
     "SURVEYLAB_HUB_SPAWNER": "local (default: one process per user) or kubernetes (KubeSpawner)",
     "SURVEYLAB_HUB_PROFILES": "the lab profiles file (default hub_config/profiles.yaml)",
+    "SURVEYLAB_HUB_POOL_INTERVAL": "seconds between the checks for ended workshop pools "
+    "(default 60)",
+    "SURVEYLAB_HUB_OFFER_GPU": "local spawner: offer GPU profiles; auto (default: if this machine "
+    "has an NVIDIA GPU), yes or no",
 }
 
 #: Authenticator class of each ``SURVEYLAB_HUB_AUTH`` value.
@@ -82,6 +116,29 @@ AUTHENTICATORS = {
     "embedded": "surveylab_hub.authenticator.EmbeddedAuthenticator",
     "postgresql": "surveylab_hub.db_authenticators.PostgresAuthenticator",
     "oracle": "surveylab_hub.db_authenticators.OracleAuthenticator",
+    "oauth": "surveylab_hub.oauth.SurveylabGenericOAuthenticator",
+    "cilogon": "surveylab_hub.oauth.SurveylabCILogonOAuthenticator",
+}
+
+#: The ``SURVEYLAB_HUB_AUTH`` values that log in through an OAuth provider.
+OAUTH_AUTHS = ("oauth", "cilogon")
+
+#: The keys of :func:`configure`'s ``oauth`` argument and their variables.
+OAUTH_VARS = {
+    "client_id": "SURVEYLAB_HUB_OAUTH_CLIENT_ID",
+    "client_secret": "SURVEYLAB_HUB_OAUTH_CLIENT_SECRET",
+    "client_secret_file": "SURVEYLAB_HUB_OAUTH_CLIENT_SECRET_FILE",
+    "authorize_url": "SURVEYLAB_HUB_OAUTH_AUTHORIZE_URL",
+    "token_url": "SURVEYLAB_HUB_OAUTH_TOKEN_URL",
+    "userdata_url": "SURVEYLAB_HUB_OAUTH_USERDATA_URL",
+    "callback_url": "SURVEYLAB_HUB_OAUTH_CALLBACK_URL",
+    "username_claim": "SURVEYLAB_HUB_OAUTH_USERNAME_CLAIM",
+    "scopes": "SURVEYLAB_HUB_OAUTH_SCOPES",
+    "login_service": "SURVEYLAB_HUB_OAUTH_LOGIN_SERVICE",
+    "account_map": "SURVEYLAB_HUB_OAUTH_ACCOUNT_MAP",
+    "default_account": "SURVEYLAB_HUB_OAUTH_DEFAULT_ACCOUNT",
+    "allow_all": "SURVEYLAB_HUB_OAUTH_ALLOW_ALL",
+    "cilogon_idps": "SURVEYLAB_HUB_CILOGON_IDPS",
 }
 
 #: Spawners of each ``SURVEYLAB_HUB_SPAWNER`` value.
@@ -111,8 +168,12 @@ class HubOptions(TypedDict):
     service_token: NotRequired[str | None]
     auth: NotRequired[str]
     database: NotRequired[Mapping[str, str]]
+    oauth: NotRequired[Mapping[str, str]]
     spawner: NotRequired[str]
     profiles_path: NotRequired[Path | None]
+    db_accounts_path: NotRequired[Path | None]
+    pool_interval: NotRequired[float | None]
+    offer_gpu: NotRequired[bool | None]
 
 
 def default_proxy_cmd() -> list[str]:
@@ -175,11 +236,36 @@ def hub_options_from_environ(environ: Mapping[str, str], *, cwd: Path | None = N
             )
             if environ.get(name, "").strip()
         },
+        oauth={
+            key: environ[name].strip()
+            for key, name in OAUTH_VARS.items()
+            if environ.get(name, "").strip()
+        },
         spawner=_choice(environ, "SURVEYLAB_HUB_SPAWNER", SPAWNERS, "local"),
         profiles_path=Path(environ["SURVEYLAB_HUB_PROFILES"])
         if environ.get("SURVEYLAB_HUB_PROFILES", "").strip()
         else None,
+        db_accounts_path=base / environ["SURVEYLAB_HUB_DB_ACCOUNTS"].strip()
+        if environ.get("SURVEYLAB_HUB_DB_ACCOUNTS", "").strip()
+        else None,
+        pool_interval=_seconds_var(environ, "SURVEYLAB_HUB_POOL_INTERVAL"),
+        offer_gpu={"auto": None, "yes": True, "no": False}[
+            _choice(environ, "SURVEYLAB_HUB_OFFER_GPU", ("auto", "yes", "no"), "auto")
+        ],
     )
+
+
+def _seconds_var(environ: Mapping[str, str], name: str) -> float | None:
+    value = environ.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ValueError(f"{name}={value!r} is not a number of seconds") from None
+    if not 0 < seconds <= 86400:
+        raise ValueError(f"{name}={value!r} must be between 0 and 86400 seconds")
+    return seconds
 
 
 def _choice(environ: Mapping[str, str], name: str, choices: Sequence[str], default: str) -> str:
@@ -205,9 +291,13 @@ def configure(
     as_root: bool | None = None,
     auth: str = "embedded",
     database: Mapping[str, str] | None = None,
+    oauth: Mapping[str, str] | None = None,
     spawner: str = "local",
     profiles_path: Path | None = None,
     crypt_key: str | None = None,
+    db_accounts_path: Path | None = None,
+    pool_interval: float | None = None,
+    offer_gpu: bool | None = None,
 ) -> None:
     """Fill the traitlets ``Config`` ``c`` for the local surveylab hub.
 
@@ -239,11 +329,22 @@ def configure(
     auth, database
         ``embedded`` (the credential store), ``postgresql`` or ``oracle``, and the database's
         settings (``db_host``, ``db_port``, ``db_name`` or ``dsn``).
+    oauth
+        With ``auth`` ``oauth`` or ``cilogon``: the provider's settings, keys of
+        :data:`OAUTH_VARS` (see :func:`configure_oauth`).
     spawner, profiles_path
         ``local`` or ``kubernetes``, and the lab profiles file (checked at start either way).
     crypt_key
         ``JUPYTERHUB_CRYPT_KEY`` (default: from the environment). A database login carries the
-        user's credentials to the lab in encrypted auth_state, so it refuses to start without.
+        user's credentials to the lab in encrypted auth_state, and an OAuth login the user's
+        identity, so both refuse to start without.
+    db_accounts_path
+        The shared database accounts file (default ``<state_dir>/db-accounts.yaml``): the
+        workshop pools' labs query as its accounts (:func:`configure_pools`).
+    pool_interval
+        Seconds between the pool service's checks for ended workshop pools (default 60).
+    offer_gpu
+        Local spawner: offer GPU profiles (None: if this machine has an NVIDIA GPU).
     """
     state_dir = Path(state_dir)
     configure_hub(c, state_dir=state_dir, ip=ip, port=port, hub_port=hub_port or port + 81)
@@ -255,6 +356,15 @@ def configure(
     )
     if auth == "embedded":
         configure_embedded_auth(c, store_path=state_dir / "users.json")
+    elif auth in OAUTH_AUTHS:
+        configure_oauth(
+            c,
+            auth=auth,
+            state_dir=state_dir,
+            oauth=oauth or {},
+            accounts_path=db_accounts_path or state_dir / "db-accounts.yaml",
+            crypt_key=os.environ.get("JUPYTERHUB_CRYPT_KEY") if crypt_key is None else crypt_key,
+        )
     else:
         configure_database_auth(
             c,
@@ -267,7 +377,7 @@ def configure(
         env["SURVEYLAB_DATA_DIR"] = str(data_dir)
     profiles = load_profiles(profiles_path or DEFAULT_PROFILES_PATH)  # a bad file stops the hub
     if spawner == "kubernetes":
-        configure_kubespawner(c, profiles, environment=env)
+        configure_kubespawner(c, profiles, environment=env, pools_path=state_dir / "pools.json")
     else:
         configure_local_spawner(
             c,
@@ -277,8 +387,16 @@ def configure(
             environment=env,
             profiles_path=profiles_path or DEFAULT_PROFILES_PATH,
         )
+    if offer_gpu is not None:
+        c.ProfileLocalSpawner.offer_gpu = offer_gpu
     configure_culler(
         c, profiles_path=profiles_path or DEFAULT_PROFILES_PATH, python=python or sys.executable
+    )
+    configure_pools(
+        c, state_dir=state_dir, accounts_path=db_accounts_path or state_dir / "db-accounts.yaml"
+    )
+    configure_pool_service(
+        c, state_dir=state_dir, python=python or sys.executable, interval=pool_interval or 60
     )
     if service_token:
         configure_service(c, token=service_token)
@@ -334,6 +452,111 @@ def configure_database_auth(
             setattr(c[class_name], key, value)
         elif key == "db_port":
             setattr(c[class_name], key, int(value))
+
+
+def configure_oauth(
+    c: Any,
+    *,
+    auth: str,
+    state_dir: Path,
+    oauth: Mapping[str, str],
+    accounts_path: Path,
+    crypt_key: str | None,
+) -> None:
+    """Log in through an OAuth provider (``oauth``: any OAuth2/OIDC; ``cilogon``); query the
+    survey as the shared database account the identity maps to (:mod:`surveylab_hub.oauth`).
+
+    ``oauth`` holds the keys of :data:`OAUTH_VARS`. The client secret comes from
+    ``client_secret`` (the environment) or ``client_secret_file``, never from a command line.
+    ``accounts_path`` is the shared accounts file the identities map to; the account map
+    defaults to ``<state_dir>/oauth-accounts.yaml``.
+
+    Raises
+    ------
+    ValueError
+        Without ``JUPYTERHUB_CRYPT_KEY`` (the identity travels to the spawn in encrypted
+        auth_state), a client id or secret, the endpoints of a generic provider, CILogon's
+        identity providers, or with a secret file that others can read.
+    """
+    variable = f"SURVEYLAB_HUB_AUTH={auth}"
+    if not crypt_key:
+        raise ValueError(
+            f"{variable} needs JUPYTERHUB_CRYPT_KEY (32 bytes, hex: `openssl rand -hex 32`) to "
+            "keep the user's OAuth identity and tokens in encrypted auth_state"
+        )
+    required = ["client_id"]
+    if auth == "oauth":
+        required += ["authorize_url", "token_url", "userdata_url"]
+    else:
+        required.append("cilogon_idps")
+    missing = [OAUTH_VARS[key] for key in required if not oauth.get(key)]
+    if missing:
+        raise ValueError(f"{variable} needs {', '.join(missing)}")
+    for key in ("authorize_url", "token_url", "userdata_url", "callback_url"):
+        if oauth.get(key) and not oauth[key].startswith(("https://", "http://")):
+            raise ValueError(f"{OAUTH_VARS[key]}={oauth[key]!r} is not an http(s) URL")
+    class_name = AUTHENTICATORS[auth].rsplit(".", 1)[1]
+    settings = c[class_name]
+    c.JupyterHub.authenticator_class = AUTHENTICATORS[auth]
+    c.Authenticator.enable_auth_state = True
+    settings.client_id = oauth["client_id"]
+    settings.client_secret = _oauth_client_secret(variable, oauth)
+    for key in ("authorize_url", "token_url", "userdata_url", "login_service"):
+        if oauth.get(key):
+            setattr(settings, key, oauth[key])
+    if oauth.get("callback_url"):
+        settings.oauth_callback_url = oauth["callback_url"]
+    claim = oauth.get("username_claim") or ("eppn" if auth == "cilogon" else "email")
+    scopes = oauth.get("scopes", "").split()
+    if auth == "cilogon":
+        entity_ids = [entity.strip() for entity in oauth["cilogon_idps"].split(",")]
+        for entity_id in entity_ids:
+            if not entity_id.startswith(("https://", "http://", "urn:")):
+                raise ValueError(
+                    f"SURVEYLAB_HUB_CILOGON_IDPS: {entity_id!r} is not a CILogon entity ID "
+                    "(https://..., urn:...; see https://cilogon.org/idplist)"
+                )
+        settings.idps = {
+            entity_id: {"username_derivation": {"username_claim": claim}}
+            for entity_id in entity_ids
+        }
+    else:
+        settings.username_claim = claim
+    if scopes or auth == "oauth":
+        settings.scope = scopes or ["openid", "email", "profile"]
+    settings.allow_all = oauth.get("allow_all", "").lower() in ("1", "true", "yes")
+    settings.db_account_map = oauth.get("account_map") or str(state_dir / "oauth-accounts.yaml")
+    settings.shared_accounts_path = str(accounts_path)
+    default_account = oauth.get("default_account", "readonly")
+    settings.default_db_account = "" if default_account.lower() == "none" else default_account
+
+
+def _oauth_client_secret(variable: str, oauth: Mapping[str, str]) -> str:
+    """The client secret, from ``client_secret`` or the private ``client_secret_file``."""
+    if oauth.get("client_secret"):
+        return oauth["client_secret"]
+    name = oauth.get("client_secret_file")
+    if not name:
+        raise ValueError(
+            f"{variable} needs SURVEYLAB_HUB_OAUTH_CLIENT_SECRET or "
+            "SURVEYLAB_HUB_OAUTH_CLIENT_SECRET_FILE"
+        )
+    path = Path(name)
+    try:
+        mode = path.stat().st_mode
+        secret = path.read_text(encoding="utf-8").strip()
+    except OSError as e:
+        raise ValueError(
+            f"SURVEYLAB_HUB_OAUTH_CLIENT_SECRET_FILE={name!r} cannot be read ({e.strerror})"
+        ) from None
+    if mode & 0o077:
+        raise ValueError(
+            f"SURVEYLAB_HUB_OAUTH_CLIENT_SECRET_FILE={name!r} holds a secret but other users can "
+            f"read it (mode {mode & 0o777:o}); run `chmod 600 {name}`"
+        )
+    if not secret:
+        raise ValueError(f"SURVEYLAB_HUB_OAUTH_CLIENT_SECRET_FILE={name!r} is empty")
+    return secret
 
 
 def configure_local_spawner(
@@ -394,6 +617,40 @@ def configure_culler(c: Any, *, profiles_path: Path, python: str, interval: int 
         },
         description="Stop labs idle or older than their profile allows",
         scopes=["list:users", "read:servers", "delete:servers"],
+    )
+
+
+def configure_pools(c: Any, *, state_dir: Path, accounts_path: Path) -> None:
+    """Workshop pools (``surveylab pool``): their users log in, see their pool's profile within
+    its seats, and query as its shared account from ``accounts_path``.
+
+    Set on the base classes, so it holds for every surveylab authenticator and both spawners.
+    """
+    pools_path = str(state_dir / "pools.json")
+    c.DatabaseAuthenticator.pools_path = pools_path
+    c.DatabaseAuthenticator.shared_accounts_path = str(accounts_path)
+    c.ProfileLocalSpawner.pools_path = pools_path
+
+
+def configure_pool_service(c: Any, *, state_dir: Path, python: str, interval: float = 60) -> None:
+    """The pool service (:mod:`surveylab_hub.pool_service`): every ``interval`` seconds it
+    stops the labs and removes the users of ended pools, with only the scopes that needs."""
+    add_service(
+        c,
+        {
+            "name": POOL_SERVICE_NAME,
+            "command": [
+                python,
+                "-m",
+                "surveylab_hub.pool_service",
+                "--state-dir",
+                str(state_dir),
+                "--interval",
+                f"{interval:g}",
+            ],
+        },
+        description="Stop the labs and remove the users of ended workshop pools",
+        scopes=["read:users", "read:servers", "delete:servers", "delete:users"],
     )
 
 

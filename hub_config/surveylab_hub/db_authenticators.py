@@ -10,7 +10,11 @@ adds what a networked database needs:
 - outcomes clearer than "wrong password": :class:`AccountUnavailableError` (a role that cannot
   log in, a locked account: HTTP 403), :class:`PasswordExpiredError` (Oracle's ORA-28001: HTTP
   403, distinct so that a change-password form can take over) and
-  :class:`DatabaseUnreachableError` (HTTP 503).
+  :class:`DatabaseUnreachableError` (HTTP 503);
+- for a backend with a ``change_password`` hook (:class:`PasswordChanger`: Oracle), the
+  change-password page ``/hub/change-password`` (:mod:`surveylab_hub.change_password`, registered
+  by :meth:`ServerDatabaseAuthenticator.get_handlers`), where a login refused with ORA-28001
+  lands; :meth:`ServerDatabaseAuthenticator.submit_password_change` checks its form.
 
 Neither the password nor a driver's exception is ever logged or kept: a psycopg
 ``OperationalError`` holds the connection, whose ``repr`` shows the password, so every driver
@@ -23,8 +27,8 @@ import contextlib
 import math
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
-from typing import Any, ClassVar
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from tornado import web
 from traitlets import Callable as CallableTrait
@@ -39,11 +43,16 @@ __all__ = [
     "FailureThrottle",
     "LoginRefusedError",
     "OracleAuthenticator",
+    "PasswordChangeError",
+    "PasswordChanger",
     "PasswordExpiredError",
+    "PasswordRejectedError",
     "PostgresAuthenticator",
     "ServerDatabaseAuthenticator",
+    "ThrottledError",
     "classify_oracle_error",
     "classify_postgres_error",
+    "password_change_problem",
 ]
 
 #: A driver's connect function: keyword arguments in, an awaitable connection out.
@@ -72,6 +81,50 @@ class ThrottledError(LoginRefusedError):
     """Too many failed logins for this username or client address."""
 
     status_code: ClassVar[int] = 429
+
+
+class PasswordChangeError(LoginRefusedError):
+    """The change-password form is incomplete, or its new password breaks a rule checked before
+    the database is asked (the two copies differ, too short, same as the current one)."""
+
+    status_code: ClassVar[int] = 400
+
+
+class PasswordRejectedError(LoginRefusedError):
+    """The database refused the new password (Oracle ORA-28003, ORA-28007, ORA-00988).
+
+    The current password was right: this refusal does not count as a failed login.
+    """
+
+    status_code: ClassVar[int] = 400
+
+
+@runtime_checkable
+class PasswordChanger(Protocol):
+    """A backend that can change a user's password (and so offers the change-password page)."""
+
+    async def change_password(self, username: str, password: str, new_password: str) -> bool:
+        """Change ``username``'s password; False if ``password`` is not the current one."""
+        ...
+
+
+def password_change_problem(
+    password: str, new_password: str, new_password_confirm: str, *, min_length: int
+) -> str | None:
+    """What is wrong with a change-password form before the database is asked, or None.
+
+    >>> password_change_problem("old", "new-secret", "new-secrte", min_length=8)
+    'the two copies of the new password differ'
+    """
+    if not (password and new_password and new_password_confirm):
+        return "fill in the current password and the new password twice"
+    if new_password != new_password_confirm:
+        return "the two copies of the new password differ"
+    if new_password == password:
+        return "the new password must differ from the current one"
+    if len(new_password) < min_length:
+        return f"the new password must have at least {min_length} characters"
+    return None
 
 
 UNREACHABLE_MESSAGE = "the survey database is not reachable; try again later"
@@ -197,10 +250,13 @@ class ServerDatabaseAuthenticator(DatabaseAuthenticator):
     connect_function = CallableTrait(
         None,
         allow_none=True,
+        config=True,
         help="""
-        The driver's async connect function, called with keyword arguments. None (the default)
-        uses the driver's own (`psycopg.AsyncConnection.connect`, `oracledb.connect_async`).
-        For tests: a fake that raises the driver's errors.
+        The driver's async connect function, called with keyword arguments (`user`,
+        `password`, and `host`/`port`/`dbname` or `dsn`; `newpassword` to change an Oracle
+        password). None (the default) uses the driver's own (`psycopg.AsyncConnection.connect`,
+        `oracledb.connect_async`). Set it to wrap the driver (e.g. add an Oracle wallet's
+        arguments), or in tests to a fake that raises the driver's errors.
         """,
     )
 
@@ -209,11 +265,23 @@ class ServerDatabaseAuthenticator(DatabaseAuthenticator):
         help="Clock of the failure throttle, in seconds (for tests).",
     )
 
-    @validate("failure_limit")
-    def _validate_failure_limit(self, proposal: dict[str, Any]) -> int:
+    new_password_min_length = Int(
+        8,
+        config=True,
+        help="""
+        Fewest characters a new password may have on the change-password page (only for a
+        database that can change passwords, Oracle). Checked before the database is asked,
+        which applies its own rules too (Oracle's password verify function: ORA-28003).
+        Default 8.
+        """,
+    )
+
+    @validate("failure_limit", "new_password_min_length")
+    def _validate_at_least_one(self, proposal: dict[str, Any]) -> int:
         value = int(proposal["value"])
         if value < 1:
-            raise TraitError(f"{type(self).__name__}.failure_limit must be at least 1, not {value}")
+            name = proposal["trait"].name
+            raise TraitError(f"{type(self).__name__}.{name} must be at least 1, not {value}")
         return value
 
     @validate("connect_timeout", "failure_window", "failure_cooldown")
@@ -260,6 +328,24 @@ class ServerDatabaseAuthenticator(DatabaseAuthenticator):
             keys.append(f"address:{remote_ip}")
         return keys
 
+    def _check_throttle(self, keys: list[str]) -> None:
+        """Raise :class:`ThrottledError` if any of ``keys`` must wait."""
+        wait = max((self.throttle.retry_after(key) for key in keys), default=0.0)
+        if wait > 0:
+            self.log.warning("Login refused for %s: too many failed logins", " and ".join(keys))
+            raise ThrottledError(f"too many failed logins; try again in {math.ceil(wait)} s")
+
+    def _record_failure(self, keys: list[str]) -> None:
+        for key in keys:
+            self.throttle.record_failure(key)
+
+    #: Refusals that do not count as failed logins: an outage, and those that prove the
+    #: password right (expired; a new password the database refused).
+    _NOT_FAILURES: ClassVar[frozenset[str]] = frozenset(
+        cls.__name__
+        for cls in (DatabaseUnreachableError, PasswordExpiredError, PasswordRejectedError)
+    )
+
     async def authenticate(
         self, handler: web.RequestHandler | None, data: dict[str, Any] | None
     ) -> dict[str, Any] | None:
@@ -270,26 +356,94 @@ class ServerDatabaseAuthenticator(DatabaseAuthenticator):
         """
         data = data or {}
         keys = self._throttle_keys(handler, data)
-        wait = max((self.throttle.retry_after(key) for key in keys), default=0.0)
-        if wait > 0:
-            self.log.warning("Login refused for %s: too many failed logins", " and ".join(keys))
-            message = f"too many failed logins; try again in {math.ceil(wait)} s"
-            raise ThrottledError(message).http_error()
+        try:
+            self._check_throttle(keys)
+        except ThrottledError as e:
+            raise e.http_error() from None
         try:
             result = await super().authenticate(handler, data)
         except web.HTTPError as e:
             # A refusal of the database counts as a failed login; an outage does not.
             refusal = getattr(e, "login_refusal", None)
-            if refusal is not None and refusal != DatabaseUnreachableError.__name__:
-                for key in keys:
-                    self.throttle.record_failure(key)
+            if refusal is not None and refusal not in self._NOT_FAILURES:
+                self._record_failure(keys)
             raise
         if result is None:
-            for key in keys:
-                self.throttle.record_failure(key)
+            self._record_failure(keys)
         else:
             self.throttle.reset(f"user:{result['name']}")
         return result
+
+    def get_handlers(self, app: Any) -> list[tuple[str, Any]]:
+        """The login page; with a :class:`PasswordChanger` backend also ``/change-password``,
+        where a login refused with :class:`PasswordExpiredError` is redirected."""
+        if not isinstance(self, PasswordChanger):
+            return list(super().get_handlers(app))
+        from surveylab_hub.change_password import password_change_handlers
+
+        return password_change_handlers()
+
+    async def submit_password_change(
+        self, handler: web.RequestHandler | None, data: Mapping[str, str]
+    ) -> str:
+        """Check the change-password form ``data``, then change the password; return the
+        normalised username.
+
+        ``data`` holds ``username``, ``password`` (the current one), ``new_password`` and
+        ``new_password_confirm``. The form is checked (:func:`password_change_problem`) and the
+        failure throttle consulted before the database is asked; a wrong current password
+        counts as a failed login.
+
+        Raises
+        ------
+        LoginRefusedError
+            Its ``message`` is for the form: :class:`PasswordChangeError` (400, the form),
+            :class:`ThrottledError` (429), a wrong current password (403),
+            :class:`PasswordRejectedError` (400, the database's rules),
+            :class:`AccountUnavailableError` (403), :class:`DatabaseUnreachableError` (503).
+        """
+        if not isinstance(self, PasswordChanger):
+            raise PasswordChangeError("this database does not let passwords be changed here")
+        keys = self._throttle_keys(handler, dict(data))
+        self._check_throttle(keys)
+        username = self.normalize_username(str(data.get("username", "")))
+        try:
+            validate_username(username)
+        except InvalidUsernameError as e:
+            raise PasswordChangeError(str(e)) from None
+        password = str(data.get("password", ""))
+        new_password = str(data.get("new_password", ""))
+        problem = password_change_problem(
+            password,
+            new_password,
+            str(data.get("new_password_confirm", "")),
+            min_length=self.new_password_min_length,
+        )
+        if problem:
+            raise PasswordChangeError(problem)
+        failure = ""
+        try:
+            changed = await self.change_password(username, password, new_password)
+        except LoginRefusedError as e:
+            if type(e).__name__ not in self._NOT_FAILURES:
+                self._record_failure(keys)
+            self.log.warning("Password change refused for %r: %s", username, e.message)
+            raise
+        except Exception as e:
+            # Only the type: drivers put DSNs, and so passwords, into their messages.
+            failure = type(e).__name__
+            del e
+        if failure:
+            # Raised outside the except block, so that no __context__ holds the driver's error.
+            self.log.error("Password change for %r failed with %s", username, failure)
+            raise DatabaseUnreachableError(UNCHECKED_MESSAGE.format(""))
+        if not changed:
+            self._record_failure(keys)
+            self.log.warning("Password change refused for %r: wrong current password", username)
+            raise LoginRefusedError("wrong username or current password")
+        self.throttle.reset(f"user:{username}")
+        self.log.info("Changed the database password of %r", username)
+        return username
 
 
 def classify_postgres_error(message: str, sqlstate: str | None) -> str:
@@ -424,14 +578,26 @@ ORACLE_OUTCOMES = {
     "ORA-28000": "locked",  # the account is locked
     "ORA-28001": "expired",  # the password has expired
     "ORA-01045": "nologin",  # user lacks CREATE SESSION
+    "ORA-28003": "new-refused",  # the new password fails the profile's verify function
+    "ORA-28007": "new-refused",  # the new password cannot be reused
+    "ORA-00988": "new-refused",  # missing or invalid password (e.g. a forbidden character)
+}
+
+#: Why Oracle refused a new password, by code: the change-password form shows it.
+NEW_PASSWORD_REFUSALS = {
+    "ORA-28003": "it does not meet the database's password rules (length, letters and digits, "
+    "unlike the username and the old password)",
+    "ORA-28007": "it was used before and cannot be reused",
+    "ORA-00988": "it holds a character a database password may not have",
 }
 
 
 def classify_oracle_error(full_code: str) -> str:
     """Name the outcome of a failed Oracle login from its ``full_code``.
 
-    ``"rejected"``, ``"locked"``, ``"expired"``, ``"nologin"``, ``"unreachable"`` (python-oracledb's
-    ``DPY-6xxx`` connection errors, listener errors ``ORA-125xx``) or ``"other"``.
+    ``"rejected"``, ``"locked"``, ``"expired"``, ``"nologin"``, ``"new-refused"`` (a new password
+    the database refused), ``"unreachable"`` (python-oracledb's ``DPY-6xxx`` connection errors,
+    listener errors ``ORA-125xx``) or ``"other"``.
 
     >>> classify_oracle_error("ORA-28001"), classify_oracle_error("DPY-6005")
     ('expired', 'unreachable')
@@ -449,8 +615,8 @@ class OracleAuthenticator(ServerDatabaseAuthenticator):
 
     ORA-01017 fails the login; ORA-28000 (locked) and ORA-01045 (no CREATE SESSION) give HTTP 403
     with a clear message; ORA-28001 (password expired) gives HTTP 403 from a
-    :class:`PasswordExpiredError`, which a change-password form can take over (see
-    :meth:`change_password`); a listener that does not answer gives HTTP 503.
+    :class:`PasswordExpiredError`, and the login page sends the user to ``/hub/change-password``
+    (see :meth:`change_password`); a listener that does not answer gives HTTP 503.
     """
 
     dsn = Unicode(
@@ -479,16 +645,20 @@ class OracleAuthenticator(ServerDatabaseAuthenticator):
         """Connect as ``username``; return ``"ok"`` or the outcome of the Oracle error."""
         if not self.dsn:
             raise TraitError("OracleAuthenticator.dsn must be set")
+        failed, full_code = False, ""
         try:
             await self.connect(user=username, password=password, dsn=self.dsn, **extra)
         except Exception as e:
+            failed = True
             error = e.args[0] if e.args else None
             full_code = str(getattr(error, "full_code", "") or "")
             del e, error
-            if not full_code:
-                raise TypeError("the Oracle driver raised an error with no code") from None
-            return classify_oracle_error(full_code) + f":{full_code}"
-        return "ok"
+        if not failed:
+            return "ok"
+        if not full_code:
+            # Raised outside the except block: no __context__ that could hold the password.
+            raise TypeError("the Oracle driver raised an error with no code")
+        return classify_oracle_error(full_code) + f":{full_code}"
 
     def _refuse(self, username: str, outcome: str) -> bool:
         """Return False or raise the :class:`LoginRefusedError` of ``outcome`` (kind:code)."""
@@ -506,6 +676,11 @@ class OracleAuthenticator(ServerDatabaseAuthenticator):
         elif kind == "expired":
             error = PasswordExpiredError(
                 f"the password of the database account {username!r} has expired; change it"
+            )
+        elif kind == "new-refused":
+            reason = NEW_PASSWORD_REFUSALS.get(code, "the database does not accept it")
+            error = PasswordRejectedError(
+                f"the database refused the new password ({code}): {reason}; choose another one"
             )
         else:
             self.log.error("Oracle at %s refused a connection with %s", self.dsn, code)
@@ -526,9 +701,10 @@ class OracleAuthenticator(ServerDatabaseAuthenticator):
     async def change_password(self, username: str, password: str, new_password: str) -> bool:
         """Change an (expired) password by connecting with ``newpassword``, as Oracle allows.
 
-        The hook a change-password form calls after :class:`PasswordExpiredError`. Returns
-        False for a wrong current password; raises a refusal otherwise (e.g. ORA-28003, a new
-        password the profile's verify function rejects, is "other": HTTP 503 with its code).
+        The hook the change-password page calls (through :meth:`submit_password_change`) after
+        :class:`PasswordExpiredError`. Returns False for a wrong current password; raises a
+        refusal otherwise: :class:`PasswordRejectedError` for a new password the database
+        refuses (ORA-28003 from the profile's verify function, ORA-28007 reuse, ORA-00988).
         """
         validate_username(username)
         outcome = await self._connect_as(username, password, newpassword=new_password)

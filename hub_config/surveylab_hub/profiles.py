@@ -12,6 +12,9 @@ Pure functions then build what the spawners need:
   :func:`functools.partial`): it reads the user's hub groups from the spawner;
 - :func:`check_user_options` turns an unknown profile or image in ``user_options`` into a clear
   :class:`UnknownChoiceError` (KubeSpawner itself raises a bare ``KeyError`` for an unknown image);
+- :func:`spawn_profile` is the whole spawn-time policy of both spawners: a workshop pool user
+  gets only the pool's profile and only while the pool is open, and the pool's seats and the
+  hub's ``max_gpu_labs`` cap concurrent labs (:mod:`surveylab_hub.caps`);
 - :func:`configure_kubespawner` fills the traitlets ``Config``.
 """
 
@@ -24,6 +27,9 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from surveylab_hub.caps import SpawnRefusedError, admit, record_profile
+from surveylab_hub.pools import Pool, PoolStore
 
 __all__ = [
     "DEFAULT_PROFILES_PATH",
@@ -41,6 +47,7 @@ __all__ = [
     "kubespawner_profile_list",
     "load_profiles",
     "profile_list_for",
+    "spawn_profile",
     "visible_profiles",
 ]
 
@@ -175,6 +182,11 @@ class Profiles(_Model):
 
     images: dict[str, Image] = Field(min_length=1, description="Lab images by slug.")
     profiles: tuple[Profile, ...] = Field(min_length=1, description="Profiles in form order.")
+    max_gpu_labs: int | None = Field(
+        default=None,
+        ge=1,
+        description="Most labs of GPU profiles (gpus > 0) running at once, hub-wide; None: no cap.",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Profiles:
@@ -291,8 +303,15 @@ def load_profiles(path: str | Path = DEFAULT_PROFILES_PATH) -> Profiles:
         raise ProfilesError(source, _problems(exc, data)) from None
 
 
-def visible_profiles(profiles: Profiles, *, groups: Iterable[str]) -> list[Profile]:
-    """The profiles a member of ``groups`` may choose, in form order."""
+def visible_profiles(
+    profiles: Profiles, *, groups: Iterable[str], pool: Pool | None = None
+) -> list[Profile]:
+    """The profiles a member of ``groups`` may choose, in form order.
+
+    A user of workshop ``pool`` may choose only the pool's profile, whatever their groups.
+    """
+    if pool is not None:
+        return [profile for profile in profiles.profiles if profile.slug == pool.profile]
     groups = set(groups)
     return [profile for profile in profiles.profiles if profile.visible_to(groups)]
 
@@ -334,40 +353,72 @@ def kubespawner_profile(profiles: Profiles, profile: Profile) -> dict[str, Any]:
     }
 
 
-def kubespawner_profile_list(profiles: Profiles, *, groups: Iterable[str]) -> list[dict[str, Any]]:
-    """KubeSpawner's ``profile_list`` for a member of ``groups`` (fresh dicts on every call)."""
-    return [kubespawner_profile(profiles, p) for p in visible_profiles(profiles, groups=groups)]
+def kubespawner_profile_list(
+    profiles: Profiles, *, groups: Iterable[str], pool: Pool | None = None
+) -> list[dict[str, Any]]:
+    """KubeSpawner's ``profile_list`` for a member of ``groups`` (fresh dicts on every call).
+
+    For a user of workshop ``pool`` it holds the pool's profile alone, as the default.
+    """
+    entries = [
+        kubespawner_profile(profiles, p)
+        for p in visible_profiles(profiles, groups=groups, pool=pool)
+    ]
+    if pool is not None:
+        for entry in entries:
+            entry["default"] = True
+    return entries
 
 
 def _spawner_groups(spawner: Any) -> set[str]:
     return {group.name for group in getattr(spawner.user, "groups", None) or ()}
 
 
-def profile_list_for(spawner: Any, *, profiles: Profiles) -> list[dict[str, Any]]:
-    """The callable ``KubeSpawner.profile_list``: the profiles ``spawner.user``'s groups may see.
+def _spawner_pool(spawner: Any, pools: PoolStore | None) -> Pool | None:
+    return pools.pool_of(spawner.user.name) if pools is not None else None
 
-    Bind the profiles first: ``functools.partial(profile_list_for, profiles=profiles)``.
+
+def profile_list_for(
+    spawner: Any, *, profiles: Profiles, pools: PoolStore | None = None
+) -> list[dict[str, Any]]:
+    """The callable ``KubeSpawner.profile_list``: the profiles ``spawner.user`` may choose.
+
+    Bind the profiles (and the hub's pools) first:
+    ``functools.partial(profile_list_for, profiles=profiles, pools=pools)``.
     """
-    return kubespawner_profile_list(profiles, groups=_spawner_groups(spawner))
+    return kubespawner_profile_list(
+        profiles, groups=_spawner_groups(spawner), pool=_spawner_pool(spawner, pools)
+    )
 
 
 def check_user_options(
-    profiles: Profiles, user_options: Mapping[str, Any], *, groups: Iterable[str]
-) -> None:
-    """Refuse a profile or image a member of ``groups`` may not choose.
+    profiles: Profiles,
+    user_options: Mapping[str, Any],
+    *,
+    groups: Iterable[str],
+    pool: Pool | None = None,
+) -> Profile:
+    """The profile ``user_options`` choose; refuse one a member of ``groups`` may not choose.
 
     ``user_options`` use the REST API's short keys (``{"profile": "gpu", "image": "lab-gpu"}``);
     KubeSpawner turns the form's ``profile-option-<profile>--image`` into the same. Missing keys
-    mean the defaults and pass.
+    mean the defaults and pass; for a user of workshop ``pool`` the default is the pool's
+    profile, and no other may be chosen.
 
     Raises
     ------
     UnknownChoiceError
         A message naming the bad choice and the ones allowed.
     """
-    visible = visible_profiles(profiles, groups=groups)
-    slug = user_options.get("profile") or profiles.default_profile.slug
+    visible = visible_profiles(profiles, groups=groups, pool=pool)
+    default = pool.profile if pool is not None else profiles.default_profile.slug
+    slug = user_options.get("profile") or default
     profile = next((p for p in visible if p.slug == slug), None)
+    if profile is None and pool is not None:
+        raise UnknownChoiceError(
+            f"profile {slug!r} is not available to the workshop pool {pool.name!r}; "
+            f"its labs use profile {pool.profile!r}"
+        )
     if profile is None:
         allowed = ", ".join(p.slug for p in visible)
         raise UnknownChoiceError(f"unknown profile {slug!r}; choose one of: {allowed}")
@@ -377,15 +428,57 @@ def check_user_options(
         raise UnknownChoiceError(
             f"profile {slug!r} has no image {image!r}; choose one of: {allowed}"
         )
+    return profile
 
 
-def check_spawner_options(spawner: Any, *, profiles: Profiles) -> None:
-    """:func:`check_user_options` for a spawner, usable as (part of) ``Spawner.pre_spawn_hook``.
+def spawn_profile(
+    spawner: Any,
+    *,
+    profiles: Profiles,
+    pools: PoolStore | None = None,
+    offered: Iterable[Profile] | None = None,
+) -> Profile:
+    """The spawn-time policy of both spawners: the profile ``spawner`` may start, admitted.
+
+    A user of an ended workshop pool is refused (403); a profile or image the user may not
+    choose, or one not in ``offered`` (what this machine offers), is refused (400); a full pool
+    or a full ``max_gpu_labs`` is refused (409). The chosen profile is written back into
+    ``user_options``. Every refusal is a :class:`~surveylab_hub.caps.SpawnRefusedError`, whose
+    message the user sees.
+    """
+    pool = _spawner_pool(spawner, pools)
+    refusal = pool.refusal() if pool is not None else None
+    if refusal:
+        raise SpawnRefusedError(refusal, reason="pool-ended", status_code=403)
+    groups = _spawner_groups(spawner)
+    try:
+        profile = check_user_options(profiles, spawner.user_options or {}, groups=groups, pool=pool)
+    except UnknownChoiceError as e:
+        raise SpawnRefusedError(str(e), reason="profile") from e
+    if offered is not None:
+        offered = list(offered)
+        if profile not in offered:
+            allowed = ", ".join(p.slug for p in offered) or "none"
+            raise SpawnRefusedError(
+                f"profile {profile.slug!r} is not offered on this machine; choose one of: "
+                f"{allowed}",
+                reason="profile",
+            )
+    admit(spawner, profile, profiles=profiles, pool=pool)
+    record_profile(spawner, profile.slug)
+    return profile
+
+
+def check_spawner_options(
+    spawner: Any, *, profiles: Profiles, pools: PoolStore | None = None
+) -> None:
+    """:func:`spawn_profile` as KubeSpawner's ``pre_spawn_hook``.
 
     JupyterHub runs the hook before ``start``, so a bad choice fails the spawn with a clear
-    message before KubeSpawner's ``load_user_options`` would raise a bare ``KeyError``.
+    message (HTTP 400) before KubeSpawner's ``load_user_options`` would raise a bare
+    ``KeyError``, and a full cap fails it before a pod is made.
     """
-    check_user_options(profiles, spawner.user_options or {}, groups=_spawner_groups(spawner))
+    spawn_profile(spawner, profiles=profiles, pools=pools)
 
 
 def configure_kubespawner(
@@ -394,6 +487,7 @@ def configure_kubespawner(
     *,
     namespace: str | None = None,
     environment: Mapping[str, str] | None = None,
+    pools_path: str | Path | None = None,
 ) -> None:
     """Spawn labs as Kubernetes pods with the profiles' form, resources and time caps.
 
@@ -406,12 +500,18 @@ def configure_kubespawner(
     namespace
         Namespace of the lab pods (default: KubeSpawner's, the hub's own).
     environment
-        Variables for every lab (e.g. ``SURVEYLAB_*``); never credentials, which come from a
-        per-user Secret.
+        Variables for every lab (e.g. ``SURVEYLAB_*``); never credentials, which
+        :class:`~surveylab_hub.kube.SurveylabKubeSpawner` moves into a per-user Secret.
+    pools_path
+        The hub's ``pools.json``: its users see only their pool's profile, within its seats
+        (default: no workshop pools).
     """
-    c.JupyterHub.spawner_class = "kubespawner.KubeSpawner"
-    c.KubeSpawner.profile_list = functools.partial(profile_list_for, profiles=profiles)
-    c.KubeSpawner.pre_spawn_hook = functools.partial(check_spawner_options, profiles=profiles)
+    pools = PoolStore(pools_path) if pools_path else None
+    c.JupyterHub.spawner_class = "surveylab_hub.kube.SurveylabKubeSpawner"
+    c.KubeSpawner.profile_list = functools.partial(profile_list_for, profiles=profiles, pools=pools)
+    c.KubeSpawner.pre_spawn_hook = functools.partial(
+        check_spawner_options, profiles=profiles, pools=pools
+    )
     c.KubeSpawner.default_url = "/lab"
     c.KubeSpawner.environment = dict(environment or {})
     if namespace:

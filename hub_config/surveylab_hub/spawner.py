@@ -4,6 +4,11 @@ Locally a profile cannot reserve CPUs or pick an image; what it can apply is app
 and CPU limits are passed to the lab (``MEM_LIMIT``/``CPU_LIMIT``, as JupyterHub does), the lab
 learns its profile and, for capped profiles (GPU), its deadline. GPU profiles are offered only
 where a GPU is present, unless ``ProfileLocalSpawner.offer_gpu`` forces it.
+
+A workshop pool user is offered only the pool's profile. At ``start`` the spawn-time policy of
+:func:`surveylab_hub.profiles.spawn_profile` runs, as KubeSpawner's pre-spawn hook does there:
+ended pools, forbidden choices, full pool seats and a full ``max_gpu_labs`` are refused with a
+message the user sees.
 """
 
 from __future__ import annotations
@@ -17,12 +22,16 @@ from typing import Any
 from jupyterhub.spawner import SimpleLocalProcessSpawner
 from traitlets import Bool, Unicode, default
 
+from surveylab_hub.caps import SpawnRefusedError
+from surveylab_hub.pools import Pool, PoolStore
 from surveylab_hub.profiles import (
     DEFAULT_PROFILES_PATH,
     Profile,
     Profiles,
+    UnknownChoiceError,
     check_user_options,
     load_profiles,
+    spawn_profile,
     visible_profiles,
 )
 
@@ -67,6 +76,8 @@ def profile_form(profiles: list[Profile], all_profiles: Profiles) -> str:
 class ProfileLocalSpawner(SimpleLocalProcessSpawner):  # type: ignore[misc]  # untyped base
     """``SimpleLocalProcessSpawner`` with surveylab's lab profiles."""
 
+    environment: dict[str, Any]  # Spawner.environment, a trait of the untyped base: for mypy
+
     profiles_path = Unicode(
         str(DEFAULT_PROFILES_PATH),
         config=True,
@@ -81,9 +92,33 @@ class ProfileLocalSpawner(SimpleLocalProcessSpawner):  # type: ignore[misc]  # u
         offer them anyway (for testing the form), False never. Group rules still apply.""",
     )
 
+    pools_path = Unicode(
+        "",
+        config=True,
+        help="""The hub's workshop pools file (`<state dir>/pools.json`, written by
+        `surveylab pool`). Its users are offered only their pool's profile, and no more of
+        their labs run at once than the pool has seats. Empty (default): no pools.""",
+    )
+
     @default("offer_gpu")
     def _default_offer_gpu(self) -> bool | None:
         return None
+
+    _pool_store: PoolStore | None = None
+
+    @property
+    def pool_store(self) -> PoolStore | None:
+        """The workshop pools at `pools_path`, or None without pools."""
+        if not self.pools_path:
+            return None
+        if self._pool_store is None or self._pool_store.path != Path(self.pools_path):
+            self._pool_store = PoolStore(self.pools_path)
+        return self._pool_store
+
+    def pool(self) -> Pool | None:
+        """The workshop pool of this spawner's user, if any."""
+        store = self.pool_store
+        return store.pool_of(self.user.name) if store is not None else None
 
     @property
     def profiles(self) -> Profiles:
@@ -100,7 +135,7 @@ class ProfileLocalSpawner(SimpleLocalProcessSpawner):  # type: ignore[misc]  # u
         gpu = gpu_present() if self.offer_gpu is None else self.offer_gpu
         return [
             profile
-            for profile in visible_profiles(self.profiles, groups=self._groups())
+            for profile in visible_profiles(self.profiles, groups=self._groups(), pool=self.pool())
             if gpu or not profile.gpus
         ]
 
@@ -118,19 +153,30 @@ class ProfileLocalSpawner(SimpleLocalProcessSpawner):  # type: ignore[misc]  # u
         return options
 
     def chosen_profile(self) -> Profile:
-        """The profile of ``user_options``, checked against what this user may choose."""
+        """The profile of ``user_options``, checked against what this user may choose here.
+
+        Raises :class:`~surveylab_hub.caps.SpawnRefusedError` (HTTP 400) for a bad choice.
+        """
+        try:
+            profile = check_user_options(
+                self.profiles, self.user_options or {}, groups=self._groups(), pool=self.pool()
+            )
+        except UnknownChoiceError as e:
+            raise SpawnRefusedError(str(e), reason="profile") from e
         offered = self.offered()
-        check_user_options(self.profiles, self.user_options or {}, groups=self._groups())
-        slug = (self.user_options or {}).get("profile") or self.profiles.default_profile.slug
-        profile = next((p for p in offered if p.slug == slug), None)
-        if profile is None:
-            allowed = ", ".join(p.slug for p in offered)
-            raise ValueError(f"profile {slug!r} is not offered here; choose one of: {allowed}")
+        if profile not in offered:
+            allowed = ", ".join(p.slug for p in offered) or "none"
+            raise SpawnRefusedError(
+                f"profile {profile.slug!r} is not offered here; choose one of: {allowed}",
+                reason="profile",
+            )
         return profile
 
     async def start(self) -> Any:
-        """Apply the chosen profile, then start the lab process."""
-        profile = self.chosen_profile()
+        """Admit the chosen profile (pool and GPU caps), apply it, then start the lab process."""
+        profile = spawn_profile(
+            self, profiles=self.profiles, pools=self.pool_store, offered=self.offered()
+        )
         self.mem_limit = round(profile.memory_gib * 2**30)
         self.cpu_limit = profile.cpu
         environment = {**self.environment, "SURVEYLAB_LAB_PROFILE": profile.slug}

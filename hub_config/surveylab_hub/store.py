@@ -20,7 +20,7 @@ import os
 import re
 import secrets
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
@@ -43,7 +43,10 @@ __all__ = [
     "UserExistsError",
     "UserRecord",
     "WeakPasswordError",
+    "locked_file",
+    "make_private_dir",
     "validate_username",
+    "write_private",
 ]
 
 log = logging.getLogger(__name__)
@@ -238,6 +241,45 @@ class CredentialStore:
             self._write(users)
             self._forget_demo_login(name)
 
+    def add_many(self, logins: Mapping[str, str]) -> None:
+        """Add every user of ``logins`` (name → password) in one write, or none of them.
+
+        Raises
+        ------
+        InvalidUsernameError, WeakPasswordError
+            A name or password breaks the rules of :meth:`add`; nothing is written.
+        UserExistsError
+            One of the users exists already; nothing is written.
+        """
+        for name, password in logins.items():
+            validate_username(name)
+            if len(password) < MIN_PASSWORD_LENGTH:
+                raise WeakPasswordError(
+                    f"the password of {name!r} must have at least {MIN_PASSWORD_LENGTH} characters"
+                )
+        entries = {
+            name: {"hash": self._hasher.hash(password), "created": _now()}
+            for name, password in logins.items()
+        }
+        with self._locked():
+            users = self._read()
+            taken = sorted(set(entries) & set(users))
+            if taken:
+                raise UserExistsError(f"users already in {self._path}: {', '.join(taken)}")
+            users.update(entries)
+            self._write(users)
+
+    def discard_many(self, names: Iterable[str]) -> list[str]:
+        """Remove those of ``names`` that are in the store, in one write; the names removed."""
+        with self._locked():
+            users = self._read()
+            removed = sorted(set(names) & set(users))
+            if removed:
+                for name in removed:
+                    del users[name]
+                self._write(users)
+        return removed
+
     def remove(self, name: str) -> None:
         """Remove user ``name``; raise :class:`UnknownUserError` if it is not there."""
         with self._locked():
@@ -265,7 +307,7 @@ class CredentialStore:
                 return None
             users[name] = entry
             self._write(users)
-            _write_private(self.demo_login_path, f"username: {name}\npassword: {password}\n")
+            write_private(self.demo_login_path, f"username: {name}\npassword: {password}\n")
         return password
 
     # -- internals -----------------------------------------------------------------------------
@@ -301,38 +343,47 @@ class CredentialStore:
 
     def _write(self, users: dict[str, dict[str, str]]) -> None:
         document = {"format": _FORMAT, "version": _VERSION, "users": dict(sorted(users.items()))}
-        _write_private(self._path, json.dumps(document, indent=2) + "\n")
+        write_private(self._path, json.dumps(document, indent=2) + "\n")
 
     def _forget_demo_login(self, name: str) -> None:
         login = self.demo_login()
         if login is not None and login.name == name:
             self.demo_login_path.unlink(missing_ok=True)
 
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
+    def _locked(self) -> contextlib.AbstractContextManager[None]:
         """Serialise read-modify-write cycles between processes with a lock file."""
-        _make_private_dir(self._path.parent)
-        lock_path = self._path.with_name(self._path.name + ".lock")
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            yield
-        finally:
-            os.close(fd)
+        return locked_file(self._path)
 
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _make_private_dir(path: Path) -> None:
+@contextlib.contextmanager
+def locked_file(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``<path>.lock`` (made 0600) while the block runs.
+
+    It serialises read-modify-write cycles of ``path`` between threads and processes; the
+    file itself is then replaced with :func:`write_private`.
+    """
+    make_private_dir(path.parent)
+    fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def make_private_dir(path: Path) -> None:
+    """Make folder ``path`` (and its parents) with mode 0700 if it does not exist."""
     if not path.is_dir():
         path.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
-def _write_private(path: Path, text: str) -> None:
+def write_private(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` with mode 0600: a temporary file, fsync, then ``os.replace``."""
-    _make_private_dir(path.parent)
+    make_private_dir(path.parent)
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     tmp = Path(name)
     try:

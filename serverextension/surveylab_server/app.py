@@ -25,7 +25,9 @@ class SurveylabApp(ExtensionApp):
 
     name = "surveylab_server"
 
-    data_dir = Unicode(
+    # Shadows JupyterApp.data_dir (Jupyter's own data folder), which an extension loaded by
+    # jupyter_server never uses; here it is the survey's folder, as SURVEYLAB_DATA_DIR.
+    data_dir = Unicode(  # type: ignore[assignment]
         None,
         allow_none=True,
         config=True,

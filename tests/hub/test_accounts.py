@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -48,10 +49,22 @@ def test_unknown_account_names_the_known_ones(tmp_path: Path) -> None:
         shared_account(write(tmp_path / "a.yaml", GOOD), "other")
 
 
-@pytest.mark.parametrize("mode", [0o640, 0o604, 0o660])
+@pytest.mark.parametrize("mode", [0o604, 0o644, 0o606])
 def test_refuses_a_file_others_can_read(tmp_path: Path, mode: int) -> None:
     path = write(tmp_path / "a.yaml", GOOD, mode)
     with pytest.raises(SharedAccountsError, match=r"other users can read it.*chmod 600"):
+        load_shared_accounts(path)
+
+
+def test_group_may_read_only_if_it_is_the_hubs_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As a Kubernetes Secret volume with the pod's fsGroup: mode 0440, the hub's group."""
+    path = write(tmp_path / "a.yaml", GOOD, 0o440)
+    assert path.stat().st_gid == os.getegid()
+    assert load_shared_accounts(path)["readonly"].db_user == "des_public"
+    monkeypatch.setattr(os, "getegid", lambda: path.stat().st_gid + 1)  # another group's file
+    with pytest.raises(SharedAccountsError, match=r"other users can read it \(mode 440\)"):
         load_shared_accounts(path)
 
 

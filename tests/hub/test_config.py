@@ -16,6 +16,7 @@ from surveylab_hub.authenticator import EmbeddedAuthenticator
 from surveylab_hub.config import (
     CULLER_NAME,
     LAB_ARGS,
+    POOL_SERVICE_NAME,
     PROJECT_PROXY,
     SERVICE_NAME,
     configure,
@@ -152,13 +153,121 @@ def test_service_token_adds_an_admin_service() -> None:
     assert SERVICE_NAME not in {service["name"] for service in configured().JupyterHub.services}
 
 
-def test_the_culler_runs_as_a_service_with_minimal_scopes() -> None:
+@pytest.mark.parametrize(
+    ("name", "module", "scopes"),
+    [
+        pytest.param(
+            CULLER_NAME,
+            "surveylab_hub.culler",
+            {"list:users", "read:servers", "delete:servers"},
+            id="culler",
+        ),
+        pytest.param(
+            POOL_SERVICE_NAME,
+            "surveylab_hub.pool_service",
+            {"read:users", "read:servers", "delete:servers", "delete:users"},
+            id="pool-service",
+        ),
+    ],
+)
+def test_hub_services_run_with_minimal_scopes(name: str, module: str, scopes: set[str]) -> None:
     c = configured()
-    (culler,) = c.JupyterHub.services
-    assert culler["name"] == CULLER_NAME
-    assert culler["command"][1:3] == ["-m", "surveylab_hub.culler"]
-    (role,) = c.JupyterHub.load_roles
-    assert set(role["scopes"]) == {"list:users", "read:servers", "delete:servers"}
+    services = {service["name"]: service for service in c.JupyterHub.services}
+    assert set(services) == {CULLER_NAME, POOL_SERVICE_NAME}
+    assert services[name]["command"][:3] == [VENV_PYTHON, "-m", module]
+    roles = {role["name"]: role for role in c.JupyterHub.load_roles}
+    assert set(roles[name]["scopes"]) == scopes
+    assert roles[name]["services"] == [name]
+
+
+def test_pool_service_watches_the_state_folder_at_the_chosen_interval() -> None:
+    services = {s["name"]: s for s in configured(pool_interval=1.5).JupyterHub.services}
+    assert services[POOL_SERVICE_NAME]["command"][3:] == [
+        "--state-dir",
+        "/srv/hub",
+        "--interval",
+        "1.5",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "dotted", "expected"),
+    [
+        pytest.param(
+            {}, "DatabaseAuthenticator.pools_path", "/srv/hub/pools.json", id="auth-pools"
+        ),
+        pytest.param(
+            {},
+            "DatabaseAuthenticator.shared_accounts_path",
+            "/srv/hub/db-accounts.yaml",
+            id="accounts-default",
+        ),
+        pytest.param(
+            {"db_accounts_path": Path("/etc/surveylab/db.yaml")},
+            "DatabaseAuthenticator.shared_accounts_path",
+            "/etc/surveylab/db.yaml",
+            id="accounts-chosen",
+        ),
+        pytest.param({}, "ProfileLocalSpawner.pools_path", "/srv/hub/pools.json", id="spawner"),
+        pytest.param({"offer_gpu": True}, "ProfileLocalSpawner.offer_gpu", True, id="offer-gpu"),
+    ],
+)
+def test_pools_and_accounts_are_configured(
+    overrides: dict[str, Any], dotted: str, expected: Any
+) -> None:
+    assert trait(configured(**overrides), dotted) == expected
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        pytest.param(
+            {}, {"db_accounts_path": None, "pool_interval": None, "offer_gpu": None}, id="unset"
+        ),
+        pytest.param(
+            {
+                "SURVEYLAB_HUB_DB_ACCOUNTS": "secrets/db.yaml",
+                "SURVEYLAB_HUB_POOL_INTERVAL": "2.5",
+                "SURVEYLAB_HUB_OFFER_GPU": "YES",
+            },
+            {
+                "db_accounts_path": Path("/work/secrets/db.yaml"),
+                "pool_interval": 2.5,
+                "offer_gpu": True,
+            },
+            id="set",
+        ),
+        pytest.param({"SURVEYLAB_HUB_OFFER_GPU": "no"}, {"offer_gpu": False}, id="no-gpu"),
+    ],
+)
+def test_pool_options_from_environ(environ: dict[str, str], expected: dict[str, Any]) -> None:
+    options: dict[str, Any] = dict(hub_options_from_environ(environ, cwd=Path("/work")))
+    assert {key: options[key] for key in expected} == expected
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        pytest.param(
+            {"SURVEYLAB_HUB_POOL_INTERVAL": "soon"},
+            "SURVEYLAB_HUB_POOL_INTERVAL='soon' is not a number of seconds",
+            id="interval-word",
+        ),
+        pytest.param(
+            {"SURVEYLAB_HUB_POOL_INTERVAL": "0"},
+            "SURVEYLAB_HUB_POOL_INTERVAL='0' must be between 0 and 86400 seconds",
+            id="interval-zero",
+        ),
+        pytest.param(
+            {"SURVEYLAB_HUB_OFFER_GPU": "maybe"},
+            "SURVEYLAB_HUB_OFFER_GPU='maybe': choose one of auto, yes, no",
+            id="offer-gpu",
+        ),
+    ],
+)
+def test_bad_pool_options_name_the_variable(environ: dict[str, str], message: str) -> None:
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        hub_options_from_environ(environ)
 
 
 def test_project_proxy_is_installed() -> None:

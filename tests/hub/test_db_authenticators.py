@@ -17,13 +17,21 @@ from psycopg import sql
 from tornado import web
 from traitlets import TraitError
 
+from surveylab_hub.authenticator import LoginRefusedError
 from surveylab_hub.db_authenticators import (
+    AccountUnavailableError,
+    DatabaseUnreachableError,
     FailureThrottle,
     OracleAuthenticator,
+    PasswordChangeError,
+    PasswordChanger,
     PasswordExpiredError,
+    PasswordRejectedError,
     PostgresAuthenticator,
+    ThrottledError,
     classify_oracle_error,
     classify_postgres_error,
+    password_change_problem,
 )
 from tests.support.postgres import PostgresServer
 
@@ -183,7 +191,10 @@ async def test_postgres_bad_username_never_connects(
 ) -> None:
     counter = CountingConnect()
     auth = postgres_auth(pg_roles, connect_function=counter)
-    assert await auth.authenticate(None, {"username": username, "password": "x"}) is None
+    with pytest.raises(web.HTTPError) as excinfo:
+        await auth.authenticate(None, {"username": username, "password": "x"})
+    assert excinfo.value.status_code == 400  # the login page says what is wrong with the name
+    assert excinfo.value.login_refusal == "MalformedLoginError"  # type: ignore[attr-defined]
     assert counter.calls == 0
     # the same wrapper does connect for a valid name
     await auth.authenticate(None, {"username": pg_roles.user, "password": pg_roles.password})
@@ -331,7 +342,9 @@ async def test_oracle_change_password_passes_newpassword() -> None:
 async def test_oracle_bad_username_never_connects(username: str) -> None:
     connect = FakeOracleConnect(password="pw")
     auth = oracle_auth(connect)
-    assert await auth.authenticate(None, {"username": username, "password": "pw"}) is None
+    with pytest.raises(web.HTTPError) as excinfo:
+        await auth.authenticate(None, {"username": username, "password": "pw"})
+    assert excinfo.value.status_code == 400
     assert connect.calls == 0
 
 
@@ -341,6 +354,8 @@ async def test_oracle_bad_username_never_connects(username: str) -> None:
         pytest.param("ORA-01017", "rejected", id="01017"),
         pytest.param("ora-28000", "locked", id="lowercase-28000"),
         pytest.param("ORA-28001", "expired", id="28001"),
+        pytest.param("ORA-28003", "new-refused", id="28003-verify-function"),
+        pytest.param("ORA-28007", "new-refused", id="28007-reuse"),
         pytest.param("DPY-6005", "unreachable", id="dpy-6005"),
         pytest.param("ORA-12514", "unreachable", id="12514"),
         pytest.param("ORA-00942", "other", id="other"),
@@ -455,3 +470,175 @@ async def test_postgres_throttle_after_wrong_passwords(pg_roles: PostgresServer)
         await auth.authenticate(None, {"username": pg_roles.user, "password": pg_roles.password})
     assert excinfo.value.status_code == 429
     assert counter.calls == 2
+
+
+async def test_throttle_does_not_count_expired_passwords() -> None:
+    """ORA-28001 proves the password right: it must not lock the user out of the change form."""
+    auth = oracle_auth(FakeOracleConnect(password="x", code="ORA-28001"), failure_limit=1)
+    for _ in range(3):
+        with pytest.raises(web.HTTPError) as excinfo:
+            await auth.authenticate(None, {"username": "alice", "password": "x"})
+        assert excinfo.value.status_code == 403
+
+
+# --- changing a password (the change-password page's service) ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("password", "new", "confirm", "problem"),
+    [
+        pytest.param("old", "new-password", "new-password", None, id="ok"),
+        pytest.param("", "new-password", "new-password", "fill in", id="no-current"),
+        pytest.param("old", "", "", "fill in", id="no-new"),
+        pytest.param("old", "new-password", "new-passwort", "copies of the new password differ",
+                     id="copies-differ"),
+        pytest.param("same-password", "same-password", "same-password", "must differ",
+                     id="same-as-current"),
+        pytest.param("old", "short", "short", "at least 8 characters", id="too-short"),
+    ],
+)  # fmt: skip
+def test_password_change_problem(
+    password: str, new: str, confirm: str, problem: str | None
+) -> None:
+    found = password_change_problem(password, new, confirm, min_length=8)
+    assert found == problem if problem is None else problem in (found or "")
+
+
+def change_form(username: str = "alice", password: str = "old-pw", new: str = "new-password-1",
+                confirm: str | None = None) -> dict[str, str]:  # fmt: skip
+    return {
+        "username": username,
+        "password": password,
+        "new_password": new,
+        "new_password_confirm": new if confirm is None else confirm,
+    }
+
+
+async def test_submit_password_change_changes_it(caplog: pytest.LogCaptureFixture) -> None:
+    connect = FakeOracleConnect(password="old-pw")
+    auth = oracle_auth(connect)
+    caplog.set_level(logging.DEBUG, LOGGER)
+    assert await auth.submit_password_change(None, change_form(username=" Alice ")) == "alice"
+    assert connect.last_kwargs == {
+        "user": "alice",
+        "dsn": "db.example.org:1521/desdr",
+        "newpassword": "new-password-1",
+    }
+    assert "Changed the database password of 'alice'" in caplog.text
+    assert_no_password(caplog, None, "old-pw", "new-password-1")
+
+
+@pytest.mark.parametrize(
+    ("code", "form", "error", "status", "fragment", "connects"),
+    [
+        pytest.param(None, {"confirm": "other-password"}, PasswordChangeError, 400,
+                     "copies of the new password differ", 0, id="copies-differ"),
+        pytest.param(None, {"username": "a/b"}, PasswordChangeError, 400, "a/b", 0,
+                     id="bad-username"),
+        pytest.param(None, {"password": "wrong-pw"}, LoginRefusedError, 403,
+                     "wrong username or current password", 1, id="wrong-current"),
+        pytest.param("ORA-28003", {}, PasswordRejectedError, 400,
+                     "refused the new password (ORA-28003): it does not meet", 1, id="28003"),
+        pytest.param("ORA-28007", {}, PasswordRejectedError, 400, "cannot be reused", 1,
+                     id="28007"),
+        pytest.param("ORA-28000", {}, AccountUnavailableError, 403, "is locked", 1, id="locked"),
+        pytest.param("DPY-6005", {}, DatabaseUnreachableError, 503, "not reachable", 1,
+                     id="unreachable"),
+    ],
+)  # fmt: skip
+async def test_submit_password_change_refusals(
+    caplog: pytest.LogCaptureFixture,
+    code: str | None,
+    form: dict[str, str],
+    error: type[LoginRefusedError],
+    status: int,
+    fragment: str,
+    connects: int,
+) -> None:
+    connect = FakeOracleConnect(password="old-pw", code=code)
+    auth = oracle_auth(connect)
+    caplog.set_level(logging.DEBUG, LOGGER)
+    with pytest.raises(LoginRefusedError) as excinfo:
+        await auth.submit_password_change(None, change_form(**form))
+    assert type(excinfo.value) is error
+    assert excinfo.value.status_code == status
+    assert fragment in excinfo.value.message
+    assert connect.calls == connects
+    assert_no_password(caplog, excinfo, "old-pw", "wrong-pw", "new-password-1", "other-password")
+
+
+async def test_a_driver_error_without_code_is_a_clear_503(caplog: pytest.LogCaptureFixture) -> None:
+    async def broken(**kwargs: Any) -> None:
+        raise RuntimeError(f"connect to {kwargs['dsn']} as {kwargs['password']} failed")
+
+    auth = OracleAuthenticator(
+        dsn="db:1521/x", connect_function=broken, log=logging.getLogger(LOGGER)
+    )
+    caplog.set_level(logging.DEBUG, LOGGER)
+    with pytest.raises(DatabaseUnreachableError) as excinfo:
+        await auth.submit_password_change(None, change_form())
+    assert "could not check the login" in excinfo.value.message
+    assert "TypeError" in caplog.text
+    assert_no_password(caplog, excinfo, "old-pw", "new-password-1")
+
+
+async def test_password_change_throttle() -> None:
+    """Wrong current passwords count; a new password the database refused does not."""
+    clock = Clock()
+    connect = FakeOracleConnect(password="old-pw")
+    auth = oracle_auth(connect, failure_limit=2, clock=clock)
+    for _ in range(2):
+        with pytest.raises(LoginRefusedError):
+            await auth.submit_password_change(None, change_form(password="wrong-pw"))
+    with pytest.raises(ThrottledError, match=r"too many failed logins; try again in 300 s"):
+        await auth.submit_password_change(None, change_form())
+    assert connect.calls == 2  # refused before connecting
+    clock.now += 300
+    refusing = oracle_auth(FakeOracleConnect(password="old-pw", code="ORA-28003"), failure_limit=1)
+    for _ in range(2):
+        with pytest.raises(PasswordRejectedError):
+            await refusing.submit_password_change(None, change_form())
+    assert await auth.submit_password_change(None, change_form()) == "alice"
+
+
+def test_new_password_min_length_is_validated() -> None:
+    with pytest.raises(TraitError, match=r"OracleAuthenticator\.new_password_min_length"):
+        OracleAuthenticator(dsn="db:1521/x", new_password_min_length=0)
+
+
+async def test_only_a_backend_that_changes_passwords_offers_the_page(
+    pg_roles: PostgresServer,
+) -> None:
+    from jupyterhub.handlers.login import LoginHandler
+
+    from surveylab_hub.change_password import ChangePasswordHandler, ExpiredPasswordLoginHandler
+
+    oracle = oracle_auth(FakeOracleConnect(password="x"))
+    assert isinstance(oracle, PasswordChanger)
+    assert oracle.get_handlers(None) == [
+        ("/login", ExpiredPasswordLoginHandler),
+        ("/change-password", ChangePasswordHandler),
+    ]
+    postgres = postgres_auth(pg_roles)
+    assert not isinstance(postgres, PasswordChanger)
+    assert postgres.get_handlers(None) == [("/login", LoginHandler)]
+    with pytest.raises(PasswordChangeError, match="does not let passwords be changed"):
+        await postgres.submit_password_change(None, change_form())
+
+
+async def test_a_login_driver_error_without_code_keeps_no_password(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Not even in the suppressed ``__context__`` chain of the 503."""
+
+    async def broken(**kwargs: Any) -> None:
+        raise RuntimeError(f"connect as {kwargs['password']} failed")
+
+    auth = OracleAuthenticator(
+        dsn="db:1521/x", connect_function=broken, log=logging.getLogger(LOGGER)
+    )
+    caplog.set_level(logging.DEBUG, LOGGER)
+    with pytest.raises(web.HTTPError) as excinfo:
+        await auth.authenticate(None, {"username": "alice", "password": "old-pw"})
+    assert excinfo.value.status_code == 503
+    assert_no_password(caplog, excinfo, "old-pw")

@@ -19,6 +19,7 @@ import pytest
 import yaml
 from traitlets.config import Config
 
+from surveylab_hub.kube import SECRET_VERBS
 from surveylab_hub.profiles import DEFAULT_PROFILES_PATH, kubespawner_profile_list, load_profiles
 
 REPO = Path(__file__).resolve().parents[2]
@@ -46,6 +47,12 @@ def _is_reference(key: str, value: Any) -> bool:
             isinstance(value, dict)
             and set(value) <= {"name", "key", "optional"}
             and all(isinstance(value.get(part), str) for part in ("name", "key"))
+        )
+    if key == "secret":  # a volume from a Secret, by name
+        return (
+            isinstance(value, dict)
+            and set(value) <= {"secretName", "defaultMode", "items", "optional"}
+            and _is_reference("secretName", value.get("secretName"))
         )
     if isinstance(value, dict) and set(value) == {"valueFrom"}:
         return _is_reference("secretKeyRef", value["valueFrom"].get("secretKeyRef"))
@@ -131,8 +138,8 @@ def test_no_literal_secret_in_values() -> None:
             id="cookie-secret-literal",
         ),
         pytest.param(
-            {"hub": {"extraEnv": {"SURVEYLAB_DB_ADMIN_PASSWORD": "hunter2"}}},
-            ["hub.extraEnv.SURVEYLAB_DB_ADMIN_PASSWORD"],
+            {"hub": {"extraEnv": {"SURVEYLAB_DB_PASSWORD": "hunter2"}}},
+            ["hub.extraEnv.SURVEYLAB_DB_PASSWORD"],
             id="env-dict-literal",
         ),
         pytest.param(
@@ -164,6 +171,16 @@ def test_no_literal_secret_in_values() -> None:
             id="env-list-ref-ok",
         ),
         pytest.param({"hub": {"existingSecret": "surveylab-hub"}}, [], id="secret-name-ok"),
+        pytest.param(
+            {"hub": {"extraVolumes": [{"name": "a", "secret": {"secretName": "db-accounts"}}]}},
+            [],
+            id="secret-volume-ok",
+        ),
+        pytest.param(
+            {"hub": {"extraVolumes": [{"secret": {"secretName": "a", "stringData": "pw"}}]}},
+            ["hub.extraVolumes[0].secret"],
+            id="secret-volume-with-data",
+        ),
         pytest.param({"proxy": {"secretToken": None}}, [], id="empty-ok"),
     ],
 )
@@ -171,11 +188,17 @@ def test_literal_secret_check(values: dict[str, Any], expected: list[str]) -> No
     assert literal_secrets(values) == expected
 
 
-def test_the_crypt_key_and_db_admin_come_from_secrets() -> None:
-    env = VALUES["hub"]["extraEnv"]
-    for name in ("JUPYTERHUB_CRYPT_KEY", "SURVEYLAB_DB_ADMIN_USER", "SURVEYLAB_DB_ADMIN_PASSWORD"):
-        assert _is_reference("secretKeyRef", env[name]["valueFrom"]["secretKeyRef"]), name
-    assert VALUES["hub"]["existingSecret"]
+def test_the_crypt_key_and_the_shared_accounts_come_from_secrets() -> None:
+    hub = VALUES["hub"]
+    env = hub["extraEnv"]
+    assert _is_reference("secretKeyRef", env["JUPYTERHUB_CRYPT_KEY"]["valueFrom"]["secretKeyRef"])
+    assert hub["existingSecret"]
+    (volume,) = hub["extraVolumes"]
+    assert volume["secret"]["secretName"] == "surveylab-db-accounts"
+    assert volume["secret"]["defaultMode"] == 0o400  # the hub's user alone
+    (mount,) = hub["extraVolumeMounts"]
+    assert mount["name"] == volume["name"] and mount["readOnly"] is True
+    assert env["SURVEYLAB_HUB_DB_ACCOUNTS"].startswith(mount["mountPath"] + "/")
 
 
 def test_every_referenced_secret_is_documented() -> None:
@@ -252,20 +275,57 @@ def test_extra_config_makes_the_profile_list_group_aware(
     profiles_file = tmp_path / "profiles.yaml"
     profiles_file.write_text(VALUES["hub"]["extraFiles"]["surveylab-profiles"]["stringData"])
     monkeypatch.setenv("SURVEYLAB_HUB_PROFILES", str(profiles_file))
+    for name in ("SURVEYLAB_HUB_STATE_DIR", "SURVEYLAB_HUB_DB_ACCOUNTS"):
+        monkeypatch.setenv(name, VALUES["hub"]["extraEnv"][name])
     c = Config()
     c.KubeSpawner.environment = {"FROM_SINGLEUSER_EXTRAENV": "1"}  # set by the chart first
     for name in sorted(VALUES["hub"]["extraConfig"]):
         exec(compile(VALUES["hub"]["extraConfig"][name], name, "exec"), {"c": c})
     assert c.KubeSpawner.environment == {"FROM_SINGLEUSER_EXTRAENV": "1"}
-    assert c.JupyterHub.spawner_class == "kubespawner.KubeSpawner"
+    assert c.JupyterHub.spawner_class == "surveylab_hub.kube.SurveylabKubeSpawner"
+    assert issubclass(_import(c.JupyterHub.spawner_class), _import("kubespawner.KubeSpawner"))
     profile_list = c.KubeSpawner.profile_list
 
     def slugs(groups: list[str]) -> list[str]:
-        user = type("User", (), {"groups": [type("G", (), {"name": g})() for g in groups]})()
+        groups_ = [type("G", (), {"name": g})() for g in groups]
+        user = type("User", (), {"name": "ada", "groups": groups_})()
         return [p["slug"] for p in profile_list(type("Spawner", (), {"user": user})())]
 
     assert "gpu" not in slugs([])
     assert slugs(["gpu"]) == [p["slug"] for p in VALUES["singleuser"]["profileList"]]
+    # workshop pools live in the hub's state folder on its PVC
+    assert c.DatabaseAuthenticator.pools_path == "/srv/jupyterhub/pools.json"
+    assert (
+        c.DatabaseAuthenticator.shared_accounts_path
+        == (VALUES["hub"]["extraEnv"]["SURVEYLAB_HUB_DB_ACCOUNTS"])
+    )
+
+
+def test_the_pool_service_ends_pools_in_the_hubs_state_folder() -> None:
+    service = VALUES["hub"]["services"]["surveylab-pools"]
+    assert service["command"] == [
+        "python",
+        "-m",
+        "surveylab_hub.pool_service",
+        "--state-dir",
+        VALUES["hub"]["extraEnv"]["SURVEYLAB_HUB_STATE_DIR"],
+    ]
+    role = VALUES["hub"]["loadRoles"]["surveylab-pools"]
+    assert role["services"] == ["surveylab-pools"]
+    assert set(role["scopes"]) == {"read:users", "read:servers", "delete:servers", "delete:users"}
+
+
+# --- per-user credential Secrets: RBAC ----------------------------------------------------------
+
+
+def test_the_chart_role_lets_the_hub_manage_the_credential_secrets() -> None:
+    """The chart's hub Role (rbac.create) grants create and delete on secrets, all we use."""
+    assert VALUES["rbac"]["create"] is True
+    text = VALUES_PATH.read_text(encoding="utf-8")
+    rbac_comment = text[: text.index("\nrbac:")].rsplit("\n\n", 1)[1]
+    assert "SurveylabKubeSpawner" in rbac_comment
+    for verb in SECRET_VERBS:
+        assert verb in rbac_comment
 
 
 # --- images ----------------------------------------------------------------------------------

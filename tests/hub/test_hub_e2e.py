@@ -25,19 +25,27 @@ def alice(running_hub: RunningHub) -> Iterator[str]:
 
 
 @pytest.mark.parametrize(
-    ("username", "password", "status"),
+    ("username", "password", "status", "message"),
     [
-        pytest.param("demo", None, 302, id="demo-login"),
-        pytest.param("DEMO", None, 302, id="normalised-name"),
-        pytest.param("demo", "wrong password", 403, id="wrong-password"),
-        pytest.param("nobody", None, 403, id="unknown-user"),
-        pytest.param("demo@otherdb", None, 403, id="invalid-name"),
-        pytest.param("demo", "", 403, id="empty-password"),
+        pytest.param("demo", None, 302, None, id="demo-login"),
+        pytest.param("DEMO", None, 302, None, id="normalised-name"),
+        pytest.param("demo", "wrong password", 403, "Invalid username or password", id="wrong"),
+        pytest.param("nobody", None, 403, "Invalid username or password", id="unknown-user"),
+        pytest.param(
+            "demo@otherdb",
+            None,
+            400,
+            "username &#39;demo@otherdb&#39; contains &#39;@&#39;",
+            id="invalid-name",
+        ),
+        pytest.param("x" * 80, None, 400, "80 characters long; at most 64", id="overlong-name"),
+        pytest.param("demo", "", 400, "enter your password", id="empty-password"),
     ],
 )
 def test_login_form(
-    running_hub: RunningHub, username: str, password: str | None, status: int
+    running_hub: RunningHub, username: str, password: str | None, status: int, message: str | None
 ) -> None:
+    """The login page says what is wrong, on the form itself, and the hub goes on."""
     if password is None:
         password = running_hub.demo_login.password
     session, response = running_hub.login(username, password)
@@ -45,7 +53,9 @@ def test_login_form(
     if status == 302:
         assert session.cookies.get("jupyterhub-hub-login", path="/hub/")
     else:
-        assert "Invalid username or password" in response.text
+        assert '<p class="login_error">' in response.text
+        assert message in response.text
+        assert running_hub.login("demo", running_hub.demo_login.password)[1].status_code == 302
 
 
 def test_passwords_never_reach_the_log(running_hub: RunningHub) -> None:

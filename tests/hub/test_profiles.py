@@ -20,6 +20,7 @@ from kubernetes_asyncio.client import ApiClient
 from kubespawner import KubeSpawner
 from traitlets.config import Config
 
+from surveylab_hub.caps import SpawnRefusedError
 from surveylab_hub.profiles import (
     DEFAULT_PROFILES_PATH,
     Profiles,
@@ -394,10 +395,13 @@ async def test_bad_choice_is_refused_clearly(
     message: str,
 ) -> None:
     spawner = make_spawner(groups, options)
-    # The pre-spawn hook set by configure_kubespawner runs before start() and says what is wrong.
-    with pytest.raises(UnknownChoiceError) as caught:
+    # The pre-spawn hook set by configure_kubespawner runs before start() and says what is
+    # wrong, as an HTTP 400 whose message JupyterHub shows on the spawn page and in the REST API.
+    with pytest.raises(SpawnRefusedError) as caught:
         spawner.run_pre_spawn_hook()
-    assert str(caught.value).startswith(message)
+    assert caught.value.status_code == 400
+    assert caught.value.message.startswith(message)
+    assert isinstance(caught.value.__cause__, UnknownChoiceError)
     with pytest.raises(UnknownChoiceError):
         check_user_options(SHIPPED, options, groups=groups)
     # KubeSpawner alone: a ValueError for a profile, a bare KeyError for an image.
@@ -421,7 +425,7 @@ def test_good_choices_pass(groups: set[str], options: dict[str, str]) -> None:
 def test_configure_kubespawner_sets_the_spawner() -> None:
     c = Config()
     configure_kubespawner(c, SHIPPED)
-    assert c.JupyterHub.spawner_class == "kubespawner.KubeSpawner"
+    assert c.JupyterHub.spawner_class == "surveylab_hub.kube.SurveylabKubeSpawner"
     assert c.KubeSpawner.default_url == "/lab"
     assert "namespace" not in c.KubeSpawner
     spawner = SimpleNamespace(user=_user("ada", {"gpu"}), user_options={"profile": "gpu"})

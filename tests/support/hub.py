@@ -202,12 +202,14 @@ def start_hub(
     via_cli: bool = False,
     timeout: float = 60,
     extra_env: Mapping[str, str] | None = None,
+    config: Path = HUB_CONFIG,
 ) -> RunningHub:
     """Start a hub in ``state_dir`` serving the survey in ``data_dir``; wait until it answers.
 
-    ``extra_env`` adds or overrides variables of the hub (e.g. ``SURVEYLAB_HUB_AUTH``).
+    ``extra_env`` adds or overrides variables of the hub (e.g. ``SURVEYLAB_HUB_AUTH``);
+    ``config`` is the configuration file (a test's own may ``load_subconfig`` the shipped one).
 
-    The command is ``python -m jupyterhub -f hub_config/jupyterhub_config.py``, or with
+    The command is ``python -m jupyterhub -f <config>``, or with
     ``via_cli`` the user's ``surveylab hub --state-dir ... --port ...`` (run as
     ``python -m surveylab.cli`` so that it comes from this environment). The hub runs in its
     own session; its output goes to ``state_dir/hub.log``.
@@ -224,7 +226,7 @@ def start_hub(
         argv = [sys.executable, "-m", "surveylab.cli", "hub"]
         argv += ["--state-dir", str(state_dir), "--port", str(ports[0])]
     else:
-        argv = [sys.executable, "-m", "jupyterhub", "-f", str(HUB_CONFIG)]
+        argv = [sys.executable, "-m", "jupyterhub", "-f", str(config)]
     with log_path.open("ab") as log:
         process = subprocess.Popen(
             argv,

@@ -13,6 +13,9 @@ Fixtures (register this module as a pytest plugin, e.g. ``pytest_plugins`` in co
     session: the running server with the demo survey loaded (:class:`PostgresServer`).
 ``postgres_catalog``
     function: a :class:`~surveylab.catalog.PostgresCatalog` opened as ``survey_reader``.
+
+Without pytest (the hub benchmark): :func:`start_postgres`, :func:`load_demo_survey`,
+:func:`create_login_roles` and :meth:`PostgresServer.stop`.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +42,7 @@ __all__ = [
     "PG_BIN",
     "READER_ROLE",
     "PostgresServer",
+    "create_login_roles",
     "load_demo_survey",
     "postgres_catalog",
     "postgres_server",
@@ -227,6 +231,18 @@ def load_demo_survey(server: PostgresServer, catalog_file: Path) -> None:
                 sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA {} TO {}").format(
                     sql.Identifier(schema), role
                 )
+            )
+
+
+def create_login_roles(server: PostgresServer, logins: Mapping[str, str]) -> None:
+    """Create a LOGIN role for each ``name → password`` of ``logins`` (replacing any of that
+    name), with CONNECT only: enough to log in to the hub with the PostgreSQL login."""
+    with server.admin() as pg:
+        for name, password in logins.items():
+            role = sql.Identifier(name)
+            pg.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(role))
+            pg.execute(
+                sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(role, sql.Literal(password))
             )
 
 

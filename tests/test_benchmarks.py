@@ -1,0 +1,48 @@
+"""The benchmarks run, each in a quick mode, through ``benchmarks/run.py`` as ``make benchmark``
+runs them."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+RUN = [sys.executable, str(REPO_ROOT / "benchmarks" / "run.py")]
+
+
+@pytest.mark.hub
+def test_hub_benchmark_runs_in_quick_mode() -> None:
+    result = subprocess.run(
+        [*RUN, "hub", "--", "--quick"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=280,
+        check=False,
+    )
+    out = result.stdout
+    assert result.returncode == 0, out + result.stderr
+    figures = r"p50\s+[\d.]+ ms\s+p99\s+[\d.]+ ms\s+errors 0/8"
+    for label in (
+        r"embedded store \(hub login\)",
+        r"bare argon2 verify \(limit\)",
+        r"postgresql \(hub login\)",
+        r"bare PostgreSQL connect \(limit\)",
+    ):
+        assert re.search(rf"{label}\s+{figures}", out), out
+    assert re.search(r"embedded login p50: [\d.]+x the bare argon2 verify", out), out
+    assert re.search(r"postgresql login p50: [\d.]+x a bare connect", out), out
+    assert re.search(r"spawn-to-ready p50 [\d.]+ s .* errors 0/1", out), out
+
+
+def test_unknown_benchmark_is_a_clear_error() -> None:
+    result = subprocess.run(
+        [*RUN, "nosuch"], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 2
+    assert "unknown benchmark 'nosuch'; choose from " in result.stderr
+    assert "hub" in result.stderr.rpartition("choose from")[2]
