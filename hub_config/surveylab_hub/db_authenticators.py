@@ -34,7 +34,11 @@ from tornado import web
 from traitlets import Callable as CallableTrait
 from traitlets import Float, Int, TraitError, Unicode, default, validate
 
-from surveylab_hub.authenticator import DatabaseAuthenticator, LoginRefusedError
+from surveylab_hub.authenticator import (
+    DatabaseAuthenticator,
+    LoginRefusedError,
+    MalformedLoginError,
+)
 from surveylab_hub.store import InvalidUsernameError, validate_username
 
 __all__ = [
@@ -341,9 +345,16 @@ class ServerDatabaseAuthenticator(DatabaseAuthenticator):
 
     #: Refusals that do not count as failed logins: an outage, and those that prove the
     #: password right (expired; a new password the database refused).
+    #: Refusals that are no failed guess: an outage, a right password (expired or its new one
+    #: refused), a malformed form that never reached the database.
     _NOT_FAILURES: ClassVar[frozenset[str]] = frozenset(
         cls.__name__
-        for cls in (DatabaseUnreachableError, PasswordExpiredError, PasswordRejectedError)
+        for cls in (
+            DatabaseUnreachableError,
+            PasswordExpiredError,
+            PasswordRejectedError,
+            MalformedLoginError,
+        )
     )
 
     async def authenticate(

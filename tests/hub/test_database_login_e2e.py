@@ -7,8 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
+from psycopg import sql
 
-from tests.support.hub import RunningHub, start_hub, stop_hub
+from tests.support.hub import RunningHub, free_ports, start_hub, stop_hub
 from tests.support.postgres import PostgresServer
 
 pytestmark = pytest.mark.hub
@@ -66,3 +68,79 @@ def test_lab_queries_as_the_database_user(
         assert postgres_server.password not in hub.log_path.read_text()
     finally:
         hub.stop_server(user)
+
+
+@pytest.fixture(scope="module")
+def refused_roles(postgres_server: PostgresServer) -> Iterator[str]:
+    """A NOLOGIN role and a role whose VALID UNTIL has passed; yields their password."""
+    password = "Pw-" + secrets.token_hex(8)
+    roles = {"e2e_nologin": "NOLOGIN", "e2e_expired": "LOGIN VALID UNTIL '2000-01-01'"}
+    with postgres_server.admin() as admin:
+        for role, options in roles.items():
+            admin.execute(
+                sql.SQL("CREATE ROLE {} " + options + " PASSWORD {}").format(
+                    sql.Identifier(role), sql.Literal(password)
+                )
+            )
+    yield password
+    with postgres_server.admin() as admin:
+        for role in roles:
+            admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "status", "message"),
+    [
+        pytest.param("reader", "wrong", 403, "Invalid username or password", id="wrong-password"),
+        pytest.param(
+            "e2e_nologin",
+            "role",
+            403,
+            "the database role &#39;e2e_nologin&#39; is not permitted to log in",
+            id="nologin-role",
+        ),
+        # PostgreSQL answers a password past its VALID UNTIL exactly as a wrong one.
+        pytest.param("e2e_expired", "role", 403, "Invalid username or password", id="expired"),
+        pytest.param("reader", "", 400, "enter your password", id="empty-password"),
+    ],
+)
+def test_the_login_page_says_why(
+    database_hub: RunningHub,
+    postgres_server: PostgresServer,
+    refused_roles: str,
+    username: str,
+    password: str,
+    status: int,
+    message: str,
+) -> None:
+    username = postgres_server.user if username == "reader" else username
+    password = {"wrong": "not-the-password", "role": refused_roles}.get(password, password)
+    _, response = database_hub.login(username, password)
+    assert response.status_code == status
+    assert '<p class="login_error">' in response.text
+    assert message in response.text
+    assert refused_roles not in database_hub.log_path.read_text()
+
+
+def test_a_database_that_is_down_is_said_so(
+    tmp_path: Path, demo_data_dir: Path, postgres_server: PostgresServer
+) -> None:
+    hub = start_hub(
+        tmp_path / "hub",
+        demo_data_dir,
+        extra_env={
+            "SURVEYLAB_HUB_AUTH": "postgresql",
+            "SURVEYLAB_HUB_DB_HOST": "127.0.0.1",
+            "SURVEYLAB_HUB_DB_PORT": str(free_ports(1)[0]),  # nothing listens there
+            "SURVEYLAB_HUB_DEMO_USER": "",
+            "JUPYTERHUB_CRYPT_KEY": secrets.token_hex(32),
+        },
+    )
+    try:
+        _, response = hub.login(postgres_server.user, postgres_server.password)
+        assert response.status_code == 503
+        assert "the survey database is not reachable; try again later" in response.text
+        assert postgres_server.password not in hub.log_path.read_text()
+        assert requests.get(f"{hub.url}/hub/api/", timeout=10).status_code == 200  # still up
+    finally:
+        stop_hub(hub)

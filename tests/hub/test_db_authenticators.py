@@ -642,3 +642,17 @@ async def test_a_login_driver_error_without_code_keeps_no_password(
         await auth.authenticate(None, {"username": "alice", "password": "old-pw"})
     assert excinfo.value.status_code == 503
     assert_no_password(caplog, excinfo, "old-pw")
+
+
+async def test_throttle_ignores_malformed_logins() -> None:
+    """A login that never reached the database is no guess: it does not use up the limit."""
+    connect = FakeOracleConnect(password="right")
+    auth = oracle_auth(connect, failure_limit=1, clock=Clock())
+    for data in ({"username": "alice", "password": ""}, {"username": "al ice", "password": "x"}):
+        with pytest.raises(web.HTTPError) as excinfo:
+            await auth.authenticate(request_from("10.0.0.1"), data)
+        assert excinfo.value.status_code == 400
+    result = await auth.authenticate(
+        request_from("10.0.0.1"), {"username": "alice", "password": "right"}
+    )
+    assert result is not None and result["name"] == "alice"
