@@ -190,6 +190,10 @@ class StopReason(enum.Enum):
     CANCELLED = "cancelled"
 
 
+#: How often an interrupted call that has not ended yet is interrupted again.
+REPEAT_INTERRUPT_SECONDS = 0.2
+
+
 class Guard:
     """Watches one database call: a wall-clock limit and cancel requests from any thread.
 
@@ -211,6 +215,8 @@ class Guard:
         self._lock = threading.Lock()
         self._reason: StopReason | None = None
         self._stopped = False
+        self._over = threading.Event()
+        self._repeater: threading.Thread | None = None
         self._timer: threading.Timer | None = None
         if timeout is not None:
             self._timer = threading.Timer(max(timeout, 0.0), self._stop_with, [StopReason.TIMEOUT])
@@ -232,15 +238,36 @@ class Guard:
             if self._stopped or self._reason is not None:
                 return
             self._reason = reason
-            interrupt = self._interrupt
         # A failed interrupt shows when the call ends: it then runs to its end or fails.
         with contextlib.suppress(Exception):
-            interrupt()
+            self._interrupt()
+        # An interrupt that lands just before the database starts the statement is lost
+        # (DuckDB clears it when a statement begins): repeat it until the call is over.
+        repeater = threading.Thread(
+            target=self._keep_interrupting, name="surveylab-query-interrupt", daemon=True
+        )
+        with self._lock:  # started under the lock, so that stop() joins a started thread
+            if self._stopped:
+                return
+            self._repeater = repeater
+            repeater.start()
+
+    def _keep_interrupting(self) -> None:
+        while not self._over.wait(REPEAT_INTERRUPT_SECONDS):
+            with self._lock:
+                if self._stopped:
+                    return
+            with contextlib.suppress(Exception):
+                self._interrupt()
 
     def stop(self) -> None:
         """The call is over: stop the timer (and wait for its thread) and ignore later cancels."""
         with self._lock:
             self._stopped = True
+            repeater, self._repeater = self._repeater, None
+        self._over.set()
+        if repeater is not None and repeater is not threading.current_thread():
+            repeater.join()
         timer = self._timer
         if timer is not None:
             timer.cancel()
