@@ -27,6 +27,7 @@ from jupyter_server.utils import url_path_join
 from tornado import web
 
 from surveylab import Survey
+from surveylab.cutouts import CUTOUT_JOB
 from surveylab.errors import (
     CatalogNotFoundError,
     CatalogUnavailableError,
@@ -333,8 +334,14 @@ class JobsHandler(SurveylabHandler):
     @authorized
     async def post(self) -> None:
         body = self.body("type")
+        if body["type"] == CUTOUT_JOB:
+            job = await self.call(self._submit_cutouts, body)
+            self.write_json((await self.call(lambda: job.record)).to_json(), HTTPStatus.CREATED)
+            return
         if body["type"] != QUERY_JOB:
-            raise SurveylabError(f"unknown job type {body['type']!r}; known: {QUERY_JOB}")
+            raise SurveylabError(
+                f"unknown job type {body['type']!r}; known: {QUERY_JOB}, {CUTOUT_JOB}"
+            )
         if "sql" not in body:
             raise SurveylabError("a query job needs 'sql'")
         job = await self.call(
@@ -346,6 +353,45 @@ class JobsHandler(SurveylabHandler):
             email=_optional_str(body, "email"),
         )
         self.write_json((await self.call(lambda: job.record)).to_json(), HTTPStatus.CREATED)
+
+    def _submit_cutouts(self, body: dict[str, Any]) -> Any:
+        """Start a cutout job from the JSON body (positions, ids or csv, and options)."""
+        unknown = sorted(set(body) - _CUTOUT_FIELDS)
+        if unknown:
+            raise SurveylabError(f"unknown field(s) of a cutout job: {', '.join(unknown)}")
+        options = {key: body[key] for key in _CUTOUT_OPTIONS if body.get(key) is not None}
+        for key in ("positions", "ids"):
+            if body.get(key) is not None and not isinstance(body[key], list):
+                raise SurveylabError(f"{key} must be a list")
+        positions = body.get("positions")
+        if positions is not None and not all(isinstance(p, list | str) for p in positions):
+            raise SurveylabError(
+                "positions must be [ra, dec] pairs or position strings like '21:33:27 -0:49:24'; "
+                "object ids go in 'ids'"
+            )
+        return self.survey.cutouts(
+            positions=positions,
+            ids=body.get("ids"),
+            csv=_optional_str(body, "csv"),
+            name=_optional_str(body, "name"),
+            email=_optional_str(body, "email"),
+            **options,
+        )
+
+
+#: Options of a cutout job's body, passed to ``Survey.cutouts`` as they are.
+_CUTOUT_OPTIONS = (
+    "xsize",
+    "ysize",
+    "bands",
+    "rgb",
+    "rgb_minimum",
+    "rgb_stretch",
+    "rgb_q",
+    "previews",
+    "list_only",
+)
+_CUTOUT_FIELDS = {"type", "positions", "ids", "csv", "name", "email", *_CUTOUT_OPTIONS}
 
 
 class JobHandler(SurveylabHandler):

@@ -9,6 +9,10 @@ from __future__ import annotations
 __all__ = [
     "CatalogNotFoundError",
     "CatalogUnavailableError",
+    "CutoutError",
+    "CutoutInputError",
+    "CutoutLimitError",
+    "CutoutSizeError",
     "FootprintError",
     "ImageNotFoundError",
     "JobLimitError",
@@ -24,6 +28,7 @@ __all__ = [
     "TableNotFoundError",
     "TileListError",
     "TileNotFoundError",
+    "UnknownBandError",
 ]
 
 
@@ -99,3 +104,23 @@ class NsideError(FootprintError):
 
 class TileListError(FootprintError):
     """An external tile list is malformed; the message names the file and line."""
+
+
+class CutoutError(SurveylabError):
+    """A cutout request is malformed; the message says what is wrong and where."""
+
+
+class CutoutInputError(CutoutError):
+    """The positions of a cutout request (e.g. an uploaded CSV) cannot be used at all."""
+
+
+class CutoutLimitError(CutoutError):
+    """A cutout request asks for more positions than a job may hold."""
+
+
+class CutoutSizeError(CutoutError):
+    """A cutout size outside the allowed range (0.1 to 12 arcmin by default)."""
+
+
+class UnknownBandError(CutoutError):
+    """A band the release has no images in."""

@@ -79,6 +79,27 @@ class Settings(BaseSettings):
     max_active_jobs: int = Field(
         default=4, gt=0, description="Queued plus running jobs a user may have at once."
     )
+    cutout_max_positions: int = Field(
+        default=10_000,
+        gt=0,
+        description="Positions one cutout job may hold; a larger request is refused.",
+    )
+    cutout_workers: int = Field(
+        default=0,
+        ge=0,
+        description=(
+            "Worker processes of the local cutout pool; 0 means one per available core. "
+            "Unused when dask_scheduler is set."
+        ),
+    )
+    dask_scheduler: str | None = Field(
+        default=None,
+        description=(
+            "Address of a dask.distributed scheduler (e.g. 'tcp://10.0.0.5:8786', or a Dask "
+            "Gateway cluster's) that runs cutout work instead of the local process pool. "
+            "Its workers must see the job folder and the release's images at the same paths."
+        ),
+    )
     smtp_host: str | None = Field(
         default=None, description="SMTP server for job e-mails; unset means no e-mail."
     )

@@ -17,6 +17,20 @@ import pyarrow as pa
 
 from ._version import __version__
 from .catalog import Catalog, open_catalog
+from .cutouts import (
+    CUTOUT_JOB,
+    DEFAULT_BANDS,
+    SUMMARY_NAME,
+    CutoutExecutor,
+    CutoutOptions,
+    CutoutRequest,
+    cutout_work,
+    executor_from_settings,
+    known_bands,
+    parse_csv,
+    parse_ids,
+    parse_positions,
+)
 from .errors import ImageNotFoundError, SurveylabError, TableNotFoundError
 from .footprint import (
     DEFAULT_MOC_ORDER,
@@ -82,6 +96,7 @@ class Survey:
         self._catalog = catalog
         self._lock = threading.Lock()
         self._runner: JobRunner | None = None
+        self._cutout_executor: CutoutExecutor | None = None
         self._footprint = footprint
         self._footprint_lock = threading.Lock()
         self._tile_counts: dict[str, int] | None = None
@@ -295,7 +310,13 @@ class Survey:
         with self._lock:
             if self._runner is None:
                 self._runner = JobRunner.from_settings(
-                    self.settings, {QUERY_JOB: lambda context: query_work(self, context)}
+                    self.settings,
+                    {
+                        QUERY_JOB: lambda context: query_work(self, context),
+                        CUTOUT_JOB: lambda context: cutout_work(
+                            self, context, self.cutout_executor
+                        ),
+                    },
                 )
                 self._runner.store.recover()
             return self._runner
@@ -325,6 +346,129 @@ class Survey:
         )
         return SurveyJob(self, job.id)
 
+    @property
+    def cutout_executor(self) -> CutoutExecutor:
+        """Where cutout work runs: a Dask cluster if ``settings.dask_scheduler`` is set, else a
+        local process pool (started on first use)."""
+        with self._lock:
+            if self._cutout_executor is None:
+                self._cutout_executor = executor_from_settings(self.settings)
+            return self._cutout_executor
+
+    def cutout_request(
+        self,
+        positions: Any = None,
+        *,
+        ids: Any = None,
+        csv: str | bytes | Path | None = None,
+        size: Any = None,
+        xsize: Any = None,
+        ysize: Any = None,
+        bands: Any = DEFAULT_BANDS,
+        rgb: Any = None,
+        rgb_minimum: float | None = None,
+        rgb_stretch: float | None = None,
+        rgb_q: float | None = None,
+        previews: bool = True,
+        list_only: bool = False,
+    ) -> CutoutRequest:
+        """Check a cutout request and return it; see :meth:`cutouts` for the arguments."""
+        from astropy import units as u
+
+        from .errors import CutoutError
+
+        limit = self.settings.cutout_max_positions
+        have = known_bands(self)
+        if isinstance(size, tuple | list) or (isinstance(size, u.Quantity) and size.size == 2):
+            xsize, ysize = size[0] if xsize is None else xsize, size[1] if ysize is None else ysize
+        elif size is not None:
+            xsize = size if xsize is None else xsize
+            ysize = size if ysize is None else ysize
+        options = CutoutOptions.create(
+            have,
+            xsize=xsize,
+            ysize=ysize,
+            bands=bands,
+            rgb=rgb,
+            rgb_minimum=rgb_minimum,
+            rgb_stretch=rgb_stretch,
+            rgb_q=rgb_q,
+            previews=previews,
+            list_only=list_only,
+        )
+        if isinstance(positions, Path) or (isinstance(positions, str) and "\n" in positions):
+            positions, csv = None, positions
+        elif _looks_like_ids(positions):
+            positions, ids = None, positions
+        given = [
+            k for k, v in (("positions", positions), ("ids", ids), ("csv", csv)) if v is not None
+        ]
+        if len(given) != 1:
+            raise CutoutError(
+                "give exactly one of positions (SkyCoord or RA, Dec), ids (COADD_OBJECT_IDs) or "
+                f"csv; got {', '.join(given) or 'none'}"
+            )
+        if csv is not None:
+            targets, problems = parse_csv(csv, have, limit)
+            return CutoutRequest(tuple(targets), options, tuple(problems))
+        if ids is not None:
+            return CutoutRequest(tuple(parse_ids(ids, limit)), options)
+        return CutoutRequest(tuple(parse_positions(positions, limit)), options)
+
+    def cutouts(
+        self,
+        positions: Any = None,
+        *,
+        name: str | None = None,
+        email: str | None = None,
+        **options: Any,
+    ) -> SurveyJob:
+        """Start a cutout job: FITS, colour and preview images around positions.
+
+        Parameters
+        ----------
+        positions : SkyCoord, sequence, str or Path
+            A SkyCoord; (RA, Dec) pairs in degrees or sexagesimal (``"21:33:27 -0:49:24"``);
+            a list of ``COADD_OBJECT_ID`` integers; CSV text (with a newline) or a CSV file's
+            Path, with a header ``RA,DEC`` or ``COADD_OBJECT_ID`` and optional per-row
+            ``XSIZE, YSIZE, BANDS, RGB, RGB_MINIMUM, RGB_STRETCH, RGB_Q``.
+        ids, csv : optional
+            The same, by keyword.
+        size : float, Quantity or pair
+            Side(s) in arcmin (or an angle Quantity), 0.1 to 12; default 1.0. ``xsize`` and
+            ``ysize`` set one side each.
+        bands : str or sequence of str
+            Bands written as FITS, default ``("i",)``; e.g. ``"gri"``.
+        rgb : str, sequence, True or None
+            A colour image from three bands (red, green, blue), e.g. ``"irg"``; True means
+            ``("i", "r", "g")``.
+        rgb_minimum, rgb_stretch, rgb_q : float
+            Lupton parameters of the colour image (defaults 1, 50, 10).
+        previews : bool
+            A PNG preview per FITS band (default True).
+        list_only : bool
+            Make no cutouts; list the tiles and image files holding each position.
+        name, email : str, optional
+            The job's name; where to send an e-mail when it ends.
+
+        Returns
+        -------
+        SurveyJob
+            The job; ``job.summary()`` reads its ``summary.json`` when it has ended.
+
+        Raises
+        ------
+        CutoutError
+            For a malformed request (a size out of range, an unknown band, more positions than
+            ``settings.cutout_max_positions``, an empty or unusable CSV upload), before any job
+            exists. Bad CSV rows do not stop the job: each is reported by line.
+        """
+        request = self.cutout_request(positions, **options)
+        job = self.runner.submit(
+            CUTOUT_JOB, name=name, parameters=request.to_parameters(), email=email
+        )
+        return SurveyJob(self, job.id)
+
     def job(self, job_id: str) -> SurveyJob:
         """The job ``job_id`` of the user's store."""
         self.runner.store.get(job_id)
@@ -343,6 +487,9 @@ class Survey:
             if self._runner is not None:
                 self._runner.shutdown()
                 self._runner = None
+            if self._cutout_executor is not None:
+                self._cutout_executor.close()
+                self._cutout_executor = None
             if self._catalog is not None:
                 self._catalog.close()
                 self._catalog = None
@@ -390,6 +537,15 @@ class SurveyJob:
         """Cancel the job; a running query is stopped in the database."""
         return self.survey.runner.cancel(self.id)
 
+    def summary(self) -> dict[str, Any]:
+        """The ``summary.json`` of a cutout job (waits for the job to end)."""
+        import json
+
+        self.wait()
+        path = self.survey.runner.store.file_path(self.id, SUMMARY_NAME)
+        data: dict[str, Any] = json.loads(path.read_text())
+        return data
+
     def result(self) -> Table:
         """The job's result file read back as an astropy Table (the job must be COMPLETED)."""
         from astropy.table import Table
@@ -408,6 +564,21 @@ class SurveyJob:
 
     def __repr__(self) -> str:
         return f"<SurveyJob {self.id} {self.phase.value}>"
+
+
+def _looks_like_ids(value: Any) -> bool:
+    """Whether ``value`` is a list of whole numbers (object ids) rather than positions."""
+    if value is None or isinstance(value, str | bytes | Path):
+        return False
+    if isinstance(value, int | np.integer) and not isinstance(value, bool):
+        return True
+    try:
+        items = list(value[:3]) if hasattr(value, "__getitem__") else []
+    except (TypeError, KeyError, IndexError):
+        return False
+    return bool(items) and all(
+        isinstance(item, int | np.integer) and not isinstance(item, bool) for item in items
+    )
 
 
 def _first_rows(batches: Iterator[pa.RecordBatch], schema: pa.Schema, limit: int) -> pa.Table:

@@ -21,7 +21,7 @@ import math
 import threading
 import time
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 from functools import partial
@@ -183,6 +183,10 @@ class JobContext:
     ) -> ResultFile:
         """Rename the complete file ``temp`` to ``name`` and list it among the job's results."""
         return self.store.publish(self.id, temp, name, format=format, rows=rows)
+
+    def publish_many(self, items: Iterable[tuple[Path, str, str | None]]) -> list[ResultFile]:
+        """:meth:`publish` for many ``(temp, name, format)`` files, in one record update."""
+        return self.store.publish_many(self.id, items)
 
 
 #: A function that does one type of job; it raises on failure.

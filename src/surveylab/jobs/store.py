@@ -64,6 +64,8 @@ _STAGING_MAX_AGE = 600.0
 SORT_KEYS = ("created", "name", "phase", "type", "execution")
 MAX_PAGE = 1000
 MAX_LOG_BYTES = 1_000_000
+#: Records with more result files than this are written compact (no indentation).
+_INDENTED_FILES = 1000
 
 #: Fields :meth:`JobStore.update` may change.
 _UPDATABLE = frozenset(f.name for f in dataclasses.fields(Job)) - {"id", "type", "created"}
@@ -281,7 +283,10 @@ class JobStore:
 
     @staticmethod
     def _write(directory: Path, job: Job) -> None:
-        text = json.dumps(job.to_json(), indent=1, ensure_ascii=False, allow_nan=False)
+        # Indented for people; a record with thousands of files (a cutout job) is written
+        # compact, through json's C encoder, which is ~10x faster on it.
+        indent = 1 if len(job.files) <= _INDENTED_FILES else None
+        text = json.dumps(job.to_json(), indent=indent, ensure_ascii=False, allow_nan=False)
         temp = directory / f".{RECORD_NAME}.{secrets.token_hex(4)}.tmp"
         try:
             temp.write_text(text + "\n", encoding="utf-8")
@@ -568,6 +573,41 @@ class JobStore:
             result = ResultFile(name=name, size=final.stat().st_size, format=format, rows=rows)
             self._write(directory, _with_file(self._read(directory), result))
         return result
+
+    def publish_many(
+        self, job_id: str, items: Iterable[tuple[Path, str, str | None]]
+    ) -> builtins.list[ResultFile]:
+        """:meth:`publish` for many files at once: ``(temp, name, format)`` each.
+
+        The record is rewritten once for the whole batch, so a job with thousands of files
+        (cutouts) publishes them in linear time. Every temporary file is checked before any is
+        renamed.
+        """
+        batch = builtins.list(items)
+        for _temp, name, _format in batch:
+            _check_result_name(name)
+        if not batch:
+            return []
+        with self._locked(job_id) as directory:
+            for temp, _name, _format in batch:
+                temp = Path(temp)
+                if (
+                    temp.parent.resolve() != directory
+                    or _TEMP_MARK not in temp.name
+                    or temp.is_symlink()
+                    or not temp.is_file()
+                ):
+                    raise UnsafePathError(f"{str(temp)!r} is not a temporary file of job {job_id}")
+            results = []
+            for temp, name, format in batch:
+                final = directory / name
+                Path(temp).replace(final)
+                results.append(ResultFile(name=name, size=final.stat().st_size, format=format))
+            job = self._read(directory)
+            replaced = {result.name for result in results}
+            files = [f for f in job.files if f.name not in replaced] + results
+            self._write(directory, dataclasses.replace(job, files=files))
+        return results
 
     def add_file(self, job_id: str, result: ResultFile) -> Job:
         """List an existing, complete file of the job folder as a result."""
