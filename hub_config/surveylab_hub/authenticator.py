@@ -26,7 +26,7 @@ from traitlets import Bool, TraitError, Unicode, default, validate
 
 from surveylab_hub.accounts import SharedAccountsError, shared_account
 from surveylab_hub.caps import SpawnRefusedError
-from surveylab_hub.pools import Pool, PoolStore
+from surveylab_hub.pools import Pool, PoolStore, pool_store
 from surveylab_hub.store import CredentialStore, InvalidUsernameError, validate_username
 
 __all__ = [
@@ -135,16 +135,10 @@ class DatabaseAuthenticator(Authenticator):  # type: ignore[misc]  # jupyterhub 
     def _default_shared_accounts_path(self) -> str:
         return str(Path(self.pools_path).with_name("db-accounts.yaml")) if self.pools_path else ""
 
-    _pool_store: PoolStore | None = None
-
     @property
     def pool_store(self) -> PoolStore | None:
         """The workshop pools at `pools_path`, or None without pools."""
-        if not self.pools_path:
-            return None
-        if self._pool_store is None or self._pool_store.path != Path(self.pools_path):
-            self._pool_store = PoolStore(self.pools_path)
-        return self._pool_store
+        return pool_store(self.pools_path)
 
     def pool_of(self, username: str) -> Pool | None:
         """The workshop pool of ``username``, or None for other users (and without pools)."""

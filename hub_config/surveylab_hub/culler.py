@@ -420,24 +420,40 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also delete a user whose servers are all culled (needs admin:users)",
     )
+    add_service_arguments(parser)
+    return parser
+
+
+def add_service_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--once`` and ``--api-url``: the options every surveylab hub service has."""
     parser.add_argument("--once", action="store_true", help="make one pass and exit")
     parser.add_argument(
         "--api-url",
         default=os.environ.get("JUPYTERHUB_API_URL"),
         help="the hub's REST API (default: $JUPYTERHUB_API_URL)",
     )
-    return parser
+
+
+def start_service(api_url: str | None) -> str | None:
+    """Set up a service's logging; return its API token, or None (logged) if it cannot run.
+
+    The token comes only from ``JUPYTERHUB_API_TOKEN``, never from the command line.
+    """
+    logging.basicConfig(
+        level=logging.INFO, format="[%(levelname)1.1s %(asctime)s %(name)s] %(message)s"
+    )
+    token = os.environ.get("JUPYTERHUB_API_TOKEN")
+    if not api_url or not token:
+        log.error("JUPYTERHUB_API_URL (or --api-url) and JUPYTERHUB_API_TOKEN must be set")
+        return None
+    return token
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The service's command line; the token comes only from ``JUPYTERHUB_API_TOKEN``."""
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="[%(levelname)1.1s %(asctime)s %(name)s] %(message)s"
-    )
-    token = os.environ.get("JUPYTERHUB_API_TOKEN")
-    if not args.api_url or not token:
-        log.error("JUPYTERHUB_API_URL (or --api-url) and JUPYTERHUB_API_TOKEN must be set")
+    token = start_service(args.api_url)
+    if token is None:
         return 2
     profiles = load_profiles(args.profiles)
     overrides = dict(args.override)

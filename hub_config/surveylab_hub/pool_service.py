@@ -41,7 +41,7 @@ from urllib.parse import quote
 
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 
-from surveylab_hub.culler import parse_duration
+from surveylab_hub.culler import add_service_arguments, parse_duration, start_service
 from surveylab_hub.pools import Pool, PoolStore
 from surveylab_hub.store import make_private_dir, validate_username
 
@@ -226,24 +226,15 @@ def _parser() -> argparse.ArgumentParser:
         default=60.0,
         help="time between passes, e.g. 60 or 1m (default: 60 s)",
     )
-    parser.add_argument("--once", action="store_true", help="make one pass and exit")
-    parser.add_argument(
-        "--api-url",
-        default=os.environ.get("JUPYTERHUB_API_URL"),
-        help="the hub's REST API (default: $JUPYTERHUB_API_URL)",
-    )
+    add_service_arguments(parser)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The service's command line; the token comes only from ``JUPYTERHUB_API_TOKEN``."""
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="[%(levelname)1.1s %(asctime)s %(name)s] %(message)s"
-    )
-    token = os.environ.get("JUPYTERHUB_API_TOKEN")
-    if not args.api_url or not token:
-        log.error("JUPYTERHUB_API_URL (or --api-url) and JUPYTERHUB_API_TOKEN must be set")
+    token = start_service(args.api_url)
+    if token is None:
         return 2
     state_dir = args.state_dir.resolve()
     log.info("Watching %s every %g s", state_dir / "pools.json", args.interval)

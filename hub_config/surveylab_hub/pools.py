@@ -21,6 +21,7 @@ has stopped its labs and removed its users, and *closed* after.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import os
@@ -62,6 +63,7 @@ __all__ = [
     "format_time",
     "generate_password",
     "parse_expires",
+    "pool_store",
     "pool_usernames",
     "validate_pool_name",
 ]
@@ -558,3 +560,13 @@ class PoolStore:
             "pools": {name: pool.to_json() for name, pool in sorted(pools.items())},
         }
         write_private(self._path, json.dumps(document, indent=2) + "\n")
+
+
+@functools.lru_cache(maxsize=8)
+def _pool_store_at(path: str) -> PoolStore:
+    return PoolStore(path)
+
+
+def pool_store(path: str) -> PoolStore | None:
+    """The pool store at ``path`` (one per path, shared), or None for ``""``: no pools."""
+    return _pool_store_at(path) if path else None

@@ -23,7 +23,7 @@ from jupyterhub.spawner import SimpleLocalProcessSpawner
 from traitlets import Bool, Unicode, default
 
 from surveylab_hub.caps import SpawnRefusedError
-from surveylab_hub.pools import Pool, PoolStore
+from surveylab_hub.pools import Pool, PoolStore, pool_store
 from surveylab_hub.profiles import (
     DEFAULT_PROFILES_PATH,
     Profile,
@@ -104,16 +104,10 @@ class ProfileLocalSpawner(SimpleLocalProcessSpawner):  # type: ignore[misc]  # u
     def _default_offer_gpu(self) -> bool | None:
         return None
 
-    _pool_store: PoolStore | None = None
-
     @property
     def pool_store(self) -> PoolStore | None:
         """The workshop pools at `pools_path`, or None without pools."""
-        if not self.pools_path:
-            return None
-        if self._pool_store is None or self._pool_store.path != Path(self.pools_path):
-            self._pool_store = PoolStore(self.pools_path)
-        return self._pool_store
+        return pool_store(self.pools_path)
 
     def pool(self) -> Pool | None:
         """The workshop pool of this spawner's user, if any."""
