@@ -47,6 +47,16 @@ class Settings(BaseSettings):
             "Unset means the demo survey's catalog in data_dir."
         ),
     )
+    footprint_file: Path | None = Field(
+        default=None,
+        description=(
+            "An external DES-format tile list (tilename;rall;decll;raur;decur[;...], e.g. "
+            "DES DR2's) served as the release's footprint instead of the catalog's tile table. "
+            "Read at first use; a missing or malformed file is an error naming the file and "
+            "line. Its tiles have no images, unless the catalog's tile table names images for "
+            "tiles of the same name. Unset means the catalog's tile table."
+        ),
+    )
     release_name: str | None = Field(
         default=None,
         description="Name of the data release shown to users; unset means the catalog's own.",

@@ -31,7 +31,13 @@ from .cutouts import (
     parse_ids,
     parse_positions,
 )
-from .errors import ImageNotFoundError, SurveylabError, TableNotFoundError
+from .errors import (
+    FootprintError,
+    ImageNotFoundError,
+    SurveylabError,
+    TableNotFoundError,
+    TileListError,
+)
 from .footprint import (
     DEFAULT_MOC_ORDER,
     DEFAULT_NSIDE,
@@ -253,13 +259,45 @@ class Survey:
 
     @property
     def footprint(self) -> Footprint:
-        """The release's tiles with a spatial index (from the catalog's tile table)."""
+        """The release's tiles with a spatial index, built on first use: from the tile list
+        ``settings.footprint_file`` if set (see :meth:`Footprint.from_tile_list`), else from the
+        catalog's tile table.
+
+        Raises
+        ------
+        TileListError
+            If ``settings.footprint_file`` cannot be read or has a malformed line (the message
+            names the setting, the file and the line).
+        """
         with self._footprint_lock:
             if self._footprint is None:
-                self._footprint = release_footprint(
-                    self.catalog, self.settings.data_dir, name=self.release
-                )
+                if self.settings.footprint_file is not None:
+                    self._footprint = self._footprint_from_file(self.settings.footprint_file)
+                else:
+                    self._footprint = release_footprint(
+                        self.catalog, self.settings.data_dir, name=self.release
+                    )
             return self._footprint
+
+    def _footprint_from_file(self, path: Path) -> Footprint:
+        """The tiles of an external tile list, with the images the catalog's tile table names
+        for tiles of the same name (none if the catalog has no tile table)."""
+        try:
+            listed = Footprint.from_tile_list(path.expanduser())
+        except TileListError as err:
+            raise TileListError(f"SURVEYLAB_FOOTPRINT_FILE: {err}") from None
+        try:
+            table = release_footprint(self.catalog, self.settings.data_dir)
+        except FootprintError:  # no tile table: tiles without images
+            return listed
+        images = {tile.name: tile.images for tile in table if tile.images}
+        if not images:
+            return listed
+        tiles = [
+            replace(tile, images=images[tile.name]) if tile.name in images else tile
+            for tile in listed
+        ]
+        return Footprint(tiles, name=listed.name)
 
     def tile_at(self, ra: Any, dec: Any = None) -> str | npt.NDArray[np.object_] | None:
         """The tile owning each position: a name (None outside), or an array for arrays.

@@ -456,3 +456,51 @@ def test_many_files_are_published_in_one_record_update(tmp_path: Path) -> None:
     results = store.publish_many(job.id, temps)
     assert [(r.name, r.size) for r in results] == [("c0.fits", 1), ("c1.fits", 2), ("c2.fits", 3)]
     assert [f.name for f in store.get(job.id).files] == ["c0.fits", "c1.fits", "c2.fits"]
+
+
+# --- cancelling ----------------------------------------------------------------------------------
+
+
+def test_cancelling_a_running_job_stops_it_and_leaves_only_complete_files(survey: Survey) -> None:
+    rng = np.random.default_rng(5)
+    count = 600  # 12' cutouts in 3 bands with previews and colour, 100 a task
+    ra = 323.548 + rng.uniform(-1.0, 1.0, count)
+    dec = -0.697 + rng.uniform(-0.5, 0.5, count)
+    positions = list(zip(ra, dec, strict=True))
+    job = survey.cutouts(positions, size=12.0, bands="gri", rgb="irg")
+    for _ in range(1200):  # until the first files are published: the cutting is under way
+        if job.record.rows > 0 or job.record.is_final:
+            break
+        job.wait(0.05)
+    assert job.record.phase is Phase.EXECUTING and 0 < job.record.rows < count
+    job.cancel()
+    record = job.wait(60)
+    assert record.phase is Phase.ABORTED and record.error is None
+    summary = job.summary()
+    counts = summary["counts"]
+    assert counts["positions"] == count and 0 < counts["ok"] < count  # stopped part-way
+    errors = [e["error"] for e in summary["positions"] if e["status"] == "error"]
+    cancelled = [e for e in errors if e.endswith("not cut: the job was cancelled")]
+    assert cancelled and all(e in cancelled or "outside" in e for e in errors)
+    # only complete files, each listed and each in the summary; nothing half-written left
+    folder = survey.runner.store.job_dir(job.id)
+    listed = {f.name for f in record.files}
+    on_disk = {p.name for p in folder.iterdir() if not p.name.startswith(".")}
+    assert on_disk == listed | {"job.json", "job.log"}
+    assert not [p.name for p in folder.iterdir() if ".part-" in p.name]
+    promised = {name for e in summary["positions"] for name in e["files"]}
+    assert listed == promised | {"summary.json"}
+    for entry in [e for e in summary["positions"] if e["status"] == "ok"][:20]:
+        for name in entry["files"]:
+            if name.endswith(".fits"):
+                with fits.open(folder / name) as hdul:
+                    hdul.verify("exception")
+                    assert hdul[0].data.shape == (180, 180)
+            else:
+                with Image.open(folder / name) as image:
+                    image.verify()
+    log = survey.runner.store.read_log(job.id)
+    assert f"cancelled with {counts['ok']:,} of {count:,} positions cut" in log
+    # the worker pool goes on: the next job completes
+    after = completed(survey.cutouts([(323.36, -0.82)], bands="gri", previews=False))
+    assert after["counts"]["ok"] == 1

@@ -536,6 +536,48 @@ def test_survey_with_an_external_tile_list(demo_data_dir: Path, des: Footprint) 
         assert survey.tile("DES2134-0041").objects > 4000  # counts still come from the catalog
 
 
+def test_the_footprint_file_setting_serves_the_des_dr2_list(
+    demo_data_dir: Path, tmp_path: Path
+) -> None:
+    settings = Settings(data_dir=demo_data_dir, jobs_dir=tmp_path, footprint_file=DES_TILES)
+    with Survey(settings) as survey:
+        assert survey.tile_at(M2_RA, M2_DEC) == "DES2134-0041"
+        assert survey.tile_at(30.0, -30.0) == "DES0201-2958"  # far outside the demo footprint
+        assert survey.tile_at(SkyCoord(30.0, -30.0, unit="deg")) == "DES0201-2958"
+        assert len(survey.footprint) == 10_169 and survey.footprint.name == "des_dr2_tiles.csv"
+        # the catalog's images still go with the tiles of the same name
+        assert set(survey.tile("DES2134-0041").images) == {"g", "r", "i"}
+        assert survey.tile("DES0201-2958").images == {}
+
+
+def test_the_footprint_file_setting_is_read_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("SURVEYLAB_FOOTPRINT_FILE", str(DES_TILES))
+    assert Settings(data_dir=tmp_path).footprint_file == DES_TILES
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (None, r"SURVEYLAB_FOOTPRINT_FILE: cannot read the tile list .*tiles\.csv"),
+        ("DES0201-2958;29.6;-30.4;30.4;-29.6\nDES0202;x;1;2;3\n", r"tiles\.csv:2: rall is not a"),
+    ],
+    ids=["missing", "malformed-line"],
+)
+def test_a_bad_footprint_file_is_an_error_at_first_use(
+    demo_data_dir: Path, tmp_path: Path, text: str | None, message: str
+) -> None:
+    path = tmp_path / "tiles.csv"
+    if text is not None:
+        path.write_text(text)
+    settings = Settings(data_dir=demo_data_dir, jobs_dir=tmp_path / "jobs", footprint_file=path)
+    survey = Survey(settings)  # nothing is read yet
+    with pytest.raises(TileListError, match=message):
+        survey.tile_at(M2_RA, M2_DEC)
+    survey.close()
+
+
 def test_footprint_needs_tiles() -> None:
     with pytest.raises(FootprintError, match="at least one tile"):
         Footprint([])

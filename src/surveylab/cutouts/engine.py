@@ -47,6 +47,8 @@ __all__ = [
 
 #: Rows decompressed ahead at a time when sweeping down a tile.
 BLOCK_ROWS = 512
+#: Cutouts made between two checks of a task's stop file.
+STOP_CHECK_ITEMS = 16
 
 FloatImage = npt.NDArray[np.float32]
 Role = Literal["own", "part", "help"]
@@ -136,11 +138,16 @@ class Item:
 
 @dataclass(frozen=True)
 class TileTask:
-    """The items of one tile, and its image file per band."""
+    """The items of one tile, and its image file per band.
+
+    ``stop``: a file whose existence tells the task to stop (the job was cancelled); it is
+    checked every ``STOP_CHECK_ITEMS`` cutouts, and the task then returns what it has made.
+    """
 
     tile: str
     images: dict[str, str]
     items: list[Item]
+    stop: str | None = None
 
 
 @dataclass(frozen=True)
@@ -165,6 +172,7 @@ class TaskResult:
     band_cards: dict[str, list[Card]] = field(default_factory=dict)
     rows_read: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
+    stopped: bool = False
 
 
 # --- headers ---------------------------------------------------------------------------------
@@ -390,7 +398,10 @@ def run_tile_task(task: TileTask) -> TaskResult:
             band: _Sweep(hdu.section, shape[0], c0, c1, limit, tallest)
             for band, hdu in opened.items()
         }
-        for need in needs:
+        for count, need in enumerate(needs):
+            if task.stop is not None and count % STOP_CHECK_ITEMS == 0 and Path(task.stop).exists():
+                result.stopped = True
+                break
             spec = need.item.spec
             started = time.perf_counter()
             arrays: dict[str, FloatImage] = {}

@@ -6,6 +6,12 @@ positions done out of the total (``rows`` is the number done). A position that c
 (outside the imaged footprint, an unknown object id, a tile without the band) gets its error in
 ``summary.json`` and the log, and the others go on; a job none of whose positions can be cut
 ends in ERROR, with the summary still there to say why.
+
+Files are published about once a second (``PUBLISH_INTERVAL``), each batch in one update of the
+job record that also carries the progress. A cancelled job stops submitting tasks, tells the
+running ones to stop through a stop file they check between cutouts, publishes the files
+finished by then (each complete) and a ``summary.json`` in which the positions not cut say so,
+and ends ABORTED; unfinished temporary files are removed.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import json
 import time
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +48,11 @@ SUMMARY_NAME = "summary.json"
 _ID_CHUNK = 1000
 #: Per-position errors written to the log at most (all are in the summary).
 _LOGGED_ERRORS = 50
+#: Seconds between publishing batches of finished files (each batch is one record update,
+#: which carries the progress too).
+PUBLISH_INTERVAL = 1.0
+#: What the summary says of a position a cancelled job did not cut.
+_CANCELLED = "not cut: the job was cancelled"
 
 
 def resolve_ids(survey: Survey, ids: Sequence[int]) -> dict[int, tuple[float, float]]:
@@ -86,16 +98,16 @@ class _Run:
     def failed(self, index: int, error: str) -> None:
         self.status[index] = {"status": "error", "error": error, "files": []}
 
-    def absorb(self, result: TaskResult) -> list[tuple[Path, str, str | None]]:
+    def absorb(self, result: TaskResult) -> list[tuple[Path | str, str, str | None]]:
         """Take a task's result; return the files now complete, to publish."""
-        ready: list[tuple[Path, str, str | None]] = []
+        ready: list[tuple[Path | str, str, str | None]] = []
         self.band_cards[result.tile] = result.band_cards
         self.rows_read += result.rows_read
         for key, value in result.seconds.items():
             self.seconds[key] += value
         for index, files in result.done.items():
             self.finished(index, files)
-            ready += [(Path(f.temp), f.name, f.kind) for f in files]
+            ready += [(f.temp, f.name, f.kind) for f in files]
         for index, error in result.errors.items():
             if index not in self.status:
                 self.failed(index, error)
@@ -111,7 +123,7 @@ class _Run:
 
     def _stitch(
         self, cutout: PlannedCutout, parts: list[Partial]
-    ) -> list[tuple[Path, str, str | None]]:
+    ) -> list[tuple[Path | str, str, str | None]]:
         spec = cutout.spec
         assert spec is not None
         order = {tile: k for k, tile in enumerate(self.plan.priority[cutout.index])}
@@ -136,7 +148,7 @@ class _Run:
         files = finish_cutout(spec, arrays, cards, stitched=cutout.stitched, coverage=coverage)
         self.seconds["write"] += time.perf_counter() - started
         self.finished(cutout.index, files, coverage)
-        return [(Path(f.temp), f.name, f.kind) for f in files]
+        return [(f.temp, f.name, f.kind) for f in files]
 
 
 def cutout_work(survey: Survey, context: JobContext, executor: CutoutExecutor) -> None:
@@ -153,7 +165,7 @@ def cutout_work(survey: Survey, context: JobContext, executor: CutoutExecutor) -
     plan = plan_cutouts(
         survey.footprint,
         targets,
-        temp_path=context.result_path,
+        temp_path=context.result_namer(),
         release=survey.release,
         workers=executor.workers,
     )
@@ -177,26 +189,21 @@ def cutout_work(survey: Survey, context: JobContext, executor: CutoutExecutor) -
             f"{len({t.tile for t in plan.tasks}):,} tiles in {len(plan.tasks):,} task(s) on "
             f"{type(executor).__name__} ({executor.workers} worker(s))"
         )
-        for result in executor.map_unordered(run_tile_task, plan.tasks, context.cancelled):
-            publishing = time.perf_counter()
-            ready = run.absorb(result)
-            if ready:
-                context.publish_many(ready)
-            run.seconds["publish"] += time.perf_counter() - publishing
-            done = len(run.status) + len(problems)
-            context.progress(
-                rows=done, fraction=done / max(total, 1), message=f"{done:,}/{total:,} positions"
+        _cut(context, executor, plan, run, len(problems))
+    if context.cancelled():
+        for cutout in plan.cutouts:
+            run.status.setdefault(
+                cutout.index, {"status": "error", "error": _CANCELLED, "files": []}
             )
-        if context.cancelled():
-            raise QueryCancelledError("the cutout job was cancelled")
-        for index in list(run.partials):  # only if a task went missing
-            if index not in run.status:
-                run.failed(index, "internal error: a part of the stitched cutout is missing")
     summary = _summary(survey, request, plan, run, problems, time.perf_counter() - started)
-    _log_errors(context, summary["positions"])
     temp = context.result_path(SUMMARY_NAME)
     temp.write_text(json.dumps(summary, indent=1) + "\n")
     context.publish(temp, SUMMARY_NAME, format="json")
+    if context.cancelled():
+        counts = summary["counts"]
+        context.log(f"cancelled with {counts['ok']:,} of {total:,} positions cut")
+        raise QueryCancelledError("the cutout job was cancelled")
+    _log_errors(context, summary["positions"])
     counts = summary["counts"]
     context.progress(
         rows=total, fraction=1.0, message=f"{counts['ok']:,} of {total:,} positions cut"
@@ -209,6 +216,55 @@ def cutout_work(survey: Survey, context: JobContext, executor: CutoutExecutor) -
         raise CutoutError(
             f"no cutout could be made: all {total:,} position(s) failed; see {SUMMARY_NAME}"
         )
+
+
+def _cut(
+    context: JobContext, executor: CutoutExecutor, plan: Plan, run: _Run, problems: int
+) -> None:
+    """Run the plan's tasks; publish finished files in batches, with the progress.
+
+    A cancel stops submitting tasks and, through a stop file the running tasks check between
+    cutouts, stops those too; files finished by then are published (each one is complete).
+    """
+    stop = context.result_path("stop")  # hidden, removed with the job's temporary files
+    running = True
+
+    def tell_tasks() -> None:
+        if running:  # not once the job is ending (its temporary files are being removed)
+            stop.touch()
+
+    context.on_cancel(tell_tasks)
+    tasks = [replace(task, stop=str(stop)) for task in plan.tasks]
+    ready: list[tuple[Path | str, str, str | None]] = []
+    last = time.monotonic()
+
+    def publish() -> None:
+        nonlocal last
+        publishing = time.perf_counter()
+        done = len(run.status) + problems
+        context.progress(
+            rows=done,
+            fraction=done / max(run.total, 1),
+            message=f"{done:,}/{run.total:,} positions",
+            defer=True,
+        )  # written with the files, in one record update
+        context.publish_many(ready)
+        ready.clear()
+        run.seconds["publish"] += time.perf_counter() - publishing
+        last = time.monotonic()
+
+    for result in executor.map_unordered(run_tile_task, tasks, context.cancelled):
+        absorbing = time.perf_counter()
+        ready += run.absorb(result)
+        run.seconds["publish"] += time.perf_counter() - absorbing
+        if time.monotonic() - last >= PUBLISH_INTERVAL:
+            publish()
+    running = False
+    publish()
+    if not context.cancelled():
+        for index in list(run.partials):  # only if a task went missing
+            if index not in run.status:
+                run.failed(index, "internal error: a part of the stitched cutout is missing")
 
 
 def _resolve(

@@ -9,6 +9,7 @@ that every tile image is opened once per task and its rows read once.
 from __future__ import annotations
 
 import math
+import os
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -145,7 +146,7 @@ def plan_cutouts(
     footprint: Footprint,
     targets: Sequence[tuple[Target, CutoutOptions]],
     *,
-    temp_path: Callable[[str], Path],
+    temp_path: Callable[[str], Path | str],
     release: str,
     workers: int = 1,
     grids: dict[str, TileGrid] | None = None,
@@ -254,7 +255,7 @@ def _spec(
     grid: TileGrid,
     xy: tuple[float, float],
     release: str,
-    temp_path: Callable[[str], Path],
+    temp_path: Callable[[str], Path | str],
     created: str,
 ) -> tuple[CutoutSpec, bool]:
     target, options = cutout.target, cutout.options
@@ -293,7 +294,7 @@ def _spec(
     files: list[OutputFile] = []
 
     def add(name: str, kind: str, band: str) -> None:
-        files.append(OutputFile(name, str(temp_path(name)), kind, band))
+        files.append(OutputFile(name, os.fspath(temp_path(name)), kind, band))
 
     for band in options.bands:
         add(f"{cutout.name}_{band}.fits", "fits", band)

@@ -14,7 +14,9 @@ the left), so the first FITS row (south) is the last image row.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +60,8 @@ def _float_text(value: float) -> str | None:
 
 
 def format_card(key: str, value: Any, comment: str = "") -> str:
-    """One 80-character header card in FITS fixed format.
+    """One 80-character header card in FITS fixed format (remembered: most cards of a job's
+    cutouts repeat, e.g. the tile's WCS and photometry).
 
     Examples
     --------
@@ -67,6 +70,18 @@ def format_card(key: str, value: Any, comment: str = "") -> str:
     >>> format_card("TILENAME", "DES2134-0041").rstrip()
     "TILENAME= 'DES2134-0041'"
     """
+    try:
+        return _cached_card(key, value, comment)
+    except TypeError:  # an unhashable value
+        return _format_card(key, value, comment)
+
+
+@lru_cache(maxsize=4096, typed=True)  # typed: True, 1 and 1.0 are different cards
+def _cached_card(key: str, value: Any, comment: str) -> str:
+    return _format_card(key, value, comment)
+
+
+def _format_card(key: str, value: Any, comment: str) -> str:
     if isinstance(value, bool):
         text: str | None = f"{'T' if value else 'F':>20}"
     elif isinstance(value, int | np.integer):
@@ -109,11 +124,18 @@ def write_fits(path: str | Path, data: npt.NDArray[np.float32], cards: Sequence[
     head.append(f"{'END':<80}")
     header = "".join(head)
     header += " " * (-len(header) % _BLOCK)
-    payload = np.ascontiguousarray(data, dtype=">f4").tobytes()
-    with Path(path).open("wb") as stream:
-        stream.write(header.encode("ascii"))
-        stream.write(payload)
-        stream.write(b"\0" * (-len(payload) % _BLOCK))
+    size = data.size * 4
+    block = bytearray(len(header) + size + (-size % _BLOCK))  # zero padding at the end
+    block[: len(header)] = header.encode("ascii")
+    pixels = np.frombuffer(block, dtype=">f4", count=data.size, offset=len(header))
+    pixels.reshape(data.shape)[...] = data  # converted to big-endian in place, no copy
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+    try:
+        view = memoryview(block)
+        while view:
+            view = view[os.write(descriptor, view) :]
+    finally:
+        os.close(descriptor)
 
 
 def lupton_rgb(

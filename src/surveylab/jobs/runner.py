@@ -97,8 +97,13 @@ class JobContext:
         rows: int | None = None,
         fraction: float | None = None,
         message: str | None = None,
+        defer: bool = False,
     ) -> None:
-        """Report progress: rows written so far, fraction done (0 to 1), a short text."""
+        """Report progress: rows written so far, fraction done (0 to 1), a short text.
+
+        With ``defer``, the values wait for the next record write (e.g. :meth:`publish_many`'s)
+        instead of being written now when due.
+        """
         changes: dict[str, Any] = {}
         if rows is not None:
             if rows < 0:
@@ -112,7 +117,7 @@ class JobContext:
             changes["message"] = str(message)
         with self._lock:
             self._pending.update(changes)
-            due = time.monotonic() - self._last_write >= self._interval
+            due = not defer and time.monotonic() - self._last_write >= self._interval
         if due:
             self.flush()
 
@@ -173,6 +178,10 @@ class JobContext:
         """A hidden temporary path where result ``name`` is written; see :meth:`publish`."""
         return self.store.temp_path(self.id, name)
 
+    def result_namer(self) -> Callable[[str], str]:
+        """:meth:`result_path` for many results, as strings (the job folder is checked once)."""
+        return self.store.temp_namer(self.id)
+
     def publish(
         self,
         temp: Path,
@@ -184,9 +193,19 @@ class JobContext:
         """Rename the complete file ``temp`` to ``name`` and list it among the job's results."""
         return self.store.publish(self.id, temp, name, format=format, rows=rows)
 
-    def publish_many(self, items: Iterable[tuple[Path, str, str | None]]) -> list[ResultFile]:
-        """:meth:`publish` for many ``(temp, name, format)`` files, in one record update."""
-        return self.store.publish_many(self.id, items)
+    def publish_many(self, items: Iterable[tuple[Path | str, str, str | None]]) -> list[ResultFile]:
+        """:meth:`publish` for many ``(temp, name, format)`` files, in one record update.
+
+        Progress reported but not yet written goes into the same update.
+        """
+        with self._lock:
+            changes, self._pending = self._pending, {}
+            self._last_write = time.monotonic()
+            try:
+                return self.store.publish_many(self.id, items, **changes)
+            except BaseException:
+                self._pending = {**changes, **self._pending}
+                raise
 
 
 #: A function that does one type of job; it raises on failure.

@@ -538,6 +538,17 @@ class JobStore:
         _check_result_name(name)
         return self.job_dir(job_id) / f".{name}{_TEMP_MARK}{secrets.token_hex(4)}"
 
+    def temp_namer(self, job_id: str) -> Callable[[str], str]:
+        """:meth:`temp_path` for many results of one job, as strings: the folder is checked once
+        (a cutout job names thousands of files while planning)."""
+        folder = os.fspath(self.job_dir(job_id))
+
+        def temp(name: str) -> str:
+            _check_result_name(name)
+            return f"{folder}{os.sep}.{name}{_TEMP_MARK}{secrets.token_hex(4)}"
+
+        return temp
+
     def publish(
         self,
         job_id: str,
@@ -575,38 +586,61 @@ class JobStore:
         return result
 
     def publish_many(
-        self, job_id: str, items: Iterable[tuple[Path, str, str | None]]
+        self,
+        job_id: str,
+        items: Iterable[tuple[Path | str, str, str | None]],
+        **changes: Any,
     ) -> builtins.list[ResultFile]:
         """:meth:`publish` for many files at once: ``(temp, name, format)`` each.
 
         The record is rewritten once for the whole batch, so a job with thousands of files
-        (cutouts) publishes them in linear time. Every temporary file is checked before any is
-        renamed.
+        (cutouts) publishes them in linear time; ``changes`` (e.g. progress, as in
+        :meth:`update`) go into the same write. Every temporary file is checked before any is
+        renamed, with one ``lstat`` each (the job folder is resolved once).
         """
         batch = builtins.list(items)
         for _temp, name, _format in batch:
             _check_result_name(name)
-        if not batch:
+        unknown = set(changes) - _UPDATABLE
+        if unknown:
+            raise TypeError(f"JobStore.publish_many cannot change {', '.join(sorted(unknown))}")
+        _check_changes(changes)
+        if not batch and not changes:
             return []
         with self._locked(job_id) as directory:
+            # plain strings and os calls: Path objects cost more than the renames themselves
+            folder = str(directory)
+            parents: dict[str, bool] = {}
+            sizes = []
             for temp, _name, _format in batch:
-                temp = Path(temp)
+                path = os.fspath(temp)
+                parent, base = os.path.split(path)
+                inside = parents.get(parent)
+                if inside is None:
+                    inside = parents[parent] = Path(parent).resolve() == directory
+                try:
+                    info = os.lstat(path)
+                except OSError:
+                    info = None
                 if (
-                    temp.parent.resolve() != directory
-                    or _TEMP_MARK not in temp.name
-                    or temp.is_symlink()
-                    or not temp.is_file()
+                    not inside
+                    or _TEMP_MARK not in base
+                    or not base.startswith(".")
+                    or info is None
+                    or not stat.S_ISREG(info.st_mode)  # a symlink is not a regular file
                 ):
-                    raise UnsafePathError(f"{str(temp)!r} is not a temporary file of job {job_id}")
+                    raise UnsafePathError(f"{path!r} is not a temporary file of job {job_id}")
+                sizes.append(info.st_size)
             results = []
-            for temp, name, format in batch:
-                final = directory / name
-                Path(temp).replace(final)
-                results.append(ResultFile(name=name, size=final.stat().st_size, format=format))
+            for (temp, name, format), size in zip(batch, sizes, strict=True):
+                os.replace(temp, os.path.join(folder, name))  # noqa: PTH105, PTH118  # see above
+                results.append(ResultFile(name=name, size=size, format=format))
             job = self._read(directory)
-            replaced = {result.name for result in results}
-            files = [f for f in job.files if f.name not in replaced] + results
-            self._write(directory, dataclasses.replace(job, files=files))
+            if results:
+                replaced = {result.name for result in results}
+                files = [f for f in job.files if f.name not in replaced] + results
+                job = dataclasses.replace(job, files=files)
+            self._write(directory, dataclasses.replace(job, **changes))
         return results
 
     def add_file(self, job_id: str, result: ResultFile) -> Job:
