@@ -47,6 +47,7 @@ from surveylab.errors import (
 )
 from surveylab.examples import EXAMPLES
 from surveylab.footprint import DEFAULT_MOC_ORDER, DEFAULT_NSIDE
+from surveylab.hips import HiPSNotFoundError, hips_file
 from surveylab.jobs import JobStateError, Phase, UnsafePathError
 from surveylab.query_jobs import QUERY_JOB
 
@@ -74,6 +75,7 @@ ERROR_STATUS: tuple[tuple[type[Exception], HTTPStatus], ...] = (
     (TableNotFoundError, HTTPStatus.NOT_FOUND),
     (TileNotFoundError, HTTPStatus.NOT_FOUND),
     (ImageNotFoundError, HTTPStatus.NOT_FOUND),
+    (HiPSNotFoundError, HTTPStatus.NOT_FOUND),
     (FootprintError, HTTPStatus.BAD_REQUEST),
     (JobLimitError, HTTPStatus.TOO_MANY_REQUESTS),
     (QueryTimeoutError, HTTPStatus.REQUEST_TIMEOUT),
@@ -575,6 +577,27 @@ class MOCHandler(SurveylabHandler):
         await self.finish(data, set_content_type="application/fits")
 
 
+#: Browser caching of HiPS files: tiles change only when the HiPS is rebuilt.
+HIPS_CACHE_CONTROL = "private, max-age=3600"
+
+
+class HiPSHandler(SurveylabHandler):
+    """``GET /hips/{path}``: a file of the release's HiPS (``properties``, ``Moc.fits``,
+    ``Norder<k>/Dir<d>/Npix<n>.png``), so that Aladin Lite can load ``<base>/surveylab/api/hips``.
+
+    Only files inside the HiPS folder are served (see :func:`surveylab.hips.hips_file`); without
+    a HiPS, every path is a 404 saying how to build one.
+    """
+
+    @web.authenticated
+    @authorized
+    async def get(self, path: str = "properties") -> None:
+        file, content_type = await self.call(hips_file, self.survey.settings.data_dir, path)
+        data = await self.call(file.read_bytes)  # tiles are small (tens of kB)
+        self.set_header("Cache-Control", HIPS_CACHE_CONTROL)
+        await self.finish(data, set_content_type=content_type)
+
+
 class NotFoundHandler(SurveylabHandler):
     """Any other path under ``/surveylab/api``: a JSON 404 that names the path."""
 
@@ -640,5 +663,7 @@ default_handlers: list[tuple[str, type[SurveylabHandler]]] = [
     (rf"/surveylab/api/footprint/tiles/{_TILE}/images/(?P<band>[^/]+)", TileImageHandler),
     (r"/surveylab/api/footprint/healpix", HealpixHandler),
     (r"/surveylab/api/footprint/moc", MOCHandler),
+    (r"/surveylab/api/hips/properties", HiPSHandler),
+    (r"/surveylab/api/hips/(?P<path>.+)", HiPSHandler),
     (r"/surveylab/api/(.*)", NotFoundHandler),
 ]

@@ -8,6 +8,7 @@ that adds a subparser whose ``func(args) -> int`` runs it.
 from __future__ import annotations
 
 import argparse
+import secrets
 import shutil
 import sys
 from collections.abc import Sequence
@@ -71,6 +72,43 @@ def _demo_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _hips_build(args: argparse.Namespace) -> int:
+    from .hips import build_hips, hips_dir  # reproject is heavy; import it only when asked
+
+    data_dir = Path(args.data_dir) if args.data_dir else Settings().data_dir
+    out = Path(args.out) if args.out else hips_dir(data_dir)
+    target = out
+    if out.exists():
+        if not args.force:
+            print(f"HiPS already present at {out} (use --force to rebuild)")
+            return 0
+        # the old HiPS stays until the new one is complete (and stays if the build fails)
+        target = out.with_name(f".{out.name}-rebuild-{secrets.token_hex(4)}")
+    bar = ProgressBar()
+    try:
+        build = build_hips(
+            data_dir,
+            target,
+            bands=list(args.bands) if args.bands else None,
+            order=args.order,
+            tile_format=args.format,
+            tile_width=args.tile_width,
+            progress=bar,
+        )
+    finally:
+        bar.close()
+    if target != out:
+        old = out.with_name(f".{out.name}-old-{secrets.token_hex(4)}")
+        out.rename(old)
+        target.rename(out)
+        shutil.rmtree(old)
+    print(
+        f"HiPS of {build.release}: order {build.order}, {build.tiles} tiles of "
+        f"{build.tile_width} px ({build.tile_format}) in {build.seconds:.1f} s, written to {out}"
+    )
+    return 0
+
+
 def _info(args: argparse.Namespace) -> int:
     with Survey() as survey:
         info = survey.info()
@@ -104,6 +142,26 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--pixel-scale", type=float, default=1.0, help="arcsec per image pixel")
     demo.add_argument("--force", action="store_true", help="replace an existing demo survey")
     demo.set_defaults(func=_demo_data)
+
+    hips = commands.add_parser("hips", help="the release's HiPS (colour sky tiles for Aladin)")
+    hips_commands = hips.add_subparsers(dest="hips_command", required=True, metavar="ACTION")
+    hips_build = hips_commands.add_parser(
+        "build", help="build a colour HiPS of the release's coadd tiles into <data-dir>/hips"
+    )
+    hips_build.add_argument("--data-dir", help="the release folder (default: SURVEYLAB_DATA_DIR)")
+    hips_build.add_argument("--out", help="output folder (default: <data-dir>/hips)")
+    hips_build.add_argument(
+        "--order", type=int, help="deepest HiPS order (default: matched to the pixel scale)"
+    )
+    hips_build.add_argument(
+        "--format", choices=("png", "jpeg"), default="png", help="tile format (default png)"
+    )
+    hips_build.add_argument(
+        "--bands", help="red, green and blue bands as three letters (default irg)"
+    )
+    hips_build.add_argument("--tile-width", type=int, default=512, help="tile side, pixels")
+    hips_build.add_argument("--force", action="store_true", help="replace an existing HiPS")
+    hips_build.set_defaults(func=_hips_build)
 
     info = commands.add_parser("info", help="show the release, its backend and tables")
     info.set_defaults(func=_info)
