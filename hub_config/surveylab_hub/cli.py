@@ -188,10 +188,11 @@ def run_hub(args: argparse.Namespace) -> int:
         return _fail(str(e))
     host = "localhost" if ip == "0.0.0.0" else ip
     print(f"surveylab hub: http://{host}:{port}/  (state in {state_dir})")
-    login = CredentialStore(state_dir / "users.json").demo_login()
+    store = CredentialStore(state_dir / "users.json")
+    login = store.demo_login()
     if login is not None:
-        # The one deliberate print of a password: the demo account of a local hub.
-        print(f"demo login: username {login.name}  password {login.password}")
+        # Only where the password is: this output may well end up in a log.
+        print(f"demo login: username {login.name}, password in {store.demo_login_path}")
     elif demo_user:
         print(f"demo login: set a password with `surveylab hub users add {demo_user} --replace`")
     sys.stdout.flush()
