@@ -28,6 +28,31 @@ def demo_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+#: The test HiPS: a low order and small tiles keep the build to seconds (25.8″ pixels).
+HIPS_ORDER = 5
+HIPS_TILE_WIDTH = 256
+#: A release's files, linked into other release folders so that the shared demo stays as is.
+RELEASE_ENTRIES = ("catalog.duckdb", "release.json", "images")
+
+
+def linked_release(source: Path, target: Path) -> Path:
+    """A release folder at ``target`` whose files are symbolic links to ``source``'s."""
+    target.mkdir(parents=True)
+    for entry in RELEASE_ENTRIES:
+        (target / entry).symlink_to(source / entry)
+    return target
+
+
+@pytest.fixture(scope="session")
+def demo_release_with_hips(demo_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo release with a colour HiPS in ``hips/``, built once a session."""
+    from surveylab.hips import build_hips
+
+    release = linked_release(demo_data_dir, tmp_path_factory.mktemp("hips") / "dr1")
+    build_hips(release, order=HIPS_ORDER, tile_width=HIPS_TILE_WIDTH)
+    return release
+
+
 @pytest.fixture
 def jobs_dir(tmp_path: Path) -> Path:
     """A fresh job store folder for one test."""

@@ -25,38 +25,18 @@ from surveylab.hips import (
     hips_file,
     hips_properties,
 )
+from tests.conftest import HIPS_ORDER as ORDER
+from tests.conftest import HIPS_TILE_WIDTH as TILE_WIDTH
+from tests.conftest import RELEASE_ENTRIES, linked_release
 
-#: A low order and small tiles keep the build to seconds: 25.8″ pixels over 4″ images.
-ORDER = 5
-TILE_WIDTH = 256
-#: The release's files, linked into other release folders so that the shared demo stays as is.
-RELEASE_ENTRIES = ("catalog.duckdb", "release.json", "images")
 RADIAN_ARCSEC = 180 / np.pi * 3600
 #: The demo's image tiles: the M2 block of 3 x 3 tiles and one tile at RA 0 (DES2359+0001).
 BLANK_TILE_CENTRE = (0.0, 0.0)
 
 
-def linked_release(source: Path, target: Path) -> Path:
-    """A release folder at ``target`` whose files are symbolic links to ``source``'s."""
-    target.mkdir(parents=True)
-    for entry in RELEASE_ENTRIES:
-        (target / entry).symlink_to(source / entry)
-    return target
-
-
-def release_with_hips(demo_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo release with a HiPS built in ``hips/``: made once a session, shared by the core
-    and server tests (a fixture of each module calls this)."""
-    release = tmp_path_factory.getbasetemp() / "release-with-hips"
-    if not (release / HIPS_DIR / "properties").is_file():
-        linked_release(demo_data_dir, release)
-        build_hips(release, order=ORDER, tile_width=TILE_WIDTH)
-    return release
-
-
 @pytest.fixture(scope="module")
-def release(demo_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return release_with_hips(demo_data_dir, tmp_path_factory)
+def release(demo_release_with_hips: Path) -> Path:
+    return demo_release_with_hips
 
 
 def tile_path(root: Path, order: int, index: int, ext: str = "png") -> Path:

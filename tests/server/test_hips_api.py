@@ -13,16 +13,15 @@ from tornado.httpclient import HTTPClientError, HTTPResponse
 
 from surveylab import Settings, Survey
 from surveylab.hips import HIPS_DIR
-from tests.core.test_hips import ORDER, release_with_hips
+from tests.conftest import HIPS_ORDER as ORDER
 from tests.support.openapi import assert_matches_contract
 
 Fetch = Callable[..., Awaitable[HTTPResponse]]
 
 
 @pytest.fixture(scope="module")
-def release(demo_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo release with its HiPS (built once a session, shared with the core tests)."""
-    return release_with_hips(demo_data_dir, tmp_path_factory)
+def release(demo_release_with_hips: Path) -> Path:
+    return demo_release_with_hips
 
 
 @pytest.fixture

@@ -272,22 +272,13 @@ def _need(item: Item, tile_wcs: Any, shape: tuple[int, int]) -> _Need | None:
 
 
 def _bilinear(buffer: FloatImage, x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> Any:
-    """Values of ``buffer`` at fractional pixel positions (clamped to the buffer's edge)."""
-    rows, columns = buffer.shape
-    x = np.clip(x, 0.0, columns - 1.0)
-    y = np.clip(y, 0.0, rows - 1.0)
-    x0 = np.minimum(np.floor(x).astype(np.int64), max(columns - 2, 0))
-    y0 = np.minimum(np.floor(y).astype(np.int64), max(rows - 2, 0))
-    x1 = np.minimum(x0 + 1, columns - 1)
-    y1 = np.minimum(y0 + 1, rows - 1)
-    fx = x - x0
-    fy = y - y0
+    """Values of ``buffer`` at fractional pixel positions, bilinear (scipy), clamped to its edge."""
+    from scipy.ndimage import map_coordinates
+
     # exact where the mapping lands on whole pixels (a shared projection): no blending
-    fx = np.where(np.abs(fx) < 1e-6, 0.0, np.where(np.abs(fx - 1.0) < 1e-6, 1.0, fx))
-    fy = np.where(np.abs(fy) < 1e-6, 0.0, np.where(np.abs(fy - 1.0) < 1e-6, 1.0, fy))
-    top = buffer[y0, x0] * (1.0 - fx) + buffer[y0, x1] * fx
-    bottom = buffer[y1, x0] * (1.0 - fx) + buffer[y1, x1] * fx
-    return (top * (1.0 - fy) + bottom * fy).astype(np.float32)
+    x = np.where(np.abs(x - np.rint(x)) < 1e-6, np.rint(x), x)
+    y = np.where(np.abs(y - np.rint(y)) < 1e-6, np.rint(y), y)
+    return map_coordinates(buffer, [y, x], order=1, mode="nearest", output=np.float32)
 
 
 class _Sweep:
