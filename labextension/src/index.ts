@@ -10,9 +10,17 @@ import { ICommandPalette, WidgetTracker } from '@jupyterlab/apputils';
 import { ILauncher } from '@jupyterlab/launcher';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
+import { CATEGORY, CommandIDs } from './commands';
+import deadlinePlugin from './deadline';
+import footprintPlugin from './footprint';
+import galleryPlugin from './gallery';
 import { surveyIcon } from './icon';
+import jobsPlugin from './jobs';
 import { SurveyPanel } from './panel';
+import queryPlugin from './query';
 
+export { CATEGORY, CommandIDs } from './commands';
+export type { IGalleryArgs, IQueryArgs } from './commands';
 export { surveyIcon } from './icon';
 export { SurveyInfoModel } from './model';
 export type { SurveyInfoState } from './model';
@@ -22,15 +30,6 @@ export type { IErrorBody, ISurveyInfo, ISurveyTable } from './types';
 
 /** The plugin's id; also the id of its settings. */
 export const PLUGIN_ID = '@surveylab/labextension:plugin';
-
-/** The ids of the commands this extension adds. */
-export namespace CommandIDs {
-  /** Open the Survey panel, or bring the open one to the front. */
-  export const open = 'surveylab:open';
-}
-
-/** The palette and launcher category. */
-const CATEGORY = 'Survey';
 
 function activate(
   app: JupyterFrontEnd,
@@ -87,7 +86,7 @@ function activate(
  * The surveylab plugin: the `surveylab:open` command, in the command palette
  * and the launcher, opening the Survey panel in the main area.
  */
-const plugin: JupyterFrontEndPlugin<void> = {
+const surveyPlugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
   description: 'The Survey panel: the data release, its tables and tools.',
   autoStart: true,
@@ -95,4 +94,14 @@ const plugin: JupyterFrontEndPlugin<void> = {
   activate
 };
 
-export default plugin;
+/** Every plugin of the extension: the Survey panel and the four tools. */
+const plugins: JupyterFrontEndPlugin<void>[] = [
+  surveyPlugin,
+  queryPlugin,
+  jobsPlugin,
+  galleryPlugin,
+  footprintPlugin,
+  deadlinePlugin
+];
+
+export default plugins;

@@ -81,6 +81,12 @@ export function parseErrorBody(data: unknown): IErrorBody | null {
   if (typeof record.reason === 'string' && record.reason.length > 0) {
     body.reason = record.reason;
   }
+  for (const key of ['line', 'column'] as const) {
+    const value = record[key];
+    if (typeof value === 'number' && Number.isInteger(value) && value > 0) {
+      body[key] = value;
+    }
+  }
   return body;
 }
 

@@ -40,4 +40,8 @@ export interface IErrorBody {
   message: string;
   /** A short machine-readable reason, when the server gives one. */
   reason?: string;
+  /** For an SQL syntax error: the 1-based line of the error, when known. */
+  line?: number;
+  /** For an SQL syntax error: the 1-based column of the error, when known. */
+  column?: number;
 }

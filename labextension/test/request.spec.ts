@@ -94,6 +94,16 @@ describe('parseErrorBody', () => {
       { message: 'down', reason: 'backend_unavailable' }
     ],
     ['null reason dropped', { message: 'x', reason: null }, { message: 'x' }],
+    [
+      'syntax error position kept',
+      { message: 'bad', reason: 'Bad Request', line: 2, column: 7 },
+      { message: 'bad', reason: 'Bad Request', line: 2, column: 7 }
+    ],
+    [
+      'unusable position dropped',
+      { message: 'bad', line: null, column: 0 },
+      { message: 'bad' }
+    ],
     ['empty message', { message: '' }, null],
     ['message not a string', { message: 42 }, null],
     ['no message', { error: 'x' }, null],

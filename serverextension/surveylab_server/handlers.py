@@ -12,8 +12,10 @@ import asyncio
 import io
 import json
 import mimetypes
+import os
 import tempfile
 from collections.abc import Callable
+from datetime import datetime
 from functools import cache
 from http import HTTPStatus
 from pathlib import Path
@@ -58,6 +60,8 @@ OPENAPI_PATH = Path(__file__).with_name("openapi.yaml")
 
 #: Largest JSON request body accepted, in bytes.
 MAX_BODY_BYTES = 1_000_000
+#: Where the hub puts a capped lab's end (ISO 8601; see ``surveylab_hub.spawner``).
+LAB_DEADLINE_ENV = "SURVEYLAB_LAB_DEADLINE"
 
 #: Most jobs in one page of ``GET /jobs``.
 MAX_PAGE = 500
@@ -212,6 +216,26 @@ class InfoHandler(SurveylabHandler):
     async def get(self) -> None:
         info = await self.call(self.survey.info)
         self.write_json(info.to_json())
+
+
+class LabHandler(SurveylabHandler):
+    """``GET /lab``: what the lab front end needs about this server: its deadline (set by the
+    hub for capped labs, e.g. GPU) and where the job folders are in the file browser."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        deadline = os.environ.get(LAB_DEADLINE_ENV) or None
+        if deadline is not None:
+            try:
+                deadline = datetime.fromisoformat(deadline).isoformat(timespec="seconds")
+            except ValueError:
+                self.log.warning("surveylab: %s is not an ISO 8601 time; ignored", LAB_DEADLINE_ENV)
+                deadline = None
+        root = Path(self.settings.get("server_root_dir") or Path.cwd()).expanduser().resolve()
+        jobs = self.survey.settings.jobs_dir.expanduser().resolve()
+        folder = jobs.relative_to(root).as_posix() if jobs.is_relative_to(root) else None
+        self.write_json({"deadline": deadline, "jobs_folder": folder})
 
 
 class OpenAPIHandler(SurveylabHandler):
@@ -644,6 +668,7 @@ _TILE = r"(?P<tilename>[^/]+)"
 #: URL patterns (relative to the server's base URL) and their handlers.
 default_handlers: list[tuple[str, type[SurveylabHandler]]] = [
     (r"/surveylab/api/info", InfoHandler),
+    (r"/surveylab/api/lab", LabHandler),
     (r"/surveylab/api/openapi.json", OpenAPIHandler),
     (r"/surveylab/api/query", QueryHandler),
     (r"/surveylab/api/query/check", CheckHandler),

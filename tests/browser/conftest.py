@@ -1,5 +1,127 @@
-"""Fixtures of the browser tests: the session's real JupyterHub (see tests/support/hub.py)."""
+"""Fixtures of the browser tests: Debian's headless Chromium (never a downloaded browser), the
+session's real JupyterHub (tests/support/hub.py) and a real JupyterLab server with this
+checkout's extension and the demo survey with its HiPS (tests/support/lab.py).
 
-from tests.support.hub import running_hub
+Screenshots go to ``test-output/screenshots``: :func:`shot` saves one; a failing test using
+``lab_page`` leaves ``<test name>-failure.png`` there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.support.hub import REPO_ROOT, running_hub
+from tests.support.lab import RunningLab, running_lab_server
 
 __all__ = ["running_hub"]
+
+os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")  # never fetch a browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = REPO_ROOT / "test-output" / "screenshots"
+#: How long JupyterLab may take to show its launcher on 2 busy cores.
+LAB_READY_MS = 60_000
+
+
+def shot(page: Page, name: str) -> Path:
+    """Save a screenshot of ``page`` as ``test-output/screenshots/<name>.png``."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=path)
+    return path
+
+
+@pytest.fixture(autouse=True)
+def jp_asyncio_loop() -> None:
+    """No asyncio loop from pytest-jupyter here: it would close Playwright's running loop."""
+    return None
+
+
+@pytest.fixture(autouse=True)
+def jp_server_cleanup() -> None:
+    """No in-process jupyter server to clean up: these tests run the lab as a process."""
+    return None
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    """One headless Chromium per test module (Playwright's loop must stop before other tests:
+    pytest-jupyter's async tests need their own)."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def browser(chromium: Browser) -> Browser:
+    return chromium
+
+
+@pytest.fixture
+def page(chromium: Browser) -> Iterator[Page]:
+    """A fresh page (its own context: no cookies or storage shared with other tests)."""
+    context = chromium.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def running_lab(
+    demo_release_with_hips: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningLab]:
+    """A JupyterLab server for the session: the demo survey with its HiPS, jobs in its root."""
+    root = tmp_path_factory.mktemp("lab-root")
+    with running_lab_server(root, demo_release_with_hips) as lab:
+        yield lab
+
+
+def open_lab(page: Page, lab: RunningLab, *, theme: str | None = None) -> Page:
+    """Open JupyterLab on ``page`` and wait until it is ready (the launcher shows)."""
+    url = lab.lab_url
+    if theme is not None:
+        url += "&theme=" + theme.replace(" ", "+")
+    page.goto(url)
+    expect(page.locator(".jp-LauncherCard").first).to_be_visible(timeout=LAB_READY_MS)
+    return page
+
+
+@pytest.fixture
+def lab_page(page: Page, running_lab: RunningLab, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """JupyterLab open on the session's lab; a screenshot is kept if the test fails."""
+    open_lab(page, running_lab)
+    yield page
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        with contextlib.suppress(Exception):
+            shot(page, f"{request.node.name}-failure")
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Keep each phase's report on the test item (``rep_call``) for the failure screenshots."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report

@@ -3,53 +3,16 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import re
-from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from tests.support.hub import REPO_ROOT, RunningHub
+from tests.browser.conftest import SCREENSHOTS
+from tests.support.hub import RunningHub
 
 pytestmark = pytest.mark.browser
-
-os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")  # never fetch a browser
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SCREENSHOTS = REPO_ROOT / "test-output" / "screenshots"
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A page; on failure its last state is saved next to the screenshots."""
-    page = browser.new_page(viewport={"width": 1400, "height": 900})
-    page.set_default_timeout(30_000)
-    yield page
-    page.close()
 
 
 def log_in(page: Page, hub: RunningHub, username: str, password: str) -> None:

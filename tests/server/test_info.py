@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -83,3 +84,31 @@ async def test_missing_catalog_is_a_clear_503(
     assert_matches_contract("/info", "get", 503, body)
     assert "surveylab demo-data" in body["message"]
     assert str(tmp_path / "not-generated") in body["message"]
+
+
+async def test_lab_reports_no_deadline_and_no_folder_outside_the_root(jp_fetch: Fetch) -> None:
+    response = await jp_fetch("surveylab", "api", "lab")
+    body = json.loads(response.body)
+    assert_matches_contract("/lab", "get", 200, body)
+    assert body == {"deadline": None, "jobs_folder": None}  # the test job store is not in root
+
+
+async def test_lab_reports_the_hub_deadline(
+    jp_fetch: Fetch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SURVEYLAB_LAB_DEADLINE", "2026-11-22T18:30:00+00:00")
+    body = json.loads((await jp_fetch("surveylab", "api", "lab")).body)
+    assert body["deadline"] == "2026-11-22T18:30:00+00:00"
+    monkeypatch.setenv("SURVEYLAB_LAB_DEADLINE", "tomorrow")
+    body = json.loads((await jp_fetch("surveylab", "api", "lab")).body)
+    assert body["deadline"] is None
+
+
+class TestJobStoreInTheRoot:
+    @pytest.fixture
+    def jobs_dir(self, jp_root_dir: Path) -> Path:
+        return jp_root_dir / "work" / "surveylab-jobs"
+
+    async def test_lab_gives_the_job_folder_relative_to_the_root(self, jp_fetch: Fetch) -> None:
+        body = json.loads((await jp_fetch("surveylab", "api", "lab")).body)
+        assert body["jobs_folder"] == "work/surveylab-jobs"

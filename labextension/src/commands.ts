@@ -1,0 +1,33 @@
+/**
+ * The ids of surveylab's commands and their arguments: how the panels open
+ * each other ("query this tile", "cutouts here", "open the gallery").
+ */
+export namespace CommandIDs {
+  /** Open the Survey panel (the release and its tables). */
+  export const open = 'surveylab:open';
+  /** Open the query panel; args {@link IQueryArgs}. */
+  export const openQuery = 'surveylab:open-query';
+  /** Open the job browser; args `{ jobId?: string }` selects a job. */
+  export const openJobs = 'surveylab:open-jobs';
+  /** Open the cutout gallery; args {@link IGalleryArgs}. */
+  export const openGallery = 'surveylab:open-gallery';
+  /** Open the footprint viewer; args `{ target?: string }` (a position or tile name). */
+  export const openFootprint = 'surveylab:open-footprint';
+}
+
+/** Arguments of {@link CommandIDs.openQuery}. */
+export interface IQueryArgs {
+  /** SQL to put in the editor. */
+  sql?: string;
+}
+
+/** Arguments of {@link CommandIDs.openGallery}. */
+export interface IGalleryArgs {
+  /** Show this cutout job's images. */
+  jobId?: string;
+  /** Pre-fill the form with these positions, one per line ("ra dec" or sexagesimal). */
+  positions?: string;
+}
+
+/** The launcher and palette category of every surveylab command. */
+export const CATEGORY = 'Survey';

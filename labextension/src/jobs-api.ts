@@ -1,0 +1,165 @@
+/**
+ * The job store's REST API (`/surveylab/api/jobs...`), typed: shared by the
+ * query panel (submit), the job browser and the cutout gallery.
+ */
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+
+import { apiURL, requestAPI } from './request';
+
+/** A job's IVOA UWS phase. */
+export type Phase =
+  | 'PENDING'
+  | 'QUEUED'
+  | 'EXECUTING'
+  | 'COMPLETED'
+  | 'ERROR'
+  | 'ABORTED'
+  | 'ARCHIVED';
+
+/** The phases in which a job may still change. */
+export const ACTIVE_PHASES: ReadonlySet<Phase> = new Set<Phase>([
+  'PENDING',
+  'QUEUED',
+  'EXECUTING'
+]);
+
+/** One complete result file of a job. */
+export interface IResultFile {
+  name: string;
+  size: number;
+  format?: string | null;
+  rows?: number | null;
+}
+
+/** A job record, as the server sends it. */
+export interface IJob {
+  id: string;
+  /** 'query' or 'cutout' (other types may come). */
+  type: string;
+  name: string;
+  phase: Phase;
+  /** ISO 8601 times. */
+  created: string;
+  started?: string | null;
+  ended?: string | null;
+  destruction: string;
+  execution_seconds?: number | null;
+  /** 0 to 1. */
+  progress: number;
+  rows: number;
+  message?: string;
+  error?: string | null;
+  runner?: string | null;
+  parameters?: Record<string, unknown>;
+  files: IResultFile[];
+}
+
+/** A page of `GET /jobs`. */
+export interface IJobList {
+  jobs: IJob[];
+  total: number;
+  offset: number;
+  limit: number;
+}
+
+/** What `GET /jobs` may filter and sort by. */
+export interface IJobQuery {
+  phase?: Phase;
+  type?: string;
+  /** created, name, phase, type or execution; a leading '-' sorts descending. */
+  sort?: string;
+  offset?: number;
+  limit?: number;
+}
+
+/** A new job: `{type: 'query', sql, format?, ...}` or `{type: 'cutout', ...}`. */
+export interface IJobRequest {
+  type: 'query' | 'cutout';
+  name?: string;
+  email?: string;
+  [option: string]: unknown;
+}
+
+/** The jobs of the user, newest first unless `query.sort` says otherwise. */
+export function listJobs(query: IJobQuery = {}): Promise<IJobList> {
+  const search = Object.entries(query)
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value]) => `${key}=${encodeURIComponent(String(value))}`)
+    .join('&');
+  return requestAPI<IJobList>(search ? `jobs?${search}` : 'jobs');
+}
+
+/** One job. */
+export function getJob(id: string): Promise<IJob> {
+  return requestAPI<IJob>(jobPath(id));
+}
+
+/** Start a job; the server answers 201 with its record (400 with a message if refused). */
+export function submitJob(request: IJobRequest): Promise<IJob> {
+  return requestAPI<IJob>('jobs', {
+    method: 'POST',
+    body: JSON.stringify(request)
+  });
+}
+
+/** Rename a job and/or renew it (`true` for the default lifetime, or days). */
+export function updateJob(
+  id: string,
+  changes: { name?: string; renew?: boolean | number }
+): Promise<IJob> {
+  return requestAPI<IJob>(jobPath(id), {
+    method: 'PATCH',
+    body: JSON.stringify(changes)
+  });
+}
+
+/** Cancel a queued or running job. */
+export function cancelJob(id: string): Promise<IJob> {
+  return requestAPI<IJob>(`${jobPath(id)}/cancel`, { method: 'POST' });
+}
+
+/** Delete a job and its files. */
+export async function deleteJob(id: string): Promise<void> {
+  await requestAPI<undefined>(jobPath(id), { method: 'DELETE' });
+}
+
+/** The job's log as text. */
+export async function jobLog(
+  id: string,
+  settings: ServerConnection.ISettings = ServerConnection.makeSettings()
+): Promise<string> {
+  const response = await ServerConnection.makeRequest(
+    apiURL(`${jobPath(id)}/log`, settings),
+    {},
+    settings
+  );
+  return response.ok ? response.text() : '';
+}
+
+/** The download URL of one result file (an `<a download>` or an `<img>` may use it). */
+export function fileURL(
+  id: string,
+  name: string,
+  settings: Pick<
+    ServerConnection.ISettings,
+    'baseUrl'
+  > = ServerConnection.makeSettings()
+): string {
+  return apiURL(`${jobPath(id)}/files/${encodeURIComponent(name)}`, settings);
+}
+
+/** The URL of the zip of all of a job's files ("download all"). */
+export function archiveURL(
+  id: string,
+  settings: Pick<
+    ServerConnection.ISettings,
+    'baseUrl'
+  > = ServerConnection.makeSettings()
+): string {
+  return apiURL(`${jobPath(id)}/archive`, settings);
+}
+
+function jobPath(id: string): string {
+  return URLExt.join('jobs', encodeURIComponent(id));
+}
