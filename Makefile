@@ -57,8 +57,12 @@ install: $(VENV)/.installed $(CHP)
 
 # --- the demo ------------------------------------------------------------------------------
 
+# The demo survey, and a coarse colour HiPS of it for the footprint viewer (1.6" pixels, ~30 s;
+# `surveylab hips build --force` makes one matched to the images' pixels, ~7 min).
 demo-data: install
 	SURVEYLAB_DATA_DIR=$(DEMO_DATA) $(BIN)/surveylab demo-data
+	test -f $(DEMO_DATA)/hips/properties || \
+		SURVEYLAB_DATA_DIR=$(DEMO_DATA) $(BIN)/surveylab hips build --order 7 --tile-width 512
 
 demo: demo-data
 	SURVEYLAB_DATA_DIR=$(DEMO_DATA) $(BIN)/surveylab hub --state-dir $(HUB_STATE)

@@ -17,7 +17,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,12 +74,15 @@ def start_lab(
     data_dir: Path,
     *,
     extra_env: Mapping[str, str] | None = None,
+    extra_args: Sequence[str] = (),
     timeout: float = 60,
 ) -> RunningLab:
     """Start JupyterLab in ``root_dir`` serving the release in ``data_dir``; wait until it answers.
 
     Jobs go to ``root_dir/surveylab-jobs`` (so they show in the file browser). ``extra_env``
-    adds variables, e.g. ``SURVEYLAB_LAB_DEADLINE``. Output goes to ``root_dir/.lab/lab.log``.
+    adds variables, e.g. ``SURVEYLAB_LAB_DEADLINE``; ``extra_args`` adds command-line options
+    (e.g. ``--LabApp.expose_app_in_browser=True`` for ``window.jupyterapp``).
+    Output goes to ``root_dir/.lab/lab.log``.
     """
     state = root_dir / ".lab"
     settings_dir = state / "user-settings"
@@ -120,6 +123,7 @@ def start_lab(
         f"--IdentityProvider.token={token}",
         # holoviews' panel adds ~1.3 s to every start and nothing these tests use
         "--ServerApp.jpserver_extensions=panel.io.jupyter_server_extension=False",
+        *extra_args,
     ]
     log_path = state / "lab.log"
     with log_path.open("ab") as log:
