@@ -35,6 +35,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SCREENSHOTS = REPO_ROOT / "test-output" / "screenshots"
+LIGHT_THEME = "JupyterLab Light"
 #: How long JupyterLab may take to show its launcher on 2 busy cores.
 LAB_READY_MS = 60_000
 
@@ -99,13 +100,22 @@ def running_lab(
 
 
 def open_lab(page: Page, lab: RunningLab, *, theme: str | None = None) -> Page:
-    """Open JupyterLab on ``page`` and wait until it is ready (the launcher shows)."""
-    url = lab.lab_url
-    if theme is not None:
-        url += "&theme=" + theme.replace(" ", "+")
-    page.goto(url)
+    """Open JupyterLab on ``page`` in a fresh workspace and wait until it is ready (the launcher
+    shows). With ``theme`` (e.g. "JupyterLab Dark") switch to it: the choice is saved in the lab's
+    user settings, so ``lab_page`` switches back to the light theme after its test."""
+    page.goto(lab.lab_url)
     expect(page.locator(".jp-LauncherCard").first).to_be_visible(timeout=LAB_READY_MS)
+    if theme is not None:
+        set_theme(page, theme)
     return page
+
+
+def set_theme(page: Page, theme: str) -> None:
+    """Switch JupyterLab's theme and wait until the page shows it."""
+    page.evaluate(
+        "theme => window.jupyterapp.commands.execute('apputils:change-theme', {theme})", theme
+    )
+    expect(page.locator("body")).to_have_attribute("data-jp-theme-name", theme)
 
 
 @pytest.fixture
@@ -117,6 +127,8 @@ def lab_page(page: Page, running_lab: RunningLab, request: pytest.FixtureRequest
     if report is not None and report.failed:
         with contextlib.suppress(Exception):
             shot(page, f"{request.node.name}-failure")
+    if page.locator("body").get_attribute("data-jp-theme-name") != LIGHT_THEME:
+        set_theme(page, LIGHT_THEME)  # the theme is a saved setting: leave the next test light
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

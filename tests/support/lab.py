@@ -53,8 +53,9 @@ class RunningLab:
 
     @property
     def lab_url(self) -> str:
-        """The address that opens JupyterLab and logs in with the token."""
-        return f"{self.url}/lab?token={self.token}"
+        """The address that opens JupyterLab in a fresh workspace (no panels restored from
+        earlier pages) and logs in with the token."""
+        return f"{self.url}/lab/workspaces/{secrets.token_hex(6)}?reset&token={self.token}"
 
     def api(self, method: str, path: str, **kwargs: object) -> requests.Response:
         """A request to ``/surveylab/api/<path>`` with the token."""
@@ -80,8 +81,8 @@ def start_lab(
     """Start JupyterLab in ``root_dir`` serving the release in ``data_dir``; wait until it answers.
 
     Jobs go to ``root_dir/surveylab-jobs`` (so they show in the file browser). ``extra_env``
-    adds variables, e.g. ``SURVEYLAB_LAB_DEADLINE``; ``extra_args`` adds command-line options
-    (e.g. ``--LabApp.expose_app_in_browser=True`` for ``window.jupyterapp``).
+    adds variables, e.g. ``SURVEYLAB_LAB_DEADLINE``; ``extra_args`` adds command-line options.
+    The page exposes the app as ``window.jupyterapp`` (``LabApp.expose_app_in_browser``).
     Output goes to ``root_dir/.lab/lab.log``.
     """
     state = root_dir / ".lab"
@@ -123,6 +124,7 @@ def start_lab(
         f"--IdentityProvider.token={token}",
         # holoviews' panel adds ~1.3 s to every start and nothing these tests use
         "--ServerApp.jpserver_extensions=panel.io.jupyter_server_extension=False",
+        "--LabApp.expose_app_in_browser=True",  # window.jupyterapp, for tests and benchmarks
         *extra_args,
     ]
     log_path = state / "lab.log"
