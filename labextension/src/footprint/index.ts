@@ -15,7 +15,12 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { CATEGORY, CommandIDs } from '../commands';
 import { FootprintAPI } from './api';
 import { footprintIcon } from './icon';
-import { FootprintModel, type OverlayName } from './model';
+import { FootprintModel } from './model';
+import {
+  DEFAULT_SETTINGS,
+  readSettings,
+  type IFootprintSettings
+} from './settings';
 import { FootprintViewer } from './widget';
 
 /** The plugin's id; also the id of its settings. */
@@ -23,44 +28,6 @@ export const FOOTPRINT_PLUGIN_ID = '@surveylab/labextension:footprint';
 
 /** The performance mark set when the command starts opening the viewer. */
 export const OPEN_MARK = 'surveylab:footprint-open';
-
-/** The settings the viewer reads (see `schema/footprint.json`). */
-export interface IFootprintSettings {
-  healpixNside: number;
-  mocOrder: number;
-  overlays: Record<OverlayName, boolean>;
-}
-
-/** The defaults, also used when the settings cannot be read. */
-export const DEFAULT_SETTINGS: IFootprintSettings = {
-  healpixNside: 32,
-  mocOrder: 9,
-  overlays: { hips: true, tiles: true, healpix: true, moc: true }
-};
-
-/** Read the composite settings, keeping the defaults for anything missing. */
-export function readSettings(
-  composite: Record<string, unknown>
-): IFootprintSettings {
-  const nside = composite.healpixNside;
-  const order = composite.mocOrder;
-  const overlays = composite.overlays;
-  const shown: Record<OverlayName, boolean> = { ...DEFAULT_SETTINGS.overlays };
-  if (typeof overlays === 'object' && overlays !== null) {
-    for (const name of Object.keys(shown) as OverlayName[]) {
-      const value = (overlays as Record<string, unknown>)[name];
-      if (typeof value === 'boolean') {
-        shown[name] = value;
-      }
-    }
-  }
-  return {
-    healpixNside:
-      typeof nside === 'number' ? nside : DEFAULT_SETTINGS.healpixNside,
-    mocOrder: typeof order === 'number' ? order : DEFAULT_SETTINGS.mocOrder,
-    overlays: shown
-  };
-}
 
 function activate(
   app: JupyterFrontEnd,

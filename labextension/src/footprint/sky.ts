@@ -17,6 +17,7 @@ import { errorMessage, type IHiPSStatus } from './api';
 import { logColourScale } from './colour';
 import { healpixCells, tilePolygons } from './geometry';
 import { wrapRA } from './healpix';
+import { formatDec, formatRA } from './search';
 import type {
   FootprintModel,
   INavigation,
@@ -56,11 +57,15 @@ export class SkyView extends Widget {
     this._options = options;
     this._host = document.createElement('div');
     this._host.className = 'sl-FootprintSky-aladin';
+    this._cursor = document.createElement('div');
+    this._cursor.className = 'sl-FootprintSky-cursor';
+    this._cursor.dataset.testid = 'footprint-cursor';
+    this._cursor.setAttribute('aria-live', 'off');
     this._message = document.createElement('div');
     this._message.className = 'sl-FootprintSky-message';
     this._message.setAttribute('role', 'status');
     this._message.textContent = 'Loading the sky viewer…';
-    this.node.append(this._host, this._message);
+    this.node.append(this._host, this._cursor, this._message);
     model.changed.connect(this._sync, this);
     model.navigate.connect(this._onNavigate, this);
   }
@@ -140,14 +145,20 @@ export class SkyView extends Widget {
       showCooGridControl: false,
       showStatusBar: false,
       showZoomControl: true,
-      showFrame: true,
-      showCooLocation: true,
+      // ICRS only, and no Aladin location box: a name typed there is sent to
+      // CDS's Sesame, which an offline lab cannot reach. The cursor's
+      // position shows in our own readout instead.
+      showFrame: false,
+      showCooLocation: false,
       showFov: true
     });
     this._aladin = aladin;
     this._pendingNavigation = null;
     this._message.textContent = '';
     this._message.hidden = true;
+    aladin.on('mouseMove', (...args: unknown[]) => {
+      this._showCursor(args[0]);
+    });
     aladin.on('click', event => {
       if (!event.isDragging && Number.isFinite(event.ra)) {
         void this._model.selectAt(wrapRA(event.ra), event.dec);
@@ -359,6 +370,17 @@ export class SkyView extends Widget {
     }
   }
 
+  /** Show the position under the mouse (Aladin's `mouseMove` event). */
+  private _showCursor(event: unknown): void {
+    const { ra, dec } = (event ?? {}) as { ra?: unknown; dec?: unknown };
+    if (typeof ra === 'number' && typeof dec === 'number') {
+      const wrapped = wrapRA(ra);
+      this._cursor.textContent = `${formatRA(wrapped)} ${formatDec(dec)}  (${wrapped.toFixed(4)}°, ${dec.toFixed(4)}°)`;
+    } else {
+      this._cursor.textContent = '';
+    }
+  }
+
   private _fail(message: string): void {
     this.node.dataset.state = 'error';
     this._message.hidden = false;
@@ -373,6 +395,7 @@ export class SkyView extends Widget {
   private readonly _options: ISkyOptions;
   private readonly _host: HTMLDivElement;
   private readonly _message: HTMLDivElement;
+  private readonly _cursor: HTMLDivElement;
   private _started = false;
   private _A: IAladinStatic | null = null;
   private _aladin: IAladin | null = null;
