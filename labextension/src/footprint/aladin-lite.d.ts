@@ -21,6 +21,8 @@ declare module 'aladin-lite' {
     add(shape: IAladinShape): void;
     addFootprints(shapes: IAladinShape[]): void;
     removeAll(): void;
+    /** Ask the view to redraw (after `removeAll`, which does not). */
+    reportChange(): void;
     show(): void;
     hide(): void;
     isShowing: boolean;

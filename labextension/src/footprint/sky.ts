@@ -44,8 +44,9 @@ export interface ISkyOptions {
 /**
  * The Aladin Lite view of the footprint. Its node's data attributes say what
  * was drawn (for tests and benchmarks): `data-state` (`loading`, `ready`,
- * `error`), `data-tile-polygons`, `data-healpix-polygons`, `data-moc`,
- * `data-hips` (`ready`, `unavailable`, `error`) and `data-drawn`.
+ * `error`), `data-tile-polygons`, `data-healpix-polygons`, `data-moc` (MOC
+ * cells), `data-hips` (`ready`, `unavailable`, `error`), `data-hidden` (the
+ * loaded layers not shown), `data-selected-tile` and `data-drawn`.
  */
 export class SkyView extends Widget {
   constructor(model: FootprintModel, options: ISkyOptions) {
@@ -340,12 +341,13 @@ export class SkyView extends Widget {
         this._hips.setOpacity(visible ? 1 : 0);
       }
     }
+    this.node.dataset.hidden = this._hiddenLayers().join(' ');
     const selection = this._model.selection;
     const overlay = this._selectionOverlay;
     if (overlay && this._A) {
       const name = selection.status === 'ready' ? selection.tile.name : '';
       if (name !== this._outlined) {
-        overlay.removeAll();
+        overlay.removeAll(); // (no redraw of its own: reportChange below)
         if (selection.status === 'ready') {
           overlay.add(
             this._A.polygon(
@@ -353,10 +355,26 @@ export class SkyView extends Widget {
             )
           );
         }
+        overlay.reportChange();
         this._outlined = name;
         this.node.dataset.selectedTile = name;
       }
     }
+  }
+
+  /** The loaded layers that are not shown now. */
+  private _hiddenLayers(): OverlayName[] {
+    const hidden: OverlayName[] = [];
+    if (this._hips && this._hips.getOpacity() === 0) {
+      hidden.push('hips');
+    }
+    for (const name of ['tiles', 'healpix', 'moc'] as const) {
+      const layer = this._layers[name];
+      if (layer && !layer.isShowing) {
+        hidden.push(name);
+      }
+    }
+    return hidden;
   }
 
   private _onNavigate(_: FootprintModel, target: INavigation): void {

@@ -235,12 +235,9 @@ function OverlayToggle(props: {
         }}
       />
       <span>{OVERLAY_LABELS[name]}</span>
-      {!ready && state.status !== 'loading' ? (
-        <span
-          className="sl-FootprintToggle-hint"
-          data-testid={`footprint-hint-${name}`}
-        >
-          {state.message}
+      {state.status === 'unavailable' || state.status === 'error' ? (
+        <span className="sl-FootprintToggle-hint">
+          ({state.status === 'error' ? 'failed' : 'not available'})
         </span>
       ) : null}
     </label>
@@ -272,8 +269,23 @@ class TilePanel extends ModelWidget {
 
   protected render(): React.ReactElement {
     const healpix = this.model.overlay('healpix');
+    const problems = OVERLAYS.filter(name => {
+      const { status } = this.model.overlay(name);
+      return status === 'unavailable' || status === 'error';
+    });
     return (
       <div className="sl-FootprintTile-content">
+        {problems.map(name => (
+          <p
+            key={name}
+            className="sl-FootprintTile-notice"
+            role="status"
+            data-testid={`footprint-hint-${name}`}
+          >
+            <strong>{OVERLAY_LABELS[name]}:</strong>{' '}
+            {this.model.overlay(name).message}
+          </p>
+        ))}
         <SelectionView model={this.model} commands={this._commands} />
         {healpix.status === 'ready' && healpix.range ? (
           <Legend range={healpix.range} nside={this._nside} />
