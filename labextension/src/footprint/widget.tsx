@@ -72,13 +72,6 @@ export class FootprintViewer extends MainAreaWidget<BoxPanel> {
     return this.model.search(text);
   }
 
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    super.dispose();
-  }
-
   private readonly _search: SearchBox;
 }
 
@@ -283,7 +276,7 @@ class TilePanel extends ModelWidget {
             data-testid={`footprint-hint-${name}`}
           >
             <strong>{OVERLAY_LABELS[name]}:</strong>{' '}
-            {this.model.overlay(name).message}
+            <WithCode text={this.model.overlay(name).message} />
           </p>
         ))}
         <SelectionView model={this.model} commands={this._commands} />
@@ -394,13 +387,19 @@ function TileView(props: {
         </dd>
         <dt>Corners</dt>
         <dd>
-          <ol className="sl-FootprintTile-corners">
+          <ul className="sl-FootprintTile-corners">
             {tile.corners.map(([ra, dec], index) => (
               <li key={index}>
+                <abbr title={CORNER_NAMES[index]}>
+                  {CORNER_NAMES[index]
+                    .split('-')
+                    .map(word => word[0].toUpperCase())
+                    .join('')}
+                </abbr>{' '}
                 {ra.toFixed(4)}°, {dec.toFixed(4)}°
               </li>
             ))}
-          </ol>
+          </ul>
         </dd>
         {tile.crosses_ra0 ? (
           <>
@@ -472,6 +471,21 @@ function TileView(props: {
         </div>
       ) : null}
     </section>
+  );
+}
+
+/** The corners of `TileDetail.corners`, in the contract's order. */
+const CORNER_NAMES = ['south-east', 'south-west', 'north-west', 'north-east'];
+
+/** Text whose `backquoted` parts (commands) are shown as code. */
+function WithCode(props: { text: string }): React.ReactElement {
+  const parts = props.text.split('`');
+  return (
+    <>
+      {parts.map((part, index) =>
+        index % 2 === 1 ? <code key={index}>{part}</code> : part
+      )}
+    </>
   );
 }
 
