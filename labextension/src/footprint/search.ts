@@ -154,11 +154,6 @@ export function formatDec(dec: number): string {
   return `${sign}${pad(degrees)}:${pad(minutes)}:${pad(seconds)}`;
 }
 
-/** A position as "323.3600, -0.8200" (degrees, four decimals). */
-export function formatDegrees(ra: number, dec: number): string {
-  return `${ra.toFixed(4)}, ${dec.toFixed(4)}`;
-}
-
 function pad(value: number): string {
   return String(value).padStart(2, '0');
 }

@@ -125,34 +125,40 @@ export class SkyView extends Widget {
 
     const hipsStatus = await hips;
     const start = this._pendingNavigation ?? initialView(hipsStatus);
-    const aladin = A.aladin(this._host, {
-      survey: [], // no default survey: Aladin's is on a CDN
-      hipsList: [],
-      target: `${start.ra} ${start.dec}`,
-      fov: start.fov ?? DEFAULT_VIEW.fov,
-      cooFrame: 'ICRS',
-      projection: 'SIN',
-      backgroundColor: 'rgb(0, 0, 0)',
-      log: false,
-      samp: false,
-      showReticle: false,
-      showLayersControl: false,
-      showSimbadPointerControl: false,
-      showSettingsControl: false,
-      showShareControl: false,
-      showContextMenu: false,
-      showProjectionControl: false,
-      showFullscreenControl: false,
-      showCooGridControl: false,
-      showStatusBar: false,
-      showZoomControl: true,
-      // ICRS only, and no Aladin location box: a name typed there is sent to
-      // CDS's Sesame, which an offline lab cannot reach. The cursor's
-      // position shows in our own readout instead.
-      showFrame: false,
-      showCooLocation: false,
-      showFov: true
-    });
+    let aladin: IAladin;
+    try {
+      aladin = A.aladin(this._host, {
+        survey: [], // no default survey: Aladin's is on a CDN
+        hipsList: [],
+        target: `${start.ra} ${start.dec}`,
+        fov: start.fov ?? DEFAULT_VIEW.fov,
+        cooFrame: 'ICRS',
+        projection: 'SIN',
+        backgroundColor: 'rgb(0, 0, 0)',
+        log: false,
+        samp: false,
+        showReticle: false,
+        showLayersControl: false,
+        showSimbadPointerControl: false,
+        showSettingsControl: false,
+        showShareControl: false,
+        showContextMenu: false,
+        showProjectionControl: false,
+        showFullscreenControl: false,
+        showCooGridControl: false,
+        showStatusBar: false,
+        showZoomControl: true,
+        // ICRS only, and no Aladin location box: a name typed there is sent to
+        // CDS's Sesame, which an offline lab cannot reach. The cursor's
+        // position shows in our own readout instead.
+        showFrame: false,
+        showCooLocation: false,
+        showFov: true
+      });
+    } catch (error) {
+      this._fail(`The sky viewer cannot start: ${String(error)}.`);
+      return;
+    }
     this._aladin = aladin;
     this._pendingNavigation = null;
     this._message.textContent = '';

@@ -13,6 +13,7 @@
 import { MainAreaWidget } from '@jupyterlab/apputils';
 import { Button, ReactWidget } from '@jupyterlab/ui-components';
 import type { CommandRegistry } from '@lumino/commands';
+import { Signal } from '@lumino/signaling';
 import { BoxPanel } from '@lumino/widgets';
 import * as React from 'react';
 
@@ -27,6 +28,7 @@ import {
   type OverlayName,
   OVERLAYS
 } from './model';
+import { formatBytes } from './format';
 import { formatDec, formatRA, SEARCH_HINT } from './search';
 import { SkyView, type ISkyOptions } from './sky';
 import type { ITileDetail } from './types';
@@ -70,6 +72,14 @@ export class FootprintViewer extends MainAreaWidget<BoxPanel> {
   search(text: string): Promise<void> {
     this._search.setValue(text);
     return this.model.search(text);
+  }
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    super.dispose();
+    Signal.clearData(this.model);
   }
 
   private readonly _search: SearchBox;
@@ -510,16 +520,4 @@ function Legend(props: {
       </div>
     </figure>
   );
-}
-
-/** Bytes as "12.3 MB". */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit += 1;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
 }
