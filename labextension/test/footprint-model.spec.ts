@@ -145,6 +145,23 @@ describe('FootprintModel.search', () => {
     expect(navigations).toEqual([]);
   });
 
+  it("shows the server's message when the lookup fails", async () => {
+    const { api, model } = setUp();
+    api.tilesAt = () =>
+      Promise.reject(
+        new SurveylabAPIError({
+          status: 503,
+          url: 'footprint/tiles',
+          message: 'the catalog is not available'
+        })
+      );
+    await model.selectAt(323.36, -0.82);
+    expect(model.selection).toEqual({
+      status: 'error',
+      message: 'the catalog is not available'
+    });
+  });
+
   it('keeps only the answer to the latest request', async () => {
     const { api, model } = setUp();
     let release: () => void = () => undefined;
