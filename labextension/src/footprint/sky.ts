@@ -124,6 +124,9 @@ export class SkyView extends Widget {
     this._A = A;
 
     const hipsStatus = await hips;
+    if (this.isDisposed) {
+      return;
+    }
     const start = this._pendingNavigation ?? initialView(hipsStatus);
     let aladin: IAladin;
     try {
