@@ -118,13 +118,13 @@ export class SkyView extends Widget {
       );
       return;
     }
-    if (this.isDisposed) {
+    if (this._closed()) {
       return;
     }
     this._A = A;
 
     const hipsStatus = await hips;
-    if (this.isDisposed) {
+    if (this._closed()) {
       return;
     }
     const start = this._pendingNavigation ?? initialView(hipsStatus);
@@ -395,6 +395,11 @@ export class SkyView extends Widget {
     if (target.fov !== undefined) {
       this._aladin.setFoV(target.fov);
     }
+  }
+
+  /** Whether the viewer was closed (checked after each wait). */
+  private _closed(): boolean {
+    return this.isDisposed;
   }
 
   /** Show the position under the mouse (Aladin's `mouseMove` event). */
