@@ -122,10 +122,17 @@ export class JobMonitor implements IDisposable {
     void this._poll.start();
   }
 
-  /** List the jobs now; resolves once the answer (or failure) is in. */
+  /**
+   * List the jobs now; resolves once the answer (or failure) is in. A
+   * listing already in flight may predate a change just made, so another
+   * one follows it.
+   */
   async refresh(): Promise<void> {
     if (this.isDisposed) {
       return;
+    }
+    if (this._inFlight > 0) {
+      await this._poll.tick.catch(() => undefined);
     }
     await this._poll.refresh();
     await this._poll.tick.catch(() => undefined);
@@ -165,6 +172,8 @@ export class JobMonitor implements IDisposable {
     if (this.isDisposed) {
       return;
     }
+    // Stopping first clears the poll's pending timer (dispose leaves it).
+    void this._poll.stop();
     this._poll.dispose();
     Signal.clearData(this);
   }
