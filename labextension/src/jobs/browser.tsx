@@ -644,7 +644,7 @@ function JobDetails(options: {
           action === 'downloadAll' ? (
             <a
               key={action}
-              className="jp-Button jp-mod-styled jp-mod-reject sl-JobBrowser-action"
+              className="sl-JobBrowser-action"
               data-testid="job-action-downloadAll"
               href={archiveURL(job.id)}
               download={`${job.id}.zip`}
@@ -655,11 +655,11 @@ function JobDetails(options: {
           ) : (
             <Button
               key={action}
-              className={`jp-mod-styled ${
+              className={`sl-JobBrowser-action${
                 action === 'delete' || action === 'cancel'
-                  ? 'jp-mod-warn'
-                  : 'jp-mod-reject'
-              } sl-JobBrowser-action`}
+                  ? ' sl-mod-danger'
+                  : ''
+              }`}
               data-testid={`job-action-${action}`}
               title={ACTION_CAPTIONS[action]}
               onClick={() => {
