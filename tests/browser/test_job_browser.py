@@ -229,8 +229,10 @@ def test_a_job_finishing_elsewhere_raises_a_notification(
 
         toast = lab_page.locator(".Toastify__toast", has_text=f'Job "{name}" was cancelled.')
         expect(toast).to_be_visible(timeout=30_000)
+        show = toast.get_by_role("button", name="Show")
+        expect(show).to_be_visible()
         shot(lab_page, "jobs-finished-notification")
-        toast.get_by_role("button", name="Show").click()
+        show.click()
         expect(browser).to_be_visible()
         expect(row).to_have_attribute("aria-selected", "true")
         expect(row).to_have_attribute("aria-expanded", "true")
