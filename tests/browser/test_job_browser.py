@@ -4,16 +4,18 @@ cancel, rename, renew, delete, "open folder" and the finished-job notification w
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import LAB_READY_MS, shot
-from tests.support.lab import RunningLab
+from tests.support.lab import RunningLab, running_lab_server
 
 pytestmark = pytest.mark.browser
 
@@ -28,14 +30,45 @@ QUICK_SQL = "SELECT COADD_OBJECT_ID, RA, DEC FROM DR1_MAIN FETCH FIRST 5 ROWS ON
 JOB_MS = 90_000
 
 
+def open_workspace(page: Page, lab: RunningLab) -> Page:
+    """Open JupyterLab in a workspace of its own: the job browser a test leaves open is
+    restored into no other test's page (the session lab's default workspace stays as it was)."""
+    url = f"{lab.url}/lab/workspaces/jobs-{uuid.uuid4().hex[:8]}?token={lab.token}"
+    page.goto(url)
+    expect(page.locator(".jp-LauncherCard").first).to_be_visible(timeout=LAB_READY_MS)
+    return page
+
+
 @pytest.fixture
 def lab_page(page: Page, running_lab: RunningLab, request: pytest.FixtureRequest) -> Iterator[Page]:
-    """JupyterLab in a workspace of its own: the job browser a test leaves open is restored
-    into no other test's page (the session lab's default workspace stays as it was)."""
-    workspace = f"jobs-{uuid.uuid4().hex[:8]}"
-    page.goto(f"{running_lab.url}/lab/workspaces/{workspace}?token={running_lab.token}")
-    expect(page.locator(".jp-LauncherCard").first).to_be_visible(timeout=LAB_READY_MS)
+    """JupyterLab (light theme) in a fresh workspace; a screenshot is kept if the test fails."""
+    yield open_workspace(page, running_lab)
+    keep_failure_shot(page, request)
+
+
+@pytest.fixture
+def dark_lab(demo_release_with_hips: Path, tmp_path: Path) -> Iterator[RunningLab]:
+    """A lab of its own whose user settings choose the JupyterLab Dark theme."""
+    root = tmp_path / "dark-root"
+    themes = root / ".lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
+    themes.mkdir(parents=True)
+    (themes / "themes.jupyterlab-settings").write_text(json.dumps({"theme": "JupyterLab Dark"}))
+    with running_lab_server(root, demo_release_with_hips) as lab:
+        yield lab
+
+
+@pytest.fixture
+def dark_lab_page(
+    page: Page, dark_lab: RunningLab, request: pytest.FixtureRequest
+) -> Iterator[Page]:
+    """JupyterLab in the dark theme."""
+    open_workspace(page, dark_lab)
+    expect(page.locator("body")).to_have_attribute("data-jp-theme-name", "JupyterLab Dark")
     yield page
+    keep_failure_shot(page, request)
+
+
+def keep_failure_shot(page: Page, request: pytest.FixtureRequest) -> None:
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
         with contextlib.suppress(Exception):
@@ -132,13 +165,14 @@ def test_fits_job_completes_with_its_files_to_download(
         shot(lab_page, "jobs-completed-fits")
 
 
-def test_cancel_a_long_job_from_the_browser(lab_page: Page, running_lab: RunningLab) -> None:
+def test_cancel_a_long_job_from_the_browser(dark_lab_page: Page, dark_lab: RunningLab) -> None:
+    lab_page, running_lab = dark_lab_page, dark_lab
     with job_on_server(running_lab, LONG_SQL, name="long cross join") as job:
         browser = open_job_browser(lab_page)
         row = job_row(browser, job["id"])
         expect(row).to_have_attribute("data-phase", "EXECUTING", timeout=JOB_MS)
         expect(row.locator('[data-testid="job-progress"]')).to_be_visible()
-        shot(lab_page, "jobs-running")
+        shot(lab_page, "jobs-running-dark")
 
         row.locator('[data-testid="job-row-cancel"]').click()
 
@@ -146,7 +180,7 @@ def test_cancel_a_long_job_from_the_browser(lab_page: Page, running_lab: Running
         expect(row.locator('[data-testid="job-phase"]')).to_have_text("Cancelled")
         expect(row.locator('[data-testid="job-row-cancel"]')).to_have_count(0)
         assert running_lab.api("GET", f"jobs/{job['id']}").json()["phase"] == "ABORTED"
-        shot(lab_page, "jobs-cancelled")
+        shot(lab_page, "jobs-cancelled-dark")
 
 
 def test_rename_renew_open_folder_and_delete(lab_page: Page, running_lab: RunningLab) -> None:
@@ -237,3 +271,21 @@ def test_a_job_finishing_elsewhere_raises_a_notification(
         expect(row).to_have_attribute("aria-selected", "true")
         expect(row).to_have_attribute("aria-expanded", "true")
         expect(row).to_be_focused()
+
+
+def test_a_failed_job_shows_its_error(lab_page: Page, running_lab: RunningLab) -> None:
+    # Valid SQL that fails while it runs: the cast of a non-number.
+    sql = "SELECT CAST(TILENAME AS INTEGER) AS T FROM DR1_MAIN"
+    with job_on_server(running_lab, sql, name="bad cast") as job:
+        browser = open_job_browser(lab_page)
+        row = job_row(browser, job["id"])
+        expect(row).to_have_attribute("data-phase", "ERROR", timeout=JOB_MS)
+        expect(row.locator('[data-testid="job-phase"]')).to_have_text("Failed")
+        error = running_lab.api("GET", f"jobs/{job['id']}").json()["error"]
+        assert error
+        expect(row.locator('[data-testid="job-outcome"]')).to_contain_text(error[:40])
+        details = open_details(row)
+        expect(details.locator('[data-testid="job-error"]')).to_have_text(error)
+        expect(details.locator('[data-testid="job-no-files"]')).to_have_text("No result files.")
+        expect(details.locator('[data-testid="job-action-cancel"]')).to_have_count(0)
+        shot(lab_page, "jobs-failed")
