@@ -288,4 +288,8 @@ def test_a_failed_job_shows_its_error(lab_page: Page, running_lab: RunningLab) -
         expect(details.locator('[data-testid="job-error"]')).to_have_text(error)
         expect(details.locator('[data-testid="job-no-files"]')).to_have_text("No result files.")
         expect(details.locator('[data-testid="job-action-cancel"]')).to_have_count(0)
+        details.locator("summary", has_text="Log").click()
+        log = details.locator('[data-testid="job-log"]')
+        expect(log).to_contain_text("started")
+        expect(log).to_contain_text("Conversion Error")
         shot(lab_page, "jobs-failed")

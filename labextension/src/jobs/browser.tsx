@@ -25,7 +25,7 @@ import * as React from 'react';
 
 import type { IErrorView } from '../format';
 import type { IJob } from '../jobs-api';
-import { archiveURL, fileURL } from '../jobs-api';
+import { archiveURL, fileURL, jobLog } from '../jobs-api';
 import type { IJobActionRunner } from './actions';
 import { ACTION_CAPTIONS, ACTION_LABELS } from './actions';
 import {
@@ -692,7 +692,46 @@ function JobDetails(options: {
         </pre>
       ) : null}
       <FileList job={job} />
+      <JobLog job={job} />
     </div>
+  );
+}
+
+/** The job's log, fetched when opened (and again with each update while open). */
+function JobLog(props: { job: IJob }): React.ReactElement {
+  const { job } = props;
+  const [open, setOpen] = React.useState(false);
+  const [text, setText] = React.useState<string | null>(null);
+  React.useEffect(() => {
+    if (!open) {
+      return;
+    }
+    let current = true;
+    jobLog(job.id)
+      .then(log => {
+        if (current) {
+          setText(log || 'The log is empty.');
+        }
+      })
+      .catch(() => {
+        if (current) {
+          setText('The log cannot be read.');
+        }
+      });
+    return () => {
+      current = false;
+    };
+  }, [open, job.id, job.phase, job.progress]);
+  return (
+    <details
+      className="sl-JobBrowser-log"
+      onToggle={event => {
+        setOpen(event.currentTarget.open);
+      }}
+    >
+      <summary>Log</summary>
+      <pre data-testid="job-log">{text ?? 'Loading the log…'}</pre>
+    </details>
   );
 }
 

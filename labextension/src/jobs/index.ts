@@ -149,7 +149,7 @@ function activate(
       ),
       idleSeconds: number('idlePollSeconds', DEFAULT_INTERVALS.idleSeconds)
     };
-    monitor.limit = Math.max(monitor.limit, number('pageSize', PAGE_SIZE));
+    monitor.limit = number('pageSize', PAGE_SIZE);
   };
 
   const settingsLoaded = settingRegistry
