@@ -62,6 +62,7 @@ export class DeadlineCountdown extends Widget {
       }
     };
     document.addEventListener('visibilitychange', this._onVisibility);
+    this._render(deadline.getTime() - Date.now());
   }
 
   /** The label and thresholds; a change applies at once. */
@@ -78,10 +79,7 @@ export class DeadlineCountdown extends Widget {
     window.clearTimeout(this._timer);
     const left = this._deadline.getTime() - Date.now();
     const { label, thresholds } = this._options;
-    const level: Urgency = urgency(left, thresholds);
-    this.node.textContent = statusText(label, left);
-    this.node.dataset.urgency = level;
-    this.node.title = `${label} stops at ${this._deadline.toLocaleString()}`;
+    this._render(left);
 
     const decision = dueWarning(left, thresholds, this._shown);
     this._shown = decision.shown;
@@ -96,6 +94,15 @@ export class DeadlineCountdown extends Widget {
         this.tick();
       }, delay);
     }
+  }
+
+  /** Show the time left: the text, its urgency (for the colour) and the exact time. */
+  private _render(left: number): void {
+    const { label, thresholds } = this._options;
+    const level: Urgency = urgency(left, thresholds);
+    this.node.textContent = statusText(label, left);
+    this.node.dataset.urgency = level;
+    this.node.title = `${label} stops at ${this._deadline.toLocaleString()}`;
   }
 
   dispose(): void {
