@@ -86,6 +86,8 @@ describe('formatExpiry', () => {
   const now = new Date('2026-11-22T10:00:00Z');
   it.each<[string, string]>([
     ['2026-12-06T10:00:00Z', 'in 14 days'],
+    ['2026-12-06T09:59:50Z', 'in 14 days'],
+    ['2026-12-05T21:00:00Z', 'in 13 days'],
     ['2026-11-24T10:00:00Z', 'in 2 days'],
     ['2026-11-24T09:59:00Z', 'in 47 h'],
     ['2026-11-22T15:30:00Z', 'in 5 h'],

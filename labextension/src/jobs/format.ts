@@ -92,8 +92,9 @@ export function formatTimestamp(iso: string | null | undefined): string {
 }
 
 /**
- * When a job's files are deleted, relative to `now`: `in 13 days`,
- * `in 5 h`, `in 20 min`, `in under a minute`, or `expired`.
+ * When a job's files are deleted, relative to `now`: `in 14 days` (to the
+ * nearest day from 2 days on), `in 5 h`, `in 20 min`, `in under a minute`,
+ * or `expired`.
  */
 export function formatExpiry(destruction: string, now: Date): string {
   const time = parseTime(destruction);
@@ -115,7 +116,7 @@ export function formatExpiry(destruction: string, now: Date): string {
   if (hours < 48) {
     return `in ${hours} h`;
   }
-  return `in ${plural(Math.floor(hours / 24), 'day')}`;
+  return `in ${plural(Math.round(left / 86_400_000), 'day')}`;
 }
 
 /** The badge text of a phase: `Running` for EXECUTING, `Failed` for ERROR... */
