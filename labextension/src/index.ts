@@ -60,7 +60,7 @@ function activate(
   });
 
   palette?.addItem({ command: CommandIDs.open, category: CATEGORY });
-  launcher?.add({ command: CommandIDs.open, category: 'Other', rank: 1 });
+  launcher?.add({ command: CommandIDs.open, category: CATEGORY, rank: 0 });
 
   if (restorer) {
     void restorer.restore(tracker, {

@@ -5,6 +5,9 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
+import { Signal } from '@lumino/signaling';
+import type { ISignal } from '@lumino/signaling';
+
 import { apiURL, requestAPI } from './request';
 
 /** A job's IVOA UWS phase. */
@@ -95,12 +98,25 @@ export function getJob(id: string): Promise<IJob> {
   return requestAPI<IJob>(jobPath(id));
 }
 
+/** The sender of {@link jobSubmitted}. */
+const JOB_EVENTS = {};
+const submitted = new Signal<typeof JOB_EVENTS, IJob>(JOB_EVENTS);
+
+/** Emitted with each job this page submits (the job browser refreshes on it). */
+export const jobSubmitted: ISignal<typeof JOB_EVENTS, IJob> = submitted;
+
 /** Start a job; the server answers 201 with its record (400 with a message if refused). */
-export function submitJob(request: IJobRequest): Promise<IJob> {
-  return requestAPI<IJob>('jobs', {
-    method: 'POST',
-    body: JSON.stringify(request)
-  });
+export async function submitJob(
+  request: IJobRequest,
+  settings: ServerConnection.ISettings = ServerConnection.makeSettings()
+): Promise<IJob> {
+  const job = await requestAPI<IJob>(
+    'jobs',
+    { method: 'POST', body: JSON.stringify(request) },
+    settings
+  );
+  submitted.emit(job);
+  return job;
 }
 
 /** Rename a job and/or renew it (`true` for the default lifetime, or days). */

@@ -33,6 +33,16 @@ export interface ISurveyInfo {
 }
 
 /**
+ * The body of `GET /surveylab/api/lab`: facts about this lab.
+ */
+export interface ILabInfo {
+  /** When the hub stops this lab (ISO 8601), or `null` if it is not capped. */
+  deadline: string | null;
+  /** The job store's folder relative to the server root, or `null` if outside it. */
+  jobs_folder: string | null;
+}
+
+/**
  * The JSON body of every error response (4xx and 5xx).
  */
 export interface IErrorBody {

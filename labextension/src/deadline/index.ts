@@ -12,6 +12,7 @@ import { IStatusBar } from '@jupyterlab/statusbar';
 import { Widget } from '@lumino/widgets';
 
 import { requestAPI } from '../request';
+import type { ILabInfo } from '../types';
 import type { Urgency } from './schedule';
 import {
   DEFAULT_WARNING_MINUTES,
@@ -31,11 +32,6 @@ export const DEADLINE_PLUGIN_ID = '@surveylab/labextension:deadline';
 
 /** The performance mark set once the lab's deadline (or its absence) is known. */
 export const DEADLINE_CHECKED_MARK = 'surveylab:deadline-checked';
-
-/** The `GET /lab` field this plugin reads. */
-interface ILabDeadline {
-  deadline: string | null;
-}
 
 /** What the countdown shows and warns with. */
 interface IDeadlineOptions {
@@ -143,7 +139,7 @@ async function activate(
   let deadline: Date | null = null;
   try {
     const [lab, loaded] = await Promise.all([
-      requestAPI<ILabDeadline>('lab'),
+      requestAPI<ILabInfo>('lab'),
       settingRegistry?.load(DEADLINE_PLUGIN_ID).catch((reason: unknown) => {
         console.error(
           `${DEADLINE_PLUGIN_ID}: cannot read the settings.`,

@@ -16,6 +16,7 @@ import type { CommandRegistry } from '@lumino/commands';
 import { CommandIDs } from '../commands';
 import { describeError } from '../format';
 import type { IJob } from '../jobs-api';
+import type { ILabInfo } from '../types';
 import { archiveURL, cancelJob, deleteJob, updateJob } from '../jobs-api';
 import { requestAPI } from '../request';
 import { formatTimestamp } from './format';
@@ -58,11 +59,6 @@ export const ACTION_CAPTIONS: Record<JobAction, string> = {
   openGallery: "Show the job's cutouts in the gallery"
 };
 
-/** The `GET /lab` fields the job browser uses. */
-interface ILabFolders {
-  jobs_folder: string | null;
-}
-
 /**
  * The actions, run against the REST API, the file browser and the other
  * panels' commands.
@@ -73,7 +69,7 @@ export class JobActionRunner implements IJobActionRunner {
     this._shell = options.shell;
     this._monitor = options.monitor;
     this._fileBrowser = options.fileBrowser;
-    this._fetchLab = options.fetchLab ?? (() => requestAPI<ILabFolders>('lab'));
+    this._fetchLab = options.fetchLab ?? (() => requestAPI<ILabInfo>('lab'));
   }
 
   availability(): ICommandAvailability {
@@ -230,7 +226,7 @@ export class JobActionRunner implements IJobActionRunner {
   }
 
   private readonly _commands: CommandRegistry;
-  private readonly _fetchLab: () => Promise<ILabFolders>;
+  private readonly _fetchLab: () => Promise<ILabInfo>;
   private readonly _fileBrowser: IDefaultFileBrowser | null;
   private readonly _monitor: JobMonitor;
   private readonly _shell: JupyterFrontEnd.IShell;
@@ -245,6 +241,6 @@ export namespace JobActionRunner {
     /** The default file browser, if the lab has one. */
     fileBrowser: IDefaultFileBrowser | null;
     /** Reads `GET /lab`; replaceable in tests. */
-    fetchLab?: () => Promise<ILabFolders>;
+    fetchLab?: () => Promise<ILabInfo>;
   }
 }

@@ -17,6 +17,7 @@ import { ILauncher } from '@jupyterlab/launcher';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
 import { CATEGORY, CommandIDs } from '../commands';
+import { jobSubmitted } from '../jobs-api';
 import type { IJob } from '../jobs-api';
 import { JobActionRunner } from './actions';
 import { JOB_BROWSER_ID, JobBrowser } from './browser';
@@ -46,6 +47,8 @@ function activate(
   fileBrowser: IDefaultFileBrowser | null
 ): void {
   const monitor = new JobMonitor();
+  // A job submitted anywhere in this page (query panel, gallery) shows at once.
+  jobSubmitted.connect(() => void monitor.refresh());
   const actions = new JobActionRunner({
     commands: app.commands,
     shell: app.shell,
