@@ -124,6 +124,9 @@ export async function watchJob(
     if (!ACTIVE_PHASES.has(job.phase)) {
       return job;
     }
+    if (aborted()) {
+      return null; // aborted by onUpdate: no wait, the abort event has fired
+    }
     await new Promise<void>(resolve => {
       const timer = setTimeout(resolve, interval);
       options.signal.addEventListener(

@@ -109,8 +109,9 @@ function readValue(field: string): {
     rest = slash === -1 ? '' : field.slice(slash);
     if (token === 'T' || token === 'F') {
       value = token === 'T';
-    } else if (INTEGER.test(token) && Number.isSafeInteger(Number(token))) {
-      value = Number(token);
+    } else if (INTEGER.test(token)) {
+      // past 2**53 a number would change the value: keep the digits as written
+      value = Number.isSafeInteger(Number(token)) ? Number(token) : token;
     } else if (REAL.test(token)) {
       value = Number(token.replace(/[Dd]/, 'E'));
     } else {

@@ -15,37 +15,14 @@ import { imageIcon } from '@jupyterlab/ui-components';
 import { CATEGORY, CommandIDs } from '../commands';
 import type { IGalleryArgs } from '../commands';
 import { formFromArgs } from './form';
-import { DEFAULT_SETTINGS, GalleryPanel } from './panel';
-import type { IGallerySettings } from './panel';
+import { GalleryPanel } from './panel';
+import { DEFAULT_SETTINGS, readSettings } from './settings';
+import type { IGallerySettings } from './settings';
 
 /** The plugin's id; also the id of its settings (schema/gallery.json). */
 export const GALLERY_PLUGIN_ID = '@surveylab/labextension:gallery';
 
 export { GalleryPanel } from './panel';
-
-/** Read the settings, falling back to the defaults for anything unusable. */
-export function readSettings(
-  composite: Record<string, unknown>
-): IGallerySettings {
-  const size = composite.thumbnailSize;
-  const bands = composite.bands;
-  const names = composite.labelNames;
-  return {
-    thumbnailSize:
-      typeof size === 'number' && size >= 48 && size <= 512
-        ? Math.round(size)
-        : DEFAULT_SETTINGS.thumbnailSize,
-    bands:
-      Array.isArray(bands) &&
-      bands.length > 0 &&
-      bands.every(band => typeof band === 'string' && band !== '')
-        ? (bands as string[])
-        : DEFAULT_SETTINGS.bands,
-    labelNames: Array.isArray(names)
-      ? names.slice(0, 10).map(name => (typeof name === 'string' ? name : ''))
-      : DEFAULT_SETTINGS.labelNames
-  };
-}
 
 function activate(
   app: JupyterFrontEnd,

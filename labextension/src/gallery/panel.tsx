@@ -56,6 +56,8 @@ import {
 } from './labels';
 import type { Labels, SaveState } from './labels';
 import type { IGalleryItem, IGallerySummary } from './summary';
+import { DEFAULT_SETTINGS } from './settings';
+import type { IGallerySettings } from './settings';
 import { Viewer } from './viewer';
 
 /** The DOM id of the (single) gallery panel. */
@@ -64,20 +66,6 @@ export const GALLERY_ID = 'surveylab-gallery';
 /** What the panel is told to show. */
 export type GalleryRequest =
   { kind: 'form'; form: IGalleryForm } | { kind: 'job'; jobId: string };
-
-/** The gallery's settings (schema/gallery.json). */
-export interface IGallerySettings {
-  thumbnailSize: number;
-  bands: string[];
-  labelNames: string[];
-}
-
-/** The settings' defaults. */
-export const DEFAULT_SETTINGS: IGallerySettings = {
-  thumbnailSize: 128,
-  bands: ['g', 'r', 'i', 'z', 'Y'],
-  labelNames: []
-};
 
 /**
  * The gallery panel. {@link showView} switches it to a job or to the form; its
@@ -181,6 +169,8 @@ function GalleryApp(props: {
   const [error, setError] = React.useState<
     (IErrorView & { field?: string }) | null
   >(null);
+  // Bumped when the job shown ends, so that the job picker shows its new phase.
+  const [listVersion, setListVersion] = React.useState(0);
 
   const submit = () => {
     let body;
@@ -217,6 +207,7 @@ function GalleryApp(props: {
         jobId={request.kind === 'job' ? request.jobId : null}
         onShow={onShow}
         form={form}
+        listVersion={listVersion}
       />
       {request.kind === 'form' ? (
         <div className="sl-Gallery-formScroll">
@@ -230,7 +221,13 @@ function GalleryApp(props: {
           />
         </div>
       ) : (
-        <JobView jobId={request.jobId} settings={settings} />
+        <JobView
+          jobId={request.jobId}
+          settings={settings}
+          onEnded={() => {
+            setListVersion(value => value + 1);
+          }}
+        />
       )}
     </div>
   );
@@ -239,9 +236,10 @@ function GalleryApp(props: {
 function GalleryHeader(props: {
   jobId: string | null;
   form: IGalleryForm;
+  listVersion: number;
   onShow: (request: GalleryRequest) => void;
 }): React.ReactElement {
-  const { jobId, onShow } = props;
+  const { jobId, onShow, listVersion } = props;
   const [jobs, setJobs] = React.useState<IJob[]>([]);
   const [reload, setReload] = React.useState(0);
   React.useEffect(() => {
@@ -258,7 +256,7 @@ function GalleryHeader(props: {
     return () => {
       live = false;
     };
-  }, [jobId, reload]);
+  }, [jobId, reload, listVersion]);
 
   const options = [
     { label: 'Choose a cutout job…', value: '' },
@@ -327,8 +325,9 @@ type JobState =
 function JobView(props: {
   jobId: string;
   settings: IGallerySettings;
+  onEnded: () => void;
 }): React.ReactElement {
-  const { jobId, settings } = props;
+  const { jobId, settings, onEnded } = props;
   const [state, setState] = React.useState<JobState>({ status: 'loading' });
   const [labels, setLabels] = React.useState<Labels>({});
   const [saveState, setSaveState] = React.useState<SaveState>({
@@ -373,6 +372,7 @@ function JobView(props: {
       if (job === null) {
         return;
       }
+      onEnded();
       if (!hasSummary(job)) {
         setState({
           status: 'error',
