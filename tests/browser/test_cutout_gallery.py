@@ -13,7 +13,7 @@ import pytest
 import requests
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.conftest import shot
+from tests.browser.conftest import open_lab, shot
 from tests.support.lab import RunningLab
 
 pytestmark = pytest.mark.browser
@@ -29,14 +29,19 @@ def gallery_page(
     """JupyterLab for a gallery test; afterwards the saved workspace is deleted, so that the next
     test (which waits for the launcher) does not find the restored gallery in its place."""
     yield lab_page
+    reset_workspace(lab_page, running_lab, request)
+
+
+def reset_workspace(page: Page, lab: RunningLab, request: pytest.FixtureRequest) -> None:
+    """Keep a failure's screenshot, then delete the saved workspace (the page first leaves)."""
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
         with contextlib.suppress(Exception):
-            shot(lab_page, f"{request.node.name}-failure")
-    lab_page.goto("about:blank")  # nothing saves the workspace any more
+            shot(page, f"{request.node.name}-failure")
+    page.goto("about:blank")  # nothing saves the workspace any more
     response = requests.delete(
-        f"{running_lab.url}/lab/api/workspaces/default",
-        headers={"Authorization": f"token {running_lab.token}"},
+        f"{lab.url}/lab/api/workspaces/default",
+        headers={"Authorization": f"token {lab.token}"},
         timeout=30,
     )
     assert response.status_code in (204, 404), response.text
@@ -88,11 +93,13 @@ def wait_for_saved_workspace(lab: RunningLab, job_id: str, timeout: float = 30) 
         ).text
 
 
-def show_job(page: Page, job_id: str) -> Locator:
+def show_job(page: Page, job_id: str, count: int | None = 4) -> Locator:
+    """Open the gallery and pick the job; wait for its ``count`` cells."""
     panel = open_gallery(page)
     panel.get_by_test_id("gallery-job-picker").select_option(value=job_id)
     expect(panel.get_by_test_id("gallery-job")).to_have_attribute("data-job-id", job_id)
-    expect(panel.get_by_test_id("gallery-cell")).to_have_count(4)
+    if count is not None:
+        expect(panel.get_by_test_id("gallery-cell")).to_have_count(count)
     return panel
 
 
@@ -225,3 +232,41 @@ def test_a_csv_without_ra_dec_shows_the_servers_message_and_keeps_the_form(
     expect(panel.get_by_test_id("gallery-csv")).to_have_value("NAME,FLUX\nstar,1.0\n")
     expect(panel.get_by_test_id("gallery-form")).to_be_visible()
     shot(gallery_page, "gallery-bad-csv")
+
+
+def test_a_thousand_cutouts_render_only_the_rows_in_view(
+    page: Page, running_lab: RunningLab, request: pytest.FixtureRequest
+) -> None:
+    positions = [
+        [323.30 + 0.12 * (k % 40) / 40, -0.88 + 0.12 * (k // 40) / 25] for k in range(1000)
+    ]
+    response = running_lab.api(
+        "POST",
+        "jobs",
+        json={"type": "cutout", "positions": positions, "bands": "i", "rgb": False},
+    )
+    assert response.status_code == 201, response.text
+    job_id = response.json()["id"]
+    assert wait_for_job(running_lab, job_id, timeout=240)["phase"] == "COMPLETED"
+    open_lab(page, running_lab)
+    try:
+        panel = show_job(page, job_id, count=None)
+        expect(panel.get_by_test_id("gallery-counts")).to_have_text("1,000 of 1,000 positions cut")
+        cells = panel.get_by_test_id("gallery-cell")
+        expect(cells.first).to_be_visible()
+        rendered = cells.count()
+        assert 0 < rendered < 200  # the rows in view and two more, not 1,000
+        page.wait_for_function(
+            "performance.getEntriesByName('surveylab:gallery-rendered').length === 1"
+        )
+        shot(page, "gallery-thousand")
+
+        panel.get_by_test_id("gallery-grid").focus()
+        page.keyboard.press("End")
+        last = panel.locator('[data-testid="gallery-cell"][data-index="999"]')
+        expect(last).to_have_attribute("aria-selected", "true")
+        expect(last).to_be_in_viewport()
+        expect(last.get_by_test_id("gallery-thumbnail")).to_have_js_property("complete", True)
+        assert cells.count() < 200
+    finally:
+        reset_workspace(page, running_lab, request)
