@@ -134,3 +134,19 @@ async def test_a_query_job_has_no_labels(jp_fetch: Fetch) -> None:
 
     assert code == 400
     assert error["message"] == f"job {job['id']} is a query job; only cutout jobs have labels"
+
+
+async def test_a_cutout_job_that_has_not_ended_cannot_be_labelled_yet(
+    jp_fetch: Fetch, jobs_dir: Path
+) -> None:
+    waiting = JobStore(jobs_dir).create("cutout", name="not run")  # PENDING, no summary.json
+
+    code, error = await api_error(
+        jp_fetch, "jobs", waiting.id, "labels", method="PUT", body={"labels": {}}
+    )
+
+    assert code == 409
+    assert error["message"] == (
+        f"job {waiting.id} has no summary.json yet: its cutouts can be labelled once it has ended"
+    )
+    assert_matches_contract("/jobs/{job_id}/labels", "put", 409, error)
