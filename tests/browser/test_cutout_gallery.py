@@ -47,6 +47,17 @@ def reset_workspace(page: Page, lab: RunningLab, request: pytest.FixtureRequest)
     assert response.status_code in (204, 404), response.text
 
 
+def set_theme(page: Page, theme: str) -> None:
+    """Choose a theme in the Settings menu and wait until it applies."""
+    page.locator(".lm-MenuBar-itemLabel", has_text="Settings").click()
+    page.locator(".lm-Menu-item", has_text="Theme").first.hover()
+    page.get_by_role("menuitem", name=theme, exact=True).click()
+    light = "false" if "Dark" in theme else "true"
+    expect(page.locator("body")).to_have_attribute("data-jp-theme-light", light)
+    expect(page.locator("body")).to_have_attribute("data-jp-theme-name", theme)
+    expect(page.locator("#jupyterlab-splash")).to_have_count(0)  # shown while it loads
+
+
 def open_gallery(page: Page) -> Locator:
     """Open the gallery from its launcher card (Survey section)."""
     page.locator(".jp-LauncherCard", has_text="Cutout Gallery").click()
@@ -260,6 +271,8 @@ def test_a_thousand_cutouts_render_only_the_rows_in_view(
             "performance.getEntriesByName('surveylab:gallery-rendered').length === 1"
         )
         shot(page, "gallery-thousand")
+        set_theme(page, "JupyterLab Dark")
+        shot(page, "gallery-thousand-dark")
 
         panel.get_by_test_id("gallery-grid").focus()
         page.keyboard.press("End")
@@ -269,4 +282,6 @@ def test_a_thousand_cutouts_render_only_the_rows_in_view(
         expect(last.get_by_test_id("gallery-thumbnail")).to_have_js_property("complete", True)
         assert cells.count() < 200
     finally:
+        with contextlib.suppress(Exception):
+            set_theme(page, "JupyterLab Light")  # a user setting: the next tests expect light
         reset_workspace(page, running_lab, request)
