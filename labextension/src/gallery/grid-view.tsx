@@ -216,7 +216,9 @@ export function GridView(props: IGridViewProps): React.ReactElement {
               }}
             />
           ) : item.ok ? (
-            <span className="sl-GalleryCell-note">FITS only</span>
+            <span className="sl-GalleryCell-note">
+              {item.fits.length > 0 ? 'FITS only' : 'no image files'}
+            </span>
           ) : (
             <span
               className="sl-GalleryCell-errorText"
