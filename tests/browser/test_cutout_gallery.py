@@ -285,3 +285,30 @@ def test_a_thousand_cutouts_render_only_the_rows_in_view(
         with contextlib.suppress(Exception):
             set_theme(page, "JupyterLab Light")  # a user setting: the next tests expect light
         reset_workspace(page, running_lab, request)
+
+
+def test_a_running_job_shows_its_progress_and_can_be_cancelled(gallery_page: Page) -> None:
+    lines = [
+        f"{323.30 + 0.12 * (k % 60) / 60:.5f} {-0.88 + 0.12 * (k // 60) / 50:.5f}"
+        for k in range(3000)
+    ]
+    panel = open_gallery(gallery_page)
+    panel.get_by_test_id("gallery-positions").fill("\n".join(lines))
+    panel.get_by_test_id("gallery-name").fill("to cancel")
+    panel.get_by_test_id("gallery-submit").click()
+
+    progress = panel.get_by_test_id("gallery-progress")
+    expect(progress).to_contain_text("to cancel: executing", timeout=60_000)
+    expect(progress.locator("progress")).to_have_attribute("max", "1")
+    shot(gallery_page, "gallery-progress")
+    panel.get_by_test_id("gallery-cancel").click()
+
+    expect(panel.get_by_test_id("gallery-job")).to_be_visible(timeout=60_000)
+    expect(panel.locator(".sl-Gallery-phase")).to_have_text("ABORTED")
+    expect(panel.get_by_test_id("gallery-counts")).to_contain_text("of 3,000 positions cut")
+    not_cut = panel.get_by_test_id("gallery-cell-error").filter(
+        has_text="not cut: the job was cancelled"
+    )
+    panel.get_by_test_id("gallery-grid").focus()
+    gallery_page.keyboard.press("End")  # the last positions were not cut
+    expect(not_cut.last).to_be_visible()
