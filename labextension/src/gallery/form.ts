@@ -229,7 +229,7 @@ export function buildCutoutRequest(form: IGalleryForm): IJobRequest {
     );
     request.rgb_q = number(form, 'rgbQ', 'Q', positive, 'a positive number');
   } else {
-    request.rgb = false; // null would mean the server's default (i, r, g)
+    request.rgb = false; // no colour image
   }
   const name = form.name.trim();
   if (name !== '') {
