@@ -30,6 +30,7 @@ from tornado import web
 
 from surveylab import Survey
 from surveylab.cutouts import CUTOUT_JOB
+from surveylab.cutouts.labels import job_labels, label_keys, save_labels
 from surveylab.errors import (
     CatalogNotFoundError,
     CatalogUnavailableError,
@@ -182,7 +183,7 @@ class SurveylabHandler(APIHandler):
         """The HTTP methods this handler implements (for the ``Allow`` header of a 405)."""
         return [
             method
-            for method in ("GET", "POST", "PATCH", "DELETE")
+            for method in ("GET", "POST", "PUT", "PATCH", "DELETE")
             if getattr(cls, method.lower()) is not getattr(APIHandler, method.lower())
         ]
 
@@ -496,6 +497,32 @@ class ArchiveHandler(SurveylabHandler):
             await self.send_file(path, path.name, "application/zip")
 
 
+class LabelsHandler(SurveylabHandler):
+    """``GET``/``PUT /jobs/{id}/labels``: a cutout job's quick labels, ``{"labels": {name: 0-9}}``.
+
+    PUT replaces every label of the job (positions left out have none); the file is written
+    atomically into the job's folder (see :mod:`surveylab.cutouts.labels`).
+    """
+
+    @web.authenticated
+    @authorized
+    async def get(self, job_id: str) -> None:
+        store = self.survey.runner.store
+        await self.call(label_keys, store, job_id)  # 404 / 400 / 409 as for PUT
+        labels = await self.call(job_labels, store, job_id)
+        self.write_json({"labels": labels})
+
+    @web.authenticated
+    @authorized
+    async def put(self, job_id: str) -> None:
+        body = self.body("labels")
+        unknown = sorted(set(body) - {"labels"})
+        if unknown:
+            raise SurveylabError(f"unknown field(s) of a labels body: {', '.join(unknown)}")
+        labels = await self.call(save_labels, self.survey.runner.store, job_id, body["labels"])
+        self.write_json({"labels": labels})
+
+
 class TilesAtHandler(SurveylabHandler):
     """``GET /footprint/tiles?ra=&dec=``: the tile owning a position, and every tile holding it."""
 
@@ -682,6 +709,7 @@ default_handlers: list[tuple[str, type[SurveylabHandler]]] = [
     (rf"/surveylab/api/jobs/{_JOB}/files/(?P<name>[^/]+)", FileHandler),
     (rf"/surveylab/api/jobs/{_JOB}/log", LogHandler),
     (rf"/surveylab/api/jobs/{_JOB}/archive", ArchiveHandler),
+    (rf"/surveylab/api/jobs/{_JOB}/labels", LabelsHandler),
     (r"/surveylab/api/footprint/tiles", TilesAtHandler),
     (r"/surveylab/api/footprint/tiles.geojson", TilesGeoJSONHandler),
     (rf"/surveylab/api/footprint/tiles/{_TILE}", FootprintTileHandler),

@@ -47,12 +47,14 @@ from .validation import (
     check_type,
 )
 
-__all__ = ["LOG_NAME", "RECORD_NAME", "SORT_KEYS", "BinaryWriter", "JobStore"]
+__all__ = ["LABELS_NAME", "LOG_NAME", "RECORD_NAME", "SORT_KEYS", "BinaryWriter", "JobStore"]
 
 logger = logging.getLogger(__name__)
 
 RECORD_NAME = "job.json"
 LOG_NAME = "job.log"
+#: A cutout job's quick labels (``surveylab.cutouts.labels``): in the archive, not a result file.
+LABELS_NAME = "labels.json"
 _LOCK_NAME = ".lock"
 _CANCEL_NAME = ".cancel"
 _TEMP_MARK = ".part-"
@@ -225,6 +227,11 @@ class JobStore:
         if path.is_symlink() or not (path / RECORD_NAME).is_file():
             raise JobNotFoundError(f"no job {job_id} in this job store")
         return path
+
+    def locked(self, job_id: str) -> contextlib.AbstractContextManager[Path]:
+        """Hold job ``job_id``'s lock (threads and processes) while writing a file of its own
+        into its folder (e.g. ``labels.json``); yields the folder."""
+        return self._locked(job_id)
 
     @contextlib.contextmanager
     def _locked(self, job_id: str) -> Iterator[Path]:
@@ -688,13 +695,14 @@ class JobStore:
         return text if size <= max_bytes else "[...]\n" + text.partition("\n")[2]
 
     def archive(self, job_id: str, dest: BinaryWriter | Path | str) -> None:
-        """Write a zip of the job's result files, ``job.json`` and ``job.log`` to ``dest``.
+        """Write a zip of the job's result files, ``job.json``, ``job.log`` (and a cutout job's
+        ``labels.json``) to ``dest``.
 
         Members are ``<id>/<name>``. Files are streamed in chunks, so memory stays bounded;
         ``dest`` may be a non-seekable stream. Already compressed files are stored as they are.
         """
         directory = self.job_dir(job_id)
-        names = [RECORD_NAME, LOG_NAME] + [f.name for f in self.get(job_id).files]
+        names = [RECORD_NAME, LOG_NAME, LABELS_NAME] + [f.name for f in self.get(job_id).files]
         with contextlib.ExitStack() as stack:
             out: BinaryWriter = (
                 stack.enter_context(Path(dest).open("wb")) if isinstance(dest, str | Path) else dest
@@ -804,8 +812,8 @@ def _member(directory: Path, name: str) -> Path | None:
 
 def _check_result_name(name: str) -> None:
     check_file_name(name)
-    if name in {RECORD_NAME, LOG_NAME}:
-        raise UnsafePathError(f"{name!r} is reserved for the job's record and log")
+    if name in {RECORD_NAME, LOG_NAME, LABELS_NAME}:
+        raise UnsafePathError(f"{name!r} is reserved for the job's record, log and labels")
 
 
 def _with_file(job: Job, result: ResultFile) -> Job:
