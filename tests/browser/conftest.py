@@ -127,7 +127,8 @@ def lab_page(page: Page, running_lab: RunningLab, request: pytest.FixtureRequest
     if report is not None and report.failed:
         with contextlib.suppress(Exception):
             shot(page, f"{request.node.name}-failure")
-    if page.locator("body").get_attribute("data-jp-theme-name") != LIGHT_THEME:
+    theme = page.evaluate("document.body?.dataset.jpThemeName ?? null")
+    if theme is not None and theme != LIGHT_THEME:
         set_theme(page, LIGHT_THEME)  # the theme is a saved setting: leave the next test light
 
 

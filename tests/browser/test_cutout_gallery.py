@@ -4,8 +4,8 @@ enlarge with band switch and FITS header, label with keys (kept across a reload)
 from __future__ import annotations
 
 import contextlib
+import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,7 @@ import pytest
 import requests
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.conftest import open_lab, shot
+from tests.browser.conftest import LIGHT_THEME, open_lab, set_theme, shot
 from tests.support.lab import RunningLab
 
 pytestmark = pytest.mark.browser
@@ -23,39 +23,9 @@ TARGETS_CSV = "RA,DEC\n323.36,-0.82\n323.38,-0.80\n323.34,-0.84\n10.0,60.0\n"
 
 
 @pytest.fixture
-def gallery_page(
-    lab_page: Page, running_lab: RunningLab, request: pytest.FixtureRequest
-) -> Iterator[Page]:
-    """JupyterLab for a gallery test; afterwards the saved workspace is deleted, so that the next
-    test (which waits for the launcher) does not find the restored gallery in its place."""
-    yield lab_page
-    reset_workspace(lab_page, running_lab, request)
-
-
-def reset_workspace(page: Page, lab: RunningLab, request: pytest.FixtureRequest) -> None:
-    """Keep a failure's screenshot, then delete the saved workspace (the page first leaves)."""
-    report = getattr(request.node, "rep_call", None)
-    if report is not None and report.failed:
-        with contextlib.suppress(Exception):
-            shot(page, f"{request.node.name}-failure")
-    page.goto("about:blank")  # nothing saves the workspace any more
-    response = requests.delete(
-        f"{lab.url}/lab/api/workspaces/default",
-        headers={"Authorization": f"token {lab.token}"},
-        timeout=30,
-    )
-    assert response.status_code in (204, 404), response.text
-
-
-def set_theme(page: Page, theme: str) -> None:
-    """Choose a theme in the Settings menu and wait until it applies."""
-    page.locator(".lm-MenuBar-itemLabel", has_text="Settings").click()
-    page.locator(".lm-Menu-item", has_text="Theme").first.hover()
-    page.get_by_role("menuitem", name=theme, exact=True).click()
-    light = "false" if "Dark" in theme else "true"
-    expect(page.locator("body")).to_have_attribute("data-jp-theme-light", light)
-    expect(page.locator("body")).to_have_attribute("data-jp-theme-name", theme)
-    expect(page.locator("#jupyterlab-splash")).to_have_count(0)  # shown while it loads
+def gallery_page(lab_page: Page) -> Page:
+    """JupyterLab (in a workspace of its own) for a gallery test."""
+    return lab_page
 
 
 def open_gallery(page: Page) -> Locator:
@@ -90,15 +60,17 @@ def m2_job(running_lab: RunningLab) -> str:
     return job_id
 
 
-def wait_for_saved_workspace(lab: RunningLab, job_id: str, timeout: float = 30) -> None:
-    """Wait until JupyterLab has saved the gallery of ``job_id`` in the workspace."""
+def wait_for_saved_workspace(page: Page, lab: RunningLab, job_id: str, timeout: float = 30) -> None:
+    """Wait until JupyterLab has saved the gallery of ``job_id`` in the page's workspace."""
+    workspace = re.search(r"/lab/workspaces/([^/?#]+)", page.url)
+    assert workspace is not None, page.url
     deadline = time.monotonic() + timeout
     text = ""
     while f'"jobId": "{job_id}"' not in text:
         assert time.monotonic() < deadline, f"the workspace holds no gallery of {job_id}: {text}"
         time.sleep(0.2)
         text = requests.get(
-            f"{lab.url}/lab/api/workspaces/default",
+            f"{lab.url}/lab/api/workspaces/{workspace.group(1)}",
             headers={"Authorization": f"token {lab.token}"},
             timeout=30,
         ).text
@@ -211,7 +183,7 @@ def test_labels_from_keys_are_counted_and_kept_across_a_reload(
     expect(cells.nth(2)).to_have_attribute("data-label", "")
     expect(panel.get_by_test_id("gallery-save-state")).to_have_attribute("data-state", "saved")
 
-    wait_for_saved_workspace(running_lab, m2_job)
+    wait_for_saved_workspace(gallery_page, running_lab, m2_job)
     gallery_page.reload()
     panel = gallery_page.locator("#surveylab-gallery")  # the layout restorer reopens the job
     expect(panel.get_by_test_id("gallery-job")).to_have_attribute("data-job-id", m2_job)
@@ -246,7 +218,7 @@ def test_a_csv_without_ra_dec_shows_the_servers_message_and_keeps_the_form(
 
 
 def test_a_thousand_cutouts_render_only_the_rows_in_view(
-    page: Page, running_lab: RunningLab, request: pytest.FixtureRequest
+    page: Page, running_lab: RunningLab
 ) -> None:
     positions = [
         [323.30 + 0.12 * (k % 40) / 40, -0.88 + 0.12 * (k // 40) / 25] for k in range(1000)
@@ -283,8 +255,7 @@ def test_a_thousand_cutouts_render_only_the_rows_in_view(
         assert cells.count() < 200
     finally:
         with contextlib.suppress(Exception):
-            set_theme(page, "JupyterLab Light")  # a user setting: the next tests expect light
-        reset_workspace(page, running_lab, request)
+            set_theme(page, LIGHT_THEME)  # a user setting: the next tests expect light
 
 
 def test_a_running_job_shows_its_progress_and_can_be_cancelled(gallery_page: Page) -> None:
