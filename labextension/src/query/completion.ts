@@ -63,7 +63,7 @@ function tokenize(sql: string): IToken[] {
   const pattern =
     /--[^\n]*|\/\*[\s\S]*?(\*\/|$)|'(?:[^']|'')*'?|"((?:[^"]|"")*)"?|([A-Za-z_][\w$#]*)|(\S)/g;
   for (const match of sql.matchAll(pattern)) {
-    const [, , , quoted, word, punct] = match as (string | undefined)[];
+    const [, , quoted, word, punct] = match as (string | undefined)[];
     if (word !== undefined) {
       tokens.push({ text: word, kind: 'word' });
     } else if (quoted !== undefined) {

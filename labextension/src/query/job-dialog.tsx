@@ -17,12 +17,12 @@ import {
 
 /** The dialog's body: a form that keeps its values in {@link JobFormBody.form}. */
 class JobFormBody extends ReactWidget implements Dialog.IBodyWidget<IJobForm> {
-  constructor(form: IJobForm, problems: readonly IFormProblem[]) {
+  constructor(sql: string, form: IJobForm) {
     super();
     this.addClass('sl-JobForm');
     this.node.dataset.testid = 'query-job-form';
     this.form = form;
-    this._problems = problems;
+    this._sql = sql;
   }
 
   form: IJobForm;
@@ -37,8 +37,11 @@ class JobFormBody extends ReactWidget implements Dialog.IBodyWidget<IJobForm> {
       this.form = next;
       this.update();
     };
+    // Shown as the user types; the browser's own check of the e-mail field
+    // (and these) keep the dialog's Submit button disabled meanwhile.
+    const problems = checkJobForm(this._sql, form);
     const problem = (field: IFormProblem['field']): React.ReactNode => {
-      const found = this._problems.find(p => p.field === field);
+      const found = problems.find(p => p.field === field);
       return found ? (
         <span
           className="sl-JobForm-problem"
@@ -97,6 +100,7 @@ class JobFormBody extends ReactWidget implements Dialog.IBodyWidget<IJobForm> {
           <input
             className="jp-mod-styled"
             data-testid="query-job-name"
+            maxLength={200}
             placeholder="optional, e.g. m2-stars"
             value={form.name}
             onChange={event => {
@@ -123,12 +127,13 @@ class JobFormBody extends ReactWidget implements Dialog.IBodyWidget<IJobForm> {
     );
   }
 
-  private readonly _problems: readonly IFormProblem[];
+  private readonly _sql: string;
 }
 
 /**
- * Ask for the job's options. The dialog comes back, with the values kept and
- * each problem shown beside its field, until the form is valid or cancelled.
+ * Ask for the job's options. Each problem shows beside its field as the user
+ * types; should the form still be accepted with one, the dialog comes back
+ * with the values kept, until the form is valid or cancelled.
  *
  * @returns the form, or `null` when the user cancelled.
  */
@@ -137,11 +142,10 @@ export async function askJobOptions(
   initial: IJobForm
 ): Promise<IJobForm | null> {
   let form = initial;
-  let problems: IFormProblem[] = [];
   for (;;) {
     const result = await showDialog<IJobForm>({
       title: 'Submit a query job',
-      body: new JobFormBody(form, problems),
+      body: new JobFormBody(sql, form),
       buttons: [
         Dialog.cancelButton(),
         Dialog.okButton({ label: 'Submit job' })
@@ -152,8 +156,7 @@ export async function askJobOptions(
       return null;
     }
     form = result.value;
-    problems = checkJobForm(sql, form);
-    if (problems.length === 0) {
+    if (checkJobForm(sql, form).length === 0) {
       return form;
     }
   }
