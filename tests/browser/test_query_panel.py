@@ -297,3 +297,69 @@ def test_dark_theme(page: Page, dark_lab: RunningLab) -> None:
         )
         assert _luminance(background) < 0.3, (selector, background)
     shot(page, "query-panel-dark")
+
+
+def test_sort_by_a_column_and_export_the_shown_rows(page: Page, running_lab: RunningLab) -> None:
+    open_workspace(page, running_lab)
+    panel = open_from_launcher(page)
+    sql = "SELECT COUNT(*) AS N, HPIX_32\nFROM DR1_MAIN\nGROUP BY HPIX_32"
+    set_sql(page, sql)
+    page.keyboard.press("Shift+Enter")
+    rows = running_lab.api("POST", "query", json={"sql": sql}).json()["rows"]
+    expect(panel.locator('[data-testid="query-summary"]')).to_have_attribute(
+        "data-rows", str(len(rows))
+    )
+
+    # A click on the header of N sorts by it, numerically; a second click, descending.
+    grid = page.locator('[data-testid="query-grid"] .lm-DataGrid')
+    box = grid.bounding_box()
+    assert box is not None
+    header = (box["x"] + 64 + 12, box["y"] + 14)
+    page.mouse.click(*header)
+    page.mouse.click(*header)
+    click_first_cell(page, 0)
+    largest = max(row[0] for row in rows)
+    expect(panel.locator('[data-testid="query-cell-value"]')).to_have_text(str(largest))
+
+    with page.expect_download() as download:
+        page.locator('[data-testid="query-export"]').click()
+    assert download.value.suggested_filename == "query-result.csv"
+    lines = Path(download.value.path()).read_text().splitlines()
+    assert lines[0] == "N,HPIX_32"
+    shown = [int(line.split(",")[0]) for line in lines[1:]]
+    assert shown == sorted((row[0] for row in rows), reverse=True)
+    shot(page, "query-panel-sorted")
+
+
+def test_open_in_notebook(page: Page, running_lab: RunningLab) -> None:
+    open_workspace(page, running_lab)
+    open_from_launcher(page)
+    sql = "SELECT RA, DEC\nFROM DR1_MAIN\nFETCH FIRST 3 ROWS ONLY"
+    set_sql(page, sql)
+    page.locator('[data-testid="query-notebook"]').click()
+
+    cell = page.locator(".jp-NotebookPanel .jp-CodeCell .cm-content", has_text="Survey().quick")
+    expect(cell).to_have_count(1, timeout=LAB_READY_MS)
+    source = "\n".join(cell.locator(".cm-line").all_inner_texts())
+    assert "from surveylab import Survey" in source
+    assert f'result = Survey().quick("""\n{sql}\n""")' in source
+    shot(page, "query-panel-notebook")
+
+
+def test_check_and_explain(page: Page, running_lab: RunningLab) -> None:
+    open_workspace(page, running_lab)
+    panel = open_from_launcher(page)
+    sql = "SELECT RA FROM DR1_MAIN WHERE ROWNUM <= 5"
+    set_sql(page, sql)
+
+    page.locator('[data-testid="query-check"]').click()
+    check = running_lab.api("POST", "query/check", json={"sql": sql}).json()
+    checked = panel.locator('[data-testid="query-checked"]')
+    expect(checked).to_contain_text("The query is valid (tables: DR1_MAIN)")
+    expect(checked.locator("pre")).to_have_text(check["sql"])
+
+    page.locator('[data-testid="query-explain"]').click()
+    plan = running_lab.api("POST", "query/explain", json={"sql": sql}).json()["plan"]
+    first_line = next(line for line in plan.splitlines() if line.strip())
+    expect(panel.locator('[data-testid="query-plan"]')).to_contain_text(first_line.strip())
+    shot(page, "query-panel-explain")

@@ -7,6 +7,7 @@
 import {
   autocompletion,
   closeBrackets,
+  closeCompletion,
   closeBracketsKeymap,
   completionKeymap
 } from '@codemirror/autocomplete';
@@ -130,7 +131,8 @@ export class SqlEditor extends Widget {
     this.addClass('sl-QueryEditor');
     this.node.dataset.testid = 'query-editor';
     this._getTables = options.getTables;
-    const run = (): boolean => {
+    const run = (view: EditorView): boolean => {
+      closeCompletion(view);
       options.onRun();
       return true;
     };
@@ -155,7 +157,8 @@ export class SqlEditor extends Widget {
           context => this._completeSchema(context),
           keywordCompletionSource(PLSQL, true)
         ],
-        icons: true
+        // Its icons are emoji, missing from many fonts: the detail names the kind.
+        icons: false
       }),
       keymap.of([
         ...closeBracketsKeymap,
