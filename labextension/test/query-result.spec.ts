@@ -6,8 +6,10 @@ import {
   columnKind,
   csvField,
   formatSeconds,
+  nextSort,
   parseQuickResult,
   sortOrder,
+  sortedHeader,
   summarizeResult,
   toCSV
 } from '../src/query/result';
@@ -73,6 +75,37 @@ describe('sortOrder', () => {
     const order = sortOrder(many, 'number', { column: 0, descending: false });
     const values = order.map(i => many[i][0]);
     expect(values).toEqual([...values].sort((a, b) => a - b));
+  });
+});
+
+describe('header clicks', () => {
+  it('cycle a column through ascending, descending and server order', () => {
+    const ascending = nextSort(null, 2);
+    expect(ascending).toEqual({ column: 2, descending: false });
+    const descending = nextSort(ascending, 2);
+    expect(descending).toEqual({ column: 2, descending: true });
+    expect(nextSort(descending, 2)).toBeNull();
+  });
+
+  it('start another column ascending', () => {
+    expect(nextSort({ column: 2, descending: true }, 0)).toEqual({
+      column: 0,
+      descending: false
+    });
+  });
+
+  it('put an arrow on the sorted column only', () => {
+    const ra = { name: 'RA', unit: 'deg' };
+    expect(sortedHeader(ra, 1, { column: 1, descending: false })).toBe(
+      'RA [deg] \u25B2'
+    );
+    expect(sortedHeader(ra, 1, { column: 1, descending: true })).toBe(
+      'RA [deg] \u25BC'
+    );
+    expect(sortedHeader(ra, 1, { column: 0, descending: true })).toBe(
+      'RA [deg]'
+    );
+    expect(sortedHeader(ra, 1, null)).toBe('RA [deg]');
   });
 });
 

@@ -19,7 +19,14 @@ import { Panel } from '@lumino/widgets';
 
 import type { IQuickResult, IResultColumn } from './api';
 import type { ColumnKind, ISortState } from './result';
-import { cellText, columnHeader, columnKind, sortOrder } from './result';
+import {
+  cellText,
+  columnHeader,
+  columnKind,
+  nextSort,
+  sortOrder,
+  sortedHeader
+} from './result';
 
 /**
  * The grid's data: the result's rows in the current sort order.
@@ -57,16 +64,7 @@ export class ResultDataModel extends DataModel {
    * order, on successive calls for the same column.
    */
   toggleSort(column: number): void {
-    const current = this._sort;
-    let next: ISortState | null;
-    if (current?.column !== column) {
-      next = { column, descending: false };
-    } else if (!current.descending) {
-      next = { column, descending: true };
-    } else {
-      next = null;
-    }
-    this.setSort(next);
+    this.setSort(nextSort(this._sort, column));
   }
 
   /** Set the sort. */
@@ -92,15 +90,8 @@ export class ResultDataModel extends DataModel {
     switch (region) {
       case 'body':
         return this.rowAt(row)[column];
-      case 'column-header': {
-        const arrow =
-          this._sort?.column === column
-            ? this._sort.descending
-              ? ' \u25BC'
-              : ' \u25B2'
-            : '';
-        return columnHeader(this.result.columns[column]) + arrow;
-      }
+      case 'column-header':
+        return sortedHeader(this.result.columns[column], column, this._sort);
       case 'row-header':
         return row + 1;
       default:

@@ -31,6 +31,31 @@ export interface ISortState {
   descending: boolean;
 }
 
+/**
+ * The sort after a click on a column's header: ascending, then descending,
+ * then back to the server's order; another column starts ascending.
+ */
+export function nextSort(
+  current: ISortState | null,
+  column: number
+): ISortState | null {
+  if (current?.column !== column) {
+    return { column, descending: false };
+  }
+  return current.descending ? null : { column, descending: true };
+}
+
+/** A column's header text with the sort's arrow when it is sorted by. */
+export function sortedHeader(
+  column: Pick<IResultColumn, 'name' | 'unit'>,
+  index: number,
+  sort: ISortState | null
+): string {
+  const arrow =
+    sort?.column === index ? (sort.descending ? ' \u25BC' : ' \u25B2') : '';
+  return columnHeader(column) + arrow;
+}
+
 function compareValues(a: unknown, b: unknown, kind: ColumnKind): number {
   if (kind === 'number' || kind === 'boolean') {
     const x = Number(a);
