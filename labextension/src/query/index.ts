@@ -172,7 +172,6 @@ function activate(
 
   function createPanel(sql: string): MainAreaWidget<QueryPanel> {
     const model = new QueryModel();
-    // Declared before the panel so that the editor's Shift+Enter can reach it.
     const runQuick = (): void => {
       void run('quick');
     };
@@ -206,6 +205,9 @@ function activate(
 
     async function run(action: 'quick' | 'check' | 'explain'): Promise<void> {
       const sqlText = content.sql;
+      // Keep the draft in the workspace now, not only after the edit's delay.
+      window.clearTimeout(saveTimer);
+      void tracker.save(widget);
       const { maxRows, timeout } = readSettings(settings);
       const state =
         action === 'quick'
