@@ -267,11 +267,17 @@ def test_history_survives_a_reload(page: Page, running_lab: RunningLab) -> None:
 def dark_lab(
     demo_release_with_hips: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningLab]:
-    """A lab of its own whose user settings choose JupyterLab Dark."""
+    """A lab of its own whose user settings choose JupyterLab Dark, and which exposes the
+    application as ``window.jupyterapp`` (to run commands with arguments, as panels do)."""
     root = tmp_path_factory.mktemp("dark-lab-root")
     themes = root / ".lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
     themes.mkdir(parents=True)
     (themes / "themes.jupyterlab-settings").write_text(json.dumps({"theme": "JupyterLab Dark"}))
+    config = root / ".lab" / "config"
+    config.mkdir(parents=True)
+    (config / "jupyter_server_config.json").write_text(
+        json.dumps({"LabApp": {"expose_app_in_browser": True}})
+    )
     with running_lab_server(root, demo_release_with_hips) as lab:
         yield lab
 
@@ -363,3 +369,24 @@ def test_check_and_explain(page: Page, running_lab: RunningLab) -> None:
     first_line = next(line for line in plan.splitlines() if line.strip())
     expect(panel.locator('[data-testid="query-plan"]')).to_contain_text(first_line.strip())
     shot(page, "query-panel-explain")
+
+
+def test_open_query_with_sql_from_another_panel(page: Page, dark_lab: RunningLab) -> None:
+    """``surveylab:open-query`` with ``{sql}`` (how other panels hand over a query) opens the
+    panel with that SQL, and replaces the SQL of an open panel, undoably."""
+    open_workspace(page, dark_lab)
+    page.evaluate(
+        "sql => window.jupyterapp.commands.execute('surveylab:open-query', {sql})",
+        "SELECT TILENAME FROM DR1_TILE_INFO",
+    )
+    expect(page.locator(EDITOR)).to_have_text("SELECT TILENAME FROM DR1_TILE_INFO")
+    page.evaluate(
+        "sql => window.jupyterapp.commands.execute('surveylab:open-query', {sql})",
+        "SELECT COUNT(*) FROM DR1_MAIN",
+    )
+    expect(page.locator(EDITOR)).to_have_text("SELECT COUNT(*) FROM DR1_MAIN")
+    expect(page.locator(PANEL)).to_have_count(1)
+    page.locator(EDITOR).click()
+    page.keyboard.press("Control+z")
+    expect(page.locator(EDITOR)).to_have_text("SELECT TILENAME FROM DR1_TILE_INFO")
+    shot(page, "query-panel-open-with-sql")
