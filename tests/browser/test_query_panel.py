@@ -390,3 +390,26 @@ def test_open_query_with_sql_from_another_panel(page: Page, dark_lab: RunningLab
     page.keyboard.press("Control+z")
     expect(page.locator(EDITOR)).to_have_text("SELECT TILENAME FROM DR1_TILE_INFO")
     shot(page, "query-panel-open-with-sql")
+
+
+def test_ten_thousand_rows_truncated_and_reachable(page: Page, running_lab: RunningLab) -> None:
+    open_workspace(page, running_lab)
+    panel = open_from_launcher(page)
+    sql = "SELECT COADD_OBJECT_ID, RA, DEC FROM DR1_MAIN ORDER BY COADD_OBJECT_ID"
+    set_sql(page, sql)
+    page.keyboard.press("Shift+Enter")
+    expected = running_lab.api("POST", "query", json={"sql": sql}).json()
+    assert expected["truncated"] is True
+    rows = expected["row_count"]
+    summary = panel.locator('[data-testid="query-summary"]')
+    expect(summary).to_have_attribute("data-rows", str(rows))
+    expect(summary).to_have_attribute("data-truncated", "true")
+    expect(panel.locator('[data-testid="query-truncated"]')).to_be_visible()
+
+    # From the first cell, Ctrl+Down goes to the last row, scrolling the grid there.
+    click_first_cell(page, 0)
+    page.keyboard.press("Control+ArrowDown")
+    expect(panel.locator('[data-testid="query-cell-value"]')).to_have_text(
+        str(expected["rows"][-1][0])
+    )
+    shot(page, "query-panel-10000-rows")

@@ -15,9 +15,12 @@ import {
 import type { CellRenderer } from '@lumino/datagrid';
 import type { ISignal } from '@lumino/signaling';
 import { Signal } from '@lumino/signaling';
-import { Panel } from '@lumino/widgets';
+import { MessageLoop } from '@lumino/messaging';
+import type { Message } from '@lumino/messaging';
+import { Panel, Widget } from '@lumino/widgets';
 
 import type { IQuickResult, IResultColumn } from './api';
+import { withAlpha } from './colors';
 import type { ColumnKind, ISortState } from './result';
 import {
   cellText,
@@ -144,7 +147,10 @@ function readTheme(node: HTMLElement): IThemeColors {
     line: value('--jp-border-color2', '#e0e0e0'),
     text: value('--jp-content-font-color1', '#000000'),
     muted: value('--jp-ui-font-color3', '#999999'),
-    selection: value('--jp-brand-color3', 'rgba(33, 150, 243, 0.2)'),
+    // Translucent, so that the selected cells' text shows through.
+    selection:
+      withAlpha(value('--jp-brand-color1', '#1976d2'), 0.25) ??
+      'rgba(25, 118, 210, 0.25)',
     brand: value('--jp-brand-color1', '#1976d2'),
     font: `${codeSize} ${codeFont}`,
     headerFont: `600 ${uiSize} ${uiFont}`
@@ -302,6 +308,35 @@ export class ResultGrid extends Panel {
     this._cellChanged.emit(null);
   }
 
+  dispose(): void {
+    this._resizeObserver?.disconnect();
+    this._resizeObserver = null;
+    super.dispose();
+  }
+
+  protected onAfterAttach(msg: Message): void {
+    super.onAfterAttach(msg);
+    // The box changes with the status line above it, which Lumino does not
+    // see: tell the grid, so that its last rows stay in view.
+    if (
+      this._resizeObserver === null &&
+      typeof ResizeObserver !== 'undefined'
+    ) {
+      this._resizeObserver = new ResizeObserver(() => {
+        if (!this._grid.isDisposed && this._grid.isVisible) {
+          MessageLoop.sendMessage(this._grid, Widget.ResizeMessage.UnknownSize);
+        }
+      });
+      this._resizeObserver.observe(this.node);
+    }
+  }
+
+  protected onBeforeDetach(msg: Message): void {
+    this._resizeObserver?.disconnect();
+    this._resizeObserver = null;
+    super.onBeforeDetach(msg);
+  }
+
   private _cursorCell(selection: BasicSelectionModel): ICellInfo | null {
     const model = this._model;
     const row = selection.cursorRow;
@@ -341,6 +376,7 @@ export class ResultGrid extends Panel {
 
   private readonly _grid: DataGrid;
   private _model: ResultDataModel | null = null;
+  private _resizeObserver: ResizeObserver | null = null;
   private readonly _sorted = new Signal<this, void>(this);
   private readonly _cellChanged = new Signal<this, ICellInfo | null>(this);
 }
