@@ -104,6 +104,8 @@ def start_lab(
     python_path = [str(REPO_ROOT / source) for source in PYTHON_SOURCES]
     env.update(
         PYTHONPATH=os.pathsep.join([*python_path, env.get("PYTHONPATH", "")]).rstrip(os.pathsep),
+        # this environment's commands (surveylab, jupyter) first, in the lab's terminals too
+        PATH=os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]),
         JUPYTER_PATH=str(state / "jupyter"),
         JUPYTERLAB_SETTINGS_DIR=str(settings_dir),
         JUPYTERLAB_WORKSPACES_DIR=str(state / "workspaces"),
