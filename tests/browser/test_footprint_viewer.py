@@ -295,24 +295,14 @@ def test_a_click_on_the_sky_shows_the_tile_there(page: Page, footprint_lab: Runn
 
 #: Registers spy commands for the ids another panel may not provide yet, and records every
 #: execution of the two (the real commands' too) in ``window.__surveylabExecuted``.
-SPY_SCRIPT = """
+RECORD_COMMANDS = """
 (ids) => {
-  const app = window.jupyterapp;
   const executed = (window.__surveylabExecuted = []);
-  const absent = ids.filter(id => !app.commands.hasCommand(id));
-  app.commands.commandExecuted.connect((_, event) => {
+  window.jupyterapp.commands.commandExecuted.connect((_, event) => {
     if (ids.includes(event.id)) {
       executed.push({ id: event.id, args: JSON.parse(JSON.stringify(event.args)) });
     }
   });
-  return absent;
-}
-"""
-REGISTER_SPIES = """
-(ids) => {
-  for (const id of ids) {
-    window.jupyterapp.commands.addCommand(id, { label: 'spy ' + id, execute: () => null });
-  }
 }
 """
 
@@ -320,20 +310,23 @@ REGISTER_SPIES = """
 def test_tile_actions_open_the_query_and_the_gallery(page: Page, footprint_lab: RunningLab) -> None:
     open_workspace(page, footprint_lab)
     open_viewer_from_palette(page)
-    ids = ["surveylab:open-query", "surveylab:open-gallery"]
-    absent = page.evaluate(SPY_SCRIPT, ids)
+    page.evaluate(RECORD_COMMANDS, ["surveylab:open-query", "surveylab:open-gallery"])
     search(page, "21:33:27 -0:49:24")
     expect(page.get_by_test_id("footprint-tile-name")).to_have_text(M2_TILE)
-    if absent:
-        # An action whose command no panel provides is hidden, then shown once it exists.
-        for id_ in absent:
-            name = "footprint-query" if id_.endswith("query") else "footprint-cutouts"
-            expect(page.get_by_test_id(name)).to_have_count(0)
-        page.evaluate(REGISTER_SPIES, absent)
+    # The query selects the tile's objects: as many as the tile panel says.
+    objects = footprint_lab.api(
+        "POST", "query", json={"sql": f"SELECT COUNT(*) FROM DR1_MAIN WHERE TILENAME = '{M2_TILE}'"}
+    ).json()["rows"][0][0]
+    expect(page.get_by_test_id("footprint-tile-objects")).to_have_text(f"{objects:,}")
+    shot(page, "footprint-actions")
 
-    page.get_by_test_id("footprint-query").click()
-    page.get_by_test_id("footprint-cutouts").click()
-    page.wait_for_function("() => window.__surveylabExecuted.length === 2")
+    page.get_by_test_id("footprint-query").click()  # the query panel opens with the SQL
+    editor = page.locator('[data-testid="query-editor"] .cm-content')
+    expect(editor).to_contain_text(f"WHERE TILENAME = '{M2_TILE}'")
+    page.locator(".lm-TabBar-tab", has_text="Footprint").click()
+    page.get_by_test_id("footprint-cutouts").click()  # the gallery opens with the position
+    expect(page.get_by_test_id("gallery-positions")).to_have_value("323.362500 -0.823333")
+
     executed = page.evaluate("() => window.__surveylabExecuted")
     assert executed == [
         {
@@ -346,12 +339,6 @@ def test_tile_actions_open_the_query_and_the_gallery(page: Page, footprint_lab: 
         },
         {"id": "surveylab:open-gallery", "args": {"positions": "323.362500 -0.823333"}},
     ]
-    # The query selects the tile's objects: as many as the tile panel says.
-    objects = footprint_lab.api(
-        "POST", "query", json={"sql": f"SELECT COUNT(*) FROM DR1_MAIN WHERE TILENAME = '{M2_TILE}'"}
-    ).json()["rows"][0][0]
-    expect(page.get_by_test_id("footprint-tile-objects")).to_have_text(f"{objects:,}")
-    shot(page, "footprint-actions")
 
 
 def test_open_footprint_command_goes_to_its_target(page: Page, footprint_lab: RunningLab) -> None:
