@@ -66,7 +66,13 @@ def run_sql(args: argparse.Namespace) -> int:
         except SurveylabError as err:
             console.error(f"surveylab sql: {err}")
             return EXIT_SQL_ERROR
-        shell = Interpreter(survey, console, settings, ShellConfig.load(settings.config_file))
+        shell = Interpreter(
+            survey,
+            console,
+            settings,
+            ShellConfig.load(settings.config_file),
+            history=lambda: _saved_history(settings.history_file),
+        )
         try:
             if text is None:
                 from .app import run_interactive
@@ -82,3 +88,12 @@ def run_sql(args: argparse.Namespace) -> int:
             console.error("surveylab sql: interrupted")
             return EXIT_CANCELLED
     return status
+
+
+def _saved_history(path: Path) -> list[str]:
+    """The inputs of earlier interactive sessions, oldest first."""
+    if not path.is_file():
+        return []
+    from prompt_toolkit.history import FileHistory
+
+    return list(reversed(list(FileHistory(str(path)).load_history_strings())))

@@ -168,12 +168,17 @@ class Interpreter:
             self.console.print(f"OK: the statement is valid; {self.survey.catalog.backend} runs:")
             self.console.print(f"  {prepared.sql}")
         elif isinstance(suffix, Explain):
-            plan = run_cancellable(lambda _scope: self.survey.explain(statement.text))
+            plan = run_cancellable(
+                lambda _scope: self.survey.explain(statement.text), self._running
+            )
             self.console.show(plan)
         elif isinstance(suffix, Export):
             self.export(prepared, suffix)
         else:
             self.show_result(prepared)
+
+    def _running(self, seconds: float) -> None:
+        self.console.progress(f"  running {seconds:.0f} s (Ctrl-C cancels) ...")
 
     def show_result(self, prepared: PreparedQuery) -> None:
         """Fetch at most ``prefetch`` rows and print them as a table."""
@@ -194,7 +199,8 @@ class Interpreter:
                         break
                 return pa.Table.from_batches(taken, schema=handle.schema)
 
-        data = run_cancellable(fetch)
+        data = run_cancellable(fetch, self._running)
+        self.console.end_progress()
         elapsed = time.perf_counter() - started
         more = data.num_rows > limit
         data = data.slice(0, limit)

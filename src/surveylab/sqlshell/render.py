@@ -42,7 +42,7 @@ def render_table(data: pa.Table, *, null: str = "NULL", format: str = "table") -
     Examples
     --------
     >>> print(render_table(pa.table({"RA": [1.5, None], "TILE": ["DES0001", "X"]})))
-     RA  TILE
+      RA TILE
     ---- -------
      1.5 DES0001
     NULL X

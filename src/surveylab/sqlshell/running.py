@@ -9,6 +9,7 @@ to end, which it does with :class:`~surveylab.errors.QueryCancelledError`.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -47,8 +48,12 @@ class CancelScope:
             cancel()
 
 
-def run_cancellable(work: Callable[[CancelScope], T]) -> T:
+def run_cancellable(
+    work: Callable[[CancelScope], T], tick: Callable[[float], None] | None = None
+) -> T:
     """Run ``work`` in a worker thread and return its result; Ctrl-C cancels it.
+
+    ``tick`` is called with the seconds elapsed while the work runs (e.g. a status line).
 
     Raises
     ------
@@ -67,10 +72,13 @@ def run_cancellable(work: Callable[[CancelScope], T]) -> T:
             outcome["error"] = err
 
     worker = threading.Thread(target=target, name="surveylab-sql-statement", daemon=True)
+    started = time.monotonic()
     worker.start()
     while worker.is_alive():
         try:
             worker.join(WAIT_STEP)
+            if tick is not None and worker.is_alive() and not scope.cancelled:
+                tick(time.monotonic() - started)
         except KeyboardInterrupt:
             scope.cancel()
     if scope.cancelled:
