@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -221,6 +222,10 @@ def test_config_is_saved_and_shapes_the_output(shell_env: dict[str, str], tmp_pa
 def test_user_tables_on_duckdb(shell_env: dict[str, str], tmp_path: Path) -> None:
     upload = tmp_path / "my targets.csv"
     upload.write_text("COADD_OBJECT_ID,NOTE\n" + "".join(f"{i},n{i}\n" for i in range(3)))
+    db = Path(shell_env["HOME"]) / ".surveylab" / "mydb.duckdb"
+    listing = run_sql("-c", "find_tables %", env=shell_env, cwd=tmp_path)
+    assert listing.returncode == 0 and "DR1_MAIN" in listing.stdout
+    assert not db.exists()  # looking creates no user database
     ids = run_sql(
         "-c",
         "SELECT COADD_OBJECT_ID FROM DR1_MAIN ORDER BY 1 FETCH FIRST 3 ROWS ONLY; > ids.csv",
@@ -254,8 +259,10 @@ def test_user_tables_on_duckdb(shell_env: dict[str, str], tmp_path: Path) -> Non
     assert dropped.returncode == 0
     listed = [line.split()[0] for line in dropped.stdout.splitlines()[3:]]
     assert listed == ["MY_TARGETS"]
-    db = Path(shell_env["HOME"]) / ".surveylab" / "mydb.duckdb"
     assert db.stat().st_mode & 0o777 == 0o600
+    with duckdb.connect(str(db)):  # another process holds the user database
+        busy = run_sql("-c", "mytables", env=shell_env, cwd=tmp_path)
+    assert busy.returncode == 1 and "another process has it open" in busy.stderr
 
 
 def test_submit_runs_a_job_of_the_job_store(

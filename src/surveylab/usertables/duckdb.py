@@ -72,7 +72,9 @@ class DuckDBUserTables:
             cursor.close()
 
     def _names(self) -> dict[str, str]:
-        """The user's table names by upper-case name."""
+        """The user's table names by upper-case name (none before the first upload)."""
+        if not self._attached and not self.path.exists():
+            return {}  # listing must not create the file, nor take its lock
         found = self._fetch(
             "SELECT table_name FROM duckdb_tables() WHERE database_name = ? ORDER BY 1",
             [ALIAS],
@@ -108,6 +110,7 @@ class DuckDBUserTables:
         release = [table.name for table in self.catalog.tables()]
         upper = check_table_name(name or default_table_name(path), release)
         data = read_table_file(path)
+        self.open()
         if upper in self._names():
             raise UserTableError(f"you already have a table {upper}: drop_table {upper} first")
         cursor = self._cursor()
