@@ -31,14 +31,24 @@ class Console:
         Standard output and error.
     interactive : bool
         Whether a person reads the screen: long results are paged, progress is drawn.
+    show_progress : bool, optional
+        Draw progress lines; by default when interactive or when ``err`` is a terminal.
     """
 
     def __init__(
-        self, out: TextIO = sys.stdout, err: TextIO = sys.stderr, *, interactive: bool = False
+        self,
+        out: TextIO = sys.stdout,
+        err: TextIO = sys.stderr,
+        *,
+        interactive: bool = False,
+        show_progress: bool | None = None,
     ) -> None:
         self.out = out
         self.err = err
         self.interactive = interactive
+        self.show_progress = (
+            (interactive or err.isatty()) if show_progress is None else show_progress
+        )
         self.paging = True
         self._progress_started: float | None = None
         self._progress_drawn = 0.0
@@ -88,8 +98,8 @@ class Console:
                 continue
 
     def progress(self, text: str) -> None:
-        """A transient status line for long work (interactive only, throttled)."""
-        if not self.interactive:
+        """A transient status line for long work (on a terminal only, throttled)."""
+        if not self.show_progress:
             return
         now = time.monotonic()
         if self._progress_started is None:
