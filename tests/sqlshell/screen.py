@@ -115,11 +115,21 @@ class Screen:
         """Wait for the program to end; its exit status."""
         deadline = time.monotonic() + timeout
         while True:
-            fields = self._run(
-                "display-message", "-p", "-t", "t", "#{pane_dead} #{pane_dead_status}"
-            ).split()
-            if fields and fields[0] == "1":
-                return int(fields[1])
+            dead, status, signal = (
+                self._run(
+                    "display-message",
+                    "-p",
+                    "-t",
+                    "t",
+                    "#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}",
+                )
+                .strip()
+                .split(":")
+            )
+            if dead == "1" and status:
+                return int(status)
+            if dead == "1" and signal:
+                raise AssertionError(f"the program died of signal {signal}:\n{self.text()}")
             if time.monotonic() > deadline:
                 raise AssertionError(f"the program still runs after {timeout} s:\n{self.text()}")
             time.sleep(0.05)

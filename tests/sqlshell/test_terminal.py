@@ -109,15 +109,17 @@ def test_errors_show_where_and_what_was_meant(screen: Screen) -> None:
 
 
 def test_a_long_export_shows_progress_and_writes_every_row(screen: Screen, tmp_path: Path) -> None:
+    # a query whose rows come out over seconds: 576M pairs tested, 288,000 kept
     screen.type(
-        "SELECT A.COADD_OBJECT_ID, B.N FROM DR1_MAIN A CROSS JOIN "
-        "(SELECT COADD_OBJECT_ID AS N FROM DR1_MAIN FETCH FIRST 200 ROWS ONLY) B; > big.csv\n"
+        "SELECT A.COADD_OBJECT_ID, B.COADD_OBJECT_ID AS B_ID FROM DR1_MAIN A, DR1_MAIN B "
+        "WHERE MOD(A.COADD_OBJECT_ID * 7 + B.COADD_OBJECT_ID, 2000) = 0; > pairs.csv\n"
     )
-    screen.wait_for(r"[\d,]+ rows written to big\.csv \.\.\.")  # the progress line
+    screen.wait_for(r"[\d,]+ rows written to pairs\.csv \.\.\.")  # the progress line
     done = screen.wait_for(r"^([\d,]+) rows written to (\S+) ", timeout=120)
+    assert "\u2588" not in screen.text()  # no progress bar of DuckDB's own on the screen
     rows = int(done.group(1).replace(",", ""))
     with Path(done.group(2)).open() as written:
-        assert sum(1 for _ in written) == rows + 1 > 1_000_000  # the header and every row
+        assert sum(1 for _ in written) == rows + 1 > 100_000  # the header and every row
 
 
 def test_postgres_query_cancelled_by_ctrl_c_stops_in_the_database(

@@ -175,6 +175,9 @@ class DuckDBCatalog:
         with self._lock:
             cursor = self._con.cursor()
         cursor.execute("SET python_enable_replacements = false")
+        # DuckDB draws its own progress bar on the process's terminal for long queries: it
+        # would garble the SQL shell's screen and a server's log.
+        cursor.execute("SET enable_progress_bar = false")
         return cursor
 
     def release_name(self) -> str | None:
