@@ -40,7 +40,9 @@ class Screen:
             raise RuntimeError("the shell's tests need tmux (apt-get install tmux)")
         self._folder = Path(tempfile.mkdtemp(prefix="surveylab-tmux-"))
         self._tmux = [tmux, "-S", str(self._folder / "socket")]
-        command = " ".join(_quote(arg) for arg in argv)
+        self._status = self._folder / "status"
+        # the shell run by tmux writes the program's exit status where exit_status() reads it
+        command = f"{' '.join(_quote(arg) for arg in argv)}; echo $? > {_quote(str(self._status))}"
         # remain-on-exit keeps the pane (and its last screen) when the program ends.
         self._run(
             "new-session",
@@ -115,21 +117,9 @@ class Screen:
         """Wait for the program to end; its exit status."""
         deadline = time.monotonic() + timeout
         while True:
-            dead, status, signal = (
-                self._run(
-                    "display-message",
-                    "-p",
-                    "-t",
-                    "t",
-                    "#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}",
-                )
-                .strip()
-                .split(":")
-            )
-            if dead == "1" and status:
-                return int(status)
-            if dead == "1" and signal:
-                raise AssertionError(f"the program died of signal {signal}:\n{self.text()}")
+            written = self._status.read_text() if self._status.exists() else ""
+            if written.endswith("\n"):
+                return int(written)
             if time.monotonic() > deadline:
                 raise AssertionError(f"the program still runs after {timeout} s:\n{self.text()}")
             time.sleep(0.05)

@@ -15,6 +15,8 @@ from .conftest import SLOW_SQL, SQL_COMMAND, PostgresLogin
 from .screen import Screen
 
 PROMPT = r"^surveylab>$"
+#: The prompt on the last line: the shell reads keys again (Ctrl-D is the shell's, not the tty's).
+READY = r"^surveylab>\Z"
 
 
 @pytest.fixture
@@ -41,6 +43,7 @@ def test_a_statement_runs_when_its_semicolon_is_typed_and_history_is_kept(
     screen.wait_for(r"^3 rows in [0-9.]+ s$")
     table = screen.text()
     assert "TILENAME" in table and "RA_CENT" in table and "------------" in table
+    screen.wait_for(READY)
     screen.press("C-d")
     assert screen.exit_status() == 0
     history = Path(shell_env["HOME"]) / ".surveylab" / "sql_history"
@@ -136,6 +139,7 @@ def test_postgres_query_cancelled_by_ctrl_c_stops_in_the_database(
         wait_until(lambda: active_queries(postgres_server) == 0)
         terminal.type("SELECT COUNT(*) AS N FROM DR1_TILE_INFO;\n")
         terminal.wait_for(r"^1 row in")
+        terminal.wait_for(READY)
         terminal.press("C-d")
         assert terminal.exit_status() == 0
     finally:
