@@ -19,6 +19,7 @@ from typing import TextIO
 from ._version import __version__
 from .errors import SurveylabError
 from .settings import Settings
+from .sqlshell import add_sql_command
 from .survey import Survey
 
 __all__ = ["build_parser", "main"]
@@ -171,6 +172,8 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("--limit", type=int, default=1000, help="print at most this many rows")
     query.add_argument("--all", action="store_true", help="print every row, not a summary")
     query.set_defaults(func=_query)
+
+    add_sql_command(commands)
 
     for entry_point in entry_points(group=COMMANDS_GROUP):
         entry_point.load()(commands)

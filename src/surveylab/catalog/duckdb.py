@@ -45,7 +45,8 @@ DUCKDB_MEMORY_LIMIT = "1GB"
 
 #: Parquet codecs DuckDB's COPY writes (``None``: DuckDB's default, snappy).
 PARQUET_CODECS = (None, "snappy", "gzip", "zstd", "lz4", "brotli", "uncompressed")
-#: The schema of the user's tables.
+#: The schema of the release's tables (in the catalog's own database, not in databases attached
+#: beside it, such as a user's MYDB).
 MAIN_SCHEMA = "main"
 #: DuckDB's message prefix for an interrupted query (raised as InterruptException, or as an
 #: Arrow I/O error when it happens while a stream is read).
@@ -174,6 +175,9 @@ class DuckDBCatalog:
         with self._lock:
             cursor = self._con.cursor()
         cursor.execute("SET python_enable_replacements = false")
+        # DuckDB draws its own progress bar on the process's terminal for long queries: it
+        # would garble the SQL shell's screen and a server's log.
+        cursor.execute("SET enable_progress_bar = false")
         return cursor
 
     def release_name(self) -> str | None:
@@ -204,7 +208,7 @@ class DuckDBCatalog:
         infos = []
         for (found,) in self._fetch(
             "SELECT table_name FROM information_schema.tables "
-            "WHERE table_schema = ? ORDER BY table_name",
+            "WHERE table_catalog = current_database() AND table_schema = ? ORDER BY table_name",
             [MAIN_SCHEMA],
         ):
             name = str(found)
@@ -218,7 +222,8 @@ class DuckDBCatalog:
         """The columns of ``table``, in table order, with TAP_SCHEMA units and descriptions."""
         found = self._fetch(
             "SELECT column_name, data_type FROM information_schema.columns "
-            "WHERE table_schema = ? AND upper(table_name) = upper(?) "
+            "WHERE table_catalog = current_database() AND table_schema = ? "
+            "AND upper(table_name) = upper(?) "
             "ORDER BY ordinal_position",
             [MAIN_SCHEMA, table],
         )
@@ -245,7 +250,8 @@ class DuckDBCatalog:
             str(name)
             for (name,) in self._fetch(
                 "SELECT DISTINCT table_name FROM information_schema.columns "
-                "WHERE table_schema = ? AND upper(column_name) = upper(?) ORDER BY table_name",
+                "WHERE table_catalog = current_database() AND table_schema = ? "
+                "AND upper(column_name) = upper(?) ORDER BY table_name",
                 [MAIN_SCHEMA, column],
             )
         ]
