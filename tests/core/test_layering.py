@@ -18,6 +18,11 @@ CORE_MODULES = [
     "surveylab.query_jobs",
     "surveylab.settings",
     "surveylab.survey",
+    "surveylab.sqlshell",
+    "surveylab.usertables",
+    "surveylab.cutouts",
+    "surveylab.footprint",
+    "surveylab.hips",
 ]
 FORBIDDEN = ["jupyter_server", "ipywidgets", "jupyterhub", "tornado", "traitlets"]
 
