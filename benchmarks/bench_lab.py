@@ -47,6 +47,7 @@ WAIT_MS = 60_000
 def open_lab(page: Page, lab: RunningLab) -> None:
     page.goto(lab.lab_url)
     page.locator(".jp-LauncherCard").first.wait_for(timeout=WAIT_MS)
+    page.wait_for_function("() => window.jupyterapp !== undefined", timeout=WAIT_MS)
 
 
 def command_to_mark(page: Page, command: str, mark: str, args: dict[str, object]) -> float:
@@ -141,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         build_hips(release, order=5, tile_width=256)
         root = Path(folder) / "root"
         root.mkdir()
-        lab = start_lab(root, release, extra_args=["--LabApp.expose_app_in_browser=True"])
+        lab = start_lab(root, release)
         results: dict[str, list[float]] = {name: [] for name, _, _ in MEASURES}
         try:
             with sync_playwright() as playwright:

@@ -1,8 +1,9 @@
 """Run every benchmark (``benchmarks/bench_*.py``), or the ones named, one after another.
 
 Usage: ``python benchmarks/run.py [NAME ...] [-- extra args for each benchmark]``, where NAME is
-a benchmark's file name without ``bench_`` and ``.py``: ``demo``, ``export``, ``hub`` (hub logins
-and spawns), ``query``. For example ``python benchmarks/run.py hub -- --quick``.
+a benchmark's file name without ``bench_`` and ``.py``: ``cutouts``, ``demo``, ``export``,
+``footprint``, ``hub`` (hub logins and spawns), ``lab`` (the panels in headless Chromium),
+``query``. For example ``python benchmarks/run.py hub -- --quick``.
 Each benchmark prints its figures and its ratio against the limit it measures in the same run.
 """
 

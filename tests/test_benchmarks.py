@@ -14,16 +14,21 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 RUN = [sys.executable, str(REPO_ROOT / "benchmarks" / "run.py")]
 
 
-@pytest.mark.hub
-def test_hub_benchmark_runs_in_quick_mode() -> None:
-    result = subprocess.run(
-        [*RUN, "hub", "--", "--quick"],
+def run_quick(name: str, timeout: float) -> subprocess.CompletedProcess[str]:
+    """``benchmarks/run.py NAME -- --quick``, its output captured."""
+    return subprocess.run(
+        [*RUN, name, "--", "--quick"],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
-        timeout=280,
+        timeout=timeout,
         check=False,
     )
+
+
+@pytest.mark.hub
+def test_hub_benchmark_runs_in_quick_mode() -> None:
+    result = run_quick("hub", timeout=280)
     out = result.stdout
     assert result.returncode == 0, out + result.stderr
     figures = r"p50\s+[\d.]+ ms\s+p99\s+[\d.]+ ms\s+errors 0/8"
@@ -46,3 +51,17 @@ def test_unknown_benchmark_is_a_clear_error() -> None:
     assert result.returncode == 2
     assert "unknown benchmark 'nosuch'; choose from " in result.stderr
     assert "hub" in result.stderr.rpartition("choose from")[2]
+
+
+@pytest.mark.browser
+def test_lab_benchmark_runs_in_quick_mode() -> None:
+    result = run_quick("lab", timeout=600)
+    out = result.stdout
+    assert result.returncode in (0, 1), out + result.stderr  # 1: a figure over its limit
+    for label, limit in (
+        ("query panel interactive", 1000),
+        ("10,000-row quick result rendered", 1000),
+        ("footprint with tiles \\+ HEALPix drawn", 2000),
+    ):
+        assert re.search(rf"{label}\s+\d+\s+{limit}\s+\d+\.\d\d", out), out
+    assert re.search(r"JupyterLab text editor \(baseline\)\s+\d+", out), out

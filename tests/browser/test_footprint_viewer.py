@@ -1,17 +1,14 @@
 """The footprint viewer in headless Chromium: Aladin Lite bundled and offline, the survey's HiPS,
 the overlays, search, the tile panel and its actions.
 
-These tests run their own lab (the demo release with its HiPS) so that the app object is
-exposed to the page (``LabApp.expose_app_in_browser``, for the command spies) and so that the
-viewer they leave in its saved layout does not reach other tests' labs. Each test opens its own
-workspace, so it starts from an empty layout.
+These tests run their own labs (the demo release with its HiPS, and one without). Each test opens
+its own workspace, so it starts from an empty layout.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
-import json
 import re
 import uuid
 from collections.abc import Iterator
@@ -35,13 +32,7 @@ HIPS_TILE = re.compile(r"/surveylab/api/hips/Norder\d+/Dir\d+/Npix\d+\.(png|jpg)
 DRAWN_MS = 60_000
 
 
-def start_exposed_lab(root: Path, release: Path) -> Iterator[RunningLab]:
-    """A lab whose page exposes ``window.jupyterapp`` (set in the lab's own config folder)."""
-    config = root / ".lab" / "config"
-    config.mkdir(parents=True)
-    (config / "jupyter_lab_config.json").write_text(
-        json.dumps({"LabApp": {"expose_app_in_browser": True}})
-    )
+def _lab(root: Path, release: Path) -> Iterator[RunningLab]:
     with running_lab_server(root, release) as lab:
         yield lab
 
@@ -51,7 +42,7 @@ def footprint_lab(
     demo_release_with_hips: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningLab]:
     """A lab serving the demo release with its HiPS."""
-    yield from start_exposed_lab(tmp_path_factory.mktemp("footprint-lab"), demo_release_with_hips)
+    yield from _lab(tmp_path_factory.mktemp("footprint-lab"), demo_release_with_hips)
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +51,7 @@ def lab_without_hips(
 ) -> Iterator[RunningLab]:
     """A lab serving the demo release with no HiPS built."""
     release = linked_release(demo_data_dir, tmp_path_factory.mktemp("no-hips") / "dr1")
-    yield from start_exposed_lab(tmp_path_factory.mktemp("no-hips-lab"), release)
+    yield from _lab(tmp_path_factory.mktemp("no-hips-lab"), release)
 
 
 class RequestLog:

@@ -96,6 +96,11 @@ def start_lab(
     extensions.mkdir(parents=True, exist_ok=True)
     (extensions / "labextension").symlink_to(LABEXTENSION_BUILD)
     (state / "workspaces").mkdir(exist_ok=True)
+    config = state / "config"
+    config.mkdir(exist_ok=True)  # window.jupyterapp, for tests and benchmarks
+    (config / "jupyter_lab_config.json").write_text(
+        json.dumps({"LabApp": {"expose_app_in_browser": True}})
+    )
     jobs_dir = root_dir / "surveylab-jobs"
 
     (port,) = free_ports(1)
@@ -126,7 +131,6 @@ def start_lab(
         f"--IdentityProvider.token={token}",
         # holoviews' panel adds ~1.3 s to every start and nothing these tests use
         "--ServerApp.jpserver_extensions=panel.io.jupyter_server_extension=False",
-        "--LabApp.expose_app_in_browser=True",  # window.jupyterapp, for tests and benchmarks
         *extra_args,
     ]
     log_path = state / "lab.log"
