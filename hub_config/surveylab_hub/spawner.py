@@ -13,6 +13,7 @@ message the user sees.
 
 from __future__ import annotations
 
+import os
 import shutil
 from datetime import UTC, datetime, timedelta
 from html import escape
@@ -165,6 +166,16 @@ class ProfileLocalSpawner(SimpleLocalProcessSpawner):  # type: ignore[misc]  # u
                 reason="profile",
             )
         return profile
+
+    def get_env(self) -> dict[str, str]:
+        """The lab's environment, with the lab's own ``bin`` folder first on ``PATH``: commands of
+        its environment (``surveylab sql``, ``jupyter``) work in its terminals even when the hub
+        was started without activating that environment."""
+        env: dict[str, str] = super().get_env()
+        if self.cmd:
+            lab_bin = str(Path(self.cmd[0]).parent)
+            env["PATH"] = os.pathsep.join([lab_bin, env.get("PATH") or os.defpath])
+        return env
 
     async def start(self) -> Any:
         """Admit the chosen profile (pool and GPU caps), apply it, then start the lab process."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -134,6 +136,13 @@ def test_spawn_lab_and_survey_api(running_hub: RunningHub, alice: str) -> None:
     assert "/hub/api/oauth2/authorize" in page.url
 
     lab_pid = int(hub.api("GET", f"users/{alice}").json()["servers"][""]["state"]["pid"])
+    # The lab's terminals find this environment's commands (surveylab sql) first.
+    environ = dict(
+        item.split("=", 1)
+        for item in Path(f"/proc/{lab_pid}/environ").read_text().split("\0")
+        if "=" in item
+    )
+    assert environ["PATH"].split(os.pathsep)[0] == str(Path(sys.executable).parent)
     hub.stop_server(alice)
     assert lab_pid not in descendants(hub.process.pid)
     assert spawn_seconds < 60
