@@ -40,6 +40,8 @@ export interface ILabInfo {
   deadline: string | null;
   /** The job store's folder relative to the server root, or `null` if outside it. */
   jobs_folder: string | null;
+  /** The shell command starting `surveylab sql` in the lab's environment (full path). */
+  sql_command: string;
 }
 
 /**

@@ -13,6 +13,8 @@ import io
 import json
 import mimetypes
 import os
+import shlex
+import sys
 import tempfile
 from collections.abc import Callable
 from datetime import datetime
@@ -219,9 +221,19 @@ class InfoHandler(SurveylabHandler):
         self.write_json(info.to_json())
 
 
+def sql_command() -> str:
+    """The shell command that starts ``surveylab sql`` from this server's environment, by its
+    full path: a terminal's login shell may reset ``PATH``."""
+    script = Path(sys.executable).with_name("surveylab")
+    if script.is_file():
+        return f"{shlex.quote(str(script))} sql"
+    return f"{shlex.quote(sys.executable)} -m surveylab.cli sql"
+
+
 class LabHandler(SurveylabHandler):
     """``GET /lab``: what the lab front end needs about this server: its deadline (set by the
-    hub for capped labs, e.g. GPU) and where the job folders are in the file browser."""
+    hub for capped labs, e.g. GPU), where the job folders are in the file browser, and the
+    command of the SQL shell."""
 
     @web.authenticated
     @authorized
@@ -236,7 +248,7 @@ class LabHandler(SurveylabHandler):
         root = Path(self.settings.get("server_root_dir") or Path.cwd()).expanduser().resolve()
         jobs = self.survey.settings.jobs_dir.expanduser().resolve()
         folder = jobs.relative_to(root).as_posix() if jobs.is_relative_to(root) else None
-        self.write_json({"deadline": deadline, "jobs_folder": folder})
+        self.write_json({"deadline": deadline, "jobs_folder": folder, "sql_command": sql_command()})
 
 
 class OpenAPIHandler(SurveylabHandler):

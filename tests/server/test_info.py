@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -90,7 +91,11 @@ async def test_lab_reports_no_deadline_and_no_folder_outside_the_root(jp_fetch: 
     response = await jp_fetch("surveylab", "api", "lab")
     body = json.loads(response.body)
     assert_matches_contract("/lab", "get", 200, body)
-    assert body == {"deadline": None, "jobs_folder": None}  # the test job store is not in root
+    assert body["deadline"] is None
+    assert body["jobs_folder"] is None  # the test job store is not in the server's root
+    script, _, argument = body["sql_command"].rpartition(" ")
+    assert (Path(script).name, argument) == ("surveylab", "sql")
+    assert Path(script).parent == Path(sys.executable).parent
 
 
 async def test_lab_reports_the_hub_deadline(

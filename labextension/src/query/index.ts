@@ -33,6 +33,8 @@ import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { CATEGORY, CommandIDs } from '../commands';
 import type { IQueryArgs } from '../commands';
 import { describeError } from '../format';
+import { requestAPI } from '../request';
+import type { ILabInfo } from '../types';
 import { fetchExamples } from './api';
 import { parseExamples } from './examples';
 import { QueryHistory } from './history-store';
@@ -416,7 +418,9 @@ function activate(
         Notification.error('The terminal did not open.');
         return;
       }
-      typeIntoTerminal(session, 'surveylab sql\r');
+      // By its full path: the terminal's login shell may reset PATH.
+      const lab = await requestAPI<ILabInfo>('lab').catch(() => null);
+      typeIntoTerminal(session, `${lab?.sql_command ?? 'surveylab sql'}\r`);
       return terminal;
     }
   });
