@@ -42,6 +42,7 @@ __all__ = [
     "PreparedQuery",
     "check",
     "prepare",
+    "skip_literal",
 ]
 
 #: The dialects a query can be translated to, as sqlglot names them.
@@ -348,28 +349,32 @@ def _position(text: str, offset: int) -> tuple[int, int]:
     return line, column
 
 
+def skip_literal(text: str, index: int) -> int | None:
+    """The offset just past the comment or quoted string that starts at ``text[index]``;
+    ``index`` itself if none starts there; None if it is never closed."""
+    if text.startswith("--", index):
+        end = text.find("\n", index)
+        return len(text) if end < 0 else end + 1
+    if text.startswith("/*", index):
+        end = text.find("*/", index + 2)
+        return None if end < 0 else end + 2
+    quote = text[index]
+    if quote in "'\"":
+        end = text.find(quote, index + 1)
+        while end >= 0 and text.startswith(quote * 2, end):  # a doubled quote is escaped
+            end = text.find(quote, end + 2)
+        return None if end < 0 else end + 1
+    return index
+
+
 def _unterminated_at(text: str) -> int | None:
     """Offset of the quote or comment opener that ``text`` never closes, if any."""
     index = 0
     while index < len(text):
-        char = text[index]
-        if text.startswith("--", index):
-            end = text.find("\n", index)
-            index = len(text) if end < 0 else end + 1
-        elif text.startswith("/*", index):
-            end = text.find("*/", index + 2)
-            if end < 0:
-                return index
-            index = end + 2
-        elif char in "'\"":
-            end = text.find(char, index + 1)
-            while end >= 0 and text.startswith(char * 2, end):  # a doubled quote is escaped
-                end = text.find(char, end + 2)
-            if end < 0:
-                return index
-            index = end + 1
-        else:
-            index += 1
+        after = skip_literal(text, index)
+        if after is None:
+            return index
+        index = after if after > index else index + 1
     return None
 
 

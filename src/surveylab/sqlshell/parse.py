@@ -22,7 +22,7 @@ import shlex
 from dataclasses import dataclass, field
 
 from ..errors import SurveylabError
-from ..sql import STATEMENT_KEYWORDS
+from ..sql import STATEMENT_KEYWORDS, skip_literal
 
 __all__ = [
     "COMMANDS",
@@ -184,23 +184,12 @@ def _statement_end(text: str, start: int) -> int | None:
     """Offset of the ``;`` that ends the statement starting at ``start``; None if none yet."""
     index = start
     while index < len(text):
-        char = text[index]
-        if text.startswith("--", index):
-            end = text.find("\n", index)
-            index = len(text) if end < 0 else end + 1
-        elif text.startswith("/*", index):
-            end = text.find("*/", index + 2)
-            if end < 0:
-                return None
-            index = end + 2
-        elif char in "'\"":
-            end = text.find(char, index + 1)
-            while end >= 0 and text.startswith(char * 2, end):
-                end = text.find(char, end + 2)
-            if end < 0:
-                return None
-            index = end + 1
-        elif char == ";":
+        after = skip_literal(text, index)
+        if after is None:
+            return None
+        if after > index:
+            index = after
+        elif text[index] == ";":
             return index
         else:
             index += 1
