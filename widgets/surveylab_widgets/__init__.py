@@ -1,8 +1,14 @@
 """Notebook widgets over the surveylab core.
 
-They run in the kernel and call :class:`surveylab.Survey` directly (no HTTP round trip). This
-first one shows which release a notebook is working on; the query panel, job browser, cutout
-gallery and footprint viewer follow.
+They run in the kernel and call :class:`surveylab.Survey` directly (no HTTP round trip). Each
+shows errors as a message inside itself and leaves a static HTML (and, for pictures, PNG)
+representation in the output, so an exported notebook shows it without a kernel.
+
+- :func:`release_card`: which release a notebook works on.
+- :class:`QueryPanel`: SQL editor with Quick / Submit / Check and examples; ``.result`` is a Table.
+- :class:`JobBrowser`: the user's jobs; cancel, delete, rename, results; refreshes while jobs run.
+- :class:`CutoutGallery`: a cutout job's thumbnails, enlarge, labels 0-9 (``.labels``,
+  ``.fits_paths``).
 """
 
 from __future__ import annotations
@@ -13,7 +19,11 @@ import ipywidgets as widgets
 
 from surveylab import Survey
 
-__all__ = ["release_card"]
+from .gallery import CutoutGallery
+from .jobs import JobBrowser
+from .query import QueryPanel
+
+__all__ = ["CutoutGallery", "JobBrowser", "QueryPanel", "release_card"]
 
 
 def release_card(survey: Survey | None = None) -> widgets.HTML:

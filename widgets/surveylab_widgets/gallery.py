@@ -1,0 +1,480 @@
+"""``CutoutGallery``: a cutout job's thumbnails in pages, click to enlarge, labels 0-9 per image.
+
+Thumbnails are the job's colour JPEGs (``*_irg.jpg``, else the first band's PNG preview),
+embedded as image bytes so they survive export; only the page on screen is read. Labels are
+saved with the job through :func:`surveylab.cutouts.labels.save_labels` (the lab's gallery reads
+the same ``labels.json``).
+
+Examples
+--------
+>>> from surveylab_widgets import CutoutGallery
+>>> gallery = CutoutGallery(table)  # a Table with RA and DEC columns  # doctest: +SKIP
+>>> gallery = CutoutGallery.from_job("3f9c0a1b2d4e")  # doctest: +SKIP
+>>> gallery.set_label(0, 3)  # doctest: +SKIP
+>>> gallery.labels, gallery.fits_paths  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from html import escape
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as widgets
+import numpy as np
+
+from surveylab import Survey
+from surveylab.cutouts import CUTOUT_JOB, SUMMARY_NAME
+from surveylab.cutouts.labels import MAX_LABEL, job_labels, save_labels
+from surveylab.jobs import Phase
+
+from ._display import StaticFallback, WidgetError, error_text, image_html, message_html
+
+if TYPE_CHECKING:
+    from surveylab.survey import SurveyJob
+
+__all__ = ["CutoutGallery", "positions_from"]
+
+#: Thumbnails per page.
+PAGE_SIZE = 24
+#: Thumbnail width in pixels.
+THUMBNAIL_PX = 128
+_COLOUR = "colour"
+
+
+class GalleryInputError(WidgetError):
+    """Positions the gallery cannot cut: an empty table, one without RA/DEC, nothing given."""
+
+
+def positions_from(source: Any) -> Any:
+    """Positions to cut from ``source``: a Table's RA/DEC (any case), else ``source`` itself.
+
+    Raises
+    ------
+    GalleryInputError
+        For an empty table or list, or a table without RA and DEC columns.
+    """
+    if source is None:
+        raise GalleryInputError("no positions given: pass a Table with RA and DEC, or positions")
+    colnames = getattr(source, "colnames", None)
+    if colnames is None and hasattr(source, "columns") and hasattr(source, "to_numpy"):
+        colnames = [str(c) for c in source.columns]  # a pandas DataFrame
+    if colnames is not None:
+        by_upper = {str(name).upper(): name for name in colnames}
+        if "RA" not in by_upper or "DEC" not in by_upper:
+            have = ", ".join(map(str, colnames)) or "no columns"
+            raise GalleryInputError(f"the table has no RA and DEC columns (it has {have})")
+        if len(source) == 0:
+            raise GalleryInputError("the table is empty: there are no positions to cut")
+        ra = np.asarray(source[by_upper["RA"]], dtype=float)
+        dec = np.asarray(source[by_upper["DEC"]], dtype=float)
+        return list(zip(ra.tolist(), dec.tolist(), strict=True))
+    try:
+        empty = len(source) == 0
+    except TypeError:
+        empty = False
+    if empty:
+        raise GalleryInputError("no positions given: the list is empty")
+    return source
+
+
+class CutoutGallery(StaticFallback, widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
+    """A grid of a cutout job's thumbnails: pages, click to enlarge, a label 0-9 per image.
+
+    Parameters
+    ----------
+    source : Table, SkyCoord or sequence, optional
+        Positions to cut: a Table (or DataFrame) with RA and DEC columns (any case), a
+        SkyCoord, or anything :meth:`Survey.cutouts` takes. A job is submitted and waited for.
+    survey : Survey, optional
+        The release; ``Survey()`` by default.
+    job_id : str, optional
+        Show this existing cutout job instead (see :meth:`from_job`).
+    page_size : int
+        Thumbnails per page.
+    thumbnail_px : int
+        Thumbnail width on screen.
+    timeout : float, optional
+        Seconds to wait for the job to end (default: no limit).
+    **cutout_options
+        Passed to :meth:`Survey.cutouts` (``size``, ``bands``, ``rgb``, ``name``, ...); by default
+        a colour image (``rgb=True``) and FITS in ``bands="i"``.
+
+    Attributes
+    ----------
+    job : SurveyJob or None
+        The cutout job shown.
+    summary : dict
+        Its ``summary.json`` (empty until it has ended).
+    error : str or None
+        The message shown when the gallery cannot show the job (also shown in the widget).
+    """
+
+    def __init__(
+        self,
+        source: Any = None,
+        *,
+        survey: Survey | None = None,
+        job_id: str | None = None,
+        page_size: int = PAGE_SIZE,
+        thumbnail_px: int = THUMBNAIL_PX,
+        timeout: float | None = None,
+        **cutout_options: Any,
+    ) -> None:
+        self._survey = survey
+        self.page_size = max(1, int(page_size))
+        self.thumbnail_px = thumbnail_px
+        self.job: SurveyJob | None = None
+        self.summary: dict[str, Any] = {}
+        self.error: str | None = None
+        self.page = 0
+        self.current: int | None = None
+        self._labels: dict[str, int] = {}
+        self._thumbs: dict[int, bytes] = {}
+        self.status = widgets.HTML()
+        self.grid = widgets.GridBox(
+            layout=widgets.Layout(
+                grid_template_columns=f"repeat(auto-fill, minmax({thumbnail_px + 16}px, 1fr))",
+                grid_gap="6px",
+            )
+        )
+        self.prev_page = widgets.Button(description="◀ page", layout=widgets.Layout(width="auto"))
+        self.next_page = widgets.Button(description="page ▶", layout=widgets.Layout(width="auto"))
+        self.page_label = widgets.Label()
+        self.prev_page.on_click(lambda _b: self.show_page(self.page - 1))
+        self.next_page.on_click(lambda _b: self.show_page(self.page + 1))
+        self.enlarged = widgets.Image(format="png", layout=widgets.Layout(width="360px"))
+        self.band = widgets.ToggleButtons(options=[_COLOUR], style={"button_width": "4em"})
+        self.band.observe(lambda _c: self._show_enlarged(), names="value")
+        self.label_buttons = widgets.ToggleButtons(
+            options=[("none", -1)] + [(str(i), i) for i in range(MAX_LABEL + 1)],
+            value=-1,
+            style={"button_width": "2.4em"},
+            tooltips=["no label"] + [f"label {i}" for i in range(MAX_LABEL + 1)],
+        )
+        self.label_buttons.observe(self._on_label, names="value")
+        self.info = widgets.HTML()
+        close = widgets.Button(description="close", layout=widgets.Layout(width="auto"))
+        close.on_click(lambda _b: self.close_enlarged())
+        step = [widgets.Button(description=d, layout=widgets.Layout(width="auto")) for d in "◀▶"]
+        step[0].on_click(lambda _b: self._step(-1))
+        step[1].on_click(lambda _b: self._step(1))
+        self.viewer = widgets.VBox(
+            [
+                widgets.HBox([step[0], step[1], self.band, close]),
+                widgets.HBox([self.enlarged, self.info]),
+                self.label_buttons,
+            ],
+            layout=widgets.Layout(display="none", border="1px solid #ccc", padding="4px"),
+        )
+        pager = widgets.HBox([self.prev_page, self.page_label, self.next_page])
+        super().__init__([self.status, pager, self.grid, self.viewer])
+        self.add_class("surveylab-cutout-gallery")
+        try:
+            if job_id is None:
+                positions = positions_from(source)
+                cutout_options.setdefault("rgb", True)
+                self._status("submitting the cutout job…")
+                job_id = self.survey.cutouts(positions, **cutout_options).id
+            self._load(job_id, timeout)
+        except Exception as exc:  # the widget's boundary: bad input is a message
+            self._fail(error_text(exc))
+
+    @classmethod
+    def from_job(cls, job_id: str, *, survey: Survey | None = None, **kwargs: Any) -> CutoutGallery:
+        """The gallery of an existing cutout job (waited for if it still runs)."""
+        return cls(survey=survey, job_id=job_id, **kwargs)
+
+    @property
+    def survey(self) -> Survey:
+        """The release (``Survey()`` made on first use if none was given)."""
+        if self._survey is None:
+            self._survey = Survey()
+        return self._survey
+
+    @property
+    def positions(self) -> list[dict[str, Any]]:
+        """The positions of the job in request order, as ``summary.json`` lists them."""
+        return list(self.summary.get("positions", []))
+
+    @property
+    def names(self) -> list[str | None]:
+        """The cutout name of each position (None where it failed): the keys of ``labels``."""
+        return [e.get("name") if e.get("status") == "ok" else None for e in self.positions]
+
+    @property
+    def labels(self) -> dict[str, int]:
+        """The labels given so far, ``{cutout name: 0-9}`` (as ``job_labels`` reads them)."""
+        return dict(self._labels)
+
+    @property
+    def fits_paths(self) -> dict[str, dict[str, Path]]:
+        """The FITS files of each cut position: ``{cutout name: {band: path}}``."""
+        if self.job is None:
+            return {}
+        folder = self.survey.runner.store.job_dir(self.job.id)
+        found: dict[str, dict[str, Path]] = {}
+        for entry in self.positions:
+            if entry.get("status") != "ok":
+                continue
+            name = str(entry["name"])
+            found[name] = {
+                _band(name, f): folder / f for f in entry.get("files", []) if f.endswith(".fits")
+            }
+        return found
+
+    # --- loading --------------------------------------------------------------------------
+
+    def _load(self, job_id: str, timeout: float | None) -> None:
+        job = self.survey.job(job_id)
+        record = job.record
+        if record.type != CUTOUT_JOB:
+            raise WidgetError(f"job {job_id} is a {record.type} job, not a cutout job")
+        self.job = job
+        if not record.is_final:
+            self._status(f"job {job_id} is {record.phase.value.lower()}: waiting for its cutouts…")
+            record = job.wait(timeout)
+            if not record.is_final:
+                raise WidgetError(f"job {job_id} is still {record.phase.value} after {timeout} s")
+        if record.file(SUMMARY_NAME) is None:
+            raise WidgetError(
+                f"job {job_id} ended {record.phase.value} without cutouts: "
+                f"{record.error or record.message or 'no summary'}"
+            )
+        path = self.survey.runner.store.file_path(job_id, SUMMARY_NAME)
+        self.summary = json.loads(path.read_text(encoding="utf-8"))
+        self._labels = job_labels(self.survey.runner.store, job_id)
+        counts = self.summary.get("counts", {})
+        note = (
+            f"job {job_id}: {counts.get('ok', 0):,} of {counts.get('positions', 0):,} positions cut"
+        )
+        if record.phase is Phase.ABORTED:
+            self._fail(f"{note}; the job was cancelled ({record.message or 'cancelled'})")
+        elif record.phase is Phase.ERROR:
+            self._fail(f"{note}; the job failed: {record.error or 'no position could be cut'}")
+        else:
+            self._status(note, "ok")
+        rgb = self.summary.get("request", {}).get("rgb")
+        bands = list(self.summary.get("request", {}).get("bands", []))
+        self.band.options = ([_COLOUR] if rgb else []) + bands
+        self.show_page(0)
+
+    def thumbnail(self, index: int) -> bytes | None:
+        """The JPEG (or PNG) thumbnail bytes of position ``index``; None where it failed."""
+        if index in self._thumbs:
+            return self._thumbs[index]
+        entry = self.positions[index]
+        picture = _pick(entry.get("files", []), (".jpg", "_irg.png", ".png"))
+        if picture is None or self.job is None:
+            return None
+        data = self.survey.runner.store.file_path(self.job.id, picture).read_bytes()
+        self._thumbs[index] = data
+        return data
+
+    # --- the grid -------------------------------------------------------------------------
+
+    @property
+    def pages(self) -> int:
+        """How many pages the positions fill."""
+        return max(1, -(-len(self.positions) // self.page_size))
+
+    def show_page(self, page: int) -> None:
+        """Show page ``page`` (0-based) of thumbnails; only its images are read."""
+        self.page = max(0, min(page, self.pages - 1))
+        start = self.page * self.page_size
+        indices = range(start, min(start + self.page_size, len(self.positions)))
+        self.grid.children = [self._cell(i) for i in indices]
+        self.page_label.value = f"page {self.page + 1} of {self.pages}"
+        self.prev_page.disabled = self.page == 0
+        self.next_page.disabled = self.page >= self.pages - 1
+
+    def _cell(self, index: int) -> widgets.Widget:
+        entry = self.positions[index]
+        title = f"{entry.get('ra')}, {entry.get('dec')}"
+        if entry.get("status") != "ok":
+            body: widgets.Widget = widgets.HTML(
+                message_html(str(entry.get("error") or "not cut"), "error"),
+                layout=widgets.Layout(width=f"{self.thumbnail_px}px"),
+            )
+        else:
+            data = self.thumbnail(index)
+            body = (
+                widgets.Image(value=data, format=_format(entry), width=self.thumbnail_px)
+                if data
+                else widgets.HTML(message_html("no image"))
+            )
+            title = str(entry["name"])
+        label = self._labels.get(str(entry.get("name")))
+        button = widgets.Button(
+            description=f"#{index + 1}" + ("" if label is None else f" · {label}"),
+            tooltip=f"enlarge {title}",
+            layout=widgets.Layout(width=f"{self.thumbnail_px}px"),
+            disabled=entry.get("status") != "ok",
+        )
+        button.on_click(lambda _b, i=index: self.enlarge(i))
+        return widgets.VBox([body, button])
+
+    # --- the enlarged view ----------------------------------------------------------------
+
+    def enlarge(self, index: int) -> None:
+        """Show position ``index`` enlarged, with its band buttons, label and files."""
+        entry = self.positions[index]
+        if entry.get("status") != "ok":
+            self._status(str(entry.get("error") or "not cut"), "error")
+            return
+        self.current = index
+        label = self._labels.get(str(entry["name"]))
+        with self.label_buttons.hold_trait_notifications():
+            self.label_buttons.value = -1 if label is None else label
+        self._show_enlarged()
+        self.viewer.layout.display = "flex"
+
+    def close_enlarged(self) -> None:
+        """Hide the enlarged view."""
+        self.current = None
+        self.viewer.layout.display = "none"
+
+    def _step(self, delta: int) -> None:
+        if self.current is None:
+            return
+        ok = [i for i, e in enumerate(self.positions) if e.get("status") == "ok"]
+        if self.current in ok:
+            self.enlarge(ok[(ok.index(self.current) + delta) % len(ok)])
+
+    def _show_enlarged(self) -> None:
+        if self.current is None or self.job is None:
+            return
+        entry = self.positions[self.current]
+        files = entry.get("files", [])
+        band = self.band.value
+        wanted = ("_irg.png", ".jpg") if band == _COLOUR else (f"_{band}.png",)
+        picture = _pick(files, wanted) or _pick(files, (".png", ".jpg"))
+        folder = self.survey.runner.store.job_dir(self.job.id)
+        if picture is not None:
+            self.enlarged.format = "jpeg" if picture.endswith(".jpg") else "png"
+            self.enlarged.value = (folder / picture).read_bytes()
+        rows = [
+            ("name", entry["name"]),
+            ("position", f"{entry.get('ra')}, {entry.get('dec')}"),
+            ("tile", entry.get("tile")),
+            ("coverage", entry.get("coverage")),
+        ]
+        paths = "".join(f"<li><code>{escape(str(folder / f))}</code></li>" for f in files)
+        self.info.value = (
+            "<table>"
+            + "".join(f"<tr><th>{k}</th><td>{escape(str(v))}</td></tr>" for k, v in rows)
+            + f"</table><ul style='font-size:11px'>{paths}</ul>"
+        )
+
+    # --- labels ---------------------------------------------------------------------------
+
+    def set_label(self, key: int | str, label: int | None) -> dict[str, int]:
+        """Give position ``key`` (index or cutout name) a label 0-9, or None to remove it.
+
+        The labels are saved with the job at once and returned. A bad label or position shows a
+        message in the gallery and leaves the labels as they were.
+        """
+        try:
+            if self.job is None:
+                raise WidgetError("no cutout job is shown")
+            name = self.names[key] if isinstance(key, int) else key
+            if name is None:
+                raise WidgetError(f"position {key} was not cut: it cannot be labelled")
+            labels = dict(self._labels)
+            if label is None:
+                labels.pop(name, None)
+            else:
+                labels[name] = label
+            self._labels = save_labels(self.survey.runner.store, self.job.id, labels)
+        except Exception as exc:  # the widget's boundary
+            self._status(error_text(exc), "error")
+            return self.labels
+        self._status(self._label_counts(), "ok")
+        self.show_page(self.page)
+        return self.labels
+
+    def _on_label(self, change: dict[str, Any]) -> None:
+        if self.current is None:
+            return
+        value = change["new"]
+        if self._labels.get(str(self.names[self.current])) != (None if value < 0 else value):
+            self.set_label(self.current, None if value < 0 else int(value))
+
+    def _label_counts(self) -> str:
+        counts = dict.fromkeys(range(MAX_LABEL + 1), 0)
+        for value in self._labels.values():
+            counts[value] += 1
+        used = ", ".join(f"{k}: {v}" for k, v in counts.items() if v)
+        unlabelled = sum(name is not None for name in self.names) - len(self._labels)
+        return f"labels saved ({used or 'none'}; {unlabelled} without a label)"
+
+    # --- messages and static output -------------------------------------------------------
+
+    def _status(self, text: str, kind: Any = "info") -> None:
+        self.status.value = message_html(text, kind)
+
+    def _fail(self, text: str) -> None:
+        self.error = text
+        self._status(text, "error")
+
+    def static_html(self) -> str:
+        """The status and this page's thumbnails (inline images) with errors, for export."""
+        start = self.page * self.page_size
+        cells = []
+        for index in range(start, min(start + self.page_size, len(self.positions))):
+            entry = self.positions[index]
+            data = self.thumbnail(index) if entry.get("status") == "ok" else None
+            if data is None:
+                inner = message_html(str(entry.get("error") or "not cut"), "error")
+            else:
+                mime = "image/jpeg" if _format(entry) == "jpeg" else "image/png"
+                inner = image_html(data, mime, alt=str(entry["name"]), width=self.thumbnail_px)
+            cells.append(
+                f"<div style='display:inline-block;vertical-align:top;margin:3px;"
+                f"width:{self.thumbnail_px}px'>{inner}</div>"
+            )
+        return f"<div class='surveylab-cutout-gallery'>{self.status.value}{''.join(cells)}</div>"
+
+    def static_png(self) -> bytes | None:
+        """A contact sheet of this page's thumbnails (Pillow), or None without any."""
+        from PIL import Image
+
+        start = self.page * self.page_size
+        images: list[Image.Image] = []
+        for index in range(start, min(start + self.page_size, len(self.positions))):
+            data = self.thumbnail(index) if self.positions[index].get("status") == "ok" else None
+            if data is not None:
+                with Image.open(io.BytesIO(data)) as opened:
+                    images.append(opened.convert("RGB").resize((self.thumbnail_px,) * 2))
+        if not images:
+            return None
+        columns = min(6, len(images))
+        rows = -(-len(images) // columns)
+        size = self.thumbnail_px + 4
+        sheet = Image.new("RGB", (columns * size, rows * size), "white")
+        for i, image in enumerate(images):
+            sheet.paste(image, ((i % columns) * size + 2, (i // columns) * size + 2))
+        out = io.BytesIO()
+        sheet.save(out, format="PNG")
+        return out.getvalue()
+
+
+def _pick(files: list[str], endings: tuple[str, ...]) -> str | None:
+    """The first file ending with the first ending that matches any file."""
+    for ending in endings:
+        for name in files:
+            if name.endswith(ending):
+                return name
+    return None
+
+
+def _format(entry: dict[str, Any]) -> str:
+    picture = _pick(entry.get("files", []), (".jpg", "_irg.png", ".png")) or ""
+    return "jpeg" if picture.endswith(".jpg") else "png"
+
+
+def _band(name: str, file: str) -> str:
+    """The band of a cutout's FITS file ``<name>_<band>.fits``."""
+    return file[len(name) + 1 : -len(".fits")] if file.startswith(f"{name}_") else file
