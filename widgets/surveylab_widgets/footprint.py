@@ -296,8 +296,8 @@ class FootprintViewer(Aladin):  # type: ignore[misc]  # ipyaladin ships no type 
             return None
 
     @property
-    def survey(self) -> Survey:  # type: ignore[override]  # ipyaladin's `survey` is the HiPS URL
-        """The release shown."""
+    def source(self) -> Survey:
+        """The release shown (``survey`` is ipyaladin's trait: the background HiPS's URL)."""
         return self._survey
 
     @property
