@@ -32,9 +32,7 @@ NOTEBOOK_CELLS = [
     "viewer = FootprintViewer(survey, height=420)\n"
     "viewer.add_table(result)\n"
     "viewer",
-    "bad = FootprintViewer(survey, layers=())\n"
-    "bad.add_table(result[:0])\n"
-    "bad",
+    "bad = FootprintViewer(survey, layers=())\nbad.add_table(result[:0])\nbad",
 ]
 
 
@@ -42,12 +40,18 @@ def notebook(cells: list[str]) -> str:
     return json.dumps(
         {
             "cells": [
-                {"cell_type": "code", "metadata": {}, "source": s, "outputs": [],
-                 "execution_count": None}
+                {
+                    "cell_type": "code",
+                    "metadata": {},
+                    "source": s,
+                    "outputs": [],
+                    "execution_count": None,
+                }
                 for s in cells
             ],
-            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                        "language": "python"}},
+            "metadata": {
+                "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+            },
             "nbformat": 4,
             "nbformat_minor": 5,
         }
@@ -77,9 +81,7 @@ def test_viewer_runs_offline_in_a_notebook(lab_page: Page, running_lab: RunningL
     lab_page.on("request", record)
     errors: list[str] = []
     lab_page.on("pageerror", lambda error: errors.append(str(error)))
-    lab_page.on(
-        "console", lambda msg: errors.append(msg.text) if msg.type == "error" else None
-    )
+    lab_page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     path = Path(running_lab.root_dir) / "footprint-widget.ipynb"
     path.write_text(notebook(NOTEBOOK_CELLS))
     lab_page.evaluate(
@@ -117,7 +119,8 @@ def test_viewer_runs_offline_in_a_notebook(lab_page: Page, running_lab: RunningL
     )
     host = urlsplit(running_lab.url).netloc
     off_host = [
-        url for url in urls
+        url
+        for url in urls
         if urlsplit(url).scheme not in ("data", "blob") and urlsplit(url).netloc != host
     ]
     assert off_host == []

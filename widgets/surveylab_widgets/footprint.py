@@ -34,10 +34,10 @@ __all__ = [
     "LAYER_NAMES",
     "FootprintViewer",
     "NoPositionsError",
+    "as_table",
     "healpix_layer",
     "marker_layer",
     "moc_layer",
-    "as_table",
     "position_columns",
     "tile_layer",
 ]
@@ -52,9 +52,7 @@ MARKER_COLOUR = "#ff4081"
 #: viridis at 0, 0.25, 0.5, 0.75, 1 (the lab viewer's scale).
 VIRIDIS = ((68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37))
 #: Where the view says why it cannot load Aladin Lite, instead of failing to import.
-_ERROR_ESM = (
-    "export default { render({ el }) { el.textContent = %s; } };"  # noqa: UP031 - JS template
-)
+_ERROR_ESM = "export default { render({ el }) { el.textContent = %s; } };"
 
 
 class NoPositionsError(ValueError):
@@ -99,7 +97,7 @@ def viridis(fractions: np.ndarray[Any, np.dtype[np.float64]]) -> list[str]:
     return [f"#{r:02x}{g:02x}{b:02x}" for r, g, b in np.rint(rgb).astype(int)]
 
 
-def healpix_layer(counts: Table, opacity: float = 0.5) -> dict[str, Any]:
+def healpix_layer(counts: Table, opacity: float = 0.3) -> dict[str, Any]:
     """Filled HEALPix pixels coloured by their object count (log scale, viridis).
 
     ``counts`` is :meth:`surveylab.Survey.healpix_counts`'s table (``HPIX``, ``COUNT``, meta
@@ -192,8 +190,12 @@ def marker_layer(
         raise NoPositionsError("the table is empty")
     ra_name, dec_name = position_columns(table)
     index = np.arange(len(table)) if rows is None else np.asarray(rows, dtype=np.int64)
-    ra = np.ma.filled(np.ma.asarray(table[ra_name], dtype=float), np.nan)[index]
-    dec = np.ma.filled(np.ma.asarray(table[dec_name], dtype=float), np.nan)[index]
+    ra: np.ndarray[Any, np.dtype[np.float64]] = np.ma.filled(
+        np.ma.asarray(table[ra_name], dtype=float), np.nan
+    )[index]
+    dec: np.ndarray[Any, np.dtype[np.float64]] = np.ma.filled(
+        np.ma.asarray(table[dec_name], dtype=float), np.nan
+    )[index]
     good = np.isfinite(ra) & np.isfinite(dec) & (np.abs(dec) <= 90)
     if not good.any():
         raise NoPositionsError("the table has no rows with valid RA/DEC")
@@ -268,9 +270,7 @@ class FootprintViewer(Aladin):  # type: ignore[misc]  # ipyaladin ships no type 
         options.setdefault("show_simbad_pointer_control", False)
         options.setdefault("show_settings_control", False)
         options.setdefault("show_share_control", False)
-        super().__init__(
-            target=start, fov=fov, survey="surveylab:hips" if hips else "", **options
-        )
+        super().__init__(target=start, fov=fov, survey="surveylab:hips" if hips else "", **options)
         drawn = []
         builders: dict[str, Callable[[], dict[str, Any]]] = {
             "tiles": lambda: tile_layer(self._survey),
@@ -308,7 +308,7 @@ class FootprintViewer(Aladin):  # type: ignore[misc]  # ipyaladin ships no type 
             for layer in self._layers
         }
 
-    def add_table(  # type: ignore[override]  # ipyaladin's add_table sends a VOTable
+    def add_table(  # replaces ipyaladin's (a VOTable by message): markers in the state
         self,
         table: Any,
         name: str = "result",

@@ -1,7 +1,7 @@
-"""Colour–magnitude and colour–colour diagrams of a result.
+"""Colour-magnitude and colour-colour diagrams of a result.
 
 - :func:`colour_magnitude` and :func:`colour_colour`: HoloViews hex tiles (Bokeh). The rows are
-  binned with numpy first (``gridsize`` × ``gridsize`` bins at most), so a million rows make a
+  binned with numpy first (``gridsize`` by ``gridsize`` bins at most), so a million rows make a
   plot of a few thousand hexagons, in the kernel and in the output.
 - :func:`linked_scatter`: a bqplot scatter with a brush; the brushed rows are in
   :attr:`LinkedScatter.selected` and, with a :class:`~surveylab_widgets.footprint.FootprintViewer`,
@@ -66,7 +66,7 @@ def magnitude_column(table: Table, band: str, prefix: str = "MAG_AUTO_") -> str:
     by_upper = {name.upper(): name for name in table.colnames}
     for candidate in (band.upper(), f"{prefix}{band}".upper()):
         if candidate in by_upper:
-            return by_upper[candidate]
+            return str(by_upper[candidate])
     raise BadColumnsError(
         f"no magnitude column for band {band!r} (looked for {band!r} and {prefix}{band.upper()}; "
         f"columns: {', '.join(table.colnames) or 'none'})"
@@ -74,8 +74,10 @@ def magnitude_column(table: Table, band: str, prefix: str = "MAG_AUTO_") -> str:
 
 
 def _values(table: Table, column: str) -> FloatArray:
-    values = np.ma.filled(np.ma.asarray(table[column], dtype=float), np.nan)
-    return np.asarray(values, dtype=float)
+    values: FloatArray = np.asarray(
+        np.ma.filled(np.ma.asarray(table[column], dtype=float), np.nan), dtype=float
+    )
+    return values
 
 
 def _magnitudes(table: Table, bands: Sequence[str]) -> dict[str, FloatArray]:
@@ -111,20 +113,33 @@ def _message(text: str) -> Any:
 
 
 def _hex_plot(
-    x: FloatArray, y: FloatArray, xlabel: str, ylabel: str, title: str, gridsize: int,
+    x: FloatArray,
+    y: FloatArray,
+    xlabel: str,
+    ylabel: str,
+    title: str,
+    gridsize: int,
     invert_y: bool,
 ) -> Any:
     import holoviews as hv
-    import holoviews.plotting.bokeh  # noqa: F401  # registers the Bokeh options used below
+    import holoviews.plotting.bokeh  # registers the Bokeh options used below
 
     if len(x) == 0:
         return _message(f"{title}: no rows with finite values")
     bx, by, counts = binned(x, y, gridsize)
     tiles = hv.HexTiles((bx, by, counts), kdims=[xlabel, ylabel], vdims=["count"])
     return tiles.opts(
-        aggregator=np.sum, gridsize=gridsize, cmap="viridis", logz=True, colorbar=True,
-        tools=["hover"], title=f"{title} ({int(counts.sum()):,} objects)", invert_yaxis=invert_y,
-        width=480, height=420, backend="bokeh",
+        aggregator=np.sum,
+        gridsize=gridsize,
+        cmap="viridis",
+        logz=True,
+        colorbar=True,
+        tools=["hover"],
+        title=f"{title} ({int(counts.sum()):,} objects)",
+        invert_yaxis=invert_y,
+        width=480,
+        height=420,
+        backend="bokeh",
     )
 
 
@@ -134,9 +149,9 @@ def colour_magnitude(
     red: str = "r",
     mag: str | None = None,
     gridsize: int = GRIDSIZE,
-    title: str = "Colour–magnitude",
+    title: str = "Colour-magnitude",
 ) -> Any:
-    """A colour–magnitude diagram: ``blue − red`` against ``mag`` (default ``red``), as hex
+    """A colour-magnitude diagram: ``blue - red`` against ``mag`` (default ``red``), as hex
     tiles of object counts (log colour scale), magnitudes bright at the top.
 
     Returns a HoloViews ``HexTiles``, or a ``Div`` with the problem (empty table, missing
@@ -150,7 +165,7 @@ def colour_magnitude(
     colour = mags[blue] - mags[red]
     good = _good(colour, mags[mag]) & _in_range(mags[blue], mags[red], mags[mag])
     return _hex_plot(
-        colour[good], mags[mag][good], f"{blue} − {red}", mag, title, gridsize, invert_y=True
+        colour[good], mags[mag][good], f"{blue} - {red}", mag, title, gridsize, invert_y=True
     )
 
 
@@ -158,14 +173,14 @@ def colour_colour(
     table: Any,
     bands: Sequence[str] = ("g", "r", "i"),
     gridsize: int = GRIDSIZE,
-    title: str = "Colour–colour",
+    title: str = "Colour-colour",
 ) -> Any:
-    """A colour–colour diagram of three bands ``(a, b, c)``: ``a − b`` against ``b − c``, as
+    """A colour-colour diagram of three bands ``(a, b, c)``: ``a - b`` against ``b - c``, as
     hex tiles of object counts. Returns ``HexTiles``, or a ``Div`` with the problem.
     """
     try:
         if len(bands) != 3:
-            raise BadColumnsError(f"a colour–colour diagram needs 3 bands, got {list(bands)}")
+            raise BadColumnsError(f"a colour-colour diagram needs 3 bands, got {list(bands)}")
         a, b, c = bands
         mags = _magnitudes(as_table(table), [a, b, c])
     except (BadColumnsError, ValueError, TypeError) as err:
@@ -173,7 +188,7 @@ def colour_colour(
     x = mags[b] - mags[c]
     y = mags[a] - mags[b]
     good = _good(x, y) & _in_range(mags[a], mags[b], mags[c])
-    return _hex_plot(x[good], y[good], f"{b} − {c}", f"{a} − {b}", title, gridsize, False)
+    return _hex_plot(x[good], y[good], f"{b} - {c}", f"{a} - {b}", title, gridsize, False)
 
 
 def _in_range(*mags: FloatArray) -> np.ndarray[Any, np.dtype[np.bool_]]:
@@ -192,7 +207,12 @@ class LinkedScatter(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no 
     """
 
     def __init__(
-        self, table: Table, x: str, y: str, viewer: Any = None, invert_y: bool = False,
+        self,
+        table: Table,
+        x: str,
+        y: str,
+        viewer: Any = None,
+        invert_y: bool = False,
         max_points: int = MAX_SCATTER_POINTS,
     ) -> None:
         import bqplot
@@ -204,8 +224,12 @@ class LinkedScatter(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no 
         self.rows = np.zeros(0, dtype=np.int64)
         x_scale, y_scale = bqplot.LinearScale(), bqplot.LinearScale(reverse=invert_y)
         self.scatter = bqplot.Scatter(
-            x=[], y=[], scales={"x": x_scale, "y": y_scale}, default_size=4,
-            colors=["#1f77b4"], selected_style={"fill": "orange", "stroke": "orange"},
+            x=[],
+            y=[],
+            scales={"x": x_scale, "y": y_scale},
+            default_size=4,
+            colors=["#1f77b4"],
+            selected_style={"fill": "orange", "stroke": "orange"},
             unselected_style={"opacity": 0.3},
         )
         self.brush = bqplot.interacts.BrushSelector(
@@ -267,7 +291,8 @@ class LinkedScatter(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no 
         """The widget view, plus an SVG of the points for renderers with no widgets."""
         data = dict(super()._repr_mimebundle_(**kwargs) or {})
         data["text/html"] = _scatter_svg(
-            np.asarray(self.scatter.x, dtype=float), np.asarray(self.scatter.y, dtype=float),
+            np.asarray(self.scatter.x, dtype=float),
+            np.asarray(self.scatter.y, dtype=float),
             self.message.value,
         )
         return data

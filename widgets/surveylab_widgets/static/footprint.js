@@ -45,6 +45,16 @@ export default (() => {
         const url = resolveSurvey(value);
         if (url !== null) setImageSurvey(url);
       };
+      // Aladin Lite 3.8's WCS needs a base image layer, which a dark sky (or a HiPS still
+      // loading) lacks; ipyaladin asks for it on every move.
+      const getViewWCS = instance.getViewWCS.bind(instance);
+      instance.getViewWCS = () => {
+        try {
+          return getViewWCS();
+        } catch {
+          return {};
+        }
+      };
       div.dataset.hips = survey === null ? 'none' : survey;
       lastAladin = instance;
       return instance;
@@ -59,9 +69,11 @@ export default (() => {
       aladin.addOverlay(overlay);
       layer.polygons.forEach((vertices, i) => {
         const colour = layer.colors ? layer.colors[i] : layer.color;
+        // a fill's alpha is in its colour (#rrggbbaa), so lines stay opaque over the HiPS
+        const alpha = Math.round(opacity * 255).toString(16).padStart(2, '0');
         const style = layer.fill
-          ? { color: colour, fillColor: colour, fill: true, opacity }
-          : { color: colour, opacity };
+          ? { color: colour, fillColor: `${colour}${alpha}`, fill: true }
+          : { color: colour };
         overlay.add(A.polygon(vertices, style));
       });
       return { overlay, count: layer.polygons.length };
