@@ -58,6 +58,31 @@ def notebook(cells: list[str]) -> str:
     )
 
 
+#: Runs code in the open notebook's kernel and returns its printed output.
+RUN_IN_KERNEL = """async code => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  const future = panel.sessionContext.session.kernel.requestExecute({ code });
+  let out = '';
+  future.onIOPub = msg => {
+    if (msg.header.msg_type === 'stream') out += msg.content.text;
+    if (msg.header.msg_type === 'error') out += msg.content.ename + ': ' + msg.content.evalue;
+  };
+  await future.done;
+  return out.trim();
+}"""
+#: Asks the kernel until the viewer's selection has rows (comm messages arrive between cells).
+SELECTED_ROWS = """async ({ run, deadline }) => {
+  const runInKernel = eval(run);
+  const end = Date.now() + deadline;
+  let out = '';
+  while (Date.now() < end) {
+    out = await runInKernel('print(len(viewer.selected))');
+    if (out !== '0') return out;
+  }
+  return out;
+}"""
+
+
 def image_spread(page: Page, locator: Locator) -> float:
     """The standard deviation of the grey levels in the middle of an element (0 when blank)."""
     box = locator.bounding_box()
@@ -112,6 +137,20 @@ def test_viewer_runs_offline_in_a_notebook(lab_page: Page, running_lab: RunningL
     lab_page.wait_for_function("() => new Promise(done => requestAnimationFrame(() => done(true)))")
     assert image_spread(lab_page, sky) > 5  # the HiPS and overlays are drawn, not a blank canvas
     shot(lab_page, "widget-footprint")
+
+    # The selection comes back to Python: ipyaladin's rectangle tool, dragged over the markers
+    # (the brightest objects, around M2 at the centre of the view).
+    assert lab_page.evaluate(RUN_IN_KERNEL, "viewer.selection('rectangle')") == ""
+    box = sky.bounding_box()
+    assert box is not None
+    centre_x, centre_y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    lab_page.mouse.move(centre_x - 120, centre_y - 120)
+    lab_page.mouse.down()
+    lab_page.mouse.move(centre_x + 120, centre_y + 120, steps=8)
+    lab_page.mouse.up()
+    selected = lab_page.evaluate(SELECTED_ROWS, {"run": RUN_IN_KERNEL, "deadline": 30_000})
+    assert selected.isdigit() and 0 < int(selected) <= 200, selected
+    shot(lab_page, "widget-footprint-selection")
 
     bad = viewers.nth(1)
     expect(bad.locator(".surveylab-footprint-message")).to_have_text(

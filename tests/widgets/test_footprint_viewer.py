@@ -61,7 +61,7 @@ def test_markers_carry_their_rows_and_the_selection_comes_back(
     viewer._selected_objects = [
         [{"ra": 0, "dec": 0, "data": {"layer": "result", "row": r}} for r in (7, 2)]
     ]
-    assert list(viewer.selection["RA"]) == list(result["RA"][[2, 7]])
+    assert list(viewer.selected["RA"]) == list(result["RA"][[2, 7]])
     assert len(seen) == 1 and len(seen[0]) == 2
 
 
@@ -110,3 +110,38 @@ def test_markers_wrap_ra_and_keep_chosen_rows() -> None:
     table = Table({"ra": [-1.0, 10.0, 20.0], "dec": [0.0, 1.0, 2.0]})
     layer = marker_layer(table, rows=[0, 2])
     assert layer["ra"] == [359.0, 20.0] and layer["rows"] == [0, 2]
+
+
+def test_a_notebook_with_the_viewer_and_plots_runs_headless_with_its_state(
+    demo_data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``jupyter nbconvert --execute``'s path: the widget state (with the overlays and the
+    inlined Aladin Lite) is stored in the notebook, and each output has a static fallback."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    monkeypatch.setenv("SURVEYLAB_DATA_DIR", str(demo_data_dir))
+    cells = [
+        "import holoviews as hv\nfrom surveylab import Survey\n"
+        "from surveylab_widgets import plots\n"
+        "from surveylab_widgets.footprint import FootprintViewer\n"
+        "hv.extension('bokeh')\nsurvey = Survey()\n"
+        "result = survey.query('SELECT RA, DEC, MAG_AUTO_G, MAG_AUTO_R FROM DR1_MAIN LIMIT 500')",
+        "viewer = FootprintViewer(survey)\nviewer.add_table(result)\nviewer",
+        "plots.colour_magnitude(result)",
+        "plots.linked_scatter(result, viewer=viewer)",
+    ]
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    NotebookClient(notebook, timeout=240, kernel_name="python3", store_widget_state=True).execute()
+    outputs = [cell.outputs for cell in notebook.cells]
+    assert not any(out.output_type == "error" for cell in outputs for out in cell)
+    viewer_data = outputs[1][0]["data"]
+    assert "application/vnd.jupyter.widget-view+json" in viewer_data
+    assert "<polygon" in viewer_data["text/html"]
+    assert any("application/vnd.holoviews_exec.v0+json" in o.get("data", {}) for o in outputs[2])
+    assert "surveylab-plot-static" in outputs[3][0]["data"]["text/html"]
+    state = notebook.metadata.widgets["application/vnd.jupyter.widget-state+json"]["state"]
+    viewer_id = viewer_data["application/vnd.jupyter.widget-view+json"]["model_id"]
+    layers = state[viewer_id]["state"]["_layers"]
+    assert [layer["name"] for layer in layers] == ["tiles", "healpix", "moc", "result"]
+    assert "esm.sh" not in state[viewer_id]["state"]["_esm"]

@@ -10,7 +10,8 @@ Examples
 >>> from surveylab_widgets.footprint import FootprintViewer
 >>> viewer = FootprintViewer()  # doctest: +SKIP
 >>> viewer.add_table(survey.quick("SELECT RA, DEC, MAG_AUTO_G FROM DR1_MAIN"))  # doctest: +SKIP
->>> viewer.selection  # rows picked with Aladin's selection tool  # doctest: +SKIP
+>>> viewer.selection("rectangle")  # ipyaladin's tool: drag a box on the sky  # doctest: +SKIP
+>>> viewer.selected  # the rows picked, an astropy Table  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -319,7 +320,7 @@ class FootprintViewer(Aladin):  # type: ignore[misc]  # ipyaladin ships no type 
         """Show ``table``'s rows as markers (replacing a layer of the same ``name``).
 
         Returns False, with the reason in :attr:`message`, if the table cannot be placed (empty,
-        no RA/DEC). The rows picked in the view come back in :attr:`selection`.
+        no RA/DEC). The rows picked in the view come back in :attr:`selected`.
         """
         try:
             table = as_table(table)
@@ -348,8 +349,9 @@ class FootprintViewer(Aladin):  # type: ignore[misc]  # ipyaladin ships no type 
         return sorted(rows)
 
     @property
-    def selection(self) -> Table:
-        """The rows of the added table (``"result"``, else the first) selected in the view."""
+    def selected(self) -> Table:
+        """The rows of the added table (``"result"``, else the first) selected in the view
+        (with ipyaladin's ``selection("rectangle")`` or ``selection("circle")`` tool)."""
         if not self._tables:
             return Table()
         name = "result" if "result" in self._tables else next(iter(self._tables))
@@ -360,7 +362,7 @@ class FootprintViewer(Aladin):  # type: ignore[misc]  # ipyaladin ships no type 
         self._listeners.append(callback)
 
     def _on_select(self, _change: dict[str, Any]) -> None:
-        selection = self.selection
+        selection = self.selected
         for callback in self._listeners:
             callback(selection)
 
