@@ -10,7 +10,12 @@ import pytest
 from astropy.table import Table
 
 from surveylab import Settings, Survey
-from surveylab_widgets.aladin import offline_esm
+from surveylab_widgets.aladin import (
+    AladinNotFoundError,
+    aladin_js_path,
+    copy_aladin_js,
+    offline_esm,
+)
 from surveylab_widgets.footprint import FootprintViewer, healpix_layer, marker_layer
 
 
@@ -29,6 +34,18 @@ def test_the_module_inlines_aladin_lite_and_imports_nothing_from_a_cdn() -> None
     assert "esm.sh" not in esm and "import " not in esm.split("\n", 1)[0]
     assert "__slAladinLib" in esm and esm.rstrip().endswith("export default __slOverlays.wrap($);")
     assert len(esm) > 2_000_000  # the bundle, WebAssembly inlined
+
+
+def test_the_build_step_copies_the_bundle_and_a_missing_one_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copied = copy_aladin_js(tmp_path / "static" / "aladin.js")
+    assert copied.read_bytes() == aladin_js_path().read_bytes()
+    monkeypatch.setenv("SURVEYLAB_ALADIN_JS", str(copied))
+    assert aladin_js_path() == copied
+    monkeypatch.setenv("SURVEYLAB_ALADIN_JS", str(tmp_path / "nowhere.js"))
+    with pytest.raises(AladinNotFoundError, match=r"nowhere\.js"):
+        aladin_js_path()
 
 
 def test_viewer_state_has_the_survey_overlays_and_no_cdn_survey(survey: Survey) -> None:
