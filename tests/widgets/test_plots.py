@@ -72,6 +72,17 @@ def test_brushed_rows_come_back_and_show_on_the_viewer(demo_data_dir: Path) -> N
     assert "selected" not in viewer.layers
 
 
+def test_rows_picked_on_the_sky_are_selected_in_the_scatter(demo_data_dir: Path) -> None:
+    survey = Survey(Settings(data_dir=demo_data_dir))
+    result = survey.query("SELECT RA, DEC, MAG_AUTO_G, MAG_AUTO_R FROM DR1_MAIN LIMIT 50")
+    viewer = FootprintViewer(survey, layers=())
+    viewer.add_table(result)
+    scatter = plots.linked_scatter(result, viewer=viewer)
+    viewer._selected_objects = [[{"data": {"layer": "result", "row": r}} for r in (9, 3)]]
+    assert scatter.selected_rows == [3, 9]
+    assert viewer.layers["selected"] == 2  # and they are highlighted on the sky
+
+
 def test_big_tables_are_subsampled_in_the_scatter(million: Table) -> None:
     scatter = plots.linked_scatter(million[:50_000], x="g-r", y="r")
     assert len(scatter.scatter.x) == plots.MAX_SCATTER_POINTS

@@ -333,6 +333,11 @@ class FootprintViewer(Aladin):  # type: ignore[misc]  # ipyaladin ships no type 
         self.message = ""
         return True
 
+    @property
+    def tables(self) -> dict[str, Table]:
+        """The tables shown as markers, by layer name."""
+        return dict(self._tables)
+
     def remove_layer(self, name: str) -> None:
         """Remove the overlay ``name`` (a survey layer or a table's markers)."""
         self._layers = [layer for layer in self._layers if layer["name"] != name]

@@ -5,7 +5,7 @@
   plot of a few thousand hexagons, in the kernel and in the output.
 - :func:`linked_scatter`: a bqplot scatter with a brush; the brushed rows are in
   :attr:`LinkedScatter.selected` and, with a :class:`~surveylab_widgets.footprint.FootprintViewer`,
-  shown on the sky as markers.
+  shown on the sky as markers; rows picked on the viewer's sky are selected in the scatter.
 
 Bad input (an empty table, missing magnitude columns) gives a plot or widget that says so.
 
@@ -258,6 +258,8 @@ class LinkedScatter(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no 
         self.rows = good
         self.scatter.x, self.scatter.y = xs[good], ys[good]
         self.scatter.observe(self._on_select, names="selected")
+        if viewer is not None:
+            viewer.on_selection(self._from_viewer)
 
     @staticmethod
     def _columns(table: Table, x: str, y: str) -> tuple[FloatArray, FloatArray]:
@@ -286,6 +288,14 @@ class LinkedScatter(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no 
             self.viewer.add_table(self.table, name="selected", color=SELECTED_COLOUR, rows=rows)
         else:
             self.viewer.remove_layer("selected")
+
+    def _from_viewer(self, _rows: Table) -> None:
+        """Rows picked on the viewer's sky (in a layer of this same table) become selected here."""
+        names = [name for name, shown in self.viewer.tables.items() if shown is self.table]
+        if not names:
+            return
+        picked = self.viewer.selected_rows(names[0])
+        self.scatter.selected = np.flatnonzero(np.isin(self.rows, picked)).tolist() or None
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         """The widget view, plus an SVG of the points for renderers with no widgets."""
