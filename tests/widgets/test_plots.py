@@ -1,0 +1,102 @@
+"""The plots' objects, with no front end: bounded output for a million rows, the brush's rows
+back in Python and on the FootprintViewer, and bad input as a message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import holoviews as hv
+import numpy as np
+import pytest
+from astropy.table import Table
+from bokeh.models import ColumnDataSource
+
+from surveylab import Settings, Survey
+from surveylab_widgets import plots
+from surveylab_widgets.footprint import FootprintViewer
+
+
+@pytest.fixture(scope="module")
+def million() -> Table:
+    rng = np.random.default_rng(1)
+    n = 1_000_000
+    return Table({f"MAG_AUTO_{b}": rng.normal(21.0, 1.5, n) for b in "GRI"})
+
+
+def rendered_values(plot: object) -> int:
+    figure = hv.render(plot, backend="bokeh")
+    return sum(len(v) for s in figure.select(ColumnDataSource) for v in s.data.values())
+
+
+@pytest.mark.parametrize("make", [plots.colour_magnitude, plots.colour_colour], ids=["cmd", "ccd"])
+def test_a_million_rows_make_a_small_plot(million: Table, make: object) -> None:
+    plot = make(million)  # type: ignore[operator]
+    assert isinstance(plot, hv.HexTiles)
+    assert len(plot.data) <= plots.GRIDSIZE**2
+    assert rendered_values(plot) < 3 * plots.GRIDSIZE**2  # hexagons, not a million glyphs
+    assert int(plot.dimension_values("count").sum()) == len(million)
+
+
+def test_flag_magnitudes_are_left_out() -> None:
+    table = Table({"g": [20.0, 99.0, 21.0], "r": [19.5, 19.0, np.nan]})
+    plot = plots.colour_magnitude(table)
+    assert int(plot.dimension_values("count").sum()) == 1
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        pytest.param(Table({"MAG_AUTO_G": [1.0]})[:0], "the table is empty", id="empty"),
+        pytest.param(Table({"RA": [1.0]}), "no magnitude column for band", id="no-mags"),
+        pytest.param(Table({"g": [99.0], "r": [99.0]}), "no rows with finite", id="flags"),
+    ],
+)
+def test_bad_input_is_a_message_in_the_plot(table: Table, message: str) -> None:
+    plot = plots.colour_magnitude(table)
+    assert isinstance(plot, hv.Div) and message in plot.data
+    assert message in hv.render(plot, backend="bokeh").text  # it renders as the message
+
+
+def test_brushed_rows_come_back_and_show_on_the_viewer(demo_data_dir: Path) -> None:
+    survey = Survey(Settings(data_dir=demo_data_dir))
+    result = survey.query(
+        "SELECT RA, DEC, MAG_AUTO_G, MAG_AUTO_R FROM DR1_MAIN ORDER BY MAG_AUTO_R LIMIT 100"
+    )
+    viewer = FootprintViewer(survey, layers=())
+    scatter = plots.linked_scatter(result, x="g-r", y="r", viewer=viewer)
+    scatter.scatter.selected = [4, 1]  # what the brush sets in the front end
+    assert scatter.selected_rows == [1, 4]
+    assert list(scatter.selected["MAG_AUTO_R"]) == list(result["MAG_AUTO_R"][[1, 4]])
+    assert viewer.layers["selected"] == 2
+    scatter.scatter.selected = None
+    assert "selected" not in viewer.layers
+
+
+def test_rows_picked_on_the_sky_are_selected_in_the_scatter(demo_data_dir: Path) -> None:
+    survey = Survey(Settings(data_dir=demo_data_dir))
+    result = survey.query("SELECT RA, DEC, MAG_AUTO_G, MAG_AUTO_R FROM DR1_MAIN LIMIT 50")
+    viewer = FootprintViewer(survey, layers=())
+    viewer.add_table(result)
+    scatter = plots.linked_scatter(result, viewer=viewer)
+    viewer._selected_objects = [[{"data": {"layer": "result", "row": r}} for r in (9, 3)]]
+    assert scatter.selected_rows == [3, 9]
+    assert viewer.layers["selected"] == 2  # and they are highlighted on the sky
+
+
+def test_big_tables_are_subsampled_in_the_scatter(million: Table) -> None:
+    scatter = plots.linked_scatter(million[:50_000], x="g-r", y="r")
+    assert len(scatter.scatter.x) == plots.MAX_SCATTER_POINTS
+    assert "20,000 of 50,000 rows shown" in scatter.message.value
+    scatter.scatter.selected = [0]
+    assert scatter.selected_rows == [int(scatter.rows[0])]
+
+
+@pytest.mark.parametrize(
+    "table",
+    [pytest.param(Table({"RA": [1.0]}), id="no-mags"), pytest.param(Table(), id="empty")],
+)
+def test_scatter_bad_input_is_a_message_and_a_static_fallback(table: Table) -> None:
+    scatter = plots.linked_scatter(table)
+    assert "color:#b71c1c" in scatter.message.value
+    data = scatter._repr_mimebundle_()
+    assert "surveylab-plot-static" in data["text/html"]

@@ -1,0 +1,356 @@
+"""Colour-magnitude and colour-colour diagrams of a result.
+
+- :func:`colour_magnitude` and :func:`colour_colour`: HoloViews hex tiles (Bokeh). The rows are
+  binned with numpy first (``gridsize`` by ``gridsize`` bins at most), so a million rows make a
+  plot of a few thousand hexagons, in the kernel and in the output.
+- :func:`linked_scatter`: a bqplot scatter with a brush; the brushed rows are in
+  :attr:`LinkedScatter.selected` and, with a :class:`~surveylab_widgets.footprint.FootprintViewer`,
+  shown on the sky as markers; rows picked on the viewer's sky are selected in the scatter.
+
+Bad input (an empty table, missing magnitude columns) gives a plot or widget that says so.
+
+Examples
+--------
+>>> import holoviews as hv; hv.extension("bokeh")  # doctest: +SKIP
+>>> plots.colour_magnitude(result, blue="g", red="r", mag="r")  # doctest: +SKIP
+>>> scatter = plots.linked_scatter(result, viewer=viewer)  # doctest: +SKIP
+>>> scatter.selected  # the brushed rows, an astropy Table  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+from typing import Any
+
+import ipywidgets as widgets
+import numpy as np
+from astropy.table import Table
+
+from .footprint import as_table
+
+__all__ = [
+    "BadColumnsError",
+    "LinkedScatter",
+    "binned",
+    "colour_colour",
+    "colour_magnitude",
+    "linked_scatter",
+    "magnitude_column",
+]
+
+#: Bins per axis of the numpy pre-aggregation.
+GRIDSIZE = 60
+#: Magnitudes beyond these are flags (99, -99) or failures, not measurements.
+MAG_RANGE = (5.0, 40.0)
+#: The bqplot scatter draws at most this many points (a random subset, reproducible).
+MAX_SCATTER_POINTS = 20_000
+SELECTED_COLOUR = "#ffee58"
+
+FloatArray = np.ndarray[Any, np.dtype[np.float64]]
+
+
+class BadColumnsError(ValueError):
+    """A table lacks the columns a plot needs, or has no usable rows."""
+
+
+def magnitude_column(table: Table, band: str, prefix: str = "MAG_AUTO_") -> str:
+    """The column of ``band``'s magnitude: ``band`` itself if a column, else ``<prefix><BAND>``
+    (case-insensitive).
+
+    Raises
+    ------
+    BadColumnsError
+        If there is none.
+    """
+    by_upper = {name.upper(): name for name in table.colnames}
+    for candidate in (band.upper(), f"{prefix}{band}".upper()):
+        if candidate in by_upper:
+            return str(by_upper[candidate])
+    raise BadColumnsError(
+        f"no magnitude column for band {band!r} (looked for {band!r} and {prefix}{band.upper()}; "
+        f"columns: {', '.join(table.colnames) or 'none'})"
+    )
+
+
+def _values(table: Table, column: str) -> FloatArray:
+    values: FloatArray = np.asarray(
+        np.ma.filled(np.ma.asarray(table[column], dtype=float), np.nan), dtype=float
+    )
+    return values
+
+
+def _magnitudes(table: Table, bands: Sequence[str]) -> dict[str, FloatArray]:
+    if len(table) == 0:
+        raise BadColumnsError("the table is empty")
+    mags = {band: _values(table, magnitude_column(table, band)) for band in bands}
+    return mags
+
+
+def _good(*arrays: FloatArray) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    good = np.ones(len(arrays[0]), dtype=bool)
+    for values in arrays:
+        good &= np.isfinite(values)
+    return good
+
+
+def binned(x: FloatArray, y: FloatArray, gridsize: int = GRIDSIZE) -> tuple[FloatArray, ...]:
+    """Counts of ``(x, y)`` on a ``gridsize``² grid: the non-empty bins' centres and counts.
+
+    This is the aggregation that keeps a million rows out of the plot.
+    """
+    counts, x_edges, y_edges = np.histogram2d(x, y, bins=gridsize)
+    xc = (x_edges[:-1] + x_edges[1:]) / 2
+    yc = (y_edges[:-1] + y_edges[1:]) / 2
+    ix, iy = np.nonzero(counts)
+    return xc[ix], yc[iy], counts[ix, iy]
+
+
+def _message(text: str) -> Any:
+    import holoviews as hv
+
+    return hv.Div(text).opts(width=480, height=40)  # Bokeh shows it as text, escaped
+
+
+def _hex_plot(
+    x: FloatArray,
+    y: FloatArray,
+    xlabel: str,
+    ylabel: str,
+    title: str,
+    gridsize: int,
+    invert_y: bool,
+) -> Any:
+    import holoviews as hv
+    import holoviews.plotting.bokeh  # registers the Bokeh options used below
+
+    if len(x) == 0:
+        return _message(f"{title}: no rows with finite values")
+    bx, by, counts = binned(x, y, gridsize)
+    tiles = hv.HexTiles((bx, by, counts), kdims=[xlabel, ylabel], vdims=["count"])
+    return tiles.opts(
+        aggregator=np.sum,
+        gridsize=gridsize,
+        cmap="viridis",
+        logz=True,
+        colorbar=True,
+        tools=["hover"],
+        title=f"{title} ({int(counts.sum()):,} objects)",
+        invert_yaxis=invert_y,
+        width=480,
+        height=420,
+        backend="bokeh",
+    )
+
+
+def colour_magnitude(
+    table: Any,
+    blue: str = "g",
+    red: str = "r",
+    mag: str | None = None,
+    gridsize: int = GRIDSIZE,
+    title: str = "Colour-magnitude",
+) -> Any:
+    """A colour-magnitude diagram: ``blue - red`` against ``mag`` (default ``red``), as hex
+    tiles of object counts (log colour scale), magnitudes bright at the top.
+
+    Returns a HoloViews ``HexTiles``, or a ``Div`` with the problem (empty table, missing
+    columns).
+    """
+    mag = mag or red
+    try:
+        mags = _magnitudes(as_table(table), [blue, red, mag])
+    except (BadColumnsError, ValueError, TypeError) as err:
+        return _message(f"{title}: {err}")
+    colour = mags[blue] - mags[red]
+    good = _good(colour, mags[mag]) & _in_range(mags[blue], mags[red], mags[mag])
+    return _hex_plot(
+        colour[good], mags[mag][good], f"{blue} - {red}", mag, title, gridsize, invert_y=True
+    )
+
+
+def colour_colour(
+    table: Any,
+    bands: Sequence[str] = ("g", "r", "i"),
+    gridsize: int = GRIDSIZE,
+    title: str = "Colour-colour",
+) -> Any:
+    """A colour-colour diagram of three bands ``(a, b, c)``: ``a - b`` against ``b - c``, as
+    hex tiles of object counts. Returns ``HexTiles``, or a ``Div`` with the problem.
+    """
+    try:
+        if len(bands) != 3:
+            raise BadColumnsError(f"a colour-colour diagram needs 3 bands, got {list(bands)}")
+        a, b, c = bands
+        mags = _magnitudes(as_table(table), [a, b, c])
+    except (BadColumnsError, ValueError, TypeError) as err:
+        return _message(f"{title}: {err}")
+    x = mags[b] - mags[c]
+    y = mags[a] - mags[b]
+    good = _good(x, y) & _in_range(mags[a], mags[b], mags[c])
+    return _hex_plot(x[good], y[good], f"{b} - {c}", f"{a} - {b}", title, gridsize, False)
+
+
+def _in_range(*mags: FloatArray) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    good = np.ones(len(mags[0]), dtype=bool)
+    for values in mags:
+        with np.errstate(invalid="ignore"):
+            good &= (values > MAG_RANGE[0]) & (values < MAG_RANGE[1])
+    return good
+
+
+class LinkedScatter(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no type hints
+    """A bqplot scatter of a table with a brush: :attr:`selected` holds the brushed rows.
+
+    With ``viewer``, the brushed rows are shown on its sky as the ``"selected"`` markers.
+    Build it with :func:`linked_scatter`.
+    """
+
+    def __init__(
+        self,
+        table: Table,
+        x: str,
+        y: str,
+        viewer: Any = None,
+        invert_y: bool = False,
+        max_points: int = MAX_SCATTER_POINTS,
+    ) -> None:
+        import bqplot
+
+        self.table = table
+        self.viewer = viewer
+        self.message = widgets.HTML()
+        self.message.add_class("surveylab-plot-message")
+        self.rows = np.zeros(0, dtype=np.int64)
+        x_scale, y_scale = bqplot.LinearScale(), bqplot.LinearScale(reverse=invert_y)
+        self.scatter = bqplot.Scatter(
+            x=[],
+            y=[],
+            scales={"x": x_scale, "y": y_scale},
+            default_size=4,
+            colors=["#1f77b4"],
+            selected_style={"fill": "orange", "stroke": "orange"},
+            unselected_style={"opacity": 0.3},
+        )
+        self.brush = bqplot.interacts.BrushSelector(
+            x_scale=x_scale, y_scale=y_scale, marks=[self.scatter], color="orange"
+        )
+        self.figure = bqplot.Figure(
+            marks=[self.scatter],
+            axes=[
+                bqplot.Axis(scale=x_scale, label=x),
+                bqplot.Axis(scale=y_scale, label=y, side="left"),
+            ],
+            interaction=self.brush,
+            layout=widgets.Layout(width="520px", height="440px"),
+            title="Drag to select",
+        )
+        super().__init__([self.message, self.figure])
+        try:
+            xs, ys = self._columns(table, x, y)
+        except (BadColumnsError, ValueError, TypeError) as err:
+            self.message.value = f"<span style='color:#b71c1c'>{escape(str(err))}</span>"
+            return
+        good = np.flatnonzero(_good(xs, ys))
+        if len(good) > max_points:
+            good = np.sort(np.random.default_rng(0).choice(good, max_points, replace=False))
+            self.message.value = f"{max_points:,} of {len(table):,} rows shown (a random subset)"
+        self.rows = good
+        self.scatter.x, self.scatter.y = xs[good], ys[good]
+        self.scatter.observe(self._on_select, names="selected")
+        if viewer is not None:
+            viewer.on_selection(self._from_viewer)
+
+    @staticmethod
+    def _columns(table: Table, x: str, y: str) -> tuple[FloatArray, FloatArray]:
+        if len(table) == 0:
+            raise BadColumnsError("the table is empty")
+        return _expression(table, x), _expression(table, y)
+
+    @property
+    def selected_rows(self) -> list[int]:
+        """The indices (in :attr:`table`) of the brushed rows."""
+        picked = self.scatter.selected
+        if picked is None or len(picked) == 0:
+            return []
+        return sorted(int(self.rows[i]) for i in np.asarray(picked, dtype=np.int64))
+
+    @property
+    def selected(self) -> Table:
+        """The brushed rows of the table."""
+        return self.table[self.selected_rows]
+
+    def _on_select(self, _change: dict[str, Any]) -> None:
+        if self.viewer is None:
+            return
+        rows = self.selected_rows
+        if rows:
+            self.viewer.add_table(self.table, name="selected", color=SELECTED_COLOUR, rows=rows)
+        else:
+            self.viewer.remove_layer("selected")
+
+    def _from_viewer(self, _rows: Table) -> None:
+        """Rows picked on the viewer's sky (in a layer of this same table) become selected here."""
+        names = [name for name, shown in self.viewer.tables.items() if shown is self.table]
+        if not names:
+            return
+        picked = self.viewer.selected_rows(names[0])
+        self.scatter.selected = np.flatnonzero(np.isin(self.rows, picked)).tolist() or None
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        """The widget view, plus an SVG of the points for renderers with no widgets."""
+        data = dict(super()._repr_mimebundle_(**kwargs) or {})
+        data["text/html"] = _scatter_svg(
+            np.asarray(self.scatter.x, dtype=float),
+            np.asarray(self.scatter.y, dtype=float),
+            self.message.value,
+        )
+        return data
+
+
+def _expression(table: Table, spec: str) -> FloatArray:
+    """A column, a band's magnitude, or the difference ``"a-b"`` of two (``"g-r"``)."""
+    if "-" in spec and spec not in table.colnames:
+        first, second = (part.strip() for part in spec.split("-", 1))
+        return _values(table, magnitude_column(table, first)) - _values(
+            table, magnitude_column(table, second)
+        )
+    return _values(table, magnitude_column(table, spec))
+
+
+def _scatter_svg(x: FloatArray, y: FloatArray, message: str = "", size: int = 300) -> str:
+    note = f"<p>{message}</p>" if message else ""
+    if len(x) == 0:
+        return f"<div class='surveylab-plot-static'>{note}</div>"
+    step = max(1, len(x) // 2000)
+    x, y = x[::step], y[::step]
+    sx = size / max(float(np.ptp(x)), 1e-9)
+    sy = size / max(float(np.ptp(y)), 1e-9)
+    dots = "".join(
+        f"<circle cx='{(a - x.min()) * sx + 5:.1f}' cy='{(y.max() - b) * sy + 5:.1f}' r='1.5'/>"
+        for a, b in zip(x, y, strict=True)
+    )
+    return (
+        f"<div class='surveylab-plot-static'>{note}<svg xmlns='http://www.w3.org/2000/svg' "
+        f"width='{size + 10}' height='{size + 10}' fill='#1f77b4'>{dots}</svg></div>"
+    )
+
+
+def linked_scatter(
+    table: Any, x: str = "g-r", y: str = "r", viewer: Any = None, invert_y: bool | None = None
+) -> LinkedScatter:
+    """A bqplot scatter of ``y`` against ``x`` with a brush linked to ``viewer``.
+
+    ``x`` and ``y`` are columns, bands (``"r"`` → ``MAG_AUTO_R``) or colours (``"g-r"``). A
+    magnitude on ``y`` is drawn bright at the top unless ``invert_y`` says otherwise.
+    """
+    if invert_y is None:
+        invert_y = "-" not in y
+    try:
+        data = as_table(table)
+    except (ValueError, TypeError) as err:
+        data = Table()
+        scatter = LinkedScatter(data, x, y, viewer, invert_y)
+        scatter.message.value = f"<span style='color:#b71c1c'>{escape(str(err))}</span>"
+        return scatter
+    return LinkedScatter(data, x, y, viewer, invert_y)
