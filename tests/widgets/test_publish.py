@@ -30,13 +30,14 @@ CELLS = {
         "from surveylab.demo import M2_EXAMPLE_QUERY\n"
         "m2 = Survey().query(M2_EXAMPLE_QUERY)\n"
         "fig = plt.figure(title=f'M2: {len(m2)} stars')\n"
-        "plt.scatter(m2['G'] - m2['R'], m2['R'], default_size=4)\n"
+        "colour, mag = (m2['G'] - m2['R']).astype(float), m2['R'].astype(float)\n"
+        "plt.scatter(colour, mag, default_size=4)\n"
         "fig"
     ),
     "holoviews": (
         "import holoviews as hv\n"
         "hv.extension('bokeh')\n"
-        "hv.Points((m2['G'] - m2['R'], m2['R']), ['g-r', 'r']).opts(invert_yaxis=True)"
+        "hv.Points((colour, mag), ['g-r', 'r']).opts(invert_yaxis=True)"
     ),
 }
 #: Hosts nbconvert, the widgets manager, Bokeh and Panel load from by default.
