@@ -52,6 +52,7 @@ def test_published_notebook_renders_offline(
     page, blocked = offline_page
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("requestfailed", lambda request: errors.append(f"failed: {request.url[:120]}"))
     page.goto(published.path.as_uri())
 
     card = page.locator(".widget-html .surveylab-release-card")  # a widget view, not the text
@@ -70,4 +71,4 @@ def test_published_notebook_renders_offline(
     bokeh.scroll_into_view_if_needed()
     shot(page, "published-notebook-offline-bokeh")
     assert blocked == [], f"the page asked the network for {blocked}"
-    assert errors == []
+    assert errors == []  # not even a missing file beside the page (the icon fonts are inline)

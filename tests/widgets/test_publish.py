@@ -82,6 +82,7 @@ def test_export_inlines_every_script_and_the_widget_state(published: Published) 
         assert host not in html, f"{host} is still referenced"
     assert not re.search(r"""<(script|link)[^>]+(src|href)=["']?https?:""", html)
     assert "data:text/javascript;base64," in html  # BokehJS, from the installed bokeh
+    assert "data:font/woff2;base64," in html  # the widgets' icon fonts
 
 
 def test_export_keeps_what_the_cells_computed(published: Published) -> None:

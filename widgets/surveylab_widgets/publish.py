@@ -78,6 +78,8 @@ _CDN_FILE = re.compile(
     r"(?P<min>\.min)?\.js"
     r"|https://cdn\.holoviz\.org/panel/[\w.-]+/dist/(?P<panel>[^\s\"'?)]+)(?:\?[^\s\"')]*)?"
 )
+#: A woff2 font that webpack code loads from its public path: ``n.p+"1551f4f60c37af51121f.woff2"``.
+_WEBPACK_FONT = re.compile(r'\b\w+\.p\+"([0-9a-f]{20}\.woff2)"')
 #: The page template: nbconvert's lab template with its CDN scripts replaced by inline ones.
 _TEMPLATE = """\
 {%- extends 'lab/index.html.j2' -%}
@@ -240,6 +242,19 @@ def _read_asset(name: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
+def _inline_fonts(manager: str) -> str:
+    """The manager's code with each woff2 font it loads beside itself (``p + "<hash>.woff2"``,
+    webpack's public path) turned into a ``data:`` URL, so its icons need no file either."""
+
+    def replace(match: re.Match[str]) -> str:
+        path = _assets_dir() / match.group(1)
+        if not path.is_file():
+            return match.group(0)
+        return f'"data:font/woff2;base64,{base64.b64encode(path.read_bytes()).decode("ascii")}"'
+
+    return _WEBPACK_FONT.sub(replace, manager)
+
+
 def _script_safe(code: str) -> str:
     """``code`` that cannot close its ``<script>`` element early."""
     return re.sub(r"</(script)", r"<\\/\1", code, flags=re.IGNORECASE)
@@ -337,7 +352,7 @@ def export_html(
     resources: dict[str, Any] = {
         "surveylab": {
             "requirejs": _script_safe(_read_asset("require.js")),
-            "manager": _script_safe(_read_asset("embed-amd.js")),
+            "manager": _script_safe(_inline_fonts(_read_asset("embed-amd.js"))),
             "modules": modules,
         }
     }
