@@ -13,6 +13,7 @@ import nbformat
 import pytest
 
 from surveylab_widgets.publish import (
+    WIDGET_STATE,
     Published,
     PublishError,
     export_html,
@@ -182,3 +183,12 @@ def test_widget_modules_are_read_from_the_state(
             "application/vnd.jupyter.widget-state+json": {"state": models, "version_major": 2}
         }
     assert widget_modules(notebook) == expected
+
+
+def test_a_widget_module_with_no_front_end_is_reported(tmp_path: Path) -> None:
+    notebook = survey_notebook({"x": "1"})
+    model = {"model_module": "no-such-widgets", "model_name": "M", "state": {}}
+    notebook.metadata.widgets = {WIDGET_STATE: {"state": {"a": model}, "version_major": 2}}
+    published = export_html(notebook, tmp_path / "x.html", execute=False)
+    assert (published.modules, published.missing) == ((), ("no-such-widgets",))
+    assert 'data-surveylab-module="no-such-widgets"' not in published.path.read_text()

@@ -49,6 +49,7 @@ from traitlets.config import Config
 __all__ = [
     "ASSETS_DIR",
     "BUILTIN_MODULES",
+    "WIDGET_STATE",
     "PublishError",
     "Published",
     "execute_notebook",
