@@ -10,13 +10,11 @@ import pytest
 from astropy.table import Table
 
 from surveylab import Settings, Survey
-from surveylab_widgets.aladin import (
-    AladinNotFoundError,
-    aladin_js_path,
-    copy_aladin_js,
-    offline_esm,
-)
+from surveylab_widgets import footprint
+from surveylab_widgets.aladin import offline_esm
+from surveylab_widgets.assets import AssetMissingError, asset_path
 from surveylab_widgets.footprint import FootprintViewer, healpix_layer, marker_layer
+from tests.conftest import REPO_ROOT
 
 
 @pytest.fixture(scope="module")
@@ -36,16 +34,20 @@ def test_the_module_inlines_aladin_lite_and_imports_nothing_from_a_cdn() -> None
     assert len(esm) > 2_000_000  # the bundle, WebAssembly inlined
 
 
-def test_the_build_step_copies_the_bundle_and_a_missing_one_is_named(
+def test_the_built_bundle_is_the_lab_extensions_and_a_missing_one_is_named(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    copied = copy_aladin_js(tmp_path / "static" / "aladin.js")
-    assert copied.read_bytes() == aladin_js_path().read_bytes()
-    monkeypatch.setenv("SURVEYLAB_ALADIN_JS", str(copied))
-    assert aladin_js_path() == copied
-    monkeypatch.setenv("SURVEYLAB_ALADIN_JS", str(tmp_path / "nowhere.js"))
-    with pytest.raises(AladinNotFoundError, match=r"nowhere\.js"):
-        aladin_js_path()
+    lab_copy = REPO_ROOT / "labextension/node_modules/aladin-lite/dist/aladin.js"
+    assert asset_path("aladin.js").read_bytes() == lab_copy.read_bytes()
+    monkeypatch.setenv("SURVEYLAB_WIDGET_ASSETS", str(tmp_path))
+    offline_esm.cache_clear()
+    try:
+        with pytest.raises(AssetMissingError, match=r"aladin\.js is missing: run `npm ci"):
+            offline_esm()
+        # the widget's module then says so where the sky would be
+        assert "The footprint viewer cannot start" in footprint._esm()
+    finally:
+        offline_esm.cache_clear()
 
 
 def test_viewer_state_has_the_survey_overlays_and_no_cdn_survey(survey: Survey) -> None:

@@ -141,10 +141,10 @@ def test_the_command_exports_saved_outputs_without_a_kernel(
 def test_missing_assets_say_how_to_build_them(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("SURVEYLAB_PUBLISH_ASSETS", str(tmp_path))
+    monkeypatch.setenv("SURVEYLAB_WIDGET_ASSETS", str(tmp_path))
     with pytest.raises(
         PublishError,
-        match=r"require\.js is missing: run `npm install && npm run build` in widgets/js",
+        match=r"require\.js is missing: run `npm ci && npm run build` in widgets/js",
     ):
         export_html(survey_notebook({"x": "1"}), tmp_path / "x.html", execute=False)
 

@@ -16,6 +16,7 @@ Examples
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Iterable, Sequence
 from html import escape
@@ -29,7 +30,8 @@ from ipyaladin import Aladin
 from surveylab import Survey
 from surveylab.hips import hips_properties
 
-from .aladin import AladinNotFoundError, offline_esm
+from .aladin import offline_esm
+from .assets import AssetMissingError
 
 __all__ = [
     "LAYER_NAMES",
@@ -63,9 +65,7 @@ class NoPositionsError(ValueError):
 def _esm() -> str:
     try:
         return offline_esm()
-    except AladinNotFoundError as err:
-        import json
-
+    except AssetMissingError as err:
         return _ERROR_ESM % json.dumps(f"The footprint viewer cannot start: {err}")
 
 

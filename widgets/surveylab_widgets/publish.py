@@ -46,8 +46,9 @@ from nbclient.exceptions import CellExecutionError
 from nbconvert import HTMLExporter
 from traitlets.config import Config
 
+from .assets import AssetMissingError, asset_path, assets_dir
+
 __all__ = [
-    "ASSETS_DIR",
     "BUILTIN_MODULES",
     "WIDGET_STATE",
     "PublishError",
@@ -58,9 +59,6 @@ __all__ = [
     "widget_modules",
 ]
 
-#: Where ``npm run build`` in ``widgets/js`` puts require.js and the HTML manager
-#: (``SURVEYLAB_PUBLISH_ASSETS`` overrides it).
-ASSETS_DIR = Path(__file__).resolve().parents[1] / "js" / "dist"
 #: Widget modules that the HTML manager's ``embed-amd.js`` defines itself.
 BUILTIN_MODULES = frozenset(
     {"@jupyter-widgets/base", "@jupyter-widgets/controls", "@jupyter-widgets/output"}
@@ -229,18 +227,11 @@ def _nbextension(module: str) -> Path | None:
     return None
 
 
-def _assets_dir() -> Path:
-    return Path(os.environ.get("SURVEYLAB_PUBLISH_ASSETS", ASSETS_DIR))
-
-
 def _read_asset(name: str) -> str:
-    path = _assets_dir() / name
-    if not path.is_file():
-        raise PublishError(
-            f"{path} is missing: run `npm install && npm run build` in widgets/js "
-            "(or set SURVEYLAB_PUBLISH_ASSETS to a folder with require.js and embed-amd.js)"
-        )
-    return path.read_text(encoding="utf-8")
+    try:
+        return asset_path(name).read_text(encoding="utf-8")
+    except AssetMissingError as err:
+        raise PublishError(str(err)) from None
 
 
 def _inline_fonts(manager: str) -> str:
@@ -248,7 +239,7 @@ def _inline_fonts(manager: str) -> str:
     webpack's public path) turned into a ``data:`` URL, so its icons need no file either."""
 
     def replace(match: re.Match[str]) -> str:
-        path = _assets_dir() / match.group(1)
+        path = assets_dir() / match.group(1)
         if not path.is_file():
             return match.group(0)
         return f'"data:font/woff2;base64,{base64.b64encode(path.read_bytes()).decode("ascii")}"'
