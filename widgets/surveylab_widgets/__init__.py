@@ -9,11 +9,18 @@ representation in the output, so an exported notebook shows it without a kernel.
 - :class:`JobBrowser`: the user's jobs; cancel, delete, rename, results; refreshes while jobs run.
 - :class:`CutoutGallery`: a cutout job's thumbnails, enlarge, labels 0-9 (``.labels``,
   ``.fits_paths``).
+- :class:`FootprintViewer`: Aladin Lite (ipyaladin) with the survey's overlays, offline.
+- :mod:`surveylab_widgets.plots`: colour-magnitude and colour-colour diagrams.
+
+``FootprintViewer`` and ``plots`` are imported on first use: ipyaladin and HoloViews take about
+a second and a half to import.
 """
 
 from __future__ import annotations
 
+import importlib
 from html import escape
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
@@ -23,7 +30,22 @@ from .gallery import CutoutGallery
 from .jobs import JobBrowser
 from .query import QueryPanel
 
-__all__ = ["CutoutGallery", "JobBrowser", "QueryPanel", "release_card"]
+if TYPE_CHECKING:
+    from . import plots
+    from .footprint import FootprintViewer
+
+__all__ = ["CutoutGallery", "FootprintViewer", "JobBrowser", "QueryPanel", "plots", "release_card"]
+
+
+def __getattr__(name: str) -> Any:
+    """``FootprintViewer`` and ``plots``, imported when first asked for."""
+    if name == "FootprintViewer":
+        from .footprint import FootprintViewer
+
+        return FootprintViewer
+    if name == "plots":
+        return importlib.import_module(".plots", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def release_card(survey: Survey | None = None) -> widgets.HTML:
