@@ -3,6 +3,7 @@
 Usage: ``python benchmarks/run.py [NAME ...] [-- extra args for each benchmark]``, where NAME is
 a benchmark's file name without ``bench_`` and ``.py``: ``cutouts``, ``demo``, ``export``,
 ``footprint``, ``hub`` (hub logins and spawns), ``lab`` (the panels in headless Chromium),
+``plots`` (the notebook plots on a million rows),
 ``query``. For example ``python benchmarks/run.py hub -- --quick``.
 Each benchmark prints its figures and its ratio against the limit it measures in the same run.
 """

@@ -65,3 +65,13 @@ def test_lab_benchmark_runs_in_quick_mode() -> None:
     ):
         assert re.search(rf"{label}\s+\d+\s+{limit}\s+\d+\.\d\d", out), out
     assert re.search(r"JupyterLab text editor \(baseline\)\s+\d+", out), out
+
+
+def test_plots_benchmark_runs_in_quick_mode() -> None:
+    result = run_quick("plots", timeout=120)
+    out = result.stdout
+    assert result.returncode == 0, out + result.stderr  # both plots within 1 s and 1 MB
+    for label in ("colour_magnitude \\(ours\\)", "HoloViews HexTiles, every row"):
+        assert re.search(rf"{label}\s+\d+\.\d{{3}}\s+\d+\.\d\d", out), out
+    assert re.search(r"(\d+)x less data than a scatter of every row", out), out
+    assert re.search(r"linked_scatter: \d\.\d\d of the time limit", out), out
