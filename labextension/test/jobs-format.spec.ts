@@ -2,6 +2,7 @@
 process.env.TZ = 'UTC';
 
 import type { IJob } from '../src/jobs-api';
+import { makeJob } from './job-fixture';
 import {
   UNKNOWN,
   finishedNotice,
@@ -13,22 +14,6 @@ import {
   phaseLabel,
   summarizeOutcome
 } from '../src/jobs/format';
-
-/** A job record: a completed query job unless `changes` say otherwise. */
-function makeJob(id: string, changes: Partial<IJob> = {}): IJob {
-  return {
-    id,
-    type: 'query',
-    name: `job ${id}`,
-    phase: 'COMPLETED',
-    created: '2026-11-22T10:00:00+00:00',
-    destruction: '2026-12-06T10:00:00+00:00',
-    progress: 1,
-    rows: 0,
-    files: [],
-    ...changes
-  };
-}
 
 const FILE = { name: 'result.fits', size: 2880 };
 

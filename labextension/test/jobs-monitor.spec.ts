@@ -1,22 +1,7 @@
 import type { IJob, IJobList } from '../src/jobs-api';
+import { makeJob } from './job-fixture';
 import { JobMonitor } from '../src/jobs/monitor';
 import { SurveylabAPIError } from '../src/request';
-
-/** A job record: a completed query job unless `changes` say otherwise. */
-function makeJob(id: string, changes: Partial<IJob> = {}): IJob {
-  return {
-    id,
-    type: 'query',
-    name: `job ${id}`,
-    phase: 'COMPLETED',
-    created: '2026-11-22T10:00:00+00:00',
-    destruction: '2026-12-06T10:00:00+00:00',
-    progress: 1,
-    rows: 0,
-    files: [],
-    ...changes
-  };
-}
 
 function page(jobs: IJob[], total = jobs.length): IJobList {
   return { jobs, total, offset: 0, limit: 50 };

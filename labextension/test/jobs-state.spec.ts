@@ -1,4 +1,5 @@
 import type { IJob } from '../src/jobs-api';
+import { makeJob } from './job-fixture';
 import {
   checkJobName,
   finishedJobs,
@@ -9,23 +10,6 @@ import {
   neighbourAfterRemoval,
   pollDelay
 } from '../src/jobs/state';
-
-/** A job record: a completed query job unless `changes` say otherwise. */
-function makeJob(id: string, changes: Partial<IJob> = {}): IJob {
-  return {
-    id,
-    type: 'query',
-    name: `job ${id}`,
-    phase: 'COMPLETED',
-    created: '2026-11-22T10:00:00+00:00',
-    destruction: '2026-12-06T10:00:00+00:00',
-    progress: 1,
-    rows: 0,
-    files: [],
-    parameters: { sql: 'SELECT 1 FROM dual' },
-    ...changes
-  };
-}
 
 const T10 = '2026-11-22T10:00:00+00:00';
 const T11 = '2026-11-22T11:00:00+00:00';
