@@ -8,8 +8,9 @@ LABEXT := labextension
 LABEXT_BUILT := serverextension/surveylab_server/labextension/package.json
 LABEXT_INSTALLED := $(VENV)/share/jupyter/labextensions/@surveylab/labextension
 CHP := hub_config/node_modules/.bin/configurable-http-proxy
-# Aladin Lite and the widgets HTML manager, copied into the widgets package by widgets/js.
-WIDGET_ASSETS := widgets/surveylab_widgets/static/vendor/embed-amd.js
+# Aladin Lite and the widgets HTML manager, built into the widgets package by the wheel's build
+# hook (widgets/js/hatch_build.py) from the npm project widgets/js.
+WIDGET_JS := widgets/js/package.json widgets/js/package-lock.json widgets/js/build.mjs
 DEMO_DATA ?= $(CURDIR)/var/demo-data
 HUB_STATE ?= $(CURDIR)/var/hub
 PYTEST_ARGS ?=
@@ -43,12 +44,8 @@ $(LABEXT_BUILT): $(LABEXT)/node_modules/.package-lock.json $(LABEXT_SOURCES)
 	cd $(LABEXT) && npm run build:prod
 	@touch $@
 
-$(WIDGET_ASSETS): widgets/js/package.json widgets/js/package-lock.json widgets/js/build.mjs
-	cd widgets/js && npm ci --no-audit --no-fund && npm run --silent build
-	@touch $@
-
 # The Python distribution, editable, with the test and lint tools.
-$(VENV)/.installed: $(BIN)/python pyproject.toml $(LABEXT_BUILT) $(WIDGET_ASSETS)
+$(VENV)/.installed: $(BIN)/python pyproject.toml $(LABEXT_BUILT) $(WIDGET_JS)
 	$(BIN)/pip install --quiet -e ".[dev]"
 	@# Point the installed prebuilt extension at the build folder, so a rebuild needs no reinstall.
 	rm -rf $(LABEXT_INSTALLED) && mkdir -p $(dir $(LABEXT_INSTALLED))
@@ -98,4 +95,4 @@ benchmark: install
 clean:
 	rm -rf $(VENV) $(LABEXT)/node_modules $(LABEXT)/lib hub_config/node_modules \
 		serverextension/surveylab_server/labextension test-output \
-		widgets/js/node_modules $(dir $(WIDGET_ASSETS))
+		widgets/js/node_modules widgets/surveylab_widgets/static/vendor

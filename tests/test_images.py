@@ -267,7 +267,8 @@ def test_the_build_stage_copies_all_the_wheel_needs(name: str) -> None:
     pyproject = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
     wheel = pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]
     builder = pyproject["tool"]["hatch"]["build"]["hooks"]["jupyter-builder"]["build-kwargs"]
-    needed = {"pyproject.toml", pyproject["project"]["readme"], builder["path"]}
+    hook = pyproject["tool"]["hatch"]["build"]["hooks"]["custom"]["path"]
+    needed = {"pyproject.toml", pyproject["project"]["readme"], builder["path"], hook}
     needed |= set(wheel["packages"]) | set(wheel["shared-data"])
     build = next(
         stage

@@ -1,4 +1,5 @@
-"""The distribution ships the server extension enabled and the lab extension prebuilt."""
+"""The distribution ships the server extension enabled, the lab extension prebuilt and the
+widgets' JavaScript built."""
 
 from __future__ import annotations
 
@@ -61,6 +62,9 @@ def test_wheel_carries_the_prebuilt_extension_and_server_config(tmp_path: Path) 
     for package in ("surveylab", "surveylab_server", "surveylab_widgets", "surveylab_hub"):
         assert f"{package}/__init__.py" in names
     assert "surveylab_server/openapi.yaml" in names
+    # the widgets' JavaScript, built by widgets/js/hatch_build.py: no CDN needed
+    for asset in ("aladin.js", "require.js", "embed-amd.js"):
+        assert f"surveylab_widgets/static/vendor/{asset}" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
     assert "surveylab = surveylab.cli:main" in text
