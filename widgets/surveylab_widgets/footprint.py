@@ -238,9 +238,10 @@ class FootprintViewer(Aladin):  # type: ignore[misc]  # ipyaladin ships no type 
     Notes
     -----
     With a HiPS built (``surveylab hips build``), the background is ``surveylab:hips``, which
-    the front end resolves to the lab's ``/surveylab/api/hips`` (no background in an exported
-    notebook, which has no server). Problems (no footprint, bad tables) go to :attr:`message`,
-    which the widget shows; nothing raises into the output.
+    the front end resolves to the lab's ``/surveylab/api/hips``. A published notebook has no
+    server: it asks for no HiPS, draws the overlays on a plain sky and says why under the view.
+    Problems (no footprint, bad tables) go to :attr:`message`, which the widget shows; nothing
+    raises into the output.
     """
 
     _esm = _esm()
