@@ -1,18 +1,24 @@
-"""A published notebook opened from a ``file://`` URL in headless Chromium with every other
-request aborted and recorded: the widgets (from their embedded state) and the Bokeh plot render
-with no kernel and no network."""
+"""Published notebooks opened from a ``file://`` URL in headless Chromium with every other
+request aborted and recorded: the widgets (from their embedded state) and the Bokeh plots render
+with no kernel and no network. First a notebook of one output of each kind, then each example
+(``examples/``), published on the demo release with its HiPS: the FootprintViewer draws its
+overlays on a plain sky and asks for no HiPS. Screenshots ``published-*.png``."""
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import nbformat
 import pytest
-from playwright.sync_api import Page, Route, expect
+from playwright.sync_api import Locator, Page, Route, expect
 
 from surveylab_widgets.publish import Published, export_html
 from tests.browser.conftest import shot
+from tests.browser.test_widget_footprint import image_spread
+from tests.widgets.test_examples import EXAMPLES, models, stdout
 from tests.widgets.test_publish import kernel_env, survey_notebook
 
 pytestmark = pytest.mark.browser
@@ -46,13 +52,21 @@ def offline_page(page: Page) -> Iterator[tuple[Page, list[str]]]:
     yield page, blocked
 
 
-def test_published_notebook_renders_offline(
-    published: Published, offline_page: tuple[Page, list[str]]
-) -> None:
-    page, blocked = offline_page
+@pytest.fixture
+def page_errors(offline_page: tuple[Page, list[str]]) -> list[str]:
+    """Script errors and failed requests (a file that is not there, too) of ``offline_page``."""
+    page, _ = offline_page
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("requestfailed", lambda request: errors.append(f"failed: {request.url[:120]}"))
+    return errors
+
+
+def test_published_notebook_renders_offline(
+    published: Published, offline_page: tuple[Page, list[str]], page_errors: list[str]
+) -> None:
+    page, blocked = offline_page
+    errors = page_errors
     page.goto(published.path.as_uri())
 
     card = page.locator(".widget-html .surveylab-release-card")  # a widget view, not the text
@@ -72,3 +86,128 @@ def test_published_notebook_renders_offline(
     shot(page, "published-notebook-offline-bokeh")
     assert blocked == [], f"the page asked the network for {blocked}"
     assert errors == []  # not even a missing file beside the page (the icon fonts are inline)
+
+
+# --- the examples, published ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def published_examples(
+    demo_release_with_hips: Path, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, tuple[Published, nbformat.NotebookNode]]:
+    """Each example executed on the demo release with its HiPS and published: the page and the
+    executed notebook."""
+    tmp = tmp_path_factory.mktemp("published-examples")
+    pages = {}
+    for path in sorted(EXAMPLES.glob("*.ipynb")):
+        notebook = nbformat.read(path, as_version=4)
+        out = tmp / f"{path.stem}.html"
+        env = kernel_env(demo_release_with_hips, tmp)
+        pages[path.stem] = (export_html(notebook, out, cwd=tmp, env=env), notebook)
+    return pages
+
+
+def table_rows(page: Page, rows: int) -> None:
+    """The QueryPanel's result table (an HTML widget view) shows ``rows`` rows."""
+    table = page.locator(".surveylab-query-panel .widget-html .surveylab-table").first
+    expect(table.locator("tbody tr")).to_have_count(rows)
+
+
+def dots(page: Page, at_least: int) -> Locator:
+    """The first bqplot figure, once it draws ``at_least`` dots."""
+    figure = page.locator(".bqplot.figure").first
+    expect(figure.locator(".dot").nth(at_least - 1)).to_be_attached()
+    return figure
+
+
+def bokeh_figures(page: Page, count: int) -> Locator:
+    """The Bokeh figures, once ``count`` are shown."""
+    figures = page.locator(".bk-Figure")
+    expect(figures.nth(count - 1)).to_be_visible()
+    return figures
+
+
+def check_m2(page: Page, notebook: nbformat.NotebookNode) -> None:
+    (figure_state,) = models(notebook, "FigureModel")
+    stars = int(figure_state["title"].split()[1])
+    table_rows(page, 100)
+    bokeh_figures(page, 1).first.scroll_into_view_if_needed()
+    figure = dots(page, stars)
+    expect(figure.locator(".mainheading")).to_have_text(f"M2: {stars} stars")
+    giants = int(stdout(notebook).split("brighter than the turn-off: ")[1].split()[0])
+    assert figure.locator(".dot").count() == stars + giants  # the selection, drawn on top
+
+
+def check_star_galaxy(page: Page, notebook: nbformat.NotebookNode) -> None:
+    table_rows(page, 2)
+    bokeh_figures(page, 3).nth(1).scroll_into_view_if_needed()  # 2 hex tiles, the histogram
+    figure = dots(page, 1000)
+    expect(figure.locator(".mainheading")).to_have_text("Spread model, i band")
+
+
+def check_cutouts(page: Page, notebook: nbformat.NotebookNode) -> None:
+    table_rows(page, 8)
+    gallery = page.locator(".surveylab-cutout-gallery")
+    thumbnails = gallery.locator(".widget-gridbox img.widget-image")
+    expect(thumbnails).to_have_count(8)
+    gallery.scroll_into_view_if_needed()
+    for index in range(8):  # decoded pictures from the state's bytes, not broken images
+        assert thumbnails.nth(index).evaluate("img => img.complete && img.naturalWidth > 0")
+    expect(gallery.locator(".widget-button", has_text="#3 · 1")).to_be_visible()  # a label
+    jobs = page.locator(".surveylab-job-browser table.surveylab-jobs tbody tr")
+    expect(jobs.filter(has_text="bright galaxies")).to_contain_text("COMPLETED")
+
+
+def check_footprint(page: Page, notebook: nbformat.NotebookNode) -> None:
+    (state,) = models(notebook, "AnyModel")
+    assert state["survey"] == "surveylab:hips"  # the release has a HiPS, the page no server
+    viewer = page.locator("[data-surveylab-footprint='ready']")
+    expect(viewer).to_be_attached()
+    drawn = json.loads(viewer.get_attribute("data-layers") or "{}")
+    shapes = {"polygons": "polygons", "markers": "ra"}
+    assert drawn == {
+        layer["name"]: (
+            sum(len(cells) for cells in layer["json"].values())
+            if layer["type"] == "moc"
+            else len(layer[shapes[layer["type"]]])
+        )
+        for layer in state["_layers"]
+    }  # every overlay of the widget state, the markers of the query and of the selection
+    dots(page, drawn["result"])  # the linked scatter
+    sky = viewer.locator(".aladin-widget")
+    expect(sky).to_have_attribute("data-hips", "offline")
+    expect(viewer.locator(".surveylab-footprint-note")).to_contain_text("No sky images")
+    sky.scroll_into_view_if_needed()
+    page.wait_for_function("() => new Promise(done => requestAnimationFrame(() => done(true)))")
+    assert image_spread(page, sky) > 5  # overlays drawn on the canvas, not one flat colour
+
+
+PUBLISHED: dict[str, Callable[[Page, nbformat.NotebookNode], None]] = {
+    "01-m2-colour-magnitude": check_m2,
+    "02-star-galaxy-separation": check_star_galaxy,
+    "03-brightest-galaxy-cutouts": check_cutouts,
+    "04-footprint-query-overlay": check_footprint,
+}
+
+
+def test_every_example_is_opened_published() -> None:
+    assert sorted(path.stem for path in EXAMPLES.glob("*.ipynb")) == sorted(PUBLISHED)
+
+
+@pytest.mark.parametrize("name", sorted(PUBLISHED))
+def test_published_example_renders_offline(
+    name: str,
+    published_examples: dict[str, tuple[Published, nbformat.NotebookNode]],
+    offline_page: tuple[Page, list[str]],
+    page_errors: list[str],
+) -> None:
+    page, blocked = offline_page
+    published, notebook = published_examples[name]
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(published.path.as_uri())
+    PUBLISHED[name](page, notebook)
+    shot(page, f"published-{name}")
+    assert blocked == [], f"the page asked the network for {blocked}"
+    assert page_errors == []
+    assert not [url for url in requests if "hips" in url.lower()]  # no HiPS without a lab

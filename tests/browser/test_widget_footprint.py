@@ -136,6 +136,8 @@ def test_viewer_runs_offline_in_a_notebook(lab_page: Page, running_lab: RunningL
     viewer.scroll_into_view_if_needed()
     lab_page.wait_for_function("() => new Promise(done => requestAnimationFrame(() => done(true)))")
     assert image_spread(lab_page, sky) > 5  # the HiPS and overlays are drawn, not a blank canvas
+    # Aladin Lite assigns the global `self`, which breaks the lab's chunk loading: kept the window
+    assert lab_page.evaluate("() => self === window")
     shot(lab_page, "widget-footprint")
 
     # The selection comes back to Python: ipyaladin's rectangle tool, dragged over the markers

@@ -3,6 +3,7 @@ offline: the outputs hold what each story claims."""
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -29,26 +30,53 @@ def stdout(notebook: nbformat.NotebookNode) -> str:
     )
 
 
+def widget_state(notebook: nbformat.NotebookNode) -> dict[str, Any]:
+    """The stored widget models, by id."""
+    state: dict[str, Any] = notebook.metadata.widgets[WIDGET_STATE]["state"]
+    return state
+
+
 def models(notebook: nbformat.NotebookNode, name: str) -> list[dict[str, Any]]:
     """The states of the notebook's widgets of model ``name`` (e.g. "FigureModel")."""
-    state = notebook.metadata.widgets[WIDGET_STATE]["state"]
-    return [model["state"] for model in state.values() if model["model_name"] == name]
+    return [m["state"] for m in widget_state(notebook).values() if m["model_name"] == name]
+
+
+def html_values(notebook: nbformat.NotebookNode, marker: str) -> list[str]:
+    """The values of the HTML widgets that contain ``marker`` (e.g. a surveylab CSS class)."""
+    return [m["value"] for m in models(notebook, "HTMLModel") if marker in m["value"]]
+
+
+def outputs(notebook: nbformat.NotebookNode, plain_prefix: str) -> list[dict[str, Any]]:
+    """The display outputs whose ``text/plain`` starts with ``plain_prefix`` (":HexTiles")."""
+    return [
+        output["data"]
+        for cell in notebook.cells
+        for output in cell.get("outputs", [])
+        if output.get("data", {}).get("text/plain", "").startswith(plain_prefix)
+    ]
+
+
+def number(pattern: str, text: str) -> float:
+    """The number the first group of ``pattern`` matches in ``text``."""
+    match = re.search(pattern, text)
+    assert match is not None, f"{pattern!r} not printed"
+    return float(match[1])
 
 
 def check_m2(notebook: nbformat.NotebookNode, text: str) -> None:
-    stars = int(re.search(r"M2 sequence: (\d+) stars", text)[1])  # type: ignore[index]
+    stars = int(number(r"M2 sequence: (\d+) stars", text))
     assert stars > 2000  # the cluster, not a handful of field stars
-    turnoff = float(re.search(r"turn-off\) at r = ([\d.]+)", text)[1])  # type: ignore[index]
-    assert 17 < turnoff < 20
+    (table,) = html_values(notebook, "surveylab-table")  # the QueryPanel's result
+    assert f"{stars:,} rows (first 100 shown)" in table and "COADD_OBJECT_ID" in table
+    (hextiles,) = outputs(notebook, ":HexTiles")
+    assert f"M2 ({stars:,} objects)" in hextiles["text/html"]  # every star binned
+    assert 17 < number(r"turn-off\) at r = ([\d.]+)", text) < 20
+    giants = int(number(r"brighter than the turn-off: (\d+) stars", text))
+    assert 100 < giants < stars // 2
+    assert int(number(r"selected: (\d+) stars", text)) == giants
+    assert number(r"median g - r = ([\d.]+)", text) > 0.3  # the giant branch is red
     (figure,) = models(notebook, "FigureModel")
     assert figure["title"] == f"M2: {stars} stars"
-    hextiles = [
-        output
-        for cell in notebook.cells
-        for output in cell.get("outputs", [])
-        if output.get("data", {}).get("text/plain", "").startswith(":HexTiles")
-    ]
-    assert len(hextiles) == 1
 
 
 def check_star_galaxy(notebook: nbformat.NotebookNode, text: str) -> None:
@@ -56,20 +84,37 @@ def check_star_galaxy(notebook: nbformat.NotebookNode, text: str) -> None:
     assert match is not None
     total, stars, galaxies = map(int, match.groups())
     assert stars + galaxies == total and stars > 1000 and galaxies > 1000
-    agree = int(re.search(r"EXTENDED_CLASS_COADD for (\d+)%", text)[1])  # type: ignore[index]
-    assert agree >= 80
+    assert number(r"EXTENDED_CLASS_COADD for (\d+)%", text) >= 80
+    (summary,) = html_values(notebook, "surveylab-table")  # the example query's panel
+    assert "2 rows" in summary and "<td>star</td>" in summary and "<td>galaxy</td>" in summary
+    (layout,) = outputs(notebook, ":Layout")
+    for label, count in (("Stars", stars), ("Galaxies", galaxies)):  # nearly all have g, r, i
+        binned = number(rf"{label} \(([\d,]+) objects\)", layout["text/html"].replace(",", ""))
+        assert 0.99 * count <= binned <= count
     assert [figure["title"] for figure in models(notebook, "FigureModel")] == [
         "Spread model, i band"
     ]
+    assert len(outputs(notebook, ":Overlay")) == 1  # the counts per magnitude
 
 
 def check_cutouts(notebook: nbformat.NotebookNode, text: str) -> None:
     assert "COMPLETED, {'positions': 8, 'ok': 8, 'error': 0" in text
     assert "8 colour thumbnails" in text
-    images = models(notebook, "ImageModel")
-    assert len(images) == 8 and {image["format"] for image in images} == {"jpeg"}
+    (table,) = html_values(notebook, "surveylab-table")
+    assert "8 rows" in table
+    state = widget_state(notebook)
+    (grid,) = models(notebook, "GridBoxModel")  # the gallery's page, as it was left
+    cells = [state[child.removeprefix("IPY_MODEL_")]["state"] for child in grid["children"]]
+    shown = [state[cell["children"][0].removeprefix("IPY_MODEL_")] for cell in cells]
+    assert [(m["model_name"], m["state"]["format"]) for m in shown] == [("ImageModel", "jpeg")] * 8
+    buttons = [state[cell["children"][1].removeprefix("IPY_MODEL_")]["state"] for cell in cells]
+    assert [b["description"] for b in buttons[:4]] == ["#1 · 1", "#2 · 1", "#3 · 1", "#4"]
+    (labels,) = outputs(notebook, "{'DES")
+    assert sorted(ast.literal_eval(labels["text/plain"]).values()) == [1, 1, 1]
     assert "8 FITS cutouts in " in text
     assert len(re.findall(r"^DES\d{4}[+-]\d{4}_DESJ[\d.+-]+_i\.fits$", text, re.M)) == 8
+    (jobs,) = html_values(notebook, "surveylab-jobs")  # the JobBrowser's table
+    assert "bright galaxies" in jobs and "COMPLETED" in jobs and "cutout" in jobs
 
 
 def check_footprint(notebook: nbformat.NotebookNode, text: str) -> None:
@@ -77,12 +122,41 @@ def check_footprint(notebook: nbformat.NotebookNode, text: str) -> None:
     assert match is not None
     tiles, pixels, objects = map(int, match.groups())
     assert tiles > 100 and pixels > 100 and objects == 24_000  # every row of the demo DR1_MAIN
-    assert re.search(r"query overlay: \d{4} stars of M2 on tile DES2134-0041", text)
-    (sky,) = models(notebook, "FigureModel")
-    assert sky["title"] == "DEMO DR1: tiles, density and the M2 query"
-    assert len(sky["marks"]) == 3  # density, tile outlines, the query's stars
+    stars = int(number(r"query overlay: (\d{4}) stars of M2 on tile DES2134-0041", text))
+    giants = int(number(r"(\d+) giants shown in yellow", text))
+    assert 0 < giants < stars
+    (viewer,) = models(notebook, "AnyModel")
+    drawn = {layer["name"]: layer for layer in viewer["_layers"]}
+    assert list(drawn) == ["tiles", "healpix", "moc", "result", "selected"]
+    assert len(drawn["tiles"]["polygons"]) == tiles
+    assert len(drawn["healpix"]["polygons"]) == pixels
+    assert (len(drawn["result"]["ra"]), len(drawn["selected"]["ra"])) == (stars, giants)
+    assert "aladin" in viewer["_esm"].lower() and "esm.sh/aladin" not in viewer["_esm"]
+    (figure,) = models(notebook, "FigureModel")
+    assert figure["title"] == f"M2: {stars} stars"
 
 
+def check_static_fallbacks(notebook: nbformat.NotebookNode) -> None:
+    """Each of our widgets' outputs (boxes and the Aladin view) keeps a ``text/html`` snapshot
+    for viewers with no widget manager."""
+    state = widget_state(notebook)
+    ours = 0
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            view = output.get("data", {}).get("application/vnd.jupyter.widget-view+json")
+            if view and state[view["model_id"]]["model_name"] in ("VBoxModel", "AnyModel"):
+                ours += 1
+                assert output["data"].get("text/html", "").startswith("<div class='surveylab-")
+    assert ours > 0
+
+
+#: The third-party widget front ends each published example holds (anywidget: the Aladin view).
+MODULES = {
+    "01-m2-colour-magnitude": ("bqplot", "bqscales"),
+    "02-star-galaxy-separation": ("bqplot", "bqscales"),
+    "03-brightest-galaxy-cutouts": (),
+    "04-footprint-query-overlay": ("anywidget", "bqplot", "bqscales"),
+}
 STORIES: dict[str, Callable[[nbformat.NotebookNode, str], None]] = {
     "01-m2-colour-magnitude": check_m2,
     "02-star-galaxy-separation": check_star_galaxy,
@@ -109,6 +183,8 @@ def test_example_tells_its_story(name: str, demo_data_dir: Path, tmp_path: Path)
         notebook, tmp_path / f"{name}.html", cwd=tmp_path, env=kernel_env(demo_data_dir, tmp_path)
     )
     STORIES[name](notebook, stdout(notebook))
+    check_static_fallbacks(notebook)
+    assert published.modules == MODULES[name]  # each inlined from its installed nbextension
     html = published.path.read_text()
     assert not any(host in html for host in CDN_HOSTS)
     assert published.missing == ()

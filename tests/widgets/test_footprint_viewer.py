@@ -58,6 +58,8 @@ def test_viewer_state_has_the_survey_overlays_and_no_cdn_survey(survey: Survey) 
     assert [layer["name"] for layer in state["_layers"]] == ["tiles", "healpix", "moc"]
     assert viewer.layers["tiles"] == len(survey.footprint.tiles)
     assert viewer.layers["healpix"] == len(survey.healpix_counts(32))
+    moc_cells = survey.moc(9).serialize(format="json")
+    assert viewer.layers["moc"] == sum(len(cells) for cells in moc_cells.values()) > 5
     assert viewer.message == ""
 
 

@@ -6,6 +6,7 @@ The page itself is opened in headless Chromium by ``tests/browser/test_published
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -20,10 +21,15 @@ from surveylab_widgets.publish import (
     main,
     widget_modules,
 )
+from tests.conftest import REPO_ROOT
+from tests.support.lab import PYTHON_SOURCES
 
 #: One output of each kind a published survey notebook holds.
 CELLS = {
-    "card": "from surveylab_widgets import release_card\nrelease_card()",
+    "card": (
+        "import surveylab_widgets\nprint(surveylab_widgets.__file__)\n"
+        "surveylab_widgets.release_card()"
+    ),
     "slider": "import ipywidgets as w\nw.IntSlider(value=21, min=14, max=26, description='mag_i')",
     "bqplot": (
         "import bqplot.pyplot as plt\n"
@@ -55,8 +61,16 @@ def survey_notebook(cells: dict[str, str] = CELLS) -> nbformat.NotebookNode:
 
 
 def kernel_env(data_dir: Path, tmp_path: Path) -> dict[str, str]:
-    """The kernel's survey: the demo release, a fresh job store."""
-    return {"SURVEYLAB_DATA_DIR": str(data_dir), "SURVEYLAB_JOBS_DIR": str(tmp_path / "jobs")}
+    """The kernel's survey: the demo release, a fresh job store, and this checkout's packages
+    first on ``PYTHONPATH`` (whatever the environment's editable install points at)."""
+    sources = [str(REPO_ROOT / source) for source in PYTHON_SOURCES]
+    return {
+        "SURVEYLAB_DATA_DIR": str(data_dir),
+        "SURVEYLAB_JOBS_DIR": str(tmp_path / "jobs"),
+        "PYTHONPATH": os.pathsep.join([*sources, os.environ.get("PYTHONPATH", "")]).rstrip(
+            os.pathsep
+        ),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +102,8 @@ def test_export_inlines_every_script_and_the_widget_state(published: Published) 
 
 def test_export_keeps_what_the_cells_computed(published: Published) -> None:
     notebook = nbformat.read(published.path.with_name("survey.ipynb"), as_version=4)
+    (where,) = notebook.cells[0].outputs[0]["text"].split()  # the kernel ran this checkout
+    assert Path(where) == REPO_ROOT / "widgets" / "surveylab_widgets" / "__init__.py"
     state = notebook.metadata.widgets["application/vnd.jupyter.widget-state+json"]["state"]
     card = next(m for m in state.values() if "surveylab-release-card" in str(m["state"]))
     assert "DEMO DR1" in card["state"]["value"]

@@ -238,9 +238,10 @@ class FootprintViewer(Aladin):  # type: ignore[misc]  # ipyaladin ships no type 
     Notes
     -----
     With a HiPS built (``surveylab hips build``), the background is ``surveylab:hips``, which
-    the front end resolves to the lab's ``/surveylab/api/hips`` (no background in an exported
-    notebook, which has no server). Problems (no footprint, bad tables) go to :attr:`message`,
-    which the widget shows; nothing raises into the output.
+    the front end resolves to the lab's ``/surveylab/api/hips``. A published notebook has no
+    server: it asks for no HiPS, draws the overlays on a plain sky and says why under the view.
+    Problems (no footprint, bad tables) go to :attr:`message`, which the widget shows; nothing
+    raises into the output.
     """
 
     _esm = _esm()
@@ -303,11 +304,9 @@ class FootprintViewer(Aladin):  # type: ignore[misc]  # ipyaladin ships no type 
 
     @property
     def layers(self) -> dict[str, int]:
-        """The overlays, by name, with their number of shapes."""
-        return {
-            layer["name"]: len(layer.get("polygons") or layer.get("ra") or layer.get("json") or [])
-            for layer in self._layers
-        }
+        """The overlays, by name, with their number of shapes (a MOC's: its cells), as the
+        front end counts them."""
+        return {layer["name"]: _shapes(layer) for layer in self._layers}
 
     def add_table(  # replaces ipyaladin's (a VOTable by message): markers in the state
         self,
@@ -378,6 +377,13 @@ class FootprintViewer(Aladin):  # type: ignore[misc]  # ipyaladin ships no type 
         data = dict(data)
         data["text/html"] = static_html(self._layers, self.message)
         return data, metadata
+
+
+def _shapes(layer: dict[str, Any]) -> int:
+    """How many shapes a layer draws: polygons, markers or MOC cells."""
+    if layer["type"] == "moc":
+        return sum(len(cells) for cells in layer["json"].values())
+    return len(layer.get("polygons") or layer.get("ra") or [])
 
 
 def _hips_target(hips: dict[str, str] | None) -> tuple[float, float]:

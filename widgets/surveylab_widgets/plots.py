@@ -1,8 +1,9 @@
 """Colour-magnitude and colour-colour diagrams of a result.
 
 - :func:`colour_magnitude` and :func:`colour_colour`: HoloViews hex tiles (Bokeh). The rows are
-  binned with numpy first (``gridsize`` by ``gridsize`` bins at most), so a million rows make a
-  plot of a few thousand hexagons, in the kernel and in the output.
+  binned with numpy first (on a grid :data:`OVERSAMPLE` times finer than the hexagons, so that
+  every hexagon under the data gets bins), so a million rows make a plot of a few thousand
+  hexagons, in the kernel and in the output.
 - :func:`linked_scatter`: a bqplot scatter with a brush; the brushed rows are in
   :attr:`LinkedScatter.selected` and, with a :class:`~surveylab_widgets.footprint.FootprintViewer`,
   shown on the sky as markers; rows picked on the viewer's sky are selected in the scatter.
@@ -39,13 +40,18 @@ __all__ = [
     "magnitude_column",
 ]
 
-#: Bins per axis of the numpy pre-aggregation.
+#: Hexagons across the x axis.
 GRIDSIZE = 60
+#: The numpy pre-aggregation's bins per hexagon width: with one bin per hexagon some rows of
+#: hexagons would fall between bin centres and show as holes.
+OVERSAMPLE = 4
 #: Magnitudes beyond these are flags (99, -99) or failures, not measurements.
 MAG_RANGE = (5.0, 40.0)
 #: The bqplot scatter draws at most this many points (a random subset, reproducible).
 MAX_SCATTER_POINTS = 20_000
 SELECTED_COLOUR = "#ffee58"
+#: The brushed points in the scatter (bqplot's own selected style, and the highlight mark).
+BRUSHED_COLOUR = "orange"
 
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 
@@ -126,7 +132,7 @@ def _hex_plot(
 
     if len(x) == 0:
         return _message(f"{title}: no rows with finite values")
-    bx, by, counts = binned(x, y, gridsize)
+    bx, by, counts = binned(x, y, gridsize * OVERSAMPLE)
     tiles = hv.HexTiles((bx, by, counts), kdims=[xlabel, ylabel], vdims=["count"])
     return tiles.opts(
         aggregator=np.sum,
@@ -202,8 +208,11 @@ def _in_range(*mags: FloatArray) -> np.ndarray[Any, np.dtype[np.bool_]]:
 class LinkedScatter(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no type hints
     """A bqplot scatter of a table with a brush: :attr:`selected` holds the brushed rows.
 
-    With ``viewer``, the brushed rows are shown on its sky as the ``"selected"`` markers.
-    Build it with :func:`linked_scatter`.
+    The selected points are also drawn by a second mark (:attr:`highlight`), from the widget
+    state: bqplot styles a selection only when it changes in a live view, so without it a
+    selection made in code would not show in a published page. With ``viewer``, the brushed
+    rows are shown on its sky as the ``"selected"`` markers. Build it with
+    :func:`linked_scatter`.
     """
 
     def __init__(
@@ -229,14 +238,22 @@ class LinkedScatter(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no 
             scales={"x": x_scale, "y": y_scale},
             default_size=4,
             colors=["#1f77b4"],
-            selected_style={"fill": "orange", "stroke": "orange"},
+            selected_style={"fill": BRUSHED_COLOUR, "stroke": BRUSHED_COLOUR},
             unselected_style={"opacity": 0.3},
         )
+        self.highlight = bqplot.Scatter(
+            x=[],
+            y=[],
+            scales={"x": x_scale, "y": y_scale},
+            default_size=8,
+            colors=[BRUSHED_COLOUR],
+            enable_hover=False,
+        )
         self.brush = bqplot.interacts.BrushSelector(
-            x_scale=x_scale, y_scale=y_scale, marks=[self.scatter], color="orange"
+            x_scale=x_scale, y_scale=y_scale, marks=[self.scatter], color=BRUSHED_COLOUR
         )
         self.figure = bqplot.Figure(
-            marks=[self.scatter],
+            marks=[self.scatter, self.highlight],
             axes=[
                 bqplot.Axis(scale=x_scale, label=x),
                 bqplot.Axis(scale=y_scale, label=y, side="left"),
@@ -281,6 +298,11 @@ class LinkedScatter(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no 
         return self.table[self.selected_rows]
 
     def _on_select(self, _change: dict[str, Any]) -> None:
+        selected = self.scatter.selected
+        picked = np.asarray([] if selected is None else selected, dtype=np.int64)
+        with self.highlight.hold_sync():
+            self.highlight.x = np.asarray(self.scatter.x, dtype=float)[picked]
+            self.highlight.y = np.asarray(self.scatter.y, dtype=float)[picked]
         if self.viewer is None:
             return
         rows = self.selected_rows

@@ -8,7 +8,9 @@ firewall, such a page shows empty boxes. :func:`export_html` writes a page that 
 - require.js and ``@jupyter-widgets/html-manager`` (``embed-amd.js``, which also defines the
   built-in controls) are inlined from the npm project in ``widgets/js`` (``npm run build``);
 - each third-party widget module named in the notebook's widget state is inlined as a named AMD
-  module from the installed packages' ``nbextensions`` folders, so the manager never asks a CDN;
+  module from the installed packages' ``nbextensions`` folders, so the manager never asks a CDN
+  (anywidget's module then imports each widget's ``_esm`` from the state through a ``blob:``
+  URL: the FootprintViewer's Aladin Lite travels that way);
 - BokehJS scripts that the outputs load from ``cdn.bokeh.org`` are replaced by bokeh's inline
   resources, the same files the installed ``bokeh`` package serves.
 

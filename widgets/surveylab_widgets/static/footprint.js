@@ -1,8 +1,9 @@
 // surveylab's part of the FootprintViewer front end (see surveylab_widgets/aladin.py).
 // `hook(A)` wraps Aladin Lite so that no default survey, HiPS list or logger reaches the
-// internet and `surveylab:hips` means the lab's own HiPS; `wrap(widget)` adds the overlays of
-// the `_layers` trait (drawn from the widget state, so an exported notebook shows them too)
-// and the `message` trait. Everything stays inside this one expression: the module is joined
+// internet and `surveylab:hips` means the lab's own HiPS (in a page with no lab, such as a
+// published notebook, no HiPS is asked for: the sky stays plain and a note says why);
+// `wrap(widget)` adds the overlays of the `_layers` trait (drawn from the widget state, so an
+// exported notebook shows them too) and the `message` trait. Everything stays inside this one expression: the module is joined
 // with ipyaladin's minified code, whose top-level names must not clash.
 export default (() => {
   let lastAladin = null;
@@ -18,10 +19,14 @@ export default (() => {
     }
   }
 
-  // `surveylab:hips` -> the lab's HiPS; '' -> no survey (a dark sky).
+  function isLabHips(survey) {
+    return typeof survey === 'string' && survey.startsWith('surveylab:hips');
+  }
+
+  // `surveylab:hips` -> the lab's HiPS (none without a lab); '' -> no survey (a dark sky).
   function resolveSurvey(survey) {
     if (typeof survey !== 'string' || survey === '') return null;
-    if (survey.startsWith('surveylab:hips')) {
+    if (isLabHips(survey)) {
       const base = baseUrl();
       if (base === null) return null;
       return new URL(base.replace(/\/?$/, '/') + 'surveylab/api/hips', window.location.href).href;
@@ -29,8 +34,25 @@ export default (() => {
     return survey;
   }
 
+  // Aladin Lite 3.8 assigns the global `self` (`self=this` in the constructors of its share
+  // control and HiPS selector). In JupyterLab that breaks webpack's chunk loading for every
+  // extension loaded afterwards (bqplot's chunks register on that object and "fail to load"),
+  // so `self` stays the window: assignments to it are ignored.
+  function keepSelf() {
+    const descriptor = Object.getOwnPropertyDescriptor(globalThis, 'self');
+    if (!descriptor || !descriptor.configurable || descriptor.set === ignoreSelf) return;
+    Object.defineProperty(globalThis, 'self', {
+      get: () => globalThis,
+      set: ignoreSelf,
+      configurable: true,
+      enumerable: descriptor.enumerable
+    });
+  }
+  function ignoreSelf() {}
+
   function hook(A) {
     library = A;
+    keepSelf();
     function aladin(div, options) {
       const survey = resolveSurvey(options.survey);
       const instance = A.aladin(div, {
@@ -55,7 +77,8 @@ export default (() => {
           return {};
         }
       };
-      div.dataset.hips = survey === null ? 'none' : survey;
+      // 'offline': the release has a HiPS but this page has no lab to serve it
+      div.dataset.hips = survey !== null ? survey : isLabHips(options.survey) ? 'offline' : 'none';
       lastAladin = instance;
       return instance;
     }
@@ -110,6 +133,14 @@ export default (() => {
         message.setAttribute('role', 'status');
         message.style.cssText = 'padding:4px 8px;color:#b71c1c;font:13px sans-serif';
         el.prepend(message);
+        if (el.querySelector('[data-hips="offline"]')) {
+          const note = document.createElement('div');
+          note.className = 'surveylab-footprint-note';
+          note.style.cssText = 'padding:2px 8px;color:#666;font:12px sans-serif';
+          note.textContent =
+            "No sky images: the release's HiPS is served by the lab. The overlays come from the notebook.";
+          el.append(note);
+        }
         let drawn = [];
         const draw = () => {
           for (const item of drawn) {
