@@ -3,9 +3,10 @@
 ipyaladin 0.8's front end (``ipyaladin/static/widget.js``) starts with
 ``import ... from "https://esm.sh/aladin-lite@..."``, which fails offline and behind firewalls.
 :func:`offline_esm` builds one ES module instead: the npm ``aladin-lite`` bundle (its WebAssembly
-inlined), wrapped in a function scope, in place of that import, followed by ipyaladin's own code
-and surveylab's overlay code (``static/footprint.js``). The widget's ``_esm`` carries it, so it
-works in a lab and in an exported notebook alike, with no request for code.
+inlined), wrapped in a function scope with its own ``self``, in place of that import, followed
+by ipyaladin's own code and surveylab's overlay code (``static/footprint.js``). The widget's
+``_esm`` carries it, so it works in a lab and in an exported notebook alike, with no request for
+code.
 
 The bundle is ``aladin.js`` from :mod:`surveylab_widgets.assets` (built by ``widgets/js``).
 """
@@ -61,7 +62,11 @@ def offline_esm() -> str:
     ours = (STATIC / "footprint.js").read_text(encoding="utf-8")
     return "\n".join(
         [
-            f"const __slAladinLib = (() => {{\n{aladin_body}\nreturn {aladin_name};\n}})();",
+            # `self` is a parameter: the bundle assigns `self=this` in two constructors, which
+            # would otherwise replace the page's global `self` (and break JupyterLab's chunk
+            # loading for every extension loaded after the viewer)
+            f"const __slAladinLib = ((self) => {{\n{aladin_body}\nreturn {aladin_name};\n}})"
+            "(globalThis);",
             ours.replace("export default", "const __slOverlays =", 1),
             ipyaladin_body[: imported.start()]
             + f"const {imported.group(1)} = __slOverlays.hook(__slAladinLib);"

@@ -34,25 +34,8 @@ export default (() => {
     return survey;
   }
 
-  // Aladin Lite 3.8 assigns the global `self` (`self=this` in the constructors of its share
-  // control and HiPS selector). In JupyterLab that breaks webpack's chunk loading for every
-  // extension loaded afterwards (bqplot's chunks register on that object and "fail to load"),
-  // so `self` stays the window: assignments to it are ignored.
-  function keepSelf() {
-    const descriptor = Object.getOwnPropertyDescriptor(globalThis, 'self');
-    if (!descriptor || !descriptor.configurable || descriptor.set === ignoreSelf) return;
-    Object.defineProperty(globalThis, 'self', {
-      get: () => globalThis,
-      set: ignoreSelf,
-      configurable: true,
-      enumerable: descriptor.enumerable
-    });
-  }
-  function ignoreSelf() {}
-
   function hook(A) {
     library = A;
-    keepSelf();
     function aladin(div, options) {
       const survey = resolveSurvey(options.survey);
       const instance = A.aladin(div, {
