@@ -114,6 +114,12 @@ def test_big_tables_are_subsampled_in_the_scatter(million: Table) -> None:
     assert "20,000 of 50,000 rows shown" in scatter.message.value
     scatter.scatter.selected = [0]
     assert scatter.selected_rows == [int(scatter.rows[0])]
+    hidden = sorted(set(range(50_000)) - set(scatter.rows.tolist()))[:5]
+    scatter.select([*hidden, int(scatter.rows[7]), int(scatter.rows[3])])  # rows of the table
+    assert scatter.selected_rows == sorted([int(scatter.rows[3]), int(scatter.rows[7])])
+    assert len(scatter.highlight.x) == 2  # the highlight mark draws them
+    scatter.select([])
+    assert scatter.selected_rows == [] and len(scatter.highlight.x) == 0
 
 
 @pytest.mark.parametrize(

@@ -297,6 +297,11 @@ class LinkedScatter(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no 
         """The brushed rows of the table."""
         return self.table[self.selected_rows]
 
+    def select(self, rows: Sequence[int] | np.ndarray[Any, Any]) -> None:
+        """Select these rows of :attr:`table` (those shown), as if brushed; ``[]`` clears."""
+        shown = np.flatnonzero(np.isin(self.rows, np.asarray(rows, dtype=np.int64)))
+        self.scatter.selected = shown.tolist() or None
+
     def _on_select(self, _change: dict[str, Any]) -> None:
         selected = self.scatter.selected
         picked = np.asarray([] if selected is None else selected, dtype=np.int64)
@@ -316,8 +321,7 @@ class LinkedScatter(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no 
         names = [name for name, shown in self.viewer.tables.items() if shown is self.table]
         if not names:
             return
-        picked = self.viewer.selected_rows(names[0])
-        self.scatter.selected = np.flatnonzero(np.isin(self.rows, picked)).tolist() or None
+        self.select(self.viewer.selected_rows(names[0]))
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         """The widget view, plus an SVG of the points for renderers with no widgets."""
