@@ -547,17 +547,22 @@ class Survey:
     # --- lifetime -------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Stop the job runner and close the catalog connection."""
+        """Stop the job runner and close the catalog connection.
+
+        They are shut down outside the lock: a job still starting asks for the cutout executor
+        (under the lock) before it can stop.
+        """
         with self._lock:
-            if self._runner is not None:
-                self._runner.shutdown()
-                self._runner = None
-            if self._cutout_executor is not None:
-                self._cutout_executor.close()
-                self._cutout_executor = None
-            if self._catalog is not None:
-                self._catalog.close()
-                self._catalog = None
+            runner, self._runner = self._runner, None
+        if runner is not None:
+            runner.shutdown()
+        with self._lock:
+            executor, self._cutout_executor = self._cutout_executor, None
+            catalog, self._catalog = self._catalog, None
+        if executor is not None:
+            executor.close()
+        if catalog is not None:
+            catalog.close()
 
     def __enter__(self) -> Self:
         return self

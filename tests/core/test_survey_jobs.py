@@ -100,3 +100,18 @@ def test_cancel_aborts_the_query(survey: Survey) -> None:
     record = job.wait(20)
     assert record.phase is Phase.ABORTED
     assert job.files == []
+
+
+def test_close_with_a_cutout_job_just_submitted_does_not_hang(
+    demo_data_dir: Path, tmp_path: Path
+) -> None:
+    """The starting job asks for the cutout executor while close() shuts the runner down."""
+    import threading
+
+    for attempt in range(4):
+        survey = Survey(Settings(data_dir=demo_data_dir, jobs_dir=tmp_path / str(attempt)))
+        survey.cutouts([(323.36, -0.82), (323.40, -0.70)], size=0.5)
+        closer = threading.Thread(target=survey.close, daemon=True)
+        closer.start()
+        closer.join(30)
+        assert not closer.is_alive(), "Survey.close() deadlocked"
