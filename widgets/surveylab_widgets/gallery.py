@@ -457,8 +457,8 @@ class CutoutGallery(StaticFallback, widgets.VBox):  # type: ignore[misc]  # ipyw
         with self.label_buttons.hold_trait_notifications():
             self.label_buttons.value = -1 if label is None else label
         self._show_enlarged()
+        self.key_listener.active = True  # before the view shows: keys work once it is seen
         self.viewer.layout.display = "flex"
-        self.key_listener.active = True
 
     def close_enlarged(self) -> None:
         """Hide the enlarged view."""
