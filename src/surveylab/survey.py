@@ -177,7 +177,39 @@ class Survey:
 
         Defaults come from ``settings.quick_max_rows`` and ``settings.quick_timeout``. Past the
         time limit the query is cancelled in the database and ``QueryTimeoutError`` is raised.
+        The rows come as JSON-ready lists (the REST API's answer); :meth:`quick_table` gives
+        an astropy Table.
         """
+        prepared, data, truncated, elapsed = self._quick_rows(sql, timeout, max_rows)
+        rows = [list(row) for row in zip(*(c.to_pylist() for c in data.columns), strict=True)]
+        return QuickResult(
+            query=prepared.text,
+            sql=prepared.sql,
+            columns=result_columns(data.schema, self.known_columns),
+            rows=rows,
+            truncated=truncated,
+            elapsed=elapsed,
+        )
+
+    def quick_table(
+        self, sql: str, *, timeout: float | None = None, max_rows: int | None = None
+    ) -> Table:
+        """Run a quick query (as :meth:`quick`) into an astropy Table.
+
+        Columns carry the catalog's units and descriptions, NULLs are masked, and ``meta``
+        holds ``release``, ``query``, ``truncated`` (whether the query had more than
+        ``max_rows`` rows) and ``elapsed`` (seconds).
+        """
+        _prepared, data, truncated, elapsed = self._quick_rows(sql, timeout, max_rows)
+        table = self._annotated_table(data, sql)
+        table.meta.update(truncated=truncated, elapsed=elapsed)
+        return table
+
+    def _quick_rows(
+        self, sql: str, timeout: float | None, max_rows: int | None
+    ) -> tuple[PreparedQuery, pa.Table, bool, float]:
+        """The first ``max_rows`` rows of ``sql`` within ``timeout`` seconds: the prepared
+        query, the rows, whether there were more, and the seconds taken."""
         limit = max_rows or self.settings.quick_max_rows
         prepared = self.check(sql)
         started = time.perf_counter()
@@ -188,17 +220,7 @@ class Survey:
         ) as handle:
             data = _first_rows(handle.batches(), handle.schema, limit + 1)
         elapsed = time.perf_counter() - started
-        truncated = data.num_rows > limit
-        data = data.slice(0, limit)
-        rows = [list(row) for row in zip(*(c.to_pylist() for c in data.columns), strict=True)]
-        return QuickResult(
-            query=prepared.text,
-            sql=prepared.sql,
-            columns=result_columns(data.schema, self.known_columns),
-            rows=rows,
-            truncated=truncated,
-            elapsed=elapsed,
-        )
+        return prepared, data.slice(0, limit), data.num_rows > limit, elapsed
 
     def query_arrow(self, sql: str, limit: int | None = None) -> pa.Table:
         """Run ``sql`` (any backend's dialect or DES's Oracle SQL) into an Arrow table."""
@@ -232,6 +254,11 @@ class Survey:
             return data
         if output == "pandas":
             return data.to_pandas()
+        return self._annotated_table(data, sql)
+
+    def _annotated_table(self, data: pa.Table, sql: str) -> Table:
+        """``data`` as an astropy Table with the catalog's units and descriptions, and the
+        release and ``sql`` in its ``meta``."""
         table = arrow_to_table(data)
         for name in table.colnames:
             column = self.known_columns.get(name.upper())
@@ -520,17 +547,22 @@ class Survey:
     # --- lifetime -------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Stop the job runner and close the catalog connection."""
+        """Stop the job runner and close the catalog connection.
+
+        They are shut down outside the lock: a job still starting asks for the cutout executor
+        (under the lock) before it can stop.
+        """
         with self._lock:
-            if self._runner is not None:
-                self._runner.shutdown()
-                self._runner = None
-            if self._cutout_executor is not None:
-                self._cutout_executor.close()
-                self._cutout_executor = None
-            if self._catalog is not None:
-                self._catalog.close()
-                self._catalog = None
+            runner, self._runner = self._runner, None
+        if runner is not None:
+            runner.shutdown()
+        with self._lock:
+            executor, self._cutout_executor = self._cutout_executor, None
+            catalog, self._catalog = self._catalog, None
+        if executor is not None:
+            executor.close()
+        if catalog is not None:
+            catalog.close()
 
     def __enter__(self) -> Self:
         return self

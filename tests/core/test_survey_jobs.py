@@ -40,6 +40,31 @@ def test_quick_query_is_capped_and_timed_out(survey: Survey) -> None:
     assert survey.quick("SELECT 2 AS TWO").rows == [[2]]
 
 
+def test_quick_table_has_the_quick_rows_with_units_masks_and_meta(survey: Survey) -> None:
+    sql = (
+        "SELECT COADD_OBJECT_ID, RA, CASE WHEN MOD(COADD_OBJECT_ID, 2) = 0 THEN NULL ELSE "
+        "WAVG_MAG_PSF_G END AS G_ODD FROM DR1_MAIN ORDER BY COADD_OBJECT_ID"
+    )
+    table = survey.quick_table(sql, max_rows=40)
+    quick = survey.quick(sql, max_rows=40)
+    assert len(table) == len(quick.rows) == 40
+    assert list(table["COADD_OBJECT_ID"]) == [row[0] for row in quick.rows]
+    assert list(table["RA"]) == [row[1] for row in quick.rows]
+    assert table.meta["truncated"] is True and quick.truncated
+    assert table.meta["elapsed"] > 0
+    assert table.meta["query"] == sql and table.meta["release"] == survey.release
+    assert str(table["RA"].unit) == "deg" and "Right ascension" in table["RA"].description
+    nulls = [row[2] is None for row in quick.rows]
+    assert any(nulls) and list(table["G_ODD"].mask) == nulls
+    assert [float(g) for g in table["G_ODD"].compressed()] == [
+        pytest.approx(row[2]) for row in quick.rows if row[2] is not None
+    ]
+    whole = survey.quick_table("SELECT RA FROM DR1_MAIN FETCH FIRST 5 ROWS ONLY")
+    assert len(whole) == 5 and whole.meta["truncated"] is False
+    with pytest.raises(QueryTimeoutError):
+        survey.quick_table(SLOW_SQL)
+
+
 @pytest.mark.parametrize(
     ("sql", "error"),
     [("DELETE FROM DR1_MAIN", ReadOnlyQueryError), ("SELECT FROM WHERE", SQLSyntaxError)],
@@ -75,3 +100,18 @@ def test_cancel_aborts_the_query(survey: Survey) -> None:
     record = job.wait(20)
     assert record.phase is Phase.ABORTED
     assert job.files == []
+
+
+def test_close_with_a_cutout_job_just_submitted_does_not_hang(
+    demo_data_dir: Path, tmp_path: Path
+) -> None:
+    """The starting job asks for the cutout executor while close() shuts the runner down."""
+    import threading
+
+    for attempt in range(4):
+        survey = Survey(Settings(data_dir=demo_data_dir, jobs_dir=tmp_path / str(attempt)))
+        survey.cutouts([(323.36, -0.82), (323.40, -0.70)], size=0.5)
+        closer = threading.Thread(target=survey.close, daemon=True)
+        closer.start()
+        closer.join(30)
+        assert not closer.is_alive(), "Survey.close() deadlocked"

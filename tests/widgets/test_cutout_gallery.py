@@ -1,9 +1,11 @@
-"""CutoutGallery on the demo survey: thumbnails, pages, enlarging, labels and bad input."""
+"""CutoutGallery on the demo survey: progress, thumbnails, pages, enlarging, labels and keys,
+bad input."""
 
 from __future__ import annotations
 
 import base64
 import io
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -64,6 +66,7 @@ def test_a_finished_cutout_job_shows_one_cell_per_position(survey: Survey) -> No
 def test_from_a_table_it_submits_the_job(survey: Survey) -> None:
     table = Table({"ra": [M2[0], NEAR_M2[0]], "dec": [M2[1], NEAR_M2[1]], "mag": [18.0, 19.0]})
     gallery = CutoutGallery(table, survey=survey, size=0.5)
+    assert gallery.wait(60)
     assert gallery.error is None
     assert gallery.job is not None and gallery.job.phase is Phase.COMPLETED
     assert len(thumbnails(gallery)) == 2
@@ -131,6 +134,7 @@ def test_the_enlarged_view_switches_bands(survey: Survey) -> None:
 def test_large_jobs_are_shown_in_pages(survey: Survey) -> None:
     positions = [(M2[0] + 0.01 * i, M2[1]) for i in range(11)]
     gallery = CutoutGallery(positions, survey=survey, page_size=4)
+    assert gallery.wait(60)
     assert gallery.pages == 3
     assert len(gallery.grid.children) == 4
     assert gallery._thumbs.keys() == {0, 1, 2, 3}  # only the page on screen is read
@@ -200,7 +204,107 @@ def test_the_static_fallback_embeds_the_thumbnails(survey: Survey) -> None:
 
 def test_a_job_where_every_position_failed_shows_why(survey: Survey) -> None:
     gallery = CutoutGallery([OUTSIDE], survey=survey)
+    assert gallery.wait(60)
     assert gallery.job is not None and gallery.job.phase is Phase.ERROR
     assert gallery.error is not None and "the job failed" in gallery.error
     (cell,) = gallery.grid.children
     assert "outside the footprint" in cell.children[0].value
+
+
+# --- a running job: progress, wait(), cancel, close ---------------------------------------------
+
+
+def spread_positions(count: int) -> list[tuple[float, float]]:
+    """``count`` positions over the imaged block around M2, on several tiles."""
+    return [
+        (323.0 + 1.1 * (i % 7) / 7, -1.0 + 0.6 * (i // 7) / max(1, count // 7))
+        for i in range(count)
+    ]
+
+
+def test_the_gallery_shows_progress_and_returns_before_the_job_ends(survey: Survey) -> None:
+    count = 14
+    seen: list[int] = []
+    gallery = CutoutGallery(spread_positions(count), survey=survey, size=3.0, bands="gri")
+    assert not gallery.loaded  # the constructor did not wait for the job
+    assert gallery.grid.children == () and gallery.progress_row.layout.display == "flex"
+    assert gallery.progress.max == count
+    gallery.progress.observe(lambda change: seen.append(change["new"]), names="value")
+    assert gallery.wait(120)
+    assert gallery.error is None and gallery.job is not None
+    assert gallery.job.phase is Phase.COMPLETED
+    assert gallery.progress.value == gallery.progress.max == count  # the bar went to the total
+    assert seen and seen[-1] == count and seen == sorted(seen)
+    assert gallery.progress_label.value == f"{count} of {count} positions"
+    assert gallery.progress_row.layout.display == "none"
+    assert len(thumbnails(gallery)) == count
+    assert f"{count} of {count} positions cut" in gallery.status.value
+
+
+def test_a_job_cancelled_while_shown_is_a_message(survey: Survey) -> None:
+    count = 600  # 12' cutouts in 3 bands and colour: seconds of work
+    positions = spread_positions(count)
+    gallery = CutoutGallery(positions, survey=survey, size=12.0, bands="gri", rgb="irg")
+    deadline = time.monotonic() + 60
+    while gallery.progress.value == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not gallery.wait(0.01)  # still running
+    assert 0 < gallery.progress.value < count
+    gallery.cancel_button.click()
+    assert gallery.wait(60)
+    assert gallery.job is not None and gallery.job.phase is Phase.ABORTED
+    assert gallery.error is not None and "the job was cancelled" in gallery.error
+    assert "the job was cancelled" in gallery.status.value
+    assert 0 < gallery.summary["counts"]["ok"] < count  # the cutouts made before the cancel
+    assert gallery.pages == count // 24 and len(gallery.grid.children) == 24
+
+
+def test_close_stops_following_the_job(survey: Survey) -> None:
+    gallery = CutoutGallery(spread_positions(28), survey=survey, size=3.0, bands="gri")
+    poller = gallery._poller
+    assert poller is not None and poller.is_alive()
+    gallery.close()
+    assert not poller.is_alive()
+    assert gallery.wait(0)  # nothing more is coming
+    assert gallery.job is not None
+    gallery.job.wait(120)  # the job itself goes on
+
+
+# --- keys ---------------------------------------------------------------------------------------
+
+
+def press(gallery: CutoutGallery, key: str) -> None:
+    """A key press as the front end sends it: a custom message to the key listener."""
+    gallery.key_listener._handle_custom_msg({"type": "key", "key": key}, [])
+
+
+def test_keys_label_clear_and_step_in_the_enlarged_view(survey: Survey) -> None:
+    job = survey.cutouts([M2, OUTSIDE, NEAR_M2])
+    job.wait(60)
+    gallery = CutoutGallery.from_job(job.id, survey=survey)
+    first, _, third = gallery.names
+    press(gallery, "3")  # nothing is enlarged: the key is not taken
+    assert gallery.labels == {} and not gallery.key_listener.active
+    cells = gallery.grid.children
+    gallery.enlarge(0)
+    assert gallery.key_listener.active
+    press(gallery, "3")
+    assert gallery.labels == {first: 3} == job_labels(survey.runner.store, job.id)
+    assert gallery.label_buttons.value == 3
+    assert gallery.grid.children == cells  # the page is not redrawn: only the button's text
+    assert cells[0].children[1].description == "#1 · 3"
+    press(gallery, "ArrowRight")  # the failed position is skipped
+    assert gallery.current == 2
+    press(gallery, "7")
+    press(gallery, "ArrowLeft")
+    assert gallery.current == 0
+    press(gallery, "Backspace")
+    assert gallery.labels == {third: 7}
+    press(gallery, "x")  # not one of the keys
+    press(gallery, "ArrowLeft")  # round to the last one
+    assert gallery.current == 2
+    press(gallery, "Delete")
+    assert gallery.labels == {} and gallery.label_buttons.value == -1
+    gallery.close_enlarged()
+    press(gallery, "5")
+    assert gallery.labels == {} and not gallery.key_listener.active

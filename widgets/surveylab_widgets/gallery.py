@@ -1,5 +1,10 @@
 """``CutoutGallery``: a cutout job's thumbnails in pages, click to enlarge, labels 0-9 per image.
 
+The kernel is never blocked: while the job runs, a background thread fills a progress bar
+("n of N positions") and the thumbnails come when it ends; :meth:`CutoutGallery.wait` blocks
+until then (scripts, notebooks run headless). In the enlarged view, keys 0-9 set the label,
+Backspace or Delete clears it and ← → step (a :class:`~surveylab_widgets.keys.KeyListener`).
+
 Thumbnails are the job's colour JPEGs (``*_irg.jpg``, else the first band's PNG preview),
 embedded as image bytes so they survive export; only the page on screen is read. Labels are
 saved with the job through :func:`surveylab.cutouts.labels.save_labels` (the lab's gallery reads
@@ -9,6 +14,8 @@ Examples
 --------
 >>> from surveylab_widgets import CutoutGallery
 >>> gallery = CutoutGallery(table)  # a Table with RA and DEC columns  # doctest: +SKIP
+>>> gallery.wait()  # only where nobody watches: a script, a notebook run headless  # doctest: +SKIP
+True
 >>> gallery = CutoutGallery.from_job("3f9c0a1b2d4e")  # doctest: +SKIP
 >>> gallery.set_label(0, 3)  # doctest: +SKIP
 >>> gallery.labels, gallery.fits_paths  # doctest: +SKIP
@@ -18,6 +25,7 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,9 +36,10 @@ import numpy as np
 from surveylab import Survey
 from surveylab.cutouts import CUTOUT_JOB, SUMMARY_NAME
 from surveylab.cutouts.labels import MAX_LABEL, job_labels, save_labels
-from surveylab.jobs import Phase
+from surveylab.jobs import Job, Phase
 
 from ._display import StaticFallback, WidgetError, error_text, image_html, message_html
+from .keys import KeyListener
 
 if TYPE_CHECKING:
     from surveylab.survey import SurveyJob
@@ -41,7 +50,13 @@ __all__ = ["CutoutGallery", "positions_from"]
 PAGE_SIZE = 24
 #: Thumbnail width in pixels.
 THUMBNAIL_PX = 128
+#: Seconds between looks at a running job's progress.
+POLL_SECONDS = 0.5
 _COLOUR = "colour"
+_CLEAR_KEYS = ("Backspace", "Delete")
+_STEP_KEYS = {"ArrowLeft": -1, "ArrowRight": 1}
+#: The keys of the enlarged view: a label, clear it, previous / next cutout.
+KEYS = (*(str(i) for i in range(MAX_LABEL + 1)), *_CLEAR_KEYS, *_STEP_KEYS)
 
 
 class GalleryInputError(WidgetError):
@@ -87,7 +102,8 @@ class CutoutGallery(StaticFallback, widgets.VBox):  # type: ignore[misc]  # ipyw
     ----------
     source : Table, SkyCoord or sequence, optional
         Positions to cut: a Table (or DataFrame) with RA and DEC columns (any case), a
-        SkyCoord, or anything :meth:`Survey.cutouts` takes. A job is submitted and waited for.
+        SkyCoord, or anything :meth:`Survey.cutouts` takes. A job is submitted; its progress
+        shows until it ends, then its thumbnails.
     survey : Survey, optional
         The release; ``Survey()`` by default.
     job_id : str, optional
@@ -96,8 +112,8 @@ class CutoutGallery(StaticFallback, widgets.VBox):  # type: ignore[misc]  # ipyw
         Thumbnails per page.
     thumbnail_px : int
         Thumbnail width on screen.
-    timeout : float, optional
-        Seconds to wait for the job to end (default: no limit).
+    interval : float
+        Seconds between looks at a running job's progress.
     **cutout_options
         Passed to :meth:`Survey.cutouts` (``size``, ``bands``, ``rgb``, ``name``, ...); by default
         a colour image (``rgb=True``) and FITS in ``bands="i"``.
@@ -107,7 +123,7 @@ class CutoutGallery(StaticFallback, widgets.VBox):  # type: ignore[misc]  # ipyw
     job : SurveyJob or None
         The cutout job shown.
     summary : dict
-        Its ``summary.json`` (empty until it has ended).
+        Its ``summary.json`` (empty until it has ended: see :meth:`wait`).
     error : str or None
         The message shown when the gallery cannot show the job (also shown in the widget).
     """
@@ -120,12 +136,13 @@ class CutoutGallery(StaticFallback, widgets.VBox):  # type: ignore[misc]  # ipyw
         job_id: str | None = None,
         page_size: int = PAGE_SIZE,
         thumbnail_px: int = THUMBNAIL_PX,
-        timeout: float | None = None,
+        interval: float = POLL_SECONDS,
         **cutout_options: Any,
     ) -> None:
         self._survey = survey
         self.page_size = max(1, int(page_size))
         self.thumbnail_px = thumbnail_px
+        self.interval = interval
         self.job: SurveyJob | None = None
         self.summary: dict[str, Any] = {}
         self.error: str | None = None
@@ -133,7 +150,26 @@ class CutoutGallery(StaticFallback, widgets.VBox):  # type: ignore[misc]  # ipyw
         self.current: int | None = None
         self._labels: dict[str, int] = {}
         self._thumbs: dict[int, bytes] = {}
+        self._buttons: dict[int, widgets.Button] = {}
+        self._lock = threading.RLock()
+        self._loaded = threading.Event()
+        self._stop = threading.Event()
+        self._poller: threading.Thread | None = None
         self.status = widgets.HTML()
+        self.progress = widgets.IntProgress(
+            min=0, max=1, value=0, bar_style="info", layout=widgets.Layout(width="240px")
+        )
+        self.progress_label = widgets.Label()
+        self.cancel_button = widgets.Button(
+            description="cancel",
+            tooltip="cancel the cutout job",
+            layout=widgets.Layout(width="auto"),
+        )
+        self.cancel_button.on_click(lambda _b: self.cancel())
+        self.progress_row = widgets.HBox(
+            [self.progress, self.progress_label, self.cancel_button],
+            layout=widgets.Layout(display="none", align_items="center"),
+        )
         self.grid = widgets.GridBox(
             layout=widgets.Layout(
                 grid_template_columns=f"repeat(auto-fill, minmax({thumbnail_px + 16}px, 1fr))",
@@ -156,6 +192,12 @@ class CutoutGallery(StaticFallback, widgets.VBox):  # type: ignore[misc]  # ipyw
         )
         self.label_buttons.observe(self._on_label, names="value")
         self.info = widgets.HTML()
+        self.key_listener = KeyListener(
+            KEYS,
+            scope=".surveylab-cutout-gallery",
+            hint="keys: 0-9 label · Backspace clears · ← → previous / next",
+        )
+        self.key_listener.on_key(self._on_key)
         close = widgets.Button(description="close", layout=widgets.Layout(width="auto"))
         close.on_click(lambda _b: self.close_enlarged())
         step = [widgets.Button(description=d, layout=widgets.Layout(width="auto")) for d in "◀▶"]
@@ -166,11 +208,12 @@ class CutoutGallery(StaticFallback, widgets.VBox):  # type: ignore[misc]  # ipyw
                 widgets.HBox([step[0], step[1], self.band, close]),
                 widgets.HBox([self.enlarged, self.info]),
                 self.label_buttons,
+                self.key_listener,
             ],
             layout=widgets.Layout(display="none", border="1px solid #ccc", padding="4px"),
         )
         pager = widgets.HBox([self.prev_page, self.page_label, self.next_page])
-        super().__init__([self.status, pager, self.grid, self.viewer])
+        super().__init__([self.status, self.progress_row, pager, self.grid, self.viewer])
         self.add_class("surveylab-cutout-gallery")
         try:
             if job_id is None:
@@ -178,13 +221,14 @@ class CutoutGallery(StaticFallback, widgets.VBox):  # type: ignore[misc]  # ipyw
                 cutout_options.setdefault("rgb", True)
                 self._status("submitting the cutout job…")
                 job_id = self.survey.cutouts(positions, **cutout_options).id
-            self._load(job_id, timeout)
+            self._follow(job_id)
         except Exception as exc:  # the widget's boundary: bad input is a message
             self._fail(error_text(exc))
+            self._loaded.set()
 
     @classmethod
     def from_job(cls, job_id: str, *, survey: Survey | None = None, **kwargs: Any) -> CutoutGallery:
-        """The gallery of an existing cutout job (waited for if it still runs)."""
+        """The gallery of an existing cutout job (its progress shown if it still runs)."""
         return cls(survey=survey, job_id=job_id, **kwargs)
 
     @property
@@ -227,17 +271,95 @@ class CutoutGallery(StaticFallback, widgets.VBox):  # type: ignore[misc]  # ipyw
 
     # --- loading --------------------------------------------------------------------------
 
-    def _load(self, job_id: str, timeout: float | None) -> None:
+    @property
+    def loaded(self) -> bool:
+        """Whether the gallery shows the job's end: its cutouts, or why there are none."""
+        return self._loaded.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the gallery shows the job's cutouts (or why there are none).
+
+        Only for code nobody watches, a script or a notebook run headless (nbconvert), so that
+        the output saved has the thumbnails; in a live notebook they come by themselves.
+        Returns False if ``timeout`` seconds passed first.
+        """
+        return self._loaded.wait(timeout)
+
+    def cancel(self) -> None:
+        """Cancel the running cutout job; the gallery then shows the cutouts made so far."""
+        try:
+            if self.job is None:
+                raise WidgetError("no cutout job is shown")
+            self.job.cancel()
+        except Exception as exc:  # the widget's boundary
+            self._fail(error_text(exc))
+
+    def close(self) -> None:
+        """Stop following the job (which goes on) and close the widget."""
+        self._stop.set()
+        poller = self._poller
+        if poller is not None and poller is not threading.current_thread():
+            poller.join(timeout=5)
+        self._loaded.set()  # nothing more is coming: wait() returns
+        self.key_listener.close()
+        super().close()
+
+    def _follow(self, job_id: str) -> None:
+        """Show cutout job ``job_id``: at once if it has ended, else its progress until then."""
         job = self.survey.job(job_id)
         record = job.record
         if record.type != CUTOUT_JOB:
             raise WidgetError(f"job {job_id} is a {record.type} job, not a cutout job")
         self.job = job
-        if not record.is_final:
-            self._status(f"job {job_id} is {record.phase.value.lower()}: waiting for its cutouts…")
-            record = job.wait(timeout)
-            if not record.is_final:
-                raise WidgetError(f"job {job_id} is still {record.phase.value} after {timeout} s")
+        if record.is_final:
+            self._finish(record)
+            return
+        self._status(f"job {job_id} is {record.phase.value.lower()}: thumbnails when it ends")
+        self._show_progress(record)
+        self.progress_row.layout.display = "flex"
+        self._poller = threading.Thread(
+            target=self._poll, args=(job,), name="surveylab-cutout-gallery", daemon=True
+        )
+        self._poller.start()
+
+    def _poll(self, job: SurveyJob) -> None:
+        """The background thread: the job's progress until it ends or :meth:`close`."""
+        try:
+            while not self._stop.is_set():
+                record = job.wait(self.interval)
+                if self._stop.is_set():
+                    return
+                if record.is_final:
+                    self._finish(record)
+                    return
+                self._show_progress(record)
+        except Exception as exc:  # a failure in the background is a message too
+            self._fail(error_text(exc))
+            self._loaded.set()
+
+    def _show_progress(self, record: Job) -> None:
+        parameters = record.parameters
+        total = len(parameters.get("positions") or []) + len(parameters.get("problems") or [])
+        done = min(record.rows, total)
+        self.progress.max = max(total, 1)
+        self.progress.value = done
+        self.progress_label.value = f"{done:,} of {total:,} positions"
+
+    def _finish(self, record: Job) -> None:
+        """Show the ended job's cutouts, or why there are none; then wake :meth:`wait`."""
+        try:
+            with self._lock:
+                self._show_progress(record)
+                self.progress.bar_style = "success" if record.phase is Phase.COMPLETED else "danger"
+                self.progress_row.layout.display = "none"
+                self._load(record)
+        except Exception as exc:  # the widget's boundary
+            self._fail(error_text(exc))
+        finally:
+            self._loaded.set()
+
+    def _load(self, record: Job) -> None:
+        job_id = record.id
         if record.file(SUMMARY_NAME) is None:
             raise WidgetError(
                 f"job {job_id} ended {record.phase.value} without cutouts: "
@@ -285,6 +407,7 @@ class CutoutGallery(StaticFallback, widgets.VBox):  # type: ignore[misc]  # ipyw
         self.page = max(0, min(page, self.pages - 1))
         start = self.page * self.page_size
         indices = range(start, min(start + self.page_size, len(self.positions)))
+        self._buttons = {}
         self.grid.children = [self._cell(i) for i in indices]
         self.page_label.value = f"page {self.page + 1} of {self.pages}"
         self.prev_page.disabled = self.page == 0
@@ -306,15 +429,20 @@ class CutoutGallery(StaticFallback, widgets.VBox):  # type: ignore[misc]  # ipyw
                 else widgets.HTML(message_html("no image"))
             )
             title = str(entry["name"])
-        label = self._labels.get(str(entry.get("name")))
         button = widgets.Button(
-            description=f"#{index + 1}" + ("" if label is None else f" · {label}"),
+            description=self._button_text(index),
             tooltip=f"enlarge {title}",
             layout=widgets.Layout(width=f"{self.thumbnail_px}px"),
             disabled=entry.get("status") != "ok",
         )
         button.on_click(lambda _b, i=index: self.enlarge(i))
+        self._buttons[index] = button
         return widgets.VBox([body, button])
+
+    def _button_text(self, index: int) -> str:
+        """``#n`` under a thumbnail, with its label if it has one."""
+        label = self._labels.get(str(self.positions[index].get("name")))
+        return f"#{index + 1}" + ("" if label is None else f" · {label}")
 
     # --- the enlarged view ----------------------------------------------------------------
 
@@ -329,12 +457,23 @@ class CutoutGallery(StaticFallback, widgets.VBox):  # type: ignore[misc]  # ipyw
         with self.label_buttons.hold_trait_notifications():
             self.label_buttons.value = -1 if label is None else label
         self._show_enlarged()
+        self.key_listener.active = True  # before the view shows: keys work once it is seen
         self.viewer.layout.display = "flex"
 
     def close_enlarged(self) -> None:
         """Hide the enlarged view."""
         self.current = None
         self.viewer.layout.display = "none"
+        self.key_listener.active = False
+
+    def _on_key(self, key: str) -> None:
+        """A key pressed in the enlarged view: 0-9 label it, Backspace/Delete clear, ←/→ step."""
+        if self.current is None:
+            return
+        if key in _STEP_KEYS:
+            self._step(_STEP_KEYS[key])
+        else:
+            self.label_buttons.value = -1 if key in _CLEAR_KEYS else int(key)
 
     def _step(self, delta: int) -> None:
         if self.current is None:
@@ -392,7 +531,8 @@ class CutoutGallery(StaticFallback, widgets.VBox):  # type: ignore[misc]  # ipyw
             self._status(error_text(exc), "error")
             return self.labels
         self._status(self._label_counts(), "ok")
-        self.show_page(self.page)
+        for index, button in self._buttons.items():  # the page stays: no images sent again
+            button.description = self._button_text(index)
         return self.labels
 
     def _on_label(self, change: dict[str, Any]) -> None:
@@ -435,7 +575,15 @@ class CutoutGallery(StaticFallback, widgets.VBox):  # type: ignore[misc]  # ipyw
                 f"<div style='display:inline-block;vertical-align:top;margin:3px;"
                 f"width:{self.thumbnail_px}px'>{inner}</div>"
             )
-        return f"<div class='surveylab-cutout-gallery'>{self.status.value}{''.join(cells)}</div>"
+        running = (
+            message_html(f"{self.progress_label.value} cut so far")
+            if self.progress_row.layout.display != "none"
+            else ""
+        )
+        return (
+            f"<div class='surveylab-cutout-gallery'>{self.status.value}{running}"
+            f"{''.join(cells)}</div>"
+        )
 
     def static_png(self) -> bytes | None:
         """A contact sheet of this page's thumbnails (Pillow), or None without any."""

@@ -11,17 +11,15 @@ Examples
 
 from __future__ import annotations
 
-import time
 from html import escape
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
-import pyarrow as pa
 
 from surveylab import Survey
 from surveylab.errors import SQLSyntaxError
 from surveylab.examples import EXAMPLES
-from surveylab.survey import SurveyJob, arrow_to_table
+from surveylab.survey import SurveyJob
 from surveylab.writers import validate_format
 
 from ._display import MAX_SHOWN_ROWS, StaticFallback, error_text, message_html, table_html
@@ -31,55 +29,11 @@ if TYPE_CHECKING:
 
     from surveylab.sql import PreparedQuery
 
-__all__ = ["FORMATS", "QueryPanel", "quick_table"]
+__all__ = ["FORMATS", "QueryPanel"]
 
 #: Result file formats a submitted job can write.
 FORMATS = ("csv", "fits", "hdf5", "parquet")
 _PICK = "Examples…"
-
-
-def quick_table(
-    survey: Survey, sql: str, *, timeout: float | None = None, max_rows: int | None = None
-) -> tuple[Table, bool, float]:
-    """Run a quick query into an astropy Table, as :meth:`Survey.quick` runs it.
-
-    At most ``max_rows`` rows (``settings.quick_max_rows``) within ``timeout`` seconds
-    (``settings.quick_timeout``; past it the query is cancelled in the database). Columns carry
-    the catalog's units and descriptions; NULLs are masked.
-
-    Returns
-    -------
-    tuple
-        ``(table, truncated, elapsed)``: whether the query had more rows than the cap, and the
-        seconds it took.
-    """
-    limit = max_rows or survey.settings.quick_max_rows
-    prepared = survey.check(sql)
-    started = time.perf_counter()
-    batches: list[pa.RecordBatch] = []
-    rows = 0
-    with survey.catalog.execute(
-        prepared.sql,
-        timeout=timeout or survey.settings.quick_timeout,
-        batch_rows=min(limit + 1, 65_536),
-    ) as handle:
-        schema = handle.schema
-        for batch in handle.batches():
-            batches.append(batch)
-            rows += batch.num_rows
-            if rows > limit:
-                break
-    data = pa.Table.from_batches(batches, schema=schema)
-    elapsed = time.perf_counter() - started
-    truncated = data.num_rows > limit
-    table = arrow_to_table(data.slice(0, limit))
-    for name in table.colnames:
-        column = survey.known_columns.get(name.upper())
-        if column is not None:
-            table[name].unit = column.unit or None
-            table[name].description = column.description
-    table.meta.update(release=survey.release, query=sql, truncated=truncated)
-    return table, truncated, elapsed
 
 
 def _syntax_pointer(sql: str, exc: SQLSyntaxError) -> str:
@@ -200,16 +154,14 @@ class QueryPanel(StaticFallback, widgets.VBox):  # type: ignore[misc]  # ipywidg
         self._begin("running…")
         sql = self.sql
         try:
-            table, truncated, elapsed = quick_table(
-                self.survey, sql, timeout=self.timeout, max_rows=self.max_rows
-            )
+            table = self.survey.quick_table(sql, timeout=self.timeout, max_rows=self.max_rows)
         except Exception as exc:  # the widget's boundary: a failure is a message, not a traceback
             self.result = None
             self._fail(exc, sql)
             return None
         self.result = table
-        note = f"{len(table):,} rows in {elapsed:.2f} s"
-        if truncated:
+        note = f"{len(table):,} rows in {table.meta['elapsed']:.2f} s"
+        if table.meta["truncated"]:
             note += f" · truncated at {len(table):,} rows: submit a job for the whole result"
         self.status.value = message_html(note, "ok")
         self.output.value = (

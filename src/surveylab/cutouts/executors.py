@@ -14,10 +14,14 @@ otherwise :class:`ProcessExecutor` with ``SURVEYLAB_CUTOUT_WORKERS`` processes (
 from __future__ import annotations
 
 import concurrent.futures
+import ctypes
 import importlib
 import multiprocessing
 import os
+import signal
+import sys
 import threading
+import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -115,6 +119,42 @@ def _bounded(
             future.cancel()
 
 
+#: Linux's ``prctl`` option: send the calling process a signal when its parent's thread ends.
+_PR_SET_PDEATHSIG = 1
+#: Whether workers ask the kernel for a signal when their parent dies (else they poll).
+_PARENT_DEATH_SIGNAL = sys.platform == "linux"
+#: Seconds between a worker's checks that its parent lives, when it polls.
+_PARENT_CHECK_SECONDS = 0.5
+
+
+def _end_with_parent(parent: int) -> None:
+    """Pool initializer: end this worker as soon as ``parent``, the process that started the
+    pool, is gone (killed without ``close()``, say), instead of waiting for work forever.
+
+    On Linux the kernel signals the worker when the *thread* that started it ends (which may
+    happen while the process goes on), so the signal's handler checks the parent first.
+    Elsewhere a thread polls ``os.getppid()``.
+    """
+
+    def end_if_orphaned(*_: object) -> None:
+        if os.getppid() != parent:
+            os._exit(1)
+
+    if _PARENT_DEATH_SIGNAL:
+        signal.signal(signal.SIGUSR1, end_if_orphaned)
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGUSR1, 0, 0, 0) == 0:
+            end_if_orphaned()  # the parent may have died before the signal was asked for
+            return
+
+    def watch() -> None:
+        while True:
+            end_if_orphaned()
+            time.sleep(_PARENT_CHECK_SECONDS)
+
+    threading.Thread(target=watch, name="surveylab-parent-watch", daemon=True).start()
+
+
 class ProcessExecutor:
     """A pool of worker processes on this machine, started on first use and then kept.
 
@@ -122,7 +162,8 @@ class ProcessExecutor:
     workers start at once with the engine already imported, and unlike ``spawn`` or
     ``forkserver`` they never re-run the caller's ``__main__`` (an unguarded script or notebook
     would otherwise start again in every worker). They run only numpy, astropy and Pillow on
-    their arguments.
+    their arguments, and end by themselves when the process that started them dies (a kernel
+    killed without :meth:`close`).
 
     Parameters
     ----------
@@ -146,7 +187,12 @@ class ProcessExecutor:
                     # Python >= 3.12 warns about fork() in a multi-threaded process; the workers
                     # run only numpy, astropy and Pillow on their arguments.
                     warnings.filterwarnings("ignore", ".*fork.*", DeprecationWarning)
-                    self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
+                    self._pool = ProcessPoolExecutor(
+                        self.workers,
+                        mp_context=context,
+                        initializer=_end_with_parent,
+                        initargs=(os.getpid(),),
+                    )
             return self._pool
 
     def map_unordered(
