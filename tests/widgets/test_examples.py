@@ -154,7 +154,7 @@ def check_static_fallbacks(notebook: nbformat.NotebookNode) -> None:
 MODULES = {
     "01-m2-colour-magnitude": ("bqplot", "bqscales"),
     "02-star-galaxy-separation": ("bqplot", "bqscales"),
-    "03-brightest-galaxy-cutouts": (),
+    "03-brightest-galaxy-cutouts": ("anywidget",),  # the gallery's key listener
     "04-footprint-query-overlay": ("anywidget", "bqplot", "bqscales"),
 }
 STORIES: dict[str, Callable[[nbformat.NotebookNode, str], None]] = {
