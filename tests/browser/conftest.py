@@ -9,12 +9,14 @@ Screenshots go to ``test-output/screenshots``: :func:`shot` saves one; a failing
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from PIL import Image, ImageStat
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 from tests.support.hub import REPO_ROOT, running_hub
 from tests.support.lab import RunningLab, running_lab_server
@@ -46,6 +48,23 @@ def shot(page: Page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=path)
     return path
+
+
+def image_spread(page: Page, locator: Locator) -> float:
+    """The standard deviation of the grey levels in the middle of an element (0 when blank).
+
+    Only the central part counts: Aladin's zoom buttons and the logo sit at the edges.
+    """
+    box = locator.bounding_box()
+    assert box is not None, "the element is not shown"
+    clip = {
+        "x": box["x"] + box["width"] * 0.25,
+        "y": box["y"] + box["height"] * 0.25,
+        "width": box["width"] * 0.5,
+        "height": box["height"] * 0.5,
+    }
+    image = Image.open(io.BytesIO(page.screenshot(clip=clip))).convert("L")  # type: ignore[arg-type]
+    return float(ImageStat.Stat(image).stddev[0])
 
 
 @pytest.fixture(autouse=True)

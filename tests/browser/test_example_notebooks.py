@@ -15,8 +15,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.conftest import shot
-from tests.browser.test_widget_footprint import image_spread
+from tests.browser.conftest import image_spread, shot
 from tests.support.lab import RunningLab
 from tests.widgets.test_examples import EXAMPLES
 

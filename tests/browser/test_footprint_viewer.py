@@ -8,7 +8,6 @@ its own workspace, so it starts from an empty layout.
 from __future__ import annotations
 
 import contextlib
-import io
 import re
 import uuid
 from collections.abc import Iterator
@@ -16,10 +15,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from PIL import Image, ImageStat
 from playwright.sync_api import Locator, Page, Request, expect
 
-from tests.browser.conftest import LAB_READY_MS, shot
+from tests.browser.conftest import LAB_READY_MS, image_spread, shot
 from tests.conftest import linked_release
 from tests.support.lab import RunningLab, running_lab_server
 
@@ -111,23 +109,6 @@ def search(page: Page, text: str) -> None:
     box = page.get_by_test_id("footprint-search")
     box.fill(text)
     box.press("Enter")
-
-
-def image_spread(page: Page, locator: Locator) -> float:
-    """The standard deviation of the grey levels in the middle of an element (0 when blank).
-
-    Only the central part counts: Aladin's zoom buttons and the logo sit at the edges.
-    """
-    box = locator.bounding_box()
-    assert box is not None, "the element is not shown"
-    clip = {
-        "x": box["x"] + box["width"] * 0.25,
-        "y": box["y"] + box["height"] * 0.25,
-        "width": box["width"] * 0.5,
-        "height": box["height"] * 0.5,
-    }
-    image = Image.open(io.BytesIO(page.screenshot(clip=clip))).convert("L")  # type: ignore[arg-type]
-    return float(ImageStat.Stat(image).stddev[0])
 
 
 @pytest.fixture

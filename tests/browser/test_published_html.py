@@ -16,8 +16,7 @@ import pytest
 from playwright.sync_api import Locator, Page, Route, expect
 
 from surveylab_widgets.publish import Published, export_html
-from tests.browser.conftest import shot
-from tests.browser.test_widget_footprint import image_spread
+from tests.browser.conftest import image_spread, shot
 from tests.widgets.test_examples import EXAMPLES, models, stdout
 from tests.widgets.test_publish import kernel_env, survey_notebook
 

@@ -6,16 +6,14 @@ comes from surveylab's own copy inside the widget (not ipyaladin's CDN), the HiP
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from PIL import Image, ImageStat
-from playwright.sync_api import Locator, Page, Request, expect
+from playwright.sync_api import Page, Request, expect
 
-from tests.browser.conftest import shot
+from tests.browser.conftest import image_spread, shot
 from tests.support.lab import RunningLab
 
 pytestmark = pytest.mark.browser
@@ -81,20 +79,6 @@ SELECTED_ROWS = """async ({ run, deadline }) => {
   }
   return out;
 }"""
-
-
-def image_spread(page: Page, locator: Locator) -> float:
-    """The standard deviation of the grey levels in the middle of an element (0 when blank)."""
-    box = locator.bounding_box()
-    assert box is not None, "the element is not shown"
-    clip = {
-        "x": box["x"] + box["width"] * 0.25,
-        "y": box["y"] + box["height"] * 0.25,
-        "width": box["width"] * 0.5,
-        "height": box["height"] * 0.5,
-    }
-    image = Image.open(io.BytesIO(page.screenshot(clip=clip))).convert("L")
-    return float(ImageStat.Stat(image).stddev[0])
 
 
 def test_viewer_runs_offline_in_a_notebook(lab_page: Page, running_lab: RunningLab) -> None:

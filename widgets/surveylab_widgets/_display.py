@@ -13,6 +13,7 @@ from collections.abc import Callable
 from html import escape
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
+from surveylab import Survey
 from surveylab.errors import SurveylabError
 
 if TYPE_CHECKING:
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MAX_SHOWN_ROWS",
     "StaticFallback",
+    "SurveyWidget",
     "WidgetError",
     "error_text",
     "image_html",
@@ -153,3 +155,17 @@ class StaticFallback:
         if png is not None:
             data["image/png"] = base64.b64encode(png).decode("ascii")
         return data
+
+
+class SurveyWidget(StaticFallback):
+    """Mixin for the widgets over one release: :attr:`survey`, ``Survey()`` made on first use if
+    none was given (so that building a widget costs no connection until it is needed)."""
+
+    _survey: Survey | None = None
+
+    @property
+    def survey(self) -> Survey:
+        """The release this widget works on."""
+        if self._survey is None:
+            self._survey = Survey()
+        return self._survey

@@ -38,7 +38,7 @@ from surveylab.cutouts import CUTOUT_JOB, SUMMARY_NAME
 from surveylab.cutouts.labels import MAX_LABEL, job_labels, save_labels
 from surveylab.jobs import Job, Phase
 
-from ._display import StaticFallback, WidgetError, error_text, image_html, message_html
+from ._display import SurveyWidget, WidgetError, error_text, image_html, message_html
 from .keys import KeyListener
 
 if TYPE_CHECKING:
@@ -95,7 +95,7 @@ def positions_from(source: Any) -> Any:
     return source
 
 
-class CutoutGallery(StaticFallback, widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
+class CutoutGallery(SurveyWidget, widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
     """A grid of a cutout job's thumbnails: pages, click to enlarge, a label 0-9 per image.
 
     Parameters
@@ -230,13 +230,6 @@ class CutoutGallery(StaticFallback, widgets.VBox):  # type: ignore[misc]  # ipyw
     def from_job(cls, job_id: str, *, survey: Survey | None = None, **kwargs: Any) -> CutoutGallery:
         """The gallery of an existing cutout job (its progress shown if it still runs)."""
         return cls(survey=survey, job_id=job_id, **kwargs)
-
-    @property
-    def survey(self) -> Survey:
-        """The release (``Survey()`` made on first use if none was given)."""
-        if self._survey is None:
-            self._survey = Survey()
-        return self._survey
 
     @property
     def positions(self) -> list[dict[str, Any]]:

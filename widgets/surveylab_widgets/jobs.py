@@ -26,7 +26,7 @@ from surveylab import Survey
 from surveylab.cutouts import CUTOUT_JOB
 from surveylab.jobs import Job, Phase
 
-from ._display import StaticFallback, WidgetError, error_text, message_html, table_html
+from ._display import SurveyWidget, WidgetError, error_text, message_html, table_html
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -85,7 +85,7 @@ def jobs_html(jobs: list[Job], selected: str | None = None) -> str:
     )
 
 
-class JobBrowser(StaticFallback, widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
+class JobBrowser(SurveyWidget, widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
     """The user's jobs with phase and progress; cancel, delete, rename; results.
 
     Parameters
@@ -147,13 +147,6 @@ class JobBrowser(StaticFallback, widgets.VBox):  # type: ignore[misc]  # ipywidg
         super().__init__([self.table, actions, self.status, self.details])
         self.add_class("surveylab-job-browser")
         self.refresh()
-
-    @property
-    def survey(self) -> Survey:
-        """The release whose jobs are shown (``Survey()`` made on first use if none was given)."""
-        if self._survey is None:
-            self._survey = Survey()
-        return self._survey
 
     @property
     def selected(self) -> str | None:

@@ -22,7 +22,7 @@ from surveylab.examples import EXAMPLES
 from surveylab.survey import SurveyJob
 from surveylab.writers import validate_format
 
-from ._display import MAX_SHOWN_ROWS, StaticFallback, error_text, message_html, table_html
+from ._display import MAX_SHOWN_ROWS, SurveyWidget, error_text, message_html, table_html
 
 if TYPE_CHECKING:
     from astropy.table import Table
@@ -45,7 +45,7 @@ def _syntax_pointer(sql: str, exc: SQLSyntaxError) -> str:
     return f"\n{lines[exc.line - 1]}\n{' ' * (column - 1)}^"
 
 
-class QueryPanel(StaticFallback, widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
+class QueryPanel(SurveyWidget, widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
     """An SQL editor with Quick / Submit / Check, an example picker and the result as a table.
 
     Parameters
@@ -130,13 +130,6 @@ class QueryPanel(StaticFallback, widgets.VBox):  # type: ignore[misc]  # ipywidg
         )
         super().__init__([self.editor, toolbar, self.status, self.output])
         self.add_class("surveylab-query-panel")
-
-    @property
-    def survey(self) -> Survey:
-        """The release queried (``Survey()`` made on first use if none was given)."""
-        if self._survey is None:
-            self._survey = Survey()
-        return self._survey
 
     @property
     def sql(self) -> str:
