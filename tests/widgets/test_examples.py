@@ -4,7 +4,10 @@ offline: the outputs hold what each story claims."""
 from __future__ import annotations
 
 import ast
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -188,3 +191,21 @@ def test_example_tells_its_story(name: str, demo_data_dir: Path, tmp_path: Path)
     html = published.path.read_text()
     assert not any(host in html for host in CDN_HOSTS)
     assert published.missing == ()
+
+
+def test_jupyter_nbconvert_execute_runs_an_example_with_its_widget_state(
+    demo_data_dir: Path, tmp_path: Path
+) -> None:
+    """CI's own way, ``jupyter nbconvert --execute``: the cutout example (the gallery waits for
+    its job) runs headless and its saved notebook holds the thumbnails in the widget state."""
+    jupyter = Path(sys.executable).with_name("jupyter")
+    name = "03-brightest-galaxy-cutouts"
+    env = {**os.environ, **kernel_env(demo_data_dir, tmp_path)}
+    subprocess.run(
+        [str(jupyter), "nbconvert", "--to", "notebook", "--execute", "--output-dir",
+         str(tmp_path), str(EXAMPLES / f"{name}.ipynb")],
+        cwd=tmp_path, env=env, check=True, capture_output=True, timeout=240,
+    )  # fmt: skip
+    notebook = nbformat.read(tmp_path / f"{name}.ipynb", as_version=4)
+    check_cutouts(notebook, stdout(notebook))
+    check_static_fallbacks(notebook)
