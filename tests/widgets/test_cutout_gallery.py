@@ -139,7 +139,9 @@ def test_large_jobs_are_shown_in_pages(survey: Survey) -> None:
     assert len(gallery.grid.children) == 4
     assert gallery._thumbs.keys() == {0, 1, 2, 3}  # only the page on screen is read
     assert gallery.prev_page.disabled
+    first_image = gallery.grid.children[0].children[0]
     gallery.next_page.click()
+    assert first_image.comm is None  # the page left is closed: no stale models in the state
     gallery.next_page.click()
     assert gallery.page == 2 and len(gallery.grid.children) == 3
     assert gallery.next_page.disabled

@@ -401,7 +401,10 @@ class CutoutGallery(SurveyWidget, widgets.VBox):  # type: ignore[misc]  # ipywid
         start = self.page * self.page_size
         indices = range(start, min(start + self.page_size, len(self.positions)))
         self._buttons = {}
+        previous = self.grid.children
         self.grid.children = [self._cell(i) for i in indices]
+        for cell in previous:  # their models (and the image bytes) leave the notebook's state
+            _close_tree(cell)
         self.page_label.value = f"page {self.page + 1} of {self.pages}"
         self.prev_page.disabled = self.page == 0
         self.next_page.disabled = self.page >= self.pages - 1
@@ -609,6 +612,13 @@ def _pick(files: list[str], endings: tuple[str, ...]) -> str | None:
             if name.endswith(ending):
                 return name
     return None
+
+
+def _close_tree(widget: widgets.Widget) -> None:
+    """Close a widget and every widget inside it."""
+    for child in getattr(widget, "children", ()):
+        _close_tree(child)
+    widget.close()
 
 
 def _format(entry: dict[str, Any]) -> str:
