@@ -73,14 +73,17 @@ def kernel_env(data_dir: Path, tmp_path: Path) -> dict[str, str]:
     }
 
 
+#: A database password in the kernel's environment: it must reach neither the page nor the notebook.
+PASSWORD_CANARY = "canary-Pw-9f3e1"
+
+
 @pytest.fixture(scope="module")
 def published(demo_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Published:
     """:data:`CELLS` executed on the demo survey and exported (once for this module)."""
     tmp = tmp_path_factory.mktemp("publish")
     notebook = survey_notebook()
-    result = export_html(
-        notebook, tmp / "out" / "survey.html", cwd=tmp, env=kernel_env(demo_data_dir, tmp)
-    )
+    env = {**kernel_env(demo_data_dir, tmp), "SURVEYLAB_DB_PASSWORD": PASSWORD_CANARY}
+    result = export_html(notebook, tmp / "out" / "survey.html", cwd=tmp, env=env)
     nbformat.write(notebook, tmp / "out" / "survey.ipynb")  # executed, beside its page
     return result
 
@@ -208,3 +211,8 @@ def test_a_widget_module_with_no_front_end_is_reported(tmp_path: Path) -> None:
     published = export_html(notebook, tmp_path / "x.html", execute=False)
     assert (published.modules, published.missing) == ((), ("no-such-widgets",))
     assert 'data-surveylab-module="no-such-widgets"' not in published.path.read_text()
+
+
+def test_no_password_reaches_the_page_or_the_notebook(published: Published) -> None:
+    for path in (published.path, published.path.with_name("survey.ipynb")):
+        assert PASSWORD_CANARY not in path.read_text(encoding="utf-8"), path.name
