@@ -4,11 +4,16 @@ surveylab's extension, run with unauthenticated access disabled."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from surveylab.demo import generate_demo
+
+if TYPE_CHECKING:
+    import nbformat
+
+    from surveylab_widgets.publish import Published
 
 pytest_plugins = ["pytest_jupyter.jupyter_server", "tests.support.postgres"]
 
@@ -51,6 +56,47 @@ def demo_release_with_hips(demo_data_dir: Path, tmp_path_factory: pytest.TempPat
     release = linked_release(demo_data_dir, tmp_path_factory.mktemp("hips") / "dr1")
     build_hips(release, order=HIPS_ORDER, tile_width=HIPS_TILE_WIDTH)
     return release
+
+
+@pytest.fixture(scope="session")
+def published(demo_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Published:
+    """The notebook of one output of each kind (``tests/widgets/test_publish.py``) executed on the
+    demo survey, with a database password in the kernel's environment, and published; the
+    executed notebook is saved beside the page as ``survey.ipynb``. Made once a session."""
+    import nbformat
+
+    from surveylab_widgets.publish import export_html
+    from tests.widgets.test_publish import PASSWORD_CANARY, kernel_env, survey_notebook
+
+    tmp = tmp_path_factory.mktemp("publish")
+    notebook = survey_notebook()
+    env = {**kernel_env(demo_data_dir, tmp), "SURVEYLAB_DB_PASSWORD": PASSWORD_CANARY}
+    result = export_html(notebook, tmp / "out" / "survey.html", cwd=tmp, env=env)
+    nbformat.write(notebook, tmp / "out" / "survey.ipynb")
+    return result
+
+
+@pytest.fixture(scope="session")
+def published_examples(
+    demo_release_with_hips: Path, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, tuple[Published, nbformat.NotebookNode]]:
+    """Each example (``examples/``) executed on the demo release with its HiPS and published:
+    the page and the executed notebook, by name. Made once a session."""
+    import nbformat
+
+    from surveylab_widgets.publish import export_html
+    from tests.widgets.test_publish import kernel_env
+
+    tmp = tmp_path_factory.mktemp("published-examples")
+    pages = {}
+    for path in sorted((REPO_ROOT / "examples").glob("*.ipynb")):
+        notebook = nbformat.read(path, as_version=4)
+        env = kernel_env(demo_release_with_hips, tmp)
+        pages[path.stem] = (
+            export_html(notebook, tmp / f"{path.stem}.html", cwd=tmp, env=env),
+            notebook,
+        )
+    return pages
 
 
 @pytest.fixture

@@ -9,29 +9,19 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import nbformat
 import pytest
 from playwright.sync_api import Locator, Page, Route, expect
 
-from surveylab_widgets.publish import Published, export_html
+from surveylab_widgets.publish import Published
 from tests.browser.conftest import image_spread, shot
 from tests.widgets.test_examples import EXAMPLES, models, stdout
-from tests.widgets.test_publish import kernel_env, survey_notebook
 
 pytestmark = pytest.mark.browser
 
 #: Schemes a page may load from without the network.
 LOCAL_SCHEMES = ("file:", "data:", "blob:")
-
-
-@pytest.fixture(scope="module")
-def published(demo_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Published:
-    tmp = tmp_path_factory.mktemp("published-html")
-    return export_html(
-        survey_notebook(), tmp / "survey.html", cwd=tmp, env=kernel_env(demo_data_dir, tmp)
-    )
 
 
 @pytest.fixture
@@ -88,22 +78,6 @@ def test_published_notebook_renders_offline(
 
 
 # --- the examples, published ----------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def published_examples(
-    demo_release_with_hips: Path, tmp_path_factory: pytest.TempPathFactory
-) -> dict[str, tuple[Published, nbformat.NotebookNode]]:
-    """Each example executed on the demo release with its HiPS and published: the page and the
-    executed notebook."""
-    tmp = tmp_path_factory.mktemp("published-examples")
-    pages = {}
-    for path in sorted(EXAMPLES.glob("*.ipynb")):
-        notebook = nbformat.read(path, as_version=4)
-        out = tmp / f"{path.stem}.html"
-        env = kernel_env(demo_release_with_hips, tmp)
-        pages[path.stem] = (export_html(notebook, out, cwd=tmp, env=env), notebook)
-    return pages
 
 
 def table_rows(page: Page, rows: int) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 import nbformat
 import pytest
 
-from surveylab_widgets.publish import export_html
+from surveylab_widgets.publish import Published
 from tests.conftest import REPO_ROOT
 from tests.widgets.test_publish import CDN_HOSTS, kernel_env
 
@@ -180,11 +180,10 @@ def test_examples_are_saved_without_outputs() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(STORIES))
-def test_example_tells_its_story(name: str, demo_data_dir: Path, tmp_path: Path) -> None:
-    notebook = nbformat.read(EXAMPLES / f"{name}.ipynb", as_version=4)
-    published = export_html(
-        notebook, tmp_path / f"{name}.html", cwd=tmp_path, env=kernel_env(demo_data_dir, tmp_path)
-    )
+def test_example_tells_its_story(
+    name: str, published_examples: dict[str, tuple[Published, nbformat.NotebookNode]]
+) -> None:
+    published, notebook = published_examples[name]
     STORIES[name](notebook, stdout(notebook))
     check_static_fallbacks(notebook)
     assert published.modules == MODULES[name]  # each inlined from its installed nbextension

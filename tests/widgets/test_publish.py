@@ -73,19 +73,9 @@ def kernel_env(data_dir: Path, tmp_path: Path) -> dict[str, str]:
     }
 
 
-#: A database password in the kernel's environment: it must reach neither the page nor the notebook.
+#: A database password in the kernel's environment of the ``published`` fixture (tests/conftest.py):
+#: it must reach neither the page nor the notebook.
 PASSWORD_CANARY = "canary-Pw-9f3e1"
-
-
-@pytest.fixture(scope="module")
-def published(demo_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Published:
-    """:data:`CELLS` executed on the demo survey and exported (once for this module)."""
-    tmp = tmp_path_factory.mktemp("publish")
-    notebook = survey_notebook()
-    env = {**kernel_env(demo_data_dir, tmp), "SURVEYLAB_DB_PASSWORD": PASSWORD_CANARY}
-    result = export_html(notebook, tmp / "out" / "survey.html", cwd=tmp, env=env)
-    nbformat.write(notebook, tmp / "out" / "survey.ipynb")  # executed, beside its page
-    return result
 
 
 def test_export_inlines_every_script_and_the_widget_state(published: Published) -> None:
