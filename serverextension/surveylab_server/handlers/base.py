@@ -20,28 +20,11 @@ from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
 from surveylab import Survey
-from surveylab.errors import (
-    CatalogNotFoundError,
-    CatalogUnavailableError,
-    FootprintError,
-    ImageNotFoundError,
-    JobLimitError,
-    JobNotFoundError,
-    PositionError,
-    QueryCancelledError,
-    QueryError,
-    QueryTimeoutError,
-    SQLSyntaxError,
-    SurveylabError,
-    TableNotFoundError,
-    TileNotFoundError,
-)
-from surveylab.hips import HiPSNotFoundError
-from surveylab.jobs import JobStateError, UnsafePathError
+from surveylab.errors import ErrorCategory, PositionError, SurveylabError
 
 __all__ = [
+    "CATEGORY_STATUS",
     "CHUNK_BYTES",
-    "ERROR_STATUS",
     "MAX_BODY_BYTES",
     "SurveylabHandler",
     "optional_str",
@@ -53,24 +36,15 @@ MAX_BODY_BYTES = 1_000_000
 #: Bytes per chunk when streaming a file to the client.
 CHUNK_BYTES = 1 << 20
 
-#: HTTP status for each domain error; the first matching class wins.
-ERROR_STATUS: tuple[tuple[type[Exception], HTTPStatus], ...] = (
-    (CatalogNotFoundError, HTTPStatus.SERVICE_UNAVAILABLE),
-    (CatalogUnavailableError, HTTPStatus.SERVICE_UNAVAILABLE),
-    (JobNotFoundError, HTTPStatus.NOT_FOUND),
-    (JobStateError, HTTPStatus.CONFLICT),
-    (UnsafePathError, HTTPStatus.BAD_REQUEST),
-    (TableNotFoundError, HTTPStatus.NOT_FOUND),
-    (TileNotFoundError, HTTPStatus.NOT_FOUND),
-    (ImageNotFoundError, HTTPStatus.NOT_FOUND),
-    (HiPSNotFoundError, HTTPStatus.NOT_FOUND),
-    (FootprintError, HTTPStatus.BAD_REQUEST),
-    (JobLimitError, HTTPStatus.TOO_MANY_REQUESTS),
-    (QueryTimeoutError, HTTPStatus.REQUEST_TIMEOUT),
-    (QueryCancelledError, HTTPStatus.CONFLICT),
-    (QueryError, HTTPStatus.BAD_REQUEST),
-    (SurveylabError, HTTPStatus.BAD_REQUEST),
-)
+#: HTTP status of each category of domain error (see :class:`surveylab.errors.ErrorCategory`).
+CATEGORY_STATUS: dict[ErrorCategory, HTTPStatus] = {
+    ErrorCategory.INVALID_INPUT: HTTPStatus.BAD_REQUEST,
+    ErrorCategory.NOT_FOUND: HTTPStatus.NOT_FOUND,
+    ErrorCategory.CONFLICT: HTTPStatus.CONFLICT,
+    ErrorCategory.TIMEOUT: HTTPStatus.REQUEST_TIMEOUT,
+    ErrorCategory.LIMIT_REACHED: HTTPStatus.TOO_MANY_REQUESTS,
+    ErrorCategory.UNAVAILABLE: HTTPStatus.SERVICE_UNAVAILABLE,
+}
 
 T = TypeVar("T")
 
@@ -139,20 +113,19 @@ class SurveylabHandler(APIHandler):
         self.finish(json.dumps(data))
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
-        """Write ``{"message", "reason"}`` (plus ``line``/``column`` for SQL syntax errors)."""
+        """Write ``{"message", "reason"}`` plus the error's details (``line``/``column`` for SQL
+        syntax errors); the status of a domain error is its category's."""
         exc = kwargs.get("exc_info", (None, None, None))[1]
         if status_code == HTTPStatus.METHOD_NOT_ALLOWED:
             self.set_header("Allow", ", ".join(self.allowed_methods()))
-        for error_class, status in ERROR_STATUS:
-            if isinstance(exc, error_class):
-                reply: dict[str, Any] = {"message": str(exc), "reason": status.phrase}
-                if isinstance(exc, SQLSyntaxError):
-                    reply.update(line=exc.line, column=exc.column)
-                self.set_header("Content-Type", "application/json")
-                self.set_status(status)
-                self.finish(json.dumps(reply))
-                return
-        super().write_error(status_code, **kwargs)
+        if not isinstance(exc, SurveylabError):
+            super().write_error(status_code, **kwargs)
+            return
+        status = CATEGORY_STATUS[exc.category]
+        reply = {"message": str(exc), "reason": status.phrase, **exc.details()}
+        self.set_header("Content-Type", "application/json")
+        self.set_status(status)
+        self.finish(json.dumps(reply))
 
     @classmethod
     def allowed_methods(cls) -> list[str]:
