@@ -29,6 +29,7 @@ __all__ = [
     "QueryError",
     "QueryTimeoutError",
     "ReadOnlyQueryError",
+    "RequestError",
     "SQLSyntaxError",
     "SurveylabError",
     "TableNotFoundError",
@@ -68,6 +69,10 @@ class SurveylabError(ValueError):
     def details(self) -> dict[str, Any]:
         """Facts beyond the message, as JSON values (none by default)."""
         return {}
+
+
+class RequestError(SurveylabError):
+    """A request's JSON body or argument is malformed; the message names the field."""
 
 
 class CatalogNotFoundError(SurveylabError):

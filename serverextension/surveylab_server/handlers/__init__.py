@@ -1,7 +1,8 @@
 """Thin REST handlers over the surveylab core, one module per area, and their URL routes.
 
-:mod:`.base` holds the one base handler (the shared ``Survey``, request parsing, the mapping of
-domain errors to HTTP); the other modules hold the handlers of one area each.
+:mod:`.base` holds the one base handler (the shared ``Survey``, the request body, the mapping of
+an error's category to an HTTP status); the other modules hold the handlers of one area each.
+Request bodies and arguments are checked in the core, by :mod:`surveylab.inputs`.
 """
 
 from __future__ import annotations

@@ -20,15 +20,14 @@ from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
 from surveylab import Survey
-from surveylab.errors import ErrorCategory, PositionError, SurveylabError
+from surveylab.errors import ErrorCategory, SurveylabError
+from surveylab.inputs import json_object, parse_int
 
 __all__ = [
     "CATEGORY_STATUS",
     "CHUNK_BYTES",
     "MAX_BODY_BYTES",
     "SurveylabHandler",
-    "optional_str",
-    "positive",
 ]
 
 #: Largest JSON request body accepted, in bytes.
@@ -64,48 +63,21 @@ class SurveylabHandler(APIHandler):
         """Run a blocking core call in a worker thread."""
         return await asyncio.to_thread(function, *args, **kwargs)
 
-    def body(self, *required: str) -> dict[str, Any]:
-        """The JSON object of the request, with the ``required`` keys present."""
+    def body(self) -> dict[str, Any]:
+        """The JSON object of the request (its fields are checked by :mod:`surveylab.inputs`)."""
         if len(self.request.body) > MAX_BODY_BYTES:
             raise web.HTTPError(
                 HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
                 f"the request body has {len(self.request.body):,} bytes; "
                 f"at most {MAX_BODY_BYTES:,} are accepted",
             )
-        try:
-            data = json.loads(self.request.body or b"{}")
-        except ValueError as err:
-            raise web.HTTPError(HTTPStatus.BAD_REQUEST, f"the body is not JSON: {err}") from None
-        if not isinstance(data, dict):
-            raise web.HTTPError(HTTPStatus.BAD_REQUEST, "the body must be a JSON object")
-        missing = [key for key in required if key not in data]
-        if missing:
-            raise web.HTTPError(HTTPStatus.BAD_REQUEST, f"missing field(s): {', '.join(missing)}")
-        return data
+        return json_object(self.request.body)
 
     def int_argument(
         self, name: str, default: int, minimum: int = 0, maximum: int | None = None
     ) -> int:
         """An integer query argument between ``minimum`` and ``maximum``."""
-        text = self.get_argument(name, str(default))
-        try:
-            value = int(text)
-        except ValueError:
-            raise web.HTTPError(HTTPStatus.BAD_REQUEST, f"{name} must be an integer") from None
-        if value < minimum or (maximum is not None and value > maximum):
-            bounds = f"at least {minimum}" if maximum is None else f"{minimum} to {maximum}"
-            raise web.HTTPError(HTTPStatus.BAD_REQUEST, f"{name} must be {bounds}")
-        return value
-
-    def degrees_argument(self, name: str) -> float:
-        """A required query argument that is a number of degrees."""
-        text = self.get_argument(name, None)
-        if text is None or not text.strip():
-            raise PositionError(f"{name} is required: a number of degrees")
-        try:
-            return float(text)
-        except ValueError:
-            raise PositionError(f"{name} must be a number of degrees, not {text!r}") from None
+        return parse_int(name, self.get_argument(name, str(default)), minimum, maximum)
 
     def write_json(self, data: Any, status: HTTPStatus = HTTPStatus.OK) -> None:
         """Finish with ``data`` as JSON."""
@@ -156,25 +128,3 @@ class SurveylabHandler(APIHandler):
                 self.write(chunk)
                 await self.flush()
         await self.finish()
-
-
-def positive(body: dict[str, Any], key: str, kind: type[int] | type[float]) -> Any:
-    """``body[key]`` as a positive ``kind``, or None when absent."""
-    value = body.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise SurveylabError(f"{key} must be a positive number, not {value!r}")
-    if kind is int and int(value) != value:
-        raise SurveylabError(f"{key} must be a whole number, not {value!r}")
-    return kind(value)
-
-
-def optional_str(body: dict[str, Any], key: str) -> str | None:
-    """``body[key]`` as a string, or None when absent or null."""
-    value = body.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise SurveylabError(f"{key} must be a string, not {value!r}")
-    return value

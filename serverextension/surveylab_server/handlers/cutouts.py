@@ -6,7 +6,7 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from surveylab.cutouts.labels import job_labels, label_keys, save_labels
-from surveylab.errors import SurveylabError
+from surveylab.inputs import labels_of
 
 from .base import SurveylabHandler
 
@@ -31,9 +31,6 @@ class LabelsHandler(SurveylabHandler):
     @web.authenticated
     @authorized
     async def put(self, job_id: str) -> None:
-        body = self.body("labels")
-        unknown = sorted(set(body) - {"labels"})
-        if unknown:
-            raise SurveylabError(f"unknown field(s) of a labels body: {', '.join(unknown)}")
-        labels = await self.call(save_labels, self.survey.runner.store, job_id, body["labels"])
+        wanted = labels_of(self.body())
+        labels = await self.call(save_labels, self.survey.runner.store, job_id, wanted)
         self.write_json({"labels": labels})

@@ -11,8 +11,8 @@ from jupyter_server.auth.decorator import authorized
 from jupyter_server.utils import url_path_join
 from tornado import web
 
-from surveylab.errors import FootprintError, NsideError
 from surveylab.footprint import DEFAULT_MOC_ORDER, DEFAULT_NSIDE
+from surveylab.inputs import parse_degrees, parse_moc_format, parse_moc_order, parse_nside
 
 from .base import SurveylabHandler
 
@@ -32,7 +32,8 @@ class TilesAtHandler(SurveylabHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        ra, dec = self.degrees_argument("ra"), self.degrees_argument("dec")
+        ra = parse_degrees("ra", self.get_argument("ra", None))
+        dec = parse_degrees("dec", self.get_argument("dec", None))
         tiles = await self.call(self.survey.tiles_at, ra, dec)
         self.write_json({"ra": ra, "dec": dec, "tile": tiles[0] if tiles else None, "tiles": tiles})
 
@@ -91,11 +92,7 @@ class HealpixHandler(SurveylabHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        text = self.get_argument("nside", str(DEFAULT_NSIDE))
-        try:
-            nside = int(text)
-        except ValueError:
-            raise NsideError(f"nside must be a power of 2, not {text!r}") from None
+        nside = parse_nside(self.get_argument("nside", str(DEFAULT_NSIDE)))
         counts = await self.call(self.survey.healpix_counts, nside)
         self.write_json(
             {
@@ -114,14 +111,8 @@ class MOCHandler(SurveylabHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        text = self.get_argument("order", str(DEFAULT_MOC_ORDER))
-        try:
-            order = int(text)
-        except ValueError:
-            raise FootprintError(f"order must be an integer HEALPix order, not {text!r}") from None
-        kind = self.get_argument("format", "fits")
-        if kind not in ("fits", "json"):
-            raise FootprintError(f"format must be fits or json, not {kind!r}")
+        order = parse_moc_order(self.get_argument("order", str(DEFAULT_MOC_ORDER)))
+        kind = parse_moc_format(self.get_argument("format", "fits"))
         moc = await self.call(self.survey.moc, order)
         if kind == "json":
             self.write_json(await self.call(moc.serialize, "json"))

@@ -6,8 +6,9 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from surveylab.examples import EXAMPLES
+from surveylab.inputs import QuickQueryRequest, sql_of
 
-from .base import SurveylabHandler, positive
+from .base import SurveylabHandler
 
 __all__ = ["CheckHandler", "ExamplesHandler", "ExplainHandler", "QueryHandler"]
 
@@ -18,12 +19,9 @@ class QueryHandler(SurveylabHandler):
     @web.authenticated
     @authorized
     async def post(self) -> None:
-        body = self.body("sql")
+        query = QuickQueryRequest.from_json(self.body())
         result = await self.call(
-            self.survey.quick,
-            str(body["sql"]),
-            timeout=positive(body, "timeout", float),
-            max_rows=positive(body, "max_rows", int),
+            self.survey.quick, query.sql, timeout=query.timeout, max_rows=query.max_rows
         )
         self.write_json(result.to_json())
 
@@ -34,7 +32,7 @@ class CheckHandler(SurveylabHandler):
     @web.authenticated
     @authorized
     async def post(self) -> None:
-        prepared = await self.call(self.survey.check, str(self.body("sql")["sql"]))
+        prepared = await self.call(self.survey.check, sql_of(self.body()))
         self.write_json({"valid": True, "sql": prepared.sql, "tables": list(prepared.tables)})
 
 
@@ -44,7 +42,7 @@ class ExplainHandler(SurveylabHandler):
     @web.authenticated
     @authorized
     async def post(self) -> None:
-        plan = await self.call(self.survey.explain, str(self.body("sql")["sql"]))
+        plan = await self.call(self.survey.explain, sql_of(self.body()))
         self.write_json({"plan": plan})
 
 
