@@ -1,10 +1,15 @@
 """Named errors of the surveylab core.
 
 Every error a user can cause subclasses :class:`SurveylabError` (a ``ValueError``), so that the
-server extension, the widgets and the CLI can turn it into a clear message in one place.
+server extension, the widgets and the CLI can turn it into a clear message in one place. Each
+error class names its :class:`ErrorCategory` (bad input, not found, ...), inherited by its
+subclasses: the server maps a category, never a class, to an HTTP status.
 """
 
 from __future__ import annotations
+
+from enum import Enum
+from typing import Any, ClassVar
 
 __all__ = [
     "CatalogNotFoundError",
@@ -13,6 +18,7 @@ __all__ = [
     "CutoutInputError",
     "CutoutLimitError",
     "CutoutSizeError",
+    "ErrorCategory",
     "FootprintError",
     "ImageNotFoundError",
     "JobLimitError",
@@ -23,6 +29,7 @@ __all__ = [
     "QueryError",
     "QueryTimeoutError",
     "ReadOnlyQueryError",
+    "RequestError",
     "SQLSyntaxError",
     "SurveylabError",
     "TableNotFoundError",
@@ -32,16 +39,52 @@ __all__ = [
 ]
 
 
+class ErrorCategory(Enum):
+    """What kind of failure an error is, i.e. what the user can do about it."""
+
+    #: The request is malformed: fix it and send it again.
+    INVALID_INPUT = "invalid input"
+    #: The thing asked for (job, table, tile, file) does not exist.
+    NOT_FOUND = "not found"
+    #: The request is fine, but the current state forbids it (e.g. deleting a running job).
+    CONFLICT = "conflict"
+    #: The work ran past its time limit and was stopped.
+    TIMEOUT = "timeout"
+    #: The user has reached a limit (e.g. running jobs); try again later.
+    LIMIT_REACHED = "limit reached"
+    #: The service cannot work now (the catalog is missing or unreachable).
+    UNAVAILABLE = "unavailable"
+
+
 class SurveylabError(ValueError):
-    """Base class of the errors a user can cause or fix."""
+    """Base class of the errors a user can cause or fix.
+
+    A subclass sets :attr:`category` when it is not bad input, and overrides :meth:`details`
+    when it has facts beyond its message.
+    """
+
+    #: What kind of failure this is; subclasses inherit it.
+    category: ClassVar[ErrorCategory] = ErrorCategory.INVALID_INPUT
+
+    def details(self) -> dict[str, Any]:
+        """Facts beyond the message, as JSON values (none by default)."""
+        return {}
+
+
+class RequestError(SurveylabError):
+    """A request's JSON body or argument is malformed; the message names the field."""
 
 
 class CatalogNotFoundError(SurveylabError):
     """The configured catalog does not exist (e.g. the demo survey was not generated)."""
 
+    category = ErrorCategory.UNAVAILABLE
+
 
 class CatalogUnavailableError(SurveylabError):
     """The catalog backend cannot be reached or opened."""
+
+    category = ErrorCategory.UNAVAILABLE
 
 
 class QueryError(SurveylabError):
@@ -57,6 +100,10 @@ class SQLSyntaxError(QueryError):
         self.line = line
         self.column = column
 
+    def details(self) -> dict[str, Any]:
+        """``{"line": ..., "column": ...}`` (1-based; None when unknown)."""
+        return {"line": self.line, "column": self.column}
+
 
 class ReadOnlyQueryError(QueryError):
     """The statement is not a read-only query (SELECT or WITH)."""
@@ -65,21 +112,31 @@ class ReadOnlyQueryError(QueryError):
 class QueryTimeoutError(QueryError):
     """The query ran past its time limit and was cancelled in the database."""
 
+    category = ErrorCategory.TIMEOUT
+
 
 class QueryCancelledError(QueryError):
     """The query was cancelled on request."""
+
+    category = ErrorCategory.CONFLICT
 
 
 class JobNotFoundError(SurveylabError):
     """No job with that id in this user's job store."""
 
+    category = ErrorCategory.NOT_FOUND
+
 
 class JobLimitError(SurveylabError):
     """The user already runs as many jobs as allowed; a new one is refused."""
 
+    category = ErrorCategory.LIMIT_REACHED
+
 
 class TableNotFoundError(QueryError):
     """No table of that name in the release."""
+
+    category = ErrorCategory.NOT_FOUND
 
 
 class FootprintError(SurveylabError):
@@ -93,9 +150,13 @@ class PositionError(FootprintError):
 class TileNotFoundError(FootprintError):
     """No tile of that name in the footprint."""
 
+    category = ErrorCategory.NOT_FOUND
+
 
 class ImageNotFoundError(FootprintError):
     """The tile has no image in that band in this release."""
+
+    category = ErrorCategory.NOT_FOUND
 
 
 class NsideError(FootprintError):

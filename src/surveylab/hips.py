@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 
 from ._version import __version__
-from .errors import SurveylabError
+from .errors import ErrorCategory, SurveylabError
 
 __all__ = [
     "DEFAULT_BANDS",
@@ -100,6 +100,8 @@ ProgressCallback = Callable[[str, float], None]
 
 class HiPSNotFoundError(SurveylabError):
     """No HiPS has been built for the release, or it has no such file."""
+
+    category = ErrorCategory.NOT_FOUND
 
 
 @dataclass(frozen=True)

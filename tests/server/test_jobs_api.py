@@ -131,6 +131,21 @@ async def test_archive_log_rename_renew_delete(jp_fetch: Fetch, jobs_dir: Path) 
     assert code == 404
 
 
+async def test_a_refused_patch_changes_nothing(jp_fetch: Fetch) -> None:
+    job = await api(
+        jp_fetch, "jobs", method="POST", body={"type": "query", "sql": "SELECT 1 AS ONE"}
+    )
+    done = await wait_for(jp_fetch, job["id"], "COMPLETED")
+    code, error = await api_error(
+        jp_fetch, "jobs", job["id"], method="PATCH", body={"name": "renamed", "renew": -1}
+    )
+    assert code == 400
+    assert error["message"] == "renew must be a positive number, not -1"
+    assert_matches_contract("/jobs/{job_id}", "patch", 400, error)
+    after = await api(jp_fetch, "jobs", job["id"])
+    assert (after["name"], after["destruction"]) == (done["name"], done["destruction"])
+
+
 async def test_cancel_stops_a_running_query(jp_fetch: Fetch) -> None:
     job = await api(
         jp_fetch, "jobs", method="POST", body={"type": "query", "sql": SLOW_SQL, "format": "fits"}

@@ -1,13 +1,13 @@
 """Errors of the job store that :mod:`surveylab.errors` does not name yet.
 
-Each subclasses an error of :mod:`surveylab.errors`, so code that maps those to messages or HTTP
-codes handles these too: a missing file is a :class:`~surveylab.errors.JobNotFoundError` (404),
-the others are :class:`~surveylab.errors.SurveylabError` (400, or 409 for :class:`JobStateError`).
+Each subclasses an error of :mod:`surveylab.errors` and has its category: a missing file is a
+:class:`~surveylab.errors.JobNotFoundError` (not found), a job in the wrong phase a conflict,
+the others invalid input.
 """
 
 from __future__ import annotations
 
-from surveylab.errors import JobNotFoundError, SurveylabError
+from surveylab.errors import ErrorCategory, JobNotFoundError, SurveylabError
 
 __all__ = ["JobFileNotFoundError", "JobStateError", "NotificationError", "UnsafePathError"]
 
@@ -18,6 +18,8 @@ class JobFileNotFoundError(JobNotFoundError):
 
 class JobStateError(SurveylabError):
     """The job's phase does not allow the request (e.g. deleting a job that still runs)."""
+
+    category = ErrorCategory.CONFLICT
 
 
 class UnsafePathError(SurveylabError):

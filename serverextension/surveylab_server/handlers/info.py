@@ -1,0 +1,89 @@
+"""Handlers about the server itself: ``/info``, ``/lab`` and ``/openapi.json``."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from .base import SurveylabHandler
+
+__all__ = [
+    "LAB_DEADLINE_ENV",
+    "OPENAPI_PATH",
+    "InfoHandler",
+    "LabHandler",
+    "OpenAPIHandler",
+    "load_openapi",
+    "sql_command",
+]
+
+#: The REST contract, served as JSON at ``/surveylab/api/openapi.json``.
+OPENAPI_PATH = Path(__file__).parent.parent / "openapi.yaml"
+
+#: Where the hub puts a capped lab's end (ISO 8601; see ``surveylab_hub.spawner``).
+LAB_DEADLINE_ENV = "SURVEYLAB_LAB_DEADLINE"
+
+
+@cache
+def load_openapi() -> dict[str, Any]:
+    """The OpenAPI document of the REST API, parsed once."""
+    document: dict[str, Any] = yaml.safe_load(OPENAPI_PATH.read_text())
+    return document
+
+
+class InfoHandler(SurveylabHandler):
+    """``GET /info``: version, release name, backend and tables."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        info = await self.call(self.survey.info)
+        self.write_json(info.to_json())
+
+
+def sql_command() -> str:
+    """The shell command that starts ``surveylab sql`` from this server's environment, by its
+    full path: a terminal's login shell may reset ``PATH``."""
+    script = Path(sys.executable).with_name("surveylab")
+    if script.is_file():
+        return f"{shlex.quote(str(script))} sql"
+    return f"{shlex.quote(sys.executable)} -m surveylab.cli sql"
+
+
+class LabHandler(SurveylabHandler):
+    """``GET /lab``: what the lab front end needs about this server: its deadline (set by the
+    hub for capped labs, e.g. GPU), where the job folders are in the file browser, and the
+    command of the SQL shell."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        deadline = os.environ.get(LAB_DEADLINE_ENV) or None
+        if deadline is not None:
+            try:
+                deadline = datetime.fromisoformat(deadline).isoformat(timespec="seconds")
+            except ValueError:
+                self.log.warning("surveylab: %s is not an ISO 8601 time; ignored", LAB_DEADLINE_ENV)
+                deadline = None
+        root = Path(self.settings.get("server_root_dir") or Path.cwd()).expanduser().resolve()
+        jobs = self.survey.settings.jobs_dir.expanduser().resolve()
+        folder = jobs.relative_to(root).as_posix() if jobs.is_relative_to(root) else None
+        self.write_json({"deadline": deadline, "jobs_folder": folder, "sql_command": sql_command()})
+
+
+class OpenAPIHandler(SurveylabHandler):
+    """``GET /openapi.json``: the REST contract."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        self.write_json(load_openapi())
