@@ -94,7 +94,7 @@ test: lint docs pytest
 # warnings as errors (-W), every problem listed (--keep-going).
 docs: install
 	rm -rf docs/api/generated
-	$(BIN)/sphinx-build -E -W --keep-going -n -q -b html docs docs/_build/html
+	$(BIN)/sphinx-build -j auto -E -W --keep-going -n -q -b html docs docs/_build/html
 
 benchmark: install
 	$(BIN)/python benchmarks/run.py

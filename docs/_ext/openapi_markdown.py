@@ -19,6 +19,7 @@ __all__ = ["render", "setup"]
 
 HTTP_METHODS = ("get", "put", "post", "patch", "delete", "head", "options")
 MAX_DEPTH = 3
+JSON = "application/json"
 
 
 def render(spec: dict[str, Any]) -> str:
@@ -27,7 +28,7 @@ def render(spec: dict[str, Any]) -> str:
     lines: list[str] = []
     groups: dict[str, list[tuple[str, str, dict[str, Any]]]] = {}
     for path, item in spec.get("paths", {}).items():
-        group = "/" + path.strip("/").split("/")[0].split(".")[0]
+        group = "/" + path.strip("/").split("/")[0]
         for method in HTTP_METHODS:
             if method in item:
                 operation = {**item[method]}
@@ -70,20 +71,28 @@ def _operation(spec: dict[str, Any], method: str, path: str, op: dict[str, Any])
         for media, content in body.get("content", {}).items():
             required = "" if body.get("required") else " (optional)"
             schema = content.get("schema", {})
-            lines += [f"Request body{required}, `{media}`: {_type(spec, schema)}", ""]
+            media_note = "" if media == JSON else f" (`{media}`)"
+            lines += [f"Request body{required}{media_note}: {_type(spec, schema)}", ""]
             if "$ref" not in schema:
                 lines += _schema_body(spec, schema)
     lines += ["| status | meaning | body |", "|---|---|---|"]
+    inline: list[tuple[str, dict[str, Any]]] = []
     for status, response in op.get("responses", {}).items():
         response = _resolve(spec, response)
-        bodies = [
-            f"{_type(spec, content.get('schema', {}))} (`{media}`)"
-            for media, content in response.get("content", {}).items()
-        ]
+        bodies = []
+        for media, content in response.get("content", {}).items():
+            schema = content.get("schema", {})
+            media_note = "" if media == JSON else f" (`{media}`)"
+            bodies.append(f"{_type(spec, schema)}{media_note}")
+            if "properties" in schema:
+                inline.append((status, schema))
         lines.append(
             f"| {status} | {_cell(response.get('description', ''))} | {', '.join(bodies)} |"
         )
     lines.append("")
+    for status, schema in inline:
+        lines += [f"The object of the {status} answer:", ""]
+        lines += _schema_body(spec, schema)
     return lines
 
 
@@ -137,9 +146,7 @@ def _type(spec: dict[str, Any], schema: dict[str, Any]) -> str:
             items = schema.get("items")
             if "prefixItems" in schema:
                 words.append(
-                    "array ["
-                    + ", ".join(_type(spec, item) for item in schema["prefixItems"])
-                    + "]"
+                    "array [" + ", ".join(_type(spec, item) for item in schema["prefixItems"]) + "]"
                 )
             else:
                 words.append("array of " + (_type(spec, items) if items else "any"))
