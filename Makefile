@@ -21,12 +21,13 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 LABEXT_SOURCES := $(shell find $(LABEXT)/src $(LABEXT)/style $(LABEXT)/schema -type f 2>/dev/null) \
 	$(LABEXT)/package.json $(LABEXT)/tsconfig.json
 
-.PHONY: help install demo demo-data test pytest lint format benchmark clean
+.PHONY: help install demo demo-data test pytest lint docs format benchmark clean
 
 help:
 	@echo "make demo       install, build, generate the demo survey and start the hub on :8000"
-	@echo "make test       install, lint and run every test"
+	@echo "make test       install, lint, build the docs and run every test"
 	@echo "make lint       ruff, mypy, eslint, prettier and tsc --strict"
+	@echo "make docs       build the documentation into docs/_build/html (warnings are errors)"
 	@echo "make benchmark  run the benchmarks (prints ratios against their limits)"
 
 # --- installation -------------------------------------------------------------------------
@@ -87,7 +88,13 @@ pytest: install
 	cd $(LABEXT) && npm test --silent
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test: lint pytest
+test: lint docs pytest
+
+# The Sphinx site, read afresh (-E) so that no warning hides in a cached page; nitpicky (-n),
+# warnings as errors (-W), every problem listed (--keep-going).
+docs: install
+	rm -rf docs/api/generated
+	$(BIN)/sphinx-build -j auto -E -W --keep-going -n -q -b html docs docs/_build/html
 
 benchmark: install
 	$(BIN)/python benchmarks/run.py
@@ -95,4 +102,5 @@ benchmark: install
 clean:
 	rm -rf $(VENV) $(LABEXT)/node_modules $(LABEXT)/lib hub_config/node_modules \
 		serverextension/surveylab_server/labextension test-output \
-		widgets/js/node_modules widgets/surveylab_widgets/static/vendor
+		widgets/js/node_modules widgets/surveylab_widgets/static/vendor \
+		docs/_build docs/_generated docs/api/generated

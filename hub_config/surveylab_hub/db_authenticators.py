@@ -633,8 +633,8 @@ class OracleAuthenticator(ServerDatabaseAuthenticator):
     dsn = Unicode(
         config=True,
         help="""
-        Easy Connect string of the Oracle database the users log in to, `host:port/service`
-        (for example `db.example.org:1521/desdr`). Required.
+        Easy Connect string of the Oracle database the users log in to, ``host:port/service``
+        (for example ``db.example.org:1521/desdr``). Required.
         """,
     )
 

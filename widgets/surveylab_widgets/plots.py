@@ -101,7 +101,8 @@ def _good(*arrays: FloatArray) -> np.ndarray[Any, np.dtype[np.bool_]]:
 
 
 def binned(x: FloatArray, y: FloatArray, gridsize: int = GRIDSIZE) -> tuple[FloatArray, ...]:
-    """Counts of ``(x, y)`` on a ``gridsize``² grid: the non-empty bins' centres and counts.
+    """Counts of ``(x, y)`` on a square grid of ``gridsize`` bins a side: the non-empty bins'
+    centres and counts.
 
     This is the aggregation that keeps a million rows out of the plot.
     """

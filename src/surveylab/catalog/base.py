@@ -197,16 +197,16 @@ REPEAT_INTERRUPT_SECONDS = 0.2
 class Guard:
     """Watches one database call: a wall-clock limit and cancel requests from any thread.
 
+    The first of :meth:`cancel` and the expiry wins and is remembered as :attr:`reason`, so a
+    backend's "interrupted" error can be reported as a timeout or as a cancel. After
+    :meth:`stop` (the call is over) nothing is interrupted any more.
+
     Parameters
     ----------
     interrupt : callable
         Stops the call in the database (e.g. ``duckdb_connection.interrupt``).
     timeout : float, optional
         Seconds from now after which ``interrupt`` is called; ``None`` means no limit.
-
-    The first of :meth:`cancel` and the expiry wins and is remembered as :attr:`reason`, so a
-    backend's "interrupted" error can be reported as a timeout or as a cancel. After
-    :meth:`stop` (the call is over) nothing is interrupted any more.
     """
 
     def __init__(self, interrupt: Callable[[], None], timeout: float | None = None) -> None:

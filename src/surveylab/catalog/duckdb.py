@@ -59,7 +59,7 @@ def sql_string(value: str) -> str:
 
 
 def copy_options(format: str, compression: str | None, metadata: Mapping[str, str]) -> str:
-    """The options of DuckDB's ``COPY ... TO`` for ``format`` (``csv`` or ``parquet``).
+    """The options of DuckDB's ``COPY (query) TO`` for ``format`` (``csv`` or ``parquet``).
 
     Examples
     --------

@@ -65,11 +65,11 @@ MAG_FAINT = 26.0
 MIN_SNR = 1.0
 #: DES's value for a magnitude (and its error) that was not measured.
 NOT_DETECTED = 99.0
-#: DES's value for a weighted-average (WAVG_) spread model that was not measured.
+#: DES's value for a weighted-average (``WAVG_``) spread model that was not measured.
 WAVG_MISSING = -99.0
-#: Single epochs per band in the coadd; WAVG_ quantities need a detection in single epochs.
+#: Single epochs per band in the coadd; ``WAVG_`` quantities need a detection in single epochs.
 N_EPOCHS = 8
-#: Single-epoch S/N needed for the WAVG_ (weighted average of single epochs) measurements.
+#: Single-epoch S/N needed for the ``WAVG_`` (weighted average of single epochs) measurements.
 WAVG_MIN_EPOCH_SNR = 5.0
 #: 2.5 / ln(10): magnitude error of a unit relative flux error.
 MAGERR_PER_RELATIVE_FLUX = 2.5 / math.log(10.0)

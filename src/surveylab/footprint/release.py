@@ -130,7 +130,7 @@ def release_footprint(
 
 
 def tile_counts(catalog: Catalog, table: str = MAIN_TABLE) -> dict[str, int]:
-    """Objects per tile: ``SELECT TILENAME, COUNT(*) ... GROUP BY TILENAME`` in the database."""
+    """Objects per tile, counted in the database (``GROUP BY TILENAME``)."""
     columns = _column_names(catalog, table)
     if "TILENAME" not in columns:
         raise FootprintError(f"the table {table} has no TILENAME column")
