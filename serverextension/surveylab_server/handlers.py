@@ -32,7 +32,6 @@ from tornado import web
 
 from surveylab import Survey
 from surveylab.cutouts import CUTOUT_JOB
-from surveylab.cutouts.labels import job_labels, label_keys, save_labels
 from surveylab.errors import (
     CatalogNotFoundError,
     CatalogUnavailableError,
@@ -353,7 +352,7 @@ class JobsHandler(SurveylabHandler):
         offset = self.int_argument("offset", 0)
         limit = self.int_argument("limit", 50, minimum=1, maximum=MAX_PAGE)
         jobs, total = await self.call(
-            self.survey.runner.store.list,
+            self.survey.job_service.list,
             phase=phase_filter,
             type=self.get_argument("type", None),
             sort=self.get_argument("sort", "-created"),
@@ -439,27 +438,27 @@ class JobHandler(SurveylabHandler):
     @web.authenticated
     @authorized
     async def get(self, job_id: str) -> None:
-        job = await self.call(self.survey.runner.store.get, job_id)
+        job = await self.call(self.survey.job_service.get, job_id)
         self.write_json(job.to_json())
 
     @web.authenticated
     @authorized
     async def patch(self, job_id: str) -> None:
         body = self.body()
-        store = self.survey.runner.store
-        job = await self.call(store.get, job_id)
+        jobs = self.survey.job_service
+        job = await self.call(jobs.get, job_id)
         if "name" in body:
-            job = await self.call(store.rename, job_id, str(body["name"]))
+            job = await self.call(jobs.rename, job_id, str(body["name"]))
         renew = body.get("renew")
         if renew:
             days = None if renew is True else _positive(body, "renew", float)
-            job = await self.call(store.renew, job_id, days)
+            job = await self.call(jobs.renew, job_id, days)
         self.write_json(job.to_json())
 
     @web.authenticated
     @authorized
     async def delete(self, job_id: str) -> None:
-        await self.call(self.survey.runner.delete, job_id)
+        await self.call(self.survey.job_service.delete, job_id)
         self.set_status(HTTPStatus.NO_CONTENT)
         await self.finish()
 
@@ -470,7 +469,7 @@ class CancelHandler(SurveylabHandler):
     @web.authenticated
     @authorized
     async def post(self, job_id: str) -> None:
-        job = await self.call(self.survey.runner.cancel, job_id)
+        job = await self.call(self.survey.job_service.cancel, job_id)
         self.write_json(job.to_json())
 
 
@@ -480,7 +479,7 @@ class FileHandler(SurveylabHandler):
     @web.authenticated
     @authorized
     async def get(self, job_id: str, name: str) -> None:
-        path = await self.call(self.survey.runner.store.file_path, job_id, name)
+        path = await self.call(self.survey.job_service.file_path, job_id, name)
         await self.send_file(path, path.name)
 
 
@@ -490,7 +489,7 @@ class LogHandler(SurveylabHandler):
     @web.authenticated
     @authorized
     async def get(self, job_id: str) -> None:
-        text = await self.call(self.survey.runner.store.read_log, job_id)
+        text = await self.call(self.survey.job_service.log, job_id)
         # APIHandler.finish sets the Content-Type itself: JSON unless told otherwise.
         await self.finish(text, set_content_type="text/plain; charset=utf-8")
 
@@ -501,11 +500,11 @@ class ArchiveHandler(SurveylabHandler):
     @web.authenticated
     @authorized
     async def get(self, job_id: str) -> None:
-        store = self.survey.runner.store
-        job = await self.call(store.get, job_id)
+        jobs = self.survey.job_service
+        job = await self.call(jobs.get, job_id)
         with tempfile.TemporaryDirectory(prefix="surveylab-archive-") as folder:
             path = Path(folder) / f"{job.name}.zip"
-            await self.call(store.archive, job_id, path)
+            await self.call(jobs.archive, job_id, path)
             await self.send_file(path, path.name, "application/zip")
 
 
@@ -519,9 +518,7 @@ class LabelsHandler(SurveylabHandler):
     @web.authenticated
     @authorized
     async def get(self, job_id: str) -> None:
-        store = self.survey.runner.store
-        await self.call(label_keys, store, job_id)  # 404 / 400 / 409 as for PUT
-        labels = await self.call(job_labels, store, job_id)
+        labels = await self.call(self.survey.job_service.labels, job_id)  # errors as for PUT
         self.write_json({"labels": labels})
 
     @web.authenticated
@@ -531,7 +528,7 @@ class LabelsHandler(SurveylabHandler):
         unknown = sorted(set(body) - {"labels"})
         if unknown:
             raise SurveylabError(f"unknown field(s) of a labels body: {', '.join(unknown)}")
-        labels = await self.call(save_labels, self.survey.runner.store, job_id, body["labels"])
+        labels = await self.call(self.survey.job_service.save_labels, job_id, body["labels"])
         self.write_json({"labels": labels})
 
 
