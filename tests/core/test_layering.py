@@ -18,6 +18,7 @@ CORE_MODULES = [
     "surveylab.cli",
     "surveylab.demo",
     "surveylab.jobs",
+    "surveylab.job_service",
     "surveylab.sql",
     "surveylab.writers",
     "surveylab.query_jobs",
