@@ -71,7 +71,7 @@ class SurveylabApp(ExtensionApp):
         survey = Survey(Settings(**self.survey_overrides()))
         self.settings["surveylab_survey"] = survey
         self.log.info("surveylab: serving %s", survey.settings.catalog_location)
-        recovered = survey.runner.store.recover()  # jobs a dead server left running → ERROR
+        recovered = survey.job_service.recover()  # jobs a dead server left running → ERROR
         if recovered:
             self.log.warning("surveylab: jobs interrupted by a restart: %s", ", ".join(recovered))
         self._expiry = PeriodicCallback(self._expire_jobs, self.expire_interval * 1000)
@@ -80,7 +80,7 @@ class SurveylabApp(ExtensionApp):
     async def _expire_jobs(self) -> None:
         """Delete the jobs past their destruction time, off the event loop."""
         survey: Survey = self.settings["surveylab_survey"]
-        expired = await asyncio.to_thread(survey.runner.store.expire)
+        expired = await asyncio.to_thread(survey.job_service.expire)
         if expired:
             self.log.info("surveylab: expired jobs %s", ", ".join(expired))
 

@@ -23,10 +23,11 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 from .cutouts.job import CUTOUT_JOB
 from .errors import FootprintError, NsideError, PositionError, RequestError
-from .jobs import Job, JobStore, Phase
+from .jobs import Job, Phase
 from .query_jobs import QUERY_JOB
 
 if TYPE_CHECKING:
+    from .job_service import JobService
     from .survey import Survey, SurveyJob
 
 __all__ = [
@@ -262,13 +263,13 @@ class JobChanges:
             return cls(name)
         return cls(name, True, None if renew is True else positive(body, "renew", float))
 
-    def apply(self, store: JobStore, job_id: str) -> Job:
+    def apply(self, jobs: JobService, job_id: str) -> Job:
         """Make the changes to job ``job_id``; the job's record afterwards."""
-        job = store.get(job_id)
+        job = jobs.get(job_id)
         if self.name is not None:
-            job = store.rename(job_id, self.name)
+            job = jobs.rename(job_id, self.name)
         if self.renew:
-            job = store.renew(job_id, self.renew_days)
+            job = jobs.renew(job_id, self.renew_days)
         return job
 
 

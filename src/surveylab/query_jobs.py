@@ -1,19 +1,27 @@
-"""The ``query`` job: run a query and write its full result into the job's folder."""
+"""The ``query`` job: run a query and write its full result into the job's folder.
+
+The work function sees only a :class:`QuerySource` (a catalog, the release's name and column
+metadata, a query checker), not the whole :class:`~surveylab.Survey`: the survey builds the job
+runner and hands itself in as the source, so imports go one way, survey → query job.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from ._version import __version__
 from .writers import ResultMetadata, result_filename, validate_format, write_result
 
 if TYPE_CHECKING:
+    from .catalog import Catalog
     from .jobs import JobContext
-    from .survey import Survey
+    from .models import ColumnInfo
+    from .sql import PreparedQuery
 
-__all__ = ["QUERY_JOB", "query_work"]
+__all__ = ["QUERY_JOB", "QuerySource", "query_work"]
 
 #: The job type name of query jobs.
 QUERY_JOB = "query"
@@ -22,31 +30,54 @@ QUERY_JOB = "query"
 BULK_FORMATS = ("csv", "parquet")
 
 
-def query_work(survey: Survey, context: JobContext) -> None:
-    """Run the job's query and publish its result file.
+class QuerySource(Protocol):
+    """What a query job needs of the release (a :class:`~surveylab.Survey` is one)."""
+
+    @property
+    def catalog(self) -> Catalog:
+        """The catalog backend the query runs on."""
+        ...
+
+    @property
+    def release(self) -> str:
+        """The release's name, written into the result file."""
+        ...
+
+    @property
+    def known_columns(self) -> Mapping[str, ColumnInfo]:
+        """Catalog column metadata by upper-case name (units and descriptions of the result)."""
+        ...
+
+    def check(self, sql: str) -> PreparedQuery:
+        """``sql`` parsed and translated to the catalog's dialect."""
+        ...
+
+
+def query_work(source: QuerySource, context: JobContext) -> None:
+    """Run the job's query on ``source`` and publish its result file.
 
     CSV and Parquet go through the engine's own bulk export where the backend has one; every
     other case streams Arrow batches through surveylab's writers. Either way the file is
     written under a temporary name and appears under its final name only when complete.
     """
     parameters = context.job.parameters
-    prepared = survey.check(str(parameters["sql"]))
+    prepared = source.check(str(parameters["sql"]))
     format, compression = validate_format(str(parameters["format"]), parameters.get("compression"))
     name = result_filename(_stem(context.job.name), format, compression)
     temp = context.result_path(name)
     metadata = ResultMetadata(
         query=prepared.text,
-        release=survey.release,
+        release=source.release,
         version=__version__,
         created=datetime.now(UTC),
-        columns=survey.known_columns,
+        columns=source.known_columns,
     )
-    context.log(f"running the query on {survey.catalog.backend}, writing {name}")
+    context.log(f"running the query on {source.catalog.backend}, writing {name}")
     context.progress(message="running the query")
 
     rows = None
     if format in BULK_FORMATS:
-        rows = survey.catalog.export(
+        rows = source.catalog.export(
             prepared.sql,
             temp,
             format,
@@ -55,7 +86,7 @@ def query_work(survey: Survey, context: JobContext) -> None:
             on_start=context.on_cancel,
         )
     if rows is None:
-        with survey.catalog.execute(prepared.sql) as handle:
+        with source.catalog.execute(prepared.sql) as handle:
             context.on_cancel(handle.cancel)
             written = write_result(
                 handle.batches(),

@@ -47,6 +47,7 @@ from .footprint import (
     release_footprint,
     tile_counts,
 )
+from .job_service import JobService
 from .jobs import Job, JobRunner, Phase
 from .models import ColumnInfo, ReleaseInfo, TableInfo
 from .query_jobs import QUERY_JOB, query_work
@@ -102,6 +103,7 @@ class Survey:
         self._catalog = catalog
         self._lock = threading.Lock()
         self._runner: JobRunner | None = None
+        self._job_service: JobService | None = None
         self._cutout_executor: CutoutExecutor | None = None
         self._footprint = footprint
         self._footprint_lock = threading.Lock()
@@ -371,7 +373,12 @@ class Survey:
 
     @property
     def runner(self) -> JobRunner:
-        """The job runner over the user's job store, started on first use."""
+        """The job runner over the user's job store, started on first use.
+
+        The survey wires the job types: a query job gets the survey as its
+        :class:`~surveylab.query_jobs.QuerySource`, a cutout job as its
+        :class:`~surveylab.cutouts.job.CutoutSource` with :attr:`cutout_executor`.
+        """
         with self._lock:
             if self._runner is None:
                 self._runner = JobRunner.from_settings(
@@ -385,6 +392,16 @@ class Survey:
                 )
                 self._runner.store.recover()
             return self._runner
+
+    @property
+    def job_service(self) -> JobService:
+        """The user's jobs (list, cancel, delete, rename, files, log, labels...), as the REST
+        API, the widgets and the shell use them."""
+        runner = self.runner
+        with self._lock:
+            if self._job_service is None:
+                self._job_service = JobService(runner)
+            return self._job_service
 
     def submit(
         self,
@@ -443,7 +460,7 @@ class Survey:
         from .errors import CutoutError
 
         limit = self.settings.cutout_max_positions
-        have = known_bands(self)
+        have = known_bands(self.footprint)
         if isinstance(size, tuple | list) or (isinstance(size, u.Quantity) and size.size == 2):
             xsize, ysize = size[0] if xsize is None else xsize, size[1] if ysize is None else ysize
         elif size is not None:
@@ -536,12 +553,12 @@ class Survey:
 
     def job(self, job_id: str) -> SurveyJob:
         """The job ``job_id`` of the user's store."""
-        self.runner.store.get(job_id)
+        self.job_service.get(job_id)
         return SurveyJob(self, job_id)
 
     def jobs(self, **filters: Any) -> list[Job]:
-        """The user's jobs, newest first (filters as :meth:`JobStore.list`)."""
-        jobs, _total = self.runner.store.list(**filters)
+        """The user's jobs, newest first (filters as :meth:`JobService.list`)."""
+        jobs, _total = self.job_service.list(**filters)
         return jobs
 
     # --- lifetime -------------------------------------------------------------------------
@@ -553,7 +570,7 @@ class Survey:
         (under the lock) before it can stop.
         """
         with self._lock:
-            runner, self._runner = self._runner, None
+            runner, self._runner, self._job_service = self._runner, None, None
         if runner is not None:
             runner.shutdown()
         with self._lock:
@@ -586,7 +603,7 @@ class SurveyJob:
     @property
     def record(self) -> Job:
         """The job's current record (phase, progress, rows, files, times)."""
-        return self.survey.runner.store.get(self.id)
+        return self.survey.job_service.get(self.id)
 
     @property
     def phase(self) -> Phase:
@@ -596,23 +613,22 @@ class SurveyJob:
     @property
     def files(self) -> list[Path]:
         """Paths of the job's result files."""
-        store = self.survey.runner.store
-        return [store.file_path(self.id, result.name) for result in self.record.files]
+        return self.survey.job_service.files(self.id)
 
     def wait(self, timeout: float | None = None) -> Job:
         """Block until the job ends (or ``timeout`` seconds pass); return its record."""
-        return self.survey.runner.wait(self.id, timeout)
+        return self.survey.job_service.wait(self.id, timeout)
 
     def cancel(self) -> Job:
         """Cancel the job; a running query is stopped in the database."""
-        return self.survey.runner.cancel(self.id)
+        return self.survey.job_service.cancel(self.id)
 
     def summary(self) -> dict[str, Any]:
         """The ``summary.json`` of a cutout job (waits for the job to end)."""
         import json
 
         self.wait()
-        path = self.survey.runner.store.file_path(self.id, SUMMARY_NAME)
+        path = self.survey.job_service.file_path(self.id, SUMMARY_NAME)
         data: dict[str, Any] = json.loads(path.read_text())
         return data
 

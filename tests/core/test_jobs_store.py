@@ -610,15 +610,6 @@ def test_publish_refuses_a_file_that_is_not_the_jobs_temp(store: JobStore, tmp_p
     assert store.get(job.id).files == []
 
 
-def test_add_file_lists_an_existing_file(store: JobStore) -> None:
-    job = store.create("query")
-    (store.job_dir(job.id) / "made-by-duckdb.parquet").write_bytes(b"PAR1")
-    store.add_file(job.id, ResultFile("made-by-duckdb.parquet", 4, "parquet", 0))
-    assert store.file_path(job.id, "made-by-duckdb.parquet").stat().st_size == 4
-    with pytest.raises(JobFileNotFoundError):
-        store.add_file(job.id, ResultFile("ghost.csv", 1))
-
-
 def test_log_lines_are_timestamped_and_multiline_messages_indented(
     store: JobStore, clock: Clock
 ) -> None:

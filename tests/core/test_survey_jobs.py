@@ -115,3 +115,41 @@ def test_close_with_a_cutout_job_just_submitted_does_not_hang(
         closer.start()
         closer.join(30)
         assert not closer.is_alive(), "Survey.close() deadlocked"
+
+
+def test_job_service_does_what_the_adapters_ask_of_a_job(survey: Survey, tmp_path: Path) -> None:
+    """List, read, rename, renew, files, log, zip, labels and delete through ``job_service``."""
+    import zipfile
+    from datetime import UTC, datetime, timedelta
+
+    from surveylab.cutouts.labels import LabelError
+    from surveylab.errors import JobNotFoundError
+
+    jobs = survey.job_service
+    assert jobs is survey.job_service
+    job = survey.submit("SELECT RA, DEC FROM DR1_MAIN FETCH FIRST 3 ROWS ONLY", name="three")
+    done = jobs.wait(job.id, 60)
+    assert done.phase is Phase.COMPLETED, done.error
+
+    page, total = jobs.list(phase="COMPLETED", limit=10)
+    assert [j.id for j in page] == [job.id] and total == 1
+    assert jobs.list(phase="ERROR") == ([], 0)
+    assert jobs.rename(job.id, "renamed").name == "renamed" == jobs.get(job.id).name
+    kept = jobs.renew(job.id, 2).destruction - datetime.now(UTC)
+    assert timedelta(days=2) - timedelta(minutes=1) < kept <= timedelta(days=2)
+    assert jobs.files(job.id) == [jobs.file_path(job.id, "three.csv")]
+    assert jobs.files(job.id)[0].parent == jobs.folder(job.id)
+    assert jobs.file_path(job.id, "three.csv").read_text().count("\n") == 4  # header, 3 rows
+    assert "wrote 3 rows to three.csv" in jobs.log(job.id)
+    jobs.archive(job.id, tmp_path / "job.zip")
+    with zipfile.ZipFile(tmp_path / "job.zip") as archive:
+        assert f"{job.id}/three.csv" in archive.namelist()
+    with pytest.raises(LabelError, match="only cutout jobs have labels"):
+        jobs.labels(job.id)
+    with pytest.raises(LabelError, match="only cutout jobs have labels"):
+        jobs.save_labels(job.id, {})
+
+    jobs.delete(job.id)
+    assert jobs.list() == ([], 0)
+    with pytest.raises(JobNotFoundError):
+        jobs.get(job.id)

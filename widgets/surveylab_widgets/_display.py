@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import base64
 import math
-from collections.abc import Callable
 from html import escape
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal
 
 from surveylab import Survey
 from surveylab.errors import SurveylabError
@@ -35,7 +34,6 @@ MAX_SHOWN_ROWS = 100
 
 Kind = Literal["info", "ok", "error"]
 _COLOURS: dict[str, str] = {"info": "#555", "ok": "#1a7f37", "error": "#c62828"}
-T = TypeVar("T")
 
 
 class WidgetError(SurveylabError):
@@ -57,19 +55,6 @@ def error_text(exc: BaseException) -> str:
     if isinstance(exc, SurveylabError):
         return str(exc)
     return f"{type(exc).__name__}: {exc}"
-
-
-def guarded(action: Callable[[], T], report: Callable[[str], None]) -> T | None:
-    """Run ``action``; on any exception call ``report`` with its message and return None.
-
-    Widgets call this at their edge (button clicks, constructors) so that a failing query, a
-    bad table or a missing job ends up as a message in the widget, not a traceback.
-    """
-    try:
-        return action()
-    except Exception as exc:  # the widget's boundary: every failure becomes a message
-        report(error_text(exc))
-        return None
 
 
 def _cell(value: Any) -> str:

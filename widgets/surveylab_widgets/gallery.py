@@ -35,7 +35,7 @@ import numpy as np
 
 from surveylab import Survey
 from surveylab.cutouts import CUTOUT_JOB, SUMMARY_NAME
-from surveylab.cutouts.labels import MAX_LABEL, job_labels, save_labels
+from surveylab.cutouts.labels import MAX_LABEL
 from surveylab.jobs import Job, Phase
 
 from ._display import SurveyWidget, WidgetError, error_text, image_html, message_html
@@ -251,7 +251,7 @@ class CutoutGallery(SurveyWidget, widgets.VBox):  # type: ignore[misc]  # ipywid
         """The FITS files of each cut position: ``{cutout name: {band: path}}``."""
         if self.job is None:
             return {}
-        folder = self.survey.runner.store.job_dir(self.job.id)
+        folder = self.survey.job_service.folder(self.job.id)
         found: dict[str, dict[str, Path]] = {}
         for entry in self.positions:
             if entry.get("status") != "ok":
@@ -358,9 +358,9 @@ class CutoutGallery(SurveyWidget, widgets.VBox):  # type: ignore[misc]  # ipywid
                 f"job {job_id} ended {record.phase.value} without cutouts: "
                 f"{record.error or record.message or 'no summary'}"
             )
-        path = self.survey.runner.store.file_path(job_id, SUMMARY_NAME)
+        path = self.survey.job_service.file_path(job_id, SUMMARY_NAME)
         self.summary = json.loads(path.read_text(encoding="utf-8"))
-        self._labels = job_labels(self.survey.runner.store, job_id)
+        self._labels = self.survey.job_service.labels(job_id)
         counts = self.summary.get("counts", {})
         note = (
             f"job {job_id}: {counts.get('ok', 0):,} of {counts.get('positions', 0):,} positions cut"
@@ -384,7 +384,7 @@ class CutoutGallery(SurveyWidget, widgets.VBox):  # type: ignore[misc]  # ipywid
         picture = _pick(entry.get("files", []), (".jpg", "_irg.png", ".png"))
         if picture is None or self.job is None:
             return None
-        data = self.survey.runner.store.file_path(self.job.id, picture).read_bytes()
+        data = self.survey.job_service.file_path(self.job.id, picture).read_bytes()
         self._thumbs[index] = data
         return data
 
@@ -486,7 +486,7 @@ class CutoutGallery(SurveyWidget, widgets.VBox):  # type: ignore[misc]  # ipywid
         band = self.band.value
         wanted = ("_irg.png", ".jpg") if band == _COLOUR else (f"_{band}.png",)
         picture = _pick(files, wanted) or _pick(files, (".png", ".jpg"))
-        folder = self.survey.runner.store.job_dir(self.job.id)
+        folder = self.survey.job_service.folder(self.job.id)
         if picture is not None:
             self.enlarged.format = "jpeg" if picture.endswith(".jpg") else "png"
             self.enlarged.value = (folder / picture).read_bytes()
@@ -522,7 +522,7 @@ class CutoutGallery(SurveyWidget, widgets.VBox):  # type: ignore[misc]  # ipywid
                 labels.pop(name, None)
             else:
                 labels[name] = label
-            self._labels = save_labels(self.survey.runner.store, self.job.id, labels)
+            self._labels = self.survey.job_service.save_labels(self.job.id, labels)
         except Exception as exc:  # the widget's boundary
             self._status(error_text(exc), "error")
             return self.labels

@@ -247,25 +247,23 @@ class JobBrowser(SurveyWidget, widgets.VBox):  # type: ignore[misc]  # ipywidget
 
     def cancel(self, job_id: str | None = None) -> bool:
         """Cancel a job (the selected one by default); a running query stops in the database."""
-        runner = self.survey.runner
-        return self._act("cancelled", job_id, lambda i: f"job {i}: {runner.cancel(i).phase.value}")
+        jobs = self.survey.job_service
+        return self._act("cancelled", job_id, lambda i: f"job {i}: {jobs.cancel(i).phase.value}")
 
     def delete(self, job_id: str | None = None) -> bool:
         """Delete a job and its files (a running job is cancelled first)."""
-        runner = self.survey.runner
+        jobs = self.survey.job_service
 
         def delete(job_id: str) -> str:
-            runner.delete(job_id)
+            jobs.delete(job_id)
             return f"deleted job {job_id}"
 
         return self._act("deleted", job_id, delete)
 
     def rename(self, name: str, job_id: str | None = None) -> bool:
         """Rename a job (1-128 characters, no ``/``)."""
-        store = self.survey.runner.store
-        ok = self._act(
-            "renamed", job_id, lambda i: f"job {i} is now {store.rename(i, name).name!r}"
-        )
+        jobs = self.survey.job_service
+        ok = self._act("renamed", job_id, lambda i: f"job {i} is now {jobs.rename(i, name).name!r}")
         if ok:
             self.new_name.value = ""
         return ok
@@ -321,7 +319,7 @@ class JobBrowser(SurveyWidget, widgets.VBox):  # type: ignore[misc]  # ipywidget
             lines.append(f"<pre style='white-space:pre-wrap'>{escape(sql)}</pre>")
         shown = job.files[:20]
         if shown:
-            folder = self.survey.runner.store.job_dir(job.id)
+            folder = self.survey.job_service.folder(job.id)
             items = "".join(
                 f"<li><code>{escape(str(folder / f.name))}</code> ({f.size:,} bytes)</li>"
                 for f in shown

@@ -5,7 +5,6 @@ from __future__ import annotations
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from surveylab.cutouts.labels import job_labels, label_keys, save_labels
 from surveylab.inputs import labels_of
 
 from .base import SurveylabHandler
@@ -23,14 +22,12 @@ class LabelsHandler(SurveylabHandler):
     @web.authenticated
     @authorized
     async def get(self, job_id: str) -> None:
-        store = self.survey.runner.store
-        await self.call(label_keys, store, job_id)  # 404 / 400 / 409 as for PUT
-        labels = await self.call(job_labels, store, job_id)
+        labels = await self.call(self.survey.job_service.labels, job_id)  # errors as for PUT
         self.write_json({"labels": labels})
 
     @web.authenticated
     @authorized
     async def put(self, job_id: str) -> None:
         wanted = labels_of(self.body())
-        labels = await self.call(save_labels, self.survey.runner.store, job_id, wanted)
+        labels = await self.call(self.survey.job_service.save_labels, job_id, wanted)
         self.write_json({"labels": labels})

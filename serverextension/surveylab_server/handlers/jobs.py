@@ -37,7 +37,7 @@ class JobsHandler(SurveylabHandler):
         offset = self.int_argument("offset", 0)
         limit = self.int_argument("limit", 50, minimum=1, maximum=MAX_PAGE)
         jobs, total = await self.call(
-            self.survey.runner.store.list,
+            self.survey.job_service.list,
             phase=phase,
             type=self.get_argument("type", None),
             sort=self.get_argument("sort", "-created"),
@@ -67,20 +67,20 @@ class JobHandler(SurveylabHandler):
     @web.authenticated
     @authorized
     async def get(self, job_id: str) -> None:
-        job = await self.call(self.survey.runner.store.get, job_id)
+        job = await self.call(self.survey.job_service.get, job_id)
         self.write_json(job.to_json())
 
     @web.authenticated
     @authorized
     async def patch(self, job_id: str) -> None:
         changes = JobChanges.from_json(self.body())
-        job = await self.call(changes.apply, self.survey.runner.store, job_id)
+        job = await self.call(changes.apply, self.survey.job_service, job_id)
         self.write_json(job.to_json())
 
     @web.authenticated
     @authorized
     async def delete(self, job_id: str) -> None:
-        await self.call(self.survey.runner.delete, job_id)
+        await self.call(self.survey.job_service.delete, job_id)
         self.set_status(HTTPStatus.NO_CONTENT)
         await self.finish()
 
@@ -91,7 +91,7 @@ class CancelHandler(SurveylabHandler):
     @web.authenticated
     @authorized
     async def post(self, job_id: str) -> None:
-        job = await self.call(self.survey.runner.cancel, job_id)
+        job = await self.call(self.survey.job_service.cancel, job_id)
         self.write_json(job.to_json())
 
 
@@ -101,7 +101,7 @@ class FileHandler(SurveylabHandler):
     @web.authenticated
     @authorized
     async def get(self, job_id: str, name: str) -> None:
-        path = await self.call(self.survey.runner.store.file_path, job_id, name)
+        path = await self.call(self.survey.job_service.file_path, job_id, name)
         await self.send_file(path, path.name)
 
 
@@ -111,7 +111,7 @@ class LogHandler(SurveylabHandler):
     @web.authenticated
     @authorized
     async def get(self, job_id: str) -> None:
-        text = await self.call(self.survey.runner.store.read_log, job_id)
+        text = await self.call(self.survey.job_service.log, job_id)
         # APIHandler.finish sets the Content-Type itself: JSON unless told otherwise.
         await self.finish(text, set_content_type="text/plain; charset=utf-8")
 
@@ -122,9 +122,9 @@ class ArchiveHandler(SurveylabHandler):
     @web.authenticated
     @authorized
     async def get(self, job_id: str) -> None:
-        store = self.survey.runner.store
-        job = await self.call(store.get, job_id)
+        jobs = self.survey.job_service
+        job = await self.call(jobs.get, job_id)
         with tempfile.TemporaryDirectory(prefix="surveylab-archive-") as folder:
             path = Path(folder) / f"{job.name}.zip"
-            await self.call(store.archive, job_id, path)
+            await self.call(jobs.archive, job_id, path)
             await self.send_file(path, path.name, "application/zip")

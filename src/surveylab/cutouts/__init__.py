@@ -7,7 +7,10 @@
 - :mod:`~surveylab.cutouts.engine`: a task's work: each tile image opened once, its needed rows
   decompressed once, cutouts sliced (or stitched from neighbours), files written.
 - :mod:`~surveylab.cutouts.executors`: a local process pool, or a ``dask.distributed`` cluster.
-- :mod:`~surveylab.cutouts.job`: the ``cutout`` job type; ``summary.json``.
+- :mod:`~surveylab.cutouts.job`: the ``cutout`` job type; ``summary.json``. It reads the release
+  through a :class:`CutoutSource` (the footprint, the release's name, a query runner), which
+  :class:`~surveylab.Survey` is.
+- :mod:`~surveylab.cutouts.labels`: a cutout job's quick labels 0-9.
 
 Examples
 --------
@@ -28,7 +31,7 @@ from .executors import (
     ProcessExecutor,
     executor_from_settings,
 )
-from .job import CUTOUT_JOB, SUMMARY_NAME, cutout_work, known_bands, resolve_ids
+from .job import CUTOUT_JOB, SUMMARY_NAME, CutoutSource, cutout_work, known_bands, resolve_ids
 from .plan import Plan, des_name, plan_cutouts
 from .request import (
     DEFAULT_BANDS,
@@ -58,6 +61,7 @@ __all__ = [
     "CutoutExecutor",
     "CutoutOptions",
     "CutoutRequest",
+    "CutoutSource",
     "CutoutSpec",
     "DaskExecutor",
     "InlineExecutor",

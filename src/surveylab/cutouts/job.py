@@ -12,6 +12,10 @@ job record that also carries the progress. A cancelled job stops submitting task
 running ones to stop through a stop file they check between cutouts, publishes the files
 finished by then (each complete) and a ``summary.json`` in which the positions not cut say so,
 and ends ABORTED; unfinished temporary files are removed.
+
+The work function sees only a :class:`CutoutSource` (the footprint, the release's name, a query
+runner) and a :class:`CutoutExecutor`, not the whole :class:`~surveylab.Survey`: the survey
+builds the job runner and hands itself in as the source, so imports go one way, survey → cutouts.
 """
 
 from __future__ import annotations
@@ -19,10 +23,10 @@ from __future__ import annotations
 import json
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -34,11 +38,20 @@ from .plan import Plan, PlannedCutout, plan_cutouts
 from .request import CutoutOptions, CutoutRequest, Target
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from ..footprint import Footprint, TileInfo
     from ..jobs import JobContext
-    from ..survey import Survey
     from .executors import CutoutExecutor
 
-__all__ = ["CUTOUT_JOB", "SUMMARY_NAME", "cutout_work", "resolve_ids"]
+__all__ = [
+    "CUTOUT_JOB",
+    "SUMMARY_NAME",
+    "CutoutSource",
+    "cutout_work",
+    "known_bands",
+    "resolve_ids",
+]
 
 #: The job type name of cutout jobs.
 CUTOUT_JOB = "cutout"
@@ -55,13 +68,31 @@ PUBLISH_INTERVAL = 1.0
 _CANCELLED = "not cut: the job was cancelled"
 
 
-def resolve_ids(survey: Survey, ids: Sequence[int]) -> dict[int, tuple[float, float]]:
+class CutoutSource(Protocol):
+    """What a cutout job needs of the release (a :class:`~surveylab.Survey` is one)."""
+
+    @property
+    def footprint(self) -> Footprint:
+        """The release's tiles and their images."""
+        ...
+
+    @property
+    def release(self) -> str:
+        """The release's name, written into ``summary.json``."""
+        ...
+
+    def query_arrow(self, sql: str, limit: int | None = None) -> pa.Table:
+        """Run ``sql`` on the catalog (for the positions of object ids)."""
+        ...
+
+
+def resolve_ids(source: CutoutSource, ids: Sequence[int]) -> dict[int, tuple[float, float]]:
     """RA and Dec of catalog objects by ``COADD_OBJECT_ID`` (unknown ids are left out)."""
     found: dict[int, tuple[float, float]] = {}
     unique = sorted(set(ids))
     for start in range(0, len(unique), _ID_CHUNK):
         chunk = ",".join(str(int(i)) for i in unique[start : start + _ID_CHUNK])
-        data = survey.query_arrow(
+        data = source.query_arrow(
             f"SELECT COADD_OBJECT_ID, RA, DEC FROM {MAIN_TABLE} WHERE COADD_OBJECT_ID IN ({chunk})"
         )
         for object_id, ra, dec in zip(*(c.to_pylist() for c in data.columns), strict=True):
@@ -69,9 +100,10 @@ def resolve_ids(survey: Survey, ids: Sequence[int]) -> dict[int, tuple[float, fl
     return found
 
 
-def known_bands(survey: Survey) -> list[str]:
-    """Bands the release has tile images in, in the order they first appear."""
-    return list(dict.fromkeys(band for tile in survey.footprint for band in tile.images))
+def known_bands(tiles: Iterable[TileInfo]) -> list[str]:
+    """Bands the ``tiles`` (e.g. a :class:`Footprint`) have images in, in the order they first
+    appear."""
+    return list(dict.fromkeys(band for tile in tiles for band in tile.images))
 
 
 class _Run:
@@ -151,22 +183,23 @@ class _Run:
         return [(f.temp, f.name, f.kind) for f in files]
 
 
-def cutout_work(survey: Survey, context: JobContext, executor: CutoutExecutor) -> None:
-    """Make the cutouts of the job's request and publish them with ``summary.json``."""
+def cutout_work(source: CutoutSource, context: JobContext, executor: CutoutExecutor) -> None:
+    """Make the cutouts of the job's request from ``source``'s images on ``executor``, and
+    publish them with ``summary.json``."""
     started = time.perf_counter()
-    bands = known_bands(survey)
+    bands = known_bands(source.footprint)
     request = CutoutRequest.from_parameters(context.job.parameters, bands)
     for problem in request.problems:
         context.log(f"skipped: {problem.error}")
-    targets, problems = _resolve(survey, request, bands, context)
+    targets, problems = _resolve(source, request, bands, context)
     total = len(targets) + len(problems)
     context.progress(rows=0, fraction=0.0, message=f"planning {len(targets):,} cutouts")
     planning = time.perf_counter()
     plan = plan_cutouts(
-        survey.footprint,
+        source.footprint,
         targets,
         temp_path=context.result_namer(),
-        release=survey.release,
+        release=source.release,
         workers=executor.workers,
     )
     run = _Run(context, plan, total)
@@ -181,7 +214,7 @@ def cutout_work(survey: Survey, context: JobContext, executor: CutoutExecutor) -
                 run.status[cutout.index] = {
                     "status": "ok",
                     "files": [],
-                    "images": _images(survey, cutout),
+                    "images": _images(source, cutout),
                 }
     else:
         context.log(
@@ -195,7 +228,7 @@ def cutout_work(survey: Survey, context: JobContext, executor: CutoutExecutor) -
             run.status.setdefault(
                 cutout.index, {"status": "error", "error": _CANCELLED, "files": []}
             )
-    summary = _summary(survey, request, plan, run, problems, time.perf_counter() - started)
+    summary = _summary(source, request, plan, run, problems, time.perf_counter() - started)
     temp = context.result_path(SUMMARY_NAME)
     temp.write_text(json.dumps(summary, indent=1) + "\n")
     context.publish(temp, SUMMARY_NAME, format="json")
@@ -268,11 +301,11 @@ def _cut(
 
 
 def _resolve(
-    survey: Survey, request: CutoutRequest, bands: list[str], context: JobContext
+    source: CutoutSource, request: CutoutRequest, bands: list[str], context: JobContext
 ) -> tuple[list[tuple[Target, CutoutOptions]], list[tuple[Target, str]]]:
     """Targets with positions and their options; the ones that fail, with why."""
     ids = [t.object_id for t in request.targets if t.ra is None and t.object_id is not None]
-    found = resolve_ids(survey, ids) if ids else {}
+    found = resolve_ids(source, ids) if ids else {}
     if ids:
         context.log(f"resolved {len(found):,} of {len(set(ids)):,} object ids in {MAIN_TABLE}")
     good: list[tuple[Target, CutoutOptions]] = []
@@ -296,18 +329,18 @@ def _resolve(
     return good, bad
 
 
-def _images(survey: Survey, cutout: PlannedCutout) -> dict[str, dict[str, str]]:
+def _images(source: CutoutSource, cutout: PlannedCutout) -> dict[str, dict[str, str]]:
     """Image files (name per band) of every tile holding the position, the owner first."""
     found = {}
     for name in cutout.tiles:
-        tile = survey.footprint.tile(name)
+        tile = source.footprint.tile(name)
         bands = [band for band in cutout.options.all_bands if band in tile.images]
         found[name] = {band: tile.images[band].name for band in bands}
     return found
 
 
 def _summary(
-    survey: Survey,
+    source: CutoutSource,
     request: CutoutRequest,
     plan: Plan,
     run: _Run,
@@ -335,7 +368,7 @@ def _summary(
     positions.sort(key=lambda entry: entry["row"])
     ok = sum(entry["status"] == "ok" for entry in positions)
     return {
-        "release": survey.release,
+        "release": source.release,
         "version": __version__,
         "request": request.options.to_json(),
         "counts": {

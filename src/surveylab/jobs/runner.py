@@ -139,11 +139,6 @@ class JobContext:
         """Whether the job was cancelled; a work function checks it between steps."""
         return self._cancelled.is_set()
 
-    def raise_if_cancelled(self) -> None:
-        """Raise :class:`QueryCancelledError` if the job was cancelled."""
-        if self.cancelled():
-            raise QueryCancelledError("the job was cancelled")
-
     def on_cancel(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` once when the job is cancelled (at once if it already is).
 

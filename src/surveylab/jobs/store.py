@@ -650,17 +650,6 @@ class JobStore:
             self._write(directory, dataclasses.replace(job, **changes))
         return results
 
-    def add_file(self, job_id: str, result: ResultFile) -> Job:
-        """List an existing, complete file of the job folder as a result."""
-        _check_result_name(result.name)
-        with self._locked(job_id) as directory:
-            path = directory / result.name
-            if path.is_symlink() or not path.is_file():
-                raise JobFileNotFoundError(f"job {job_id} has no file {result.name!r}")
-            job = _with_file(self._read(directory), result)
-            self._write(directory, job)
-            return job
-
     def discard_temp(self, job_id: str) -> builtins.list[str]:
         """Remove the unfinished temporary files of job ``job_id``; return their names."""
         directory = self.job_dir(job_id)

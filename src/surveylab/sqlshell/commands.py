@@ -1,7 +1,9 @@
 """The shell's commands (``describe_table``, ``config``, ``load_table``, ...), one function each.
 
-Each takes the interpreter and the command's arguments and prints its answer; it raises
-:class:`ShellUsageError` for wrong arguments and a :class:`SurveylabError` for what fails.
+Each takes the shell (a :class:`Shell`: what the interpreter offers its commands) and the
+command's arguments and prints its answer; it raises :class:`ShellUsageError` for wrong arguments
+and a :class:`SurveylabError` for what fails. The interpreter imports this module, never the
+other way round.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import getpass
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from ..errors import QueryError, TableNotFoundError
 from ..models import ColumnInfo, TableInfo
@@ -19,11 +21,37 @@ from .parse import COMMANDS, ShellUsageError
 from .render import render_rows
 
 if TYPE_CHECKING:
-    from .interpreter import Interpreter
+    from ..survey import Survey
+    from ..usertables import UserTables
+    from .config import ShellConfig, ShellSettings
+    from .console import Console
 
-__all__ = ["COMMAND_HANDLERS", "wildcard"]
+__all__ = ["COMMAND_HANDLERS", "Shell", "wildcard"]
 
-Handler = Callable[["Interpreter", Sequence[str]], int | None]
+
+class Shell(Protocol):
+    """What a command uses of the shell (:class:`~surveylab.sqlshell.interpreter.Interpreter`)."""
+
+    survey: Survey
+    console: Console
+    settings: ShellSettings
+    #: The current ``config``; ``config NAME VALUE`` replaces it.
+    config: ShellConfig
+    #: The statements typed before, oldest first.
+    history: Callable[[], list[str]]
+    #: Called after a user table is loaded or dropped.
+    on_tables_changed: Callable[[], None]
+
+    def user_tables(self) -> UserTables:
+        """The user's tables beside the release."""
+        ...
+
+    def run_text(self, text: str, *, final: bool = True) -> int:
+        """Run every action in ``text``; return the exit status."""
+        ...
+
+
+Handler = Callable[[Shell, Sequence[str]], int | None]
 
 
 def wildcard(pattern: str) -> re.Pattern[str]:
@@ -58,7 +86,7 @@ def _rows_text(rows: int | None) -> str:
     return "?" if rows is None else f"{rows:,}"
 
 
-def _tables_table(shell: Interpreter, tables: Sequence[TableInfo]) -> None:
+def _tables_table(shell: Shell, tables: Sequence[TableInfo]) -> None:
     if not tables:
         shell.console.error("no tables found")
         return
@@ -66,7 +94,7 @@ def _tables_table(shell: Interpreter, tables: Sequence[TableInfo]) -> None:
     shell.console.show(render_rows(["TABLE", "ROWS", "DESCRIPTION"], rows, [False, True, False]))
 
 
-def _user_tables_or_none(shell: Interpreter) -> list[TableInfo]:
+def _user_tables_or_none(shell: Shell) -> list[TableInfo]:
     """The user's tables, or none where the backend has no place for them or they are busy."""
     try:
         return shell.user_tables().tables()
@@ -74,7 +102,7 @@ def _user_tables_or_none(shell: Interpreter) -> list[TableInfo]:
         return []
 
 
-def help_command(shell: Interpreter, args: Sequence[str]) -> None:
+def help_command(shell: Shell, args: Sequence[str]) -> None:
     """``help [COMMAND]``."""
     _args("help", args, 0, 1, "at most one command name")
     if args:
@@ -94,7 +122,7 @@ def help_command(shell: Interpreter, args: Sequence[str]) -> None:
         shell.console.print(f"  {name:<{width}}  {description}")
 
 
-def history_command(shell: Interpreter, args: Sequence[str]) -> None:
+def history_command(shell: Shell, args: Sequence[str]) -> None:
     """``history [N]``: the last N (default 20) inputs, numbered."""
     _args("history", args, 0, 1, "at most a number")
     count = _count(args[0]) if args else 20
@@ -113,7 +141,7 @@ def _count(text: str) -> int:
     return int(text)
 
 
-def config_command(shell: Interpreter, args: Sequence[str]) -> None:
+def config_command(shell: Shell, args: Sequence[str]) -> None:
     """``config`` shows the settings; ``config NAME VALUE`` sets and saves one."""
     if len(args) == 2:
         shell.config = shell.config.set(args[0].lower(), args[1])
@@ -131,7 +159,7 @@ def config_command(shell: Interpreter, args: Sequence[str]) -> None:
             shell.console.print(f"{name:<10} {value}")
 
 
-def prefetch_command(shell: Interpreter, args: Sequence[str]) -> None:
+def prefetch_command(shell: Shell, args: Sequence[str]) -> None:
     """``prefetch [N]``: show or set the rows printed on screen."""
     _args("prefetch", args, 0, 1, "at most a number")
     if args:
@@ -140,7 +168,7 @@ def prefetch_command(shell: Interpreter, args: Sequence[str]) -> None:
         shell.console.print(f"prefetch   {shell.config.prefetch}")
 
 
-def whoami_command(shell: Interpreter, args: Sequence[str]) -> None:
+def whoami_command(shell: Shell, args: Sequence[str]) -> None:
     """Who the shell queries as."""
     _args("whoami", args, 0, 0, "no arguments")
     settings = shell.survey.settings
@@ -151,7 +179,7 @@ def whoami_command(shell: Interpreter, args: Sequence[str]) -> None:
     shell.console.print(f"job store: {settings.jobs_dir}")
 
 
-def show_db_command(shell: Interpreter, args: Sequence[str]) -> None:
+def show_db_command(shell: Shell, args: Sequence[str]) -> None:
     """The release, its backend and where it is (never a password)."""
     _args("show_db", args, 0, 0, "no arguments")
     survey = shell.survey
@@ -171,7 +199,7 @@ def show_db_command(shell: Interpreter, args: Sequence[str]) -> None:
         shell.console.print(f"{name:<12} {value}")
 
 
-def describe_table_command(shell: Interpreter, args: Sequence[str]) -> None:
+def describe_table_command(shell: Shell, args: Sequence[str]) -> None:
     """``describe_table TABLE``: columns with types, units and descriptions."""
     _args("describe_table", args, 1, 1, "one table name")
     name = args[0]
@@ -195,7 +223,7 @@ def describe_table_command(shell: Interpreter, args: Sequence[str]) -> None:
     shell.console.show(render_rows(["COLUMN", "TYPE", "UNIT", "DESCRIPTION"], rows))
 
 
-def find_tables_command(shell: Interpreter, args: Sequence[str]) -> None:
+def find_tables_command(shell: Shell, args: Sequence[str]) -> None:
     """``find_tables PATTERN``: release and user tables whose names match."""
     _args("find_tables", args, 0, 1, "one pattern, e.g. find_tables DR1%")
     pattern = wildcard(args[0] if args else "%")
@@ -203,7 +231,7 @@ def find_tables_command(shell: Interpreter, args: Sequence[str]) -> None:
     _tables_table(shell, [t for t in tables if pattern.match(t.name)])
 
 
-def find_tables_with_column_command(shell: Interpreter, args: Sequence[str]) -> None:
+def find_tables_with_column_command(shell: Shell, args: Sequence[str]) -> None:
     """``find_tables_with_column COLUMN``: tables with a column of that name (or pattern)."""
     _args("find_tables_with_column", args, 1, 1, "one column name or pattern, e.g. MAG_AUTO%")
     pattern = wildcard(args[0]) if any(c in args[0] for c in "%*?") else None
@@ -225,7 +253,7 @@ def find_tables_with_column_command(shell: Interpreter, args: Sequence[str]) -> 
     _tables_table(shell, found)
 
 
-def loadsql_command(shell: Interpreter, args: Sequence[str]) -> int:
+def loadsql_command(shell: Shell, args: Sequence[str]) -> int:
     """``loadsql FILE``: run a file's statements; stop at the first that fails."""
     _args("loadsql", args, 1, 1, "one file name")
     path = Path(args[0]).expanduser()
@@ -236,7 +264,7 @@ def loadsql_command(shell: Interpreter, args: Sequence[str]) -> int:
     return shell.run_text(text, final=True)
 
 
-def load_table_command(shell: Interpreter, args: Sequence[str]) -> None:
+def load_table_command(shell: Shell, args: Sequence[str]) -> None:
     """``load_table FILE [NAME]``: upload a file as a user table."""
     _args("load_table", args, 1, 2, "a file and optionally a table name")
     tables = shell.user_tables()
@@ -248,7 +276,7 @@ def load_table_command(shell: Interpreter, args: Sequence[str]) -> None:
     )
 
 
-def mytables_command(shell: Interpreter, args: Sequence[str]) -> None:
+def mytables_command(shell: Shell, args: Sequence[str]) -> None:
     """``mytables``: the user's tables."""
     _args("mytables", args, 0, 0, "no arguments")
     tables = shell.user_tables()
@@ -260,7 +288,7 @@ def mytables_command(shell: Interpreter, args: Sequence[str]) -> None:
     shell.console.show(render_rows(["TABLE", "ROWS", "QUERY AS"], rows, [False, True, False]))
 
 
-def drop_table_command(shell: Interpreter, args: Sequence[str]) -> None:
+def drop_table_command(shell: Shell, args: Sequence[str]) -> None:
     """``drop_table NAME``: remove one of the user's tables."""
     _args("drop_table", args, 1, 1, "one table name")
     name = args[0].split(".", 1)[1] if args[0].upper().startswith("MYDB.") else args[0]

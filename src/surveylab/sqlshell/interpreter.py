@@ -16,6 +16,7 @@ from ..errors import QueryCancelledError, SQLSyntaxError, SurveylabError
 from ..sql import PreparedQuery
 from ..survey import Survey
 from ..usertables import UserTableError, UserTables, open_user_tables
+from .commands import COMMAND_HANDLERS
 from .config import ShellConfig, ShellSettings
 from .console import Console
 from .export import check_writable, export_result
@@ -139,8 +140,6 @@ class Interpreter:
 
     def run_command(self, command: Command) -> int:
         """Run a shell command (see :mod:`surveylab.sqlshell.commands`)."""
-        from .commands import COMMAND_HANDLERS
-
         if command.name in ("exit", "quit"):
             raise ExitShellError
         result = COMMAND_HANDLERS[command.name](self, command.args)
@@ -249,7 +248,7 @@ class Interpreter:
         record = job.record
         self.console.print(
             f"job {job.id} ({record.name}) submitted: {format}; it shows in the job browser and "
-            f"its files go to {self.survey.runner.store.job_dir(job.id)}"
+            f"its files go to {self.survey.job_service.folder(job.id)}"
         )
 
     def wait_for_jobs(self) -> None:
