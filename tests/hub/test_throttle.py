@@ -154,9 +154,11 @@ def cheap_store(path: Path) -> CredentialStore:
 
 @pytest.fixture
 def state(tmp_path: Path) -> Path:
-    """A state folder: user ``demo`` and a workshop pool ``ws`` of 8 users, all with PASSWORD."""
+    """A state folder: users ``demo`` and ``user0`` to ``user7``, and a workshop pool ``ws`` of 8
+    users, all with PASSWORD (hashed cheaply: the tests guess many times)."""
     store = cheap_store(tmp_path / "users.json")
-    store.add("demo", PASSWORD)
+    for name in ["demo"] + [f"user{n}" for n in range(8)]:
+        store.add(name, PASSWORD)
     PoolStore(tmp_path / "pools.json", credentials=store).create(
         "ws", size=8, expires=datetime.now(UTC) + timedelta(hours=1), profiles=load_profiles()
     )
@@ -185,7 +187,7 @@ def embedded_path(state: Path, monkeypatch: pytest.MonkeyPatch, **_: Any) -> Log
         clock=clock,
         **LIMITS,
     )
-    others = [f"user{n}" for n in range(8)]  # unknown names count alike
+    others = [f"user{n}" for n in range(8)]
     return counting(LoginPath(auth, clock, "demo", PASSWORD, others), monkeypatch)
 
 
