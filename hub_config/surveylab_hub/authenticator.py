@@ -4,7 +4,9 @@
 asks one hook, :meth:`~DatabaseAuthenticator.check_credentials`, whether the database accepts the
 password, and admits the users the database knows. A database differs only in that hook:
 :class:`EmbeddedAuthenticator` checks the embedded credential store; Oracle and PostgreSQL
-authenticators slot in the same way.
+authenticators slot in the same way. Every login passes the failure throttle
+(:class:`~surveylab_hub.throttle.LoginThrottle`, per username and per client address) first, so
+that a throttled one costs no password check.
 
 Workshop pool users (:mod:`surveylab_hub.pools`) log in through the same flow, whatever the
 database: their passwords live in the embedded credential store, an ended pool refuses them with
@@ -162,8 +164,8 @@ class DatabaseAuthenticator(LoginThrottle, Authenticator):  # type: ignore[misc]
         return result
 
     async def _check_login(self, username: str, password: str) -> dict[str, Any] | None:
-        """The login form's check, behind the throttle: the auth model, None (a wrong password)
-        or a :class:`LoginRefusedError` (HTTP 503 for an error of the database)."""
+        """The login form's check, behind the throttle: the auth model, or None for a wrong
+        password; raises :class:`LoginRefusedError`, or HTTP 503 for an error of the database."""
         try:
             validate_username(username)
         except InvalidUsernameError as e:

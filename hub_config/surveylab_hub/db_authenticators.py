@@ -1,10 +1,10 @@
 """Authenticators that check the login against a database server: PostgreSQL and Oracle.
 
 Both keep :class:`~surveylab_hub.authenticator.DatabaseAuthenticator`'s flow (the failure
-throttle, per username and per client address, then normalise and validate the username, then
-ask :meth:`check_credentials`) and differ only in how they connect
-and how they read the driver's error. :class:`ServerDatabaseAuthenticator`, their common base,
-adds what a networked database needs:
+throttle per username and per client address, then normalise and validate the username, then
+ask :meth:`check_credentials`) and differ only in how they connect and how they read the
+driver's error. :class:`ServerDatabaseAuthenticator`, their common base, adds what a networked
+database needs:
 
 - outcomes clearer than "wrong password": :class:`AccountUnavailableError` (a role that cannot
   log in, a locked account: HTTP 403), :class:`PasswordExpiredError` (Oracle's ORA-28001: HTTP
@@ -14,6 +14,9 @@ adds what a networked database needs:
   change-password page ``/hub/change-password`` (:mod:`surveylab_hub.change_password`, registered
   by :meth:`ServerDatabaseAuthenticator.get_handlers`), where a login refused with ORA-28001
   lands; :meth:`ServerDatabaseAuthenticator.submit_password_change` checks its form.
+
+The refusals live in :mod:`surveylab_hub.login` and the throttle in
+:mod:`surveylab_hub.throttle`, shared by every login path; they are re-exported here.
 
 Neither the password nor a driver's exception is ever logged or kept: a psycopg
 ``OperationalError`` holds the connection, whose ``repr`` shows the password, so every driver

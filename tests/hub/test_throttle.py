@@ -173,7 +173,7 @@ def counting(path: LoginPath, monkeypatch: pytest.MonkeyPatch) -> LoginPath:
 
     def counted(store: CredentialStore, name: str, password: str) -> bool:
         path.checks.append(name)
-        return verify(store, name, password)
+        return bool(verify(store, name, password))
 
     monkeypatch.setattr(CredentialStore, "verify", counted)
     return path
@@ -386,7 +386,7 @@ async def test_a_throttled_login_checks_no_password(login_path: LoginPath) -> No
 async def test_the_message_does_not_tell_who_exists(login_path: LoginPath) -> None:
     """An unknown username is throttled alike, with the same words."""
     path = login_path
-    outcomes = {}
+    outcomes: dict[str, Any] = {}
     for username in (path.user, "no-such-user"):
         for _ in range(3):
             assert await log_in(path, username, "not-it", ip=f"10.1.0.{len(outcomes)}") is None
