@@ -4,7 +4,9 @@
 asks one hook, :meth:`~DatabaseAuthenticator.check_credentials`, whether the database accepts the
 password, and admits the users the database knows. A database differs only in that hook:
 :class:`EmbeddedAuthenticator` checks the embedded credential store; Oracle and PostgreSQL
-authenticators slot in the same way.
+authenticators slot in the same way. Every login passes the failure throttle
+(:class:`~surveylab_hub.throttle.LoginThrottle`, per username and per client address) first, so
+that a throttled one costs no password check.
 
 Workshop pool users (:mod:`surveylab_hub.pools`) log in through the same flow, whatever the
 database: their passwords live in the embedded credential store, an ended pool refuses them with
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from jupyterhub.auth import Authenticator
 from tornado import web
@@ -26,8 +28,10 @@ from traitlets import Bool, TraitError, Unicode, default, validate
 
 from surveylab_hub.accounts import SharedAccountsError, shared_account
 from surveylab_hub.caps import SpawnRefusedError
+from surveylab_hub.login import LoginRefusedError, MalformedLoginError
 from surveylab_hub.pools import Pool, PoolStore, pool_store
 from surveylab_hub.store import CredentialStore, InvalidUsernameError, validate_username
+from surveylab_hub.throttle import LoginThrottle
 
 __all__ = [
     "DatabaseAuthenticator",
@@ -37,36 +41,12 @@ __all__ = [
 ]
 
 
-class LoginRefusedError(Exception):
-    """The database answered, and refused this login for a reason the user should read.
-
-    ``message`` is shown on the login page and logged; it never holds the password.
-    """
-
-    status_code: ClassVar[int] = 403
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-    def http_error(self) -> web.HTTPError:
-        """The HTTP error the hub's login page shows (``jupyterhub_message`` is its text)."""
-        error = web.HTTPError(self.status_code, "%s", self.message)
-        error.jupyterhub_message = self.message  # type: ignore[attr-defined]  # read by the hub
-        error.login_refusal = type(self).__name__  # type: ignore[attr-defined]  # for handlers
-        return error
-
-
-class MalformedLoginError(LoginRefusedError):
-    """The login form itself is wrong (an invalid username, no password): nothing was checked."""
-
-    status_code: ClassVar[int] = 400
-
-
-class DatabaseAuthenticator(Authenticator):  # type: ignore[misc]  # jupyterhub has no type hints
+class DatabaseAuthenticator(LoginThrottle, Authenticator):  # type: ignore[misc]  # jupyterhub has no type hints
     """Log users in with the username and password of a user database.
 
-    Subclasses implement :meth:`check_credentials` and nothing else of the flow.
+    Subclasses implement :meth:`check_credentials` and nothing else of the flow. The flow puts
+    every login (a workshop pool user's too) behind the failure throttle
+    (:class:`~surveylab_hub.throttle.LoginThrottle`).
     """
 
     allow_database_users = Bool(
@@ -154,21 +134,46 @@ class DatabaseAuthenticator(Authenticator):  # type: ignore[misc]  # jupyterhub 
     ) -> dict[str, Any] | None:
         """Return ``{"name": username}`` if the database accepts the login form, else None.
 
-        The username is normalised and checked against the naming rule
-        (:func:`surveylab_hub.store.validate_username`) before the database is asked. An error
-        of the database becomes HTTP 503, with no detail that could hold the password.
+        First the failure throttle: a username or client address with too many failed logins
+        is refused with HTTP 429 before anything is checked. Then the username is normalised
+        and checked against the naming rule (:func:`surveylab_hub.store.validate_username`)
+        before the database is asked. A wrong password, and a refusal that counts as a failed
+        guess, count against the username and the address; a success clears the username's
+        count. An error of the database becomes HTTP 503, with no detail that could hold the
+        password.
         """
         data = data or {}
         username = self.normalize_username(str(data.get("username", "")))
         password = str(data.get("password", ""))
         try:
+            valid_name: str | None = validate_username(username)
+        except InvalidUsernameError:
+            valid_name = None  # refused below; its failures count against the address only
+        keys = self.throttle_keys(handler, valid_name)
+        try:
+            self.check_throttle(keys)
+            result = await self._check_login(username, password)
+        except LoginRefusedError as e:
+            if e.counts_as_failure:
+                self.record_failed_login(keys)
+            raise e.http_error() from None
+        if result is None:
+            self.record_failed_login(keys)
+        else:
+            self.reset_user(result["name"])
+        return result
+
+    async def _check_login(self, username: str, password: str) -> dict[str, Any] | None:
+        """The login form's check, behind the throttle: the auth model, or None for a wrong
+        password; raises :class:`LoginRefusedError`, or HTTP 503 for an error of the database."""
+        try:
             validate_username(username)
         except InvalidUsernameError as e:
             self.log.warning("Login refused: %s", e)
-            raise MalformedLoginError(str(e)).http_error() from None
+            raise MalformedLoginError(str(e)) from None
         if not password:
             self.log.warning("Login refused for %r: empty password", username)
-            raise MalformedLoginError("enter your password").http_error()
+            raise MalformedLoginError("enter your password")
         pool = self.pool_of(username)
         if pool is not None:
             return await self._authenticate_pool_user(pool, username, password)
@@ -177,7 +182,7 @@ class DatabaseAuthenticator(Authenticator):  # type: ignore[misc]  # jupyterhub 
             accepted = await self.check_credentials(username, password)
         except LoginRefusedError as e:
             self.log.warning("Login refused for %r: %s", username, e.message)
-            raise e.http_error() from None
+            raise
         except Exception as e:
             # Only the type: drivers put DSNs, and so passwords, into their messages.
             failure = type(e).__name__
@@ -199,7 +204,7 @@ class DatabaseAuthenticator(Authenticator):  # type: ignore[misc]  # jupyterhub 
         refusal = pool.refusal()
         if refusal:
             self.log.warning("Login refused for %r: %s", username, refusal)
-            raise LoginRefusedError(refusal).http_error()
+            raise LoginRefusedError(refusal)
         store = self.pool_store
         assert store is not None  # a pool was found in it
         if not await asyncio.to_thread(store.credentials.verify, username, password):

@@ -1,10 +1,10 @@
 """The change-password page of the hub, ``/hub/change-password``, for Oracle's expired passwords.
 
 Registered by :meth:`~surveylab_hub.db_authenticators.ServerDatabaseAuthenticator.get_handlers`
-when the backend can change passwords (:class:`~surveylab_hub.db_authenticators.PasswordChanger`):
+when the backend can change passwords (:class:`~surveylab_hub.login.PasswordChanger`):
 
 - :class:`ExpiredPasswordLoginHandler` is JupyterHub's login page, except that a login refused
-  with :class:`~surveylab_hub.db_authenticators.PasswordExpiredError` (ORA-28001) is redirected
+  with :class:`~surveylab_hub.login.PasswordExpiredError` (ORA-28001) is redirected
   (303) to the change-password page with the username and ``next`` in the query: never the
   password;
 - :class:`ChangePasswordHandler` shows the form (current password, the new one twice, XSRF), has
@@ -15,6 +15,9 @@ when the backend can change passwords (:class:`~surveylab_hub.db_authenticators.
 
 The template ``change-password.html`` (in ``templates/`` beside this module) extends the hub's
 ``page.html``. It is looked up after `JupyterHub.template_paths`, so a site can override it.
+
+This module knows its backend only through :class:`~surveylab_hub.login.PasswordChangePage`, so
+that it does not import the authenticators that register it.
 """
 
 from __future__ import annotations
@@ -29,12 +32,7 @@ from jupyterhub.utils import url_path_join
 from tornado import web
 from tornado.httputil import url_concat
 
-from surveylab_hub.authenticator import LoginRefusedError
-from surveylab_hub.db_authenticators import (
-    PasswordChanger,
-    PasswordExpiredError,
-    ServerDatabaseAuthenticator,
-)
+from surveylab_hub.login import LoginRefusedError, PasswordChangePage, PasswordExpiredError
 
 __all__ = [
     "CHANGE_PASSWORD_PATH",
@@ -99,13 +97,10 @@ class ChangePasswordHandler(BaseHandler):  # type: ignore[misc]  # jupyterhub is
         return cast(Template, env.get_template(name))
 
     @property
-    def changer(self) -> ServerDatabaseAuthenticator:
+    def changer(self) -> PasswordChangePage:
         """The authenticator, if it can change passwords; else the page is a 404."""
         authenticator = self.authenticator
-        if not (
-            isinstance(authenticator, ServerDatabaseAuthenticator)
-            and isinstance(authenticator, PasswordChanger)
-        ):
+        if not isinstance(authenticator, PasswordChangePage):
             raise web.HTTPError(404)
         return authenticator
 

@@ -1,12 +1,11 @@
 """Authenticators that check the login against a database server: PostgreSQL and Oracle.
 
-Both keep :class:`~surveylab_hub.authenticator.DatabaseAuthenticator`'s flow (normalise and
-validate the username, then ask :meth:`check_credentials`) and differ only in how they connect
-and how they read the driver's error. :class:`ServerDatabaseAuthenticator`, their common base,
-adds what a networked database needs:
+Both keep :class:`~surveylab_hub.authenticator.DatabaseAuthenticator`'s flow (the failure
+throttle per username and per client address, then normalise and validate the username, then
+ask :meth:`check_credentials`) and differ only in how they connect and how they read the
+driver's error. :class:`ServerDatabaseAuthenticator`, their common base, adds what a networked
+database needs:
 
-- a :class:`FailureThrottle` per username and per client address, so that repeated failures
-  are refused for a cooldown (HTTP 429) before any connection is tried;
 - outcomes clearer than "wrong password": :class:`AccountUnavailableError` (a role that cannot
   log in, a locked account: HTTP 403), :class:`PasswordExpiredError` (Oracle's ORA-28001: HTTP
   403, distinct so that a change-password form can take over) and
@@ -16,6 +15,9 @@ adds what a networked database needs:
   by :meth:`ServerDatabaseAuthenticator.get_handlers`), where a login refused with ORA-28001
   lands; :meth:`ServerDatabaseAuthenticator.submit_password_change` checks its form.
 
+The refusals live in :mod:`surveylab_hub.login` and the throttle in
+:mod:`surveylab_hub.throttle`, shared by every login path; they are re-exported here.
+
 Neither the password nor a driver's exception is ever logged or kept: a psycopg
 ``OperationalError`` holds the connection, whose ``repr`` shows the password, so every driver
 error is turned into one of ours with ``raise ... from None``.
@@ -23,23 +25,27 @@ error is turned into one of ours with ``raise ... from None``.
 
 from __future__ import annotations
 
-import contextlib
 import math
-import time
-from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import Any
 
 from tornado import web
 from traitlets import Callable as CallableTrait
 from traitlets import Float, Int, TraitError, Unicode, default, validate
 
-from surveylab_hub.authenticator import (
-    DatabaseAuthenticator,
+from surveylab_hub.authenticator import DatabaseAuthenticator
+from surveylab_hub.login import (
+    AccountUnavailableError,
+    DatabaseUnreachableError,
     LoginRefusedError,
-    MalformedLoginError,
+    PasswordChangeError,
+    PasswordChanger,
+    PasswordExpiredError,
+    PasswordRejectedError,
+    ThrottledError,
 )
 from surveylab_hub.store import InvalidUsernameError, validate_username
+from surveylab_hub.throttle import FailureThrottle
 
 __all__ = [
     "AccountUnavailableError",
@@ -61,55 +67,6 @@ __all__ = [
 
 #: A driver's connect function: keyword arguments in, an awaitable connection out.
 ConnectFunction = Callable[..., Awaitable[Any]]
-
-
-class AccountUnavailableError(LoginRefusedError):
-    """The account exists but may not log in: a NOLOGIN role, a locked Oracle account."""
-
-
-class PasswordExpiredError(LoginRefusedError):
-    """The password was right but has expired (Oracle ORA-28001): it must be changed.
-
-    This is the one refusal a change-password form can resolve; a handler tells it apart by
-    its type (or by ``login_refusal == "PasswordExpiredError"`` on the HTTP error).
-    """
-
-
-class DatabaseUnreachableError(LoginRefusedError):
-    """The database server could not be reached (down, refused, timed out)."""
-
-    status_code: ClassVar[int] = 503
-
-
-class ThrottledError(LoginRefusedError):
-    """Too many failed logins for this username or client address."""
-
-    status_code: ClassVar[int] = 429
-
-
-class PasswordChangeError(LoginRefusedError):
-    """The change-password form is incomplete, or its new password breaks a rule checked before
-    the database is asked (the two copies differ, too short, same as the current one)."""
-
-    status_code: ClassVar[int] = 400
-
-
-class PasswordRejectedError(LoginRefusedError):
-    """The database refused the new password (Oracle ORA-28003, ORA-28007, ORA-00988).
-
-    The current password was right: this refusal does not count as a failed login.
-    """
-
-    status_code: ClassVar[int] = 400
-
-
-@runtime_checkable
-class PasswordChanger(Protocol):
-    """A backend that can change a user's password (and so offers the change-password page)."""
-
-    async def change_password(self, username: str, password: str, new_password: str) -> bool:
-        """Change ``username``'s password; False if ``password`` is not the current one."""
-        ...
 
 
 def password_change_problem(
@@ -135,78 +92,6 @@ UNREACHABLE_MESSAGE = "the survey database is not reachable; try again later"
 UNCHECKED_MESSAGE = "the survey database could not check the login{}; try again later"
 
 
-class FailureThrottle:
-    """Count failures per key in a sliding window; after ``limit`` of them, refuse for a while.
-
-    In memory, so per hub process. ``clock`` returns seconds (monotonic by default).
-
-    Examples
-    --------
-    >>> now = [0.0]
-    >>> throttle = FailureThrottle(limit=2, window=60, cooldown=30, clock=lambda: now[0])
-    >>> throttle.record_failure("user:alice"); throttle.retry_after("user:alice")
-    0.0
-    >>> throttle.record_failure("user:alice"); throttle.retry_after("user:alice")
-    30.0
-    >>> now[0] = 30.0; throttle.retry_after("user:alice")
-    0.0
-    """
-
-    #: Keys kept before expired ones are pruned (bounds memory under a spray of names).
-    max_keys = 10_000
-
-    def __init__(
-        self,
-        limit: int = 5,
-        window: float = 300.0,
-        cooldown: float = 300.0,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        if limit < 1:
-            raise ValueError(f"limit must be at least 1, not {limit}")
-        self.limit = limit
-        self.window = window
-        self.cooldown = cooldown
-        self.clock = clock
-        self._failures: dict[str, deque[float]] = {}
-        self._blocked_until: dict[str, float] = {}
-
-    def retry_after(self, key: str) -> float:
-        """Seconds until ``key`` may try again; 0 if it may now."""
-        until = self._blocked_until.get(key)
-        if until is None:
-            return 0.0
-        left = until - self.clock()
-        if left <= 0:
-            del self._blocked_until[key]
-            return 0.0
-        return left
-
-    def record_failure(self, key: str) -> None:
-        """Count one failure of ``key``; block it once ``limit`` fall within ``window``."""
-        now = self.clock()
-        failures = self._failures.setdefault(key, deque())
-        failures.append(now)
-        while failures and failures[0] <= now - self.window:
-            failures.popleft()
-        if len(failures) >= self.limit:
-            self._blocked_until[key] = now + self.cooldown
-            del self._failures[key]
-        if len(self._failures) > self.max_keys:
-            self._prune(now)
-
-    def reset(self, key: str) -> None:
-        """Forget the failures of ``key`` (after a successful login)."""
-        self._failures.pop(key, None)
-        self._blocked_until.pop(key, None)
-
-    def _prune(self, now: float) -> None:
-        for key in [k for k, f in self._failures.items() if not f or f[-1] <= now - self.window]:
-            del self._failures[key]
-        for key in [k for k, until in self._blocked_until.items() if until <= now]:
-            del self._blocked_until[key]
-
-
 class ServerDatabaseAuthenticator(DatabaseAuthenticator):
     """Common base of the authenticators that connect to a database server as the user.
 
@@ -227,30 +112,6 @@ class ServerDatabaseAuthenticator(DatabaseAuthenticator):
         """,
     )
 
-    failure_limit = Int(
-        5,
-        config=True,
-        help="""
-        Failed logins allowed per username, and per client address, within
-        `failure_window` seconds; one more is refused for `failure_cooldown` seconds with
-        HTTP 429, before the database is asked. Default 5.
-        """,
-    )
-
-    failure_window = Float(
-        300.0,
-        config=True,
-        help="Seconds of the sliding window in which `failure_limit` failures are counted "
-        "(default 300).",
-    )
-
-    failure_cooldown = Float(
-        300.0,
-        config=True,
-        help="Seconds a username or client address is refused once it reached "
-        "`failure_limit` failures (default 300).",
-    )
-
     connect_function = CallableTrait(
         None,
         allow_none=True,
@@ -264,11 +125,6 @@ class ServerDatabaseAuthenticator(DatabaseAuthenticator):
         """,
     )
 
-    clock = CallableTrait(
-        time.monotonic,
-        help="Clock of the failure throttle, in seconds (for tests).",
-    )
-
     new_password_min_length = Int(
         8,
         config=True,
@@ -280,7 +136,7 @@ class ServerDatabaseAuthenticator(DatabaseAuthenticator):
         """,
     )
 
-    @validate("failure_limit", "new_password_min_length")
+    @validate("new_password_min_length")
     def _validate_at_least_one(self, proposal: dict[str, Any]) -> int:
         value = int(proposal["value"])
         if value < 1:
@@ -288,27 +144,13 @@ class ServerDatabaseAuthenticator(DatabaseAuthenticator):
             raise TraitError(f"{type(self).__name__}.{name} must be at least 1, not {value}")
         return value
 
-    @validate("connect_timeout", "failure_window", "failure_cooldown")
+    @validate("connect_timeout")
     def _validate_positive(self, proposal: dict[str, Any]) -> float:
         value = float(proposal["value"])
         if not value > 0:
             name = proposal["trait"].name
             raise TraitError(f"{type(self).__name__}.{name} must be positive, not {value}")
         return value
-
-    _throttle: FailureThrottle | None = None
-
-    @property
-    def throttle(self) -> FailureThrottle:
-        """The failure throttle, made on first use from the `failure_*` traits and `clock`."""
-        if self._throttle is None:
-            self._throttle = FailureThrottle(
-                limit=self.failure_limit,
-                window=self.failure_window,
-                cooldown=self.failure_cooldown,
-                clock=self.clock,
-            )
-        return self._throttle
 
     def default_connect_function(self) -> ConnectFunction:
         """The driver's connect function, used when `connect_function` is None."""
@@ -321,69 +163,6 @@ class ServerDatabaseAuthenticator(DatabaseAuthenticator):
             connect = self.default_connect_function()
         connection = await connect(**kwargs)
         await connection.close()
-
-    def _throttle_keys(self, handler: web.RequestHandler | None, data: dict[str, Any]) -> list[str]:
-        keys = []
-        username = self.normalize_username(str(data.get("username", "")))
-        with contextlib.suppress(InvalidUsernameError):  # an invalid name: the address counts
-            keys.append(f"user:{validate_username(username)}")
-        remote_ip = getattr(getattr(handler, "request", None), "remote_ip", None)
-        if remote_ip:
-            keys.append(f"address:{remote_ip}")
-        return keys
-
-    def _check_throttle(self, keys: list[str]) -> None:
-        """Raise :class:`ThrottledError` if any of ``keys`` must wait."""
-        wait = max((self.throttle.retry_after(key) for key in keys), default=0.0)
-        if wait > 0:
-            self.log.warning("Login refused for %s: too many failed logins", " and ".join(keys))
-            raise ThrottledError(f"too many failed logins; try again in {math.ceil(wait)} s")
-
-    def _record_failure(self, keys: list[str]) -> None:
-        for key in keys:
-            self.throttle.record_failure(key)
-
-    #: Refusals that do not count as failed logins: an outage, and those that prove the
-    #: password right (expired; a new password the database refused).
-    #: Refusals that are no failed guess: an outage, a right password (expired or its new one
-    #: refused), a malformed form that never reached the database.
-    _NOT_FAILURES: ClassVar[frozenset[str]] = frozenset(
-        cls.__name__
-        for cls in (
-            DatabaseUnreachableError,
-            PasswordExpiredError,
-            PasswordRejectedError,
-            MalformedLoginError,
-        )
-    )
-
-    async def authenticate(
-        self, handler: web.RequestHandler | None, data: dict[str, Any] | None
-    ) -> dict[str, Any] | None:
-        """The base flow, behind the failure throttle, with the database's clear refusals.
-
-        Raises HTTP 429 when the username or client address is throttled, 403 for an account
-        that may not log in or whose password expired, 503 when the database is unreachable.
-        """
-        data = data or {}
-        keys = self._throttle_keys(handler, data)
-        try:
-            self._check_throttle(keys)
-        except ThrottledError as e:
-            raise e.http_error() from None
-        try:
-            result = await super().authenticate(handler, data)
-        except web.HTTPError as e:
-            # A refusal of the database counts as a failed login; an outage does not.
-            refusal = getattr(e, "login_refusal", None)
-            if refusal is not None and refusal not in self._NOT_FAILURES:
-                self._record_failure(keys)
-            raise
-        if result is None:
-            self._record_failure(keys)
-        else:
-            self.throttle.reset(f"user:{result['name']}")
-        return result
 
     def get_handlers(self, app: Any) -> list[tuple[str, Any]]:
         """The login page; with a :class:`PasswordChanger` backend also ``/change-password``,
@@ -415,13 +194,16 @@ class ServerDatabaseAuthenticator(DatabaseAuthenticator):
         """
         if not isinstance(self, PasswordChanger):
             raise PasswordChangeError("this database does not let passwords be changed here")
-        keys = self._throttle_keys(handler, dict(data))
-        self._check_throttle(keys)
         username = self.normalize_username(str(data.get("username", "")))
+        invalid = ""
         try:
             validate_username(username)
         except InvalidUsernameError as e:
-            raise PasswordChangeError(str(e)) from None
+            invalid = str(e)
+        keys = self.throttle_keys(handler, None if invalid else username)
+        self.check_throttle(keys)
+        if invalid:
+            raise PasswordChangeError(invalid)
         password = str(data.get("password", ""))
         new_password = str(data.get("new_password", ""))
         problem = password_change_problem(
@@ -436,8 +218,8 @@ class ServerDatabaseAuthenticator(DatabaseAuthenticator):
         try:
             changed = await self.change_password(username, password, new_password)
         except LoginRefusedError as e:
-            if type(e).__name__ not in self._NOT_FAILURES:
-                self._record_failure(keys)
+            if e.counts_as_failure:
+                self.record_failed_login(keys)
             self.log.warning("Password change refused for %r: %s", username, e.message)
             raise
         except Exception as e:
@@ -449,10 +231,10 @@ class ServerDatabaseAuthenticator(DatabaseAuthenticator):
             self.log.error("Password change for %r failed with %s", username, failure)
             raise DatabaseUnreachableError(UNCHECKED_MESSAGE.format(""))
         if not changed:
-            self._record_failure(keys)
+            self.record_failed_login(keys)
             self.log.warning("Password change refused for %r: wrong current password", username)
             raise LoginRefusedError("wrong username or current password")
-        self.throttle.reset(f"user:{username}")
+        self.reset_user(username)
         self.log.info("Changed the database password of %r", username)
         return username
 

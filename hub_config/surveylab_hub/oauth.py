@@ -42,12 +42,13 @@ import yaml
 from oauthenticator.cilogon import CILogonOAuthenticator
 from oauthenticator.generic import GenericOAuthenticator
 from tornado import web
+from tornado.httpclient import HTTPClientError
 from traitlets import Bool, TraitError, Unicode, default, validate
-from traitlets.config import LoggingConfigurable
 
 from surveylab_hub.accounts import SharedAccountsError, shared_account
-from surveylab_hub.authenticator import LoginRefusedError
+from surveylab_hub.login import LoginRefusedError
 from surveylab_hub.store import InvalidUsernameError, validate_username
+from surveylab_hub.throttle import LoginThrottle
 
 __all__ = [
     "IDENTITY_KEY",
@@ -207,12 +208,20 @@ def _refusal(message: str) -> web.HTTPError:
     return LoginRefusedError(message).http_error()
 
 
-class SurveylabOAuthMixin(LoggingConfigurable):
+class SurveylabOAuthMixin(LoginThrottle):
     """Identity, hub username and shared database account on top of an OAuthenticator.
 
     Mix in before the OAuthenticator class; it overrides only oauthenticator's hooks
-    (``user_info_to_username``, ``update_auth_model``, ``check_allowed``) and JupyterHub's
-    (``normalize_username``, ``validate_username``, ``pre_spawn_start``).
+    (``user_info_to_username``, ``get_token_info``, ``update_auth_model``, ``check_allowed``)
+    and JupyterHub's (``normalize_username``, ``validate_username``, ``pre_spawn_start``), and
+    wraps JupyterHub's ``get_authenticated_user`` in the failure throttle.
+
+    No password is typed into an OAuth hub: the provider checks the user's, and the mapped
+    shared account's password is read from its file at spawn. The secret the hub has checked
+    is the callback's one-time code, at the provider's token endpoint. So the throttle counts
+    failed callbacks per client address (`address_failure_limit`): a code the provider
+    rejects, and an identity refused here. A throttled address is refused (HTTP 429) before
+    the code is sent to the provider.
     """
 
     # Provided by the OAuthenticator this is mixed into.
@@ -278,6 +287,56 @@ class SurveylabOAuthMixin(LoggingConfigurable):
                 "(1-64 of a-z, 0-9, '_', '.', '-'; empty refuses unmapped identities)"
             )
         return value
+
+    # --- the failure throttle ------------------------------------------------------------
+
+    async def get_authenticated_user(
+        self, handler: web.RequestHandler | None, data: dict[str, Any] | None
+    ) -> dict[str, Any] | None:
+        """JupyterHub's login steps, behind the failure throttle of the client address.
+
+        A refused callback (HTTP 400 or 403: a code the provider rejects, a refused identity,
+        a user not allowed) counts against the address; an outage (5xx) does not.
+        """
+        keys = self.throttle_keys(handler, None)  # no username before the provider names it
+        try:
+            self.check_throttle(keys)
+        except LoginRefusedError as e:
+            raise e.http_error() from None
+        get_authenticated_user = super().get_authenticated_user  # type: ignore[misc]  # untyped
+        try:
+            auth_model: dict[str, Any] | None = await get_authenticated_user(handler, data)
+        except web.HTTPError as e:
+            if e.status_code in (400, 403):
+                self.record_failed_login(keys)
+            raise
+        if auth_model is None:
+            self.record_failed_login(keys)
+        return auth_model
+
+    async def get_token_info(self, handler: Any, params: dict[str, Any]) -> dict[str, Any]:
+        """Exchange the callback's code at the token endpoint; a rejection is a clear 403.
+
+        oauthenticator lets the HTTP client's error through (a 500 page); here a code the
+        provider refuses (4xx: unknown, used or expired code) becomes HTTP 403, counted by the
+        throttle, and a provider that fails (5xx, unreachable) HTTP 503.
+        """
+        get_token_info = super().get_token_info  # type: ignore[misc]  # oauthenticator is untyped
+        status = 0
+        try:
+            token_info: dict[str, Any] = await get_token_info(handler, params)
+        except HTTPClientError as e:
+            status = e.code  # the request holds the client secret and the code: not kept
+        except OSError:  # no connection to the provider
+            status = 599
+        if not status:
+            return token_info
+        if 400 <= status < 500:
+            raise _refusal(
+                "the identity provider did not accept this login (its code is unknown, used or "
+                "expired); start again from the login page"
+            )
+        raise web.HTTPError(503, "the identity provider is not answering; try again later")
 
     # --- identity and username -----------------------------------------------------------
 

@@ -278,7 +278,9 @@ def test_throttled_after_wrong_current_passwords(
             assert wrong.status_code == 403
         throttled = change(hub, session, form_url)  # even the right password must wait
         assert throttled.status_code == 429
-        assert re.search(r"too many failed logins; try again in \d+ s", throttled.text)
+        assert re.search(
+            r"too many failed logins for this username; try again in \d+ minutes", throttled.text
+        )
         assert read_accounts(accounts)["cy"]["password"] == OLD
     finally:
         stop_hub(hub)
