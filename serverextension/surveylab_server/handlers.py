@@ -12,12 +12,10 @@ import asyncio
 import io
 import json
 import mimetypes
-import os
 import shlex
 import sys
 import tempfile
 from collections.abc import Callable
-from datetime import datetime
 from functools import cache
 from http import HTTPStatus
 from pathlib import Path
@@ -54,6 +52,7 @@ from surveylab.examples import EXAMPLES
 from surveylab.footprint import DEFAULT_MOC_ORDER, DEFAULT_NSIDE
 from surveylab.hips import HiPSNotFoundError, hips_file
 from surveylab.jobs import JobStateError, Phase, UnsafePathError
+from surveylab.labenv import LabEnvironment
 from surveylab.query_jobs import QUERY_JOB
 
 __all__ = ["MAX_BODY_BYTES", "OPENAPI_PATH", "default_handlers", "load_openapi"]
@@ -63,8 +62,6 @@ OPENAPI_PATH = Path(__file__).with_name("openapi.yaml")
 
 #: Largest JSON request body accepted, in bytes.
 MAX_BODY_BYTES = 1_000_000
-#: Where the hub puts a capped lab's end (ISO 8601; see ``surveylab_hub.spawner``).
-LAB_DEADLINE_ENV = "SURVEYLAB_LAB_DEADLINE"
 
 #: Most jobs in one page of ``GET /jobs``.
 MAX_PAGE = 500
@@ -238,13 +235,7 @@ class LabHandler(SurveylabHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        deadline = os.environ.get(LAB_DEADLINE_ENV) or None
-        if deadline is not None:
-            try:
-                deadline = datetime.fromisoformat(deadline).isoformat(timespec="seconds")
-            except ValueError:
-                self.log.warning("surveylab: %s is not an ISO 8601 time; ignored", LAB_DEADLINE_ENV)
-                deadline = None
+        deadline = LabEnvironment.from_settings(self.survey.settings).deadline_text
         root = Path(self.settings.get("server_root_dir") or Path.cwd()).expanduser().resolve()
         jobs = self.survey.settings.jobs_dir.expanduser().resolve()
         folder = jobs.relative_to(root).as_posix() if jobs.is_relative_to(root) else None
