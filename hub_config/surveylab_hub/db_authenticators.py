@@ -1,9 +1,10 @@
 """Authenticators that check the login against a database server: PostgreSQL and Oracle.
 
 Both keep :class:`~surveylab_hub.authenticator.DatabaseAuthenticator`'s flow (normalise and
-validate the username, then ask :meth:`check_credentials`) and differ only in how they connect
-and how they read the driver's error. :class:`ServerDatabaseAuthenticator`, their common base,
-adds what a networked database needs:
+validate the username, then ask :meth:`check_credentials`) and differ only in how they connect.
+Both read the driver's error with the core's classification,
+:func:`surveylab.catalog.login_errors.classify_login_error`, as the lab's catalog backends do.
+:class:`ServerDatabaseAuthenticator`, their common base, adds what a networked database needs:
 
 - a :class:`FailureThrottle` per username and per client address, so that repeated failures
   are refused for a cooldown (HTTP 429) before any connection is tried;
