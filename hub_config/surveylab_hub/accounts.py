@@ -11,7 +11,8 @@ the hub reads::
         password: "..."         # its password
 
 The file is read when a lab starts, so an operator can rotate a password without restarting
-the hub. Pure Python, no jupyterhub.
+the hub. Pure Python, no jupyterhub: a lab receives the account through the core's contract,
+:class:`surveylab.labenv.LabEnvironment`.
 """
 
 from __future__ import annotations
@@ -25,20 +26,15 @@ from typing import Any
 
 import yaml
 
+from surveylab.labenv import LabEnvironment
+
 __all__ = [
-    "DB_PASSWORD_VAR",
-    "DB_USER_VAR",
     "SharedAccount",
     "SharedAccountsError",
     "UnknownAccountError",
-    "lab_credentials",
     "load_shared_accounts",
     "shared_account",
 ]
-
-#: The lab's environment variables that `surveylab.Survey()` reads its credentials from.
-DB_USER_VAR = "SURVEYLAB_DB_USER"
-DB_PASSWORD_VAR = "SURVEYLAB_DB_PASSWORD"
 
 _ACCOUNT_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
 
@@ -59,14 +55,9 @@ class SharedAccount:
     db_user: str
     password: str = field(repr=False)
 
-    def lab_environment(self) -> dict[str, str]:
-        """The lab's credential variables for this account."""
-        return lab_credentials(self.db_user, self.password)
-
-
-def lab_credentials(db_user: str, password: str) -> dict[str, str]:
-    """``SURVEYLAB_DB_USER`` and ``SURVEYLAB_DB_PASSWORD``: how a lab receives credentials."""
-    return {DB_USER_VAR: db_user, DB_PASSWORD_VAR: password}
+    def lab_environment(self) -> LabEnvironment:
+        """What a lab querying as this account receives: its database user and password."""
+        return LabEnvironment(db_user=self.db_user, db_password=self.password)
 
 
 def load_shared_accounts(path: str | os.PathLike[str]) -> dict[str, SharedAccount]:

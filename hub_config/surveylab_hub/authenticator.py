@@ -26,6 +26,7 @@ from jupyterhub.auth import Authenticator
 from tornado import web
 from traitlets import Bool, TraitError, Unicode, default, validate
 
+from surveylab.labenv import LabEnvironment
 from surveylab_hub.accounts import SharedAccountsError, shared_account
 from surveylab_hub.caps import SpawnRefusedError
 from surveylab_hub.login import LoginRefusedError, MalformedLoginError
@@ -229,11 +230,8 @@ class DatabaseAuthenticator(LoginThrottle, Authenticator):  # type: ignore[misc]
         if not auth_state or "db_password" not in auth_state:
             self.log.warning("No database credentials in auth_state for %r", user.name)
             return
-        spawner.environment = {
-            **spawner.environment,
-            "SURVEYLAB_DB_USER": auth_state["db_user"],
-            "SURVEYLAB_DB_PASSWORD": auth_state["db_password"],
-        }
+        lab = LabEnvironment(db_user=auth_state["db_user"], db_password=auth_state["db_password"])
+        spawner.environment = lab.merged_into(spawner.environment, LabEnvironment.CREDENTIALS)
 
     def _give_pool_account(self, pool: Pool, username: str, spawner: Any) -> None:
         refusal = pool.refusal()
@@ -252,7 +250,8 @@ class DatabaseAuthenticator(LoginThrottle, Authenticator):  # type: ignore[misc]
                 reason="pool-account",
                 status_code=503,
             ) from None
-        spawner.environment = {**spawner.environment, **account.lab_environment()}
+        lab = account.lab_environment()
+        spawner.environment = lab.merged_into(spawner.environment, LabEnvironment.CREDENTIALS)
 
     def check_allowed(self, username: str, authentication: dict[str, Any] | None = None) -> bool:
         """Admit users the database accepted (see `allow_database_users`), users of an open

@@ -23,7 +23,7 @@ from jupyterhub.spawner import SpawnException
 
 if TYPE_CHECKING:
     from surveylab_hub.pools import Pool
-    from surveylab_hub.profiles import Profile, Profiles
+    from surveylab_hub.profile_models import Profile, Profiles
 
 __all__ = [
     "SpawnRefusedError",

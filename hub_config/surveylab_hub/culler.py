@@ -48,7 +48,7 @@ from urllib.parse import quote, urlencode
 
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 
-from surveylab_hub.profiles import DEFAULT_PROFILES_PATH, Profile, Profiles, load_profiles
+from surveylab_hub.profile_models import DEFAULT_PROFILES_PATH, Profile, Profiles, load_profiles
 
 __all__ = [
     "Action",

@@ -2,9 +2,10 @@
 
 Both keep :class:`~surveylab_hub.authenticator.DatabaseAuthenticator`'s flow (the failure
 throttle per username and per client address, then normalise and validate the username, then
-ask :meth:`check_credentials`) and differ only in how they connect and how they read the
-driver's error. :class:`ServerDatabaseAuthenticator`, their common base, adds what a networked
-database needs:
+ask :meth:`check_credentials`) and differ only in how they connect. Both read the driver's error
+with the core's classification, :func:`surveylab.catalog.login_errors.classify_login_error`, as
+the lab's catalog backends do. :class:`ServerDatabaseAuthenticator`, their common base, adds
+what a networked database needs:
 
 - outcomes clearer than "wrong password": :class:`AccountUnavailableError` (a role that cannot
   log in, a locked account: HTTP 403), :class:`PasswordExpiredError` (Oracle's ORA-28001: HTTP
@@ -33,6 +34,12 @@ from tornado import web
 from traitlets import Callable as CallableTrait
 from traitlets import Float, Int, TraitError, Unicode, default, validate
 
+from surveylab.catalog.login_errors import (
+    LoginFailure,
+    classify_login_error,
+    oracle_error_code,
+    oracle_login_failure,
+)
 from surveylab_hub.authenticator import DatabaseAuthenticator
 from surveylab_hub.login import (
     AccountUnavailableError,
@@ -60,8 +67,6 @@ __all__ = [
     "PostgresAuthenticator",
     "ServerDatabaseAuthenticator",
     "ThrottledError",
-    "classify_oracle_error",
-    "classify_postgres_error",
     "password_change_problem",
 ]
 
@@ -239,37 +244,6 @@ class ServerDatabaseAuthenticator(DatabaseAuthenticator):
         return username
 
 
-def classify_postgres_error(message: str, sqlstate: str | None) -> str:
-    """Name the outcome of a failed PostgreSQL login from the error's text and SQLSTATE.
-
-    ``"rejected"`` (wrong password, unknown role, or a password past its ``VALID UNTIL``:
-    PostgreSQL reports all three alike), ``"nologin"``, ``"unreachable"`` or ``"other"``.
-    psycopg's connection errors have no SQLSTATE, so the text decides.
-
-    >>> classify_postgres_error('FATAL:  role "bob" is not permitted to log in', None)
-    'nologin'
-    """
-    text = message.lower()
-    if sqlstate == "28P01" or "password authentication failed" in text:
-        return "rejected"
-    if "is not permitted to log in" in text:
-        return "nologin"
-    if sqlstate is None and any(
-        sign in text
-        for sign in (
-            "connection refused",
-            "timeout expired",
-            "could not translate host name",
-            "no route to host",
-            "network is unreachable",
-            "server closed the connection",
-            "could not connect",
-        )
-    ):
-        return "unreachable"
-    return "other"
-
-
 class PostgresAuthenticator(ServerDatabaseAuthenticator):
     """Log in with a PostgreSQL role and its password, checked by connecting as that role.
 
@@ -328,7 +302,7 @@ class PostgresAuthenticator(ServerDatabaseAuthenticator):
         """Connect as ``username``; map psycopg's error to False or a :class:`LoginRefusedError`."""
         import psycopg
 
-        outcome = "ok"
+        failure: LoginFailure | None = None
         try:
             await self.connect(
                 host=self.db_host,
@@ -340,41 +314,30 @@ class PostgresAuthenticator(ServerDatabaseAuthenticator):
             )
         except psycopg.Error as e:
             # Classify, then drop the exception: its pgconn's repr holds the password.
-            outcome = classify_postgres_error(str(e), e.sqlstate)
+            failure = classify_login_error(e)
             del e
-        if outcome == "ok":
+        if failure is None or failure is LoginFailure.PASSWORD_EXPIRING:
             return True
-        if outcome == "rejected":
+        if failure is LoginFailure.BAD_CREDENTIALS:
             self.log.warning(
                 "PostgreSQL refused the password of %r (wrong password, unknown role, "
                 "or a password past its VALID UNTIL date)",
                 username,
             )
             return False
-        if outcome == "nologin":
+        if failure.refuses_account:
             message = f"the database role {username!r} is not permitted to log in"
             raise AccountUnavailableError(message) from None  # the base flow logs it
         self.log.error(
             "PostgreSQL at %s:%s did not accept a connection (%s)",
             self.db_host,
             self.db_port,
-            outcome,
+            failure.message,
         )
-        message = UNREACHABLE_MESSAGE if outcome == "unreachable" else UNCHECKED_MESSAGE.format("")
+        unreachable = failure is LoginFailure.UNAVAILABLE
+        message = UNREACHABLE_MESSAGE if unreachable else UNCHECKED_MESSAGE.format("")
         raise DatabaseUnreachableError(message) from None
 
-
-#: Oracle's error codes and the outcome of a login: see :func:`classify_oracle_error`.
-ORACLE_OUTCOMES = {
-    "ORA-01017": "rejected",  # invalid username/password
-    "ORA-01005": "rejected",  # null password given
-    "ORA-28000": "locked",  # the account is locked
-    "ORA-28001": "expired",  # the password has expired
-    "ORA-01045": "nologin",  # user lacks CREATE SESSION
-    "ORA-28003": "new-refused",  # the new password fails the profile's verify function
-    "ORA-28007": "new-refused",  # the new password cannot be reused
-    "ORA-00988": "new-refused",  # missing or invalid password (e.g. a forbidden character)
-}
 
 #: Why Oracle refused a new password, by code: the change-password form shows it.
 NEW_PASSWORD_REFUSALS = {
@@ -383,24 +346,6 @@ NEW_PASSWORD_REFUSALS = {
     "ORA-28007": "it was used before and cannot be reused",
     "ORA-00988": "it holds a character a database password may not have",
 }
-
-
-def classify_oracle_error(full_code: str) -> str:
-    """Name the outcome of a failed Oracle login from its ``full_code``.
-
-    ``"rejected"``, ``"locked"``, ``"expired"``, ``"nologin"``, ``"new-refused"`` (a new password
-    the database refused), ``"unreachable"`` (python-oracledb's ``DPY-6xxx`` connection errors,
-    listener errors ``ORA-125xx``) or ``"other"``.
-
-    >>> classify_oracle_error("ORA-28001"), classify_oracle_error("DPY-6005")
-    ('expired', 'unreachable')
-    """
-    code = full_code.upper()
-    if code in ORACLE_OUTCOMES:
-        return ORACLE_OUTCOMES[code]
-    if code.startswith(("DPY-6", "ORA-125", "DPY-4011")):
-        return "unreachable"
-    return "other"
 
 
 class OracleAuthenticator(ServerDatabaseAuthenticator):
@@ -435,42 +380,44 @@ class OracleAuthenticator(ServerDatabaseAuthenticator):
         return oracledb.connect_async
 
     async def _connect_as(self, username: str, password: str, **extra: Any) -> str:
-        """Connect as ``username``; return ``"ok"`` or the outcome of the Oracle error."""
+        """Connect as ``username``; return ``""`` or the code of the Oracle error."""
         if not self.dsn:
             raise TraitError("OracleAuthenticator.dsn must be set")
         failed, full_code = False, ""
         try:
             await self.connect(user=username, password=password, dsn=self.dsn, **extra)
         except Exception as e:
-            failed = True
-            error = e.args[0] if e.args else None
-            full_code = str(getattr(error, "full_code", "") or "")
-            del e, error
-        if not failed:
-            return "ok"
-        if not full_code:
+            failed, full_code = True, oracle_error_code(e)
+            del e
+        if failed and not full_code:
             # Raised outside the except block: no __context__ that could hold the password.
             raise TypeError("the Oracle driver raised an error with no code")
-        return classify_oracle_error(full_code) + f":{full_code}"
+        return full_code
 
-    def _refuse(self, username: str, outcome: str) -> bool:
-        """Return False or raise the :class:`LoginRefusedError` of ``outcome`` (kind:code)."""
-        kind, _, code = outcome.partition(":")
-        if kind == "rejected":
+    def _refuse(self, username: str, code: str) -> bool:
+        """True if the error ``code`` (``""``: none) lets the login through, False for a wrong
+        password; else raise the :class:`LoginRefusedError` of the code's
+        :class:`~surveylab.catalog.login_errors.LoginFailure`."""
+        if not code:
+            return True
+        failure = oracle_login_failure(code)
+        if failure is LoginFailure.PASSWORD_EXPIRING:
+            return True  # a warning: the password is right
+        if failure is LoginFailure.BAD_CREDENTIALS:
             return False
-        if kind == "locked":
+        if failure is LoginFailure.ACCOUNT_LOCKED:
             error: LoginRefusedError = AccountUnavailableError(
                 f"the database account {username!r} is locked; ask the survey's DBA to unlock it"
             )
-        elif kind == "nologin":
+        elif failure is LoginFailure.NOT_PERMITTED:
             error = AccountUnavailableError(
                 f"the database account {username!r} is not permitted to log in"
             )
-        elif kind == "expired":
+        elif failure is LoginFailure.PASSWORD_EXPIRED:
             error = PasswordExpiredError(
                 f"the password of the database account {username!r} has expired; change it"
             )
-        elif kind == "new-refused":
+        elif failure is LoginFailure.NEW_PASSWORD_REFUSED:
             reason = NEW_PASSWORD_REFUSALS.get(code, "the database does not accept it")
             error = PasswordRejectedError(
                 f"the database refused the new password ({code}): {reason}; choose another one"
@@ -479,7 +426,7 @@ class OracleAuthenticator(ServerDatabaseAuthenticator):
             self.log.error("Oracle at %s refused a connection with %s", self.dsn, code)
             message = (
                 UNREACHABLE_MESSAGE
-                if kind == "unreachable"
+                if failure is LoginFailure.UNAVAILABLE
                 else UNCHECKED_MESSAGE.format(f" ({code})")
             )
             raise DatabaseUnreachableError(message) from None
@@ -488,8 +435,7 @@ class OracleAuthenticator(ServerDatabaseAuthenticator):
 
     async def check_credentials(self, username: str, password: str) -> bool:
         """Connect as ``username``; map the ORA/DPY code to False or a refusal."""
-        outcome = await self._connect_as(username, password)
-        return outcome == "ok" or self._refuse(username, outcome)
+        return self._refuse(username, await self._connect_as(username, password))
 
     async def change_password(self, username: str, password: str, new_password: str) -> bool:
         """Change an (expired) password by connecting with ``newpassword``, as Oracle allows.
@@ -500,5 +446,6 @@ class OracleAuthenticator(ServerDatabaseAuthenticator):
         refuses (ORA-28003 from the profile's verify function, ORA-28007 reuse, ORA-00988).
         """
         validate_username(username)
-        outcome = await self._connect_as(username, password, newpassword=new_password)
-        return outcome == "ok" or self._refuse(username, outcome)
+        return self._refuse(
+            username, await self._connect_as(username, password, newpassword=new_password)
+        )

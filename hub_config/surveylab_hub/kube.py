@@ -33,7 +33,7 @@ from kubernetes_asyncio.client.rest import ApiException
 from kubespawner import KubeSpawner
 from traitlets import List, TraitError, Unicode, validate
 
-from surveylab_hub.accounts import DB_PASSWORD_VAR, DB_USER_VAR
+from surveylab.labenv import LabEnvironment
 
 __all__ = [
     "SECRET_COMPONENT",
@@ -159,7 +159,7 @@ class SurveylabKubeSpawner(KubeSpawner):  # type: ignore[misc]  # kubespawner ha
 
     credential_env = List(
         Unicode(),
-        [DB_USER_VAR, DB_PASSWORD_VAR],
+        list(LabEnvironment.variables(LabEnvironment.CREDENTIALS)),
         config=True,
         help="""
         Names of the environment variables that carry credentials. When `environment` holds

@@ -45,6 +45,7 @@ from tornado import web
 from tornado.httpclient import HTTPClientError
 from traitlets import Bool, TraitError, Unicode, default, validate
 
+from surveylab.labenv import LabEnvironment
 from surveylab_hub.accounts import SharedAccountsError, shared_account
 from surveylab_hub.login import LoginRefusedError
 from surveylab_hub.store import InvalidUsernameError, validate_username
@@ -445,7 +446,8 @@ class SurveylabOAuthMixin(LoginThrottle):
         except (AccountMapError, SharedAccountsError) as e:  # messages name file and entry
             raise web.HTTPError(500, "%s", str(e)) from None
         self.log.info("The lab of %r queries as shared account %r", user.name, account_name)
-        spawner.environment = {**spawner.environment, **account.lab_environment()}
+        lab = account.lab_environment()
+        spawner.environment = lab.merged_into(spawner.environment, LabEnvironment.CREDENTIALS)
 
 
 class SurveylabGenericOAuthenticator(SurveylabOAuthMixin, GenericOAuthenticator):  # type: ignore[misc]

@@ -34,7 +34,7 @@ from surveylab_hub.pools import (
     format_time,
     parse_expires,
 )
-from surveylab_hub.profiles import DEFAULT_PROFILES_PATH, ProfilesError, load_profiles
+from surveylab_hub.profile_models import DEFAULT_PROFILES_PATH, ProfilesError, load_profiles
 from surveylab_hub.store import StoreError, write_private
 
 __all__ = ["register"]

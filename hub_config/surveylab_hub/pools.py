@@ -43,7 +43,7 @@ from surveylab_hub.store import (
 )
 
 if TYPE_CHECKING:
-    from surveylab_hub.profiles import Profiles
+    from surveylab_hub.profile_models import Profiles
 
 __all__ = [
     "HOME_POLICIES",

@@ -1,11 +1,8 @@
 """Lab profiles: one YAML file (``hub_config/profiles.yaml``) for KubeSpawner and the local spawner.
 
-:func:`load_profiles` reads and validates the file into :class:`Profiles`; any problem raises
-:class:`ProfilesError`, whose lines name the file, the profile and the field::
-
-    profiles.yaml: profile 'gpu': cpu must be > 0
-
-Pure functions then build what the spawners need:
+The file's model and reader (:func:`load_profiles`, :class:`Profiles`, :class:`ProfilesError`)
+live in :mod:`surveylab_hub.profile_models` and are re-exported here. Pure functions build what
+the spawners need:
 
 - :func:`kubespawner_profile_list` gives KubeSpawner's ``profile_list`` for a user in some groups;
 - :func:`profile_list_for` is the callable ``profile_list`` (bind ``profiles`` with
@@ -14,7 +11,8 @@ Pure functions then build what the spawners need:
   :class:`UnknownChoiceError` (KubeSpawner itself raises a bare ``KeyError`` for an unknown image);
 - :func:`spawn_profile` is the whole spawn-time policy of both spawners: a workshop pool user
   gets only the pool's profile and only while the pool is open, and the pool's seats and the
-  hub's ``max_gpu_labs`` cap concurrent labs (:mod:`surveylab_hub.caps`);
+  hub's ``max_gpu_labs`` cap concurrent labs (:mod:`surveylab_hub.caps`); the lab admitted gets
+  its profile and deadline in its environment (:class:`surveylab.labenv.LabEnvironment`);
 - :func:`configure_kubespawner` fills the traitlets ``Config``.
 """
 
@@ -22,14 +20,23 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-
+from surveylab.labenv import LabEnvironment
 from surveylab_hub.caps import SpawnRefusedError, admit, record_profile
 from surveylab_hub.pools import Pool, PoolStore
+from surveylab_hub.profile_models import (
+    DEFAULT_PROFILES_PATH,
+    GPU_RESOURCE,
+    Image,
+    Profile,
+    Profiles,
+    ProfilesError,
+    Toleration,
+    load_profiles,
+)
 
 __all__ = [
     "DEFAULT_PROFILES_PATH",
@@ -51,256 +58,11 @@ __all__ = [
     "visible_profiles",
 ]
 
-#: The profiles file shipped with the hub configuration.
-DEFAULT_PROFILES_PATH = Path(__file__).resolve().parents[1] / "profiles.yaml"
-
-#: The extended resource a GPU profile asks for (NVIDIA device plugin).
-GPU_RESOURCE = "nvidia.com/gpu"
-
 _GIB = 1024**3
-_SLUG = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"
-
-
-class ProfilesError(ValueError):
-    """The profiles file is unreadable or invalid; ``problems`` holds one line per problem."""
-
-    def __init__(self, source: str, problems: Iterable[str]) -> None:
-        self.source = source
-        self.problems = [f"{source}: {problem}" for problem in problems]
-        super().__init__("\n".join(self.problems))
 
 
 class UnknownChoiceError(ValueError):
     """``user_options`` name a profile or image the user may not choose."""
-
-
-class _Model(BaseModel):
-    # An unknown key is a typo, not something to ignore.
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Image(_Model):
-    """A lab image a profile may offer as its ``image`` option."""
-
-    display_name: str = Field(min_length=1, description="What the spawn form shows.")
-    image: str = Field(min_length=1, description="The container image, pinned by tag.")
-    gpu: bool = Field(
-        default=False, description="A CUDA image: offered by GPU profiles only, and only by them."
-    )
-
-
-class Toleration(_Model):
-    """A Kubernetes toleration (``V1Toleration``), e.g. of the GPU nodes' taint."""
-
-    key: str | None = Field(default=None, description="Taint key; None with Exists: all taints.")
-    operator: Literal["Exists", "Equal"] = Field(default="Equal", description="Exists or Equal.")
-    value: str | None = Field(default=None, description="Taint value (Equal only).")
-    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] | None = Field(
-        default=None, description="Taint effect to tolerate; None: all effects."
-    )
-    toleration_seconds: int | None = Field(
-        default=None, ge=0, description="NoExecute only: how long the pod stays after the taint."
-    )
-
-    def manifest(self) -> dict[str, Any]:
-        """The toleration as in a pod spec (camelCase keys, unset keys left out)."""
-        out = {
-            "key": self.key,
-            "operator": self.operator,
-            "value": self.value,
-            "effect": self.effect,
-            "tolerationSeconds": self.toleration_seconds,
-        }
-        return {key: value for key, value in out.items() if value is not None}
-
-
-class Profile(_Model):
-    """One lab profile: resources, placement, images and time limits."""
-
-    slug: str = Field(pattern=_SLUG, description="Name in user_options: {'profile': slug}.")
-    display_name: str = Field(min_length=1, description="What the spawn form shows.")
-    description: str = Field(default="", description="One line under the name on the form.")
-    default: bool = Field(default=False, description="Chosen when user_options name no profile.")
-    cpu: float = Field(gt=0, description="CPU limit in cores.")
-    cpu_guarantee: float | None = Field(
-        default=None, gt=0, description="CPU the node reserves (default: cpu); at most cpu."
-    )
-    memory_gib: float = Field(gt=0, description="Memory limit in GiB.")
-    memory_guarantee_gib: float | None = Field(
-        default=None, gt=0, description="Memory the node reserves (default: memory_gib)."
-    )
-    gpus: int = Field(default=0, ge=0, description=f"Number of {GPU_RESOURCE}; >0 needs max_hours.")
-    node_selector: dict[str, str] = Field(
-        default_factory=dict, description="Node labels the lab must run on."
-    )
-    tolerations: tuple[Toleration, ...] = Field(
-        default=(), description="Taints of the nodes the lab may run on."
-    )
-    images: tuple[str, ...] = Field(
-        min_length=1, description="Image slugs offered as the 'image' option; the first is default."
-    )
-    idle_hours: float = Field(gt=0, description="An idle lab is stopped after this long.")
-    max_hours: float | None = Field(
-        default=None, gt=0, description="A lab is stopped this long after it starts (None: no cap)."
-    )
-    groups: tuple[str, ...] = Field(
-        default=(), description="If not empty, only members of one of these hub groups see it."
-    )
-
-    @model_validator(mode="after")
-    def _check(self) -> Profile:
-        problems = []
-        if self.cpu_guarantee is not None and self.cpu_guarantee > self.cpu:
-            problems.append(f"cpu_guarantee must be <= cpu ({self.cpu:g})")
-        if self.memory_guarantee_gib is not None and self.memory_guarantee_gib > self.memory_gib:
-            problems.append(f"memory_guarantee_gib must be <= memory_gib ({self.memory_gib:g})")
-        if self.gpus and self.max_hours is None:
-            problems.append("max_hours is required for a GPU profile (gpus > 0)")
-        if len(set(self.images)) != len(self.images):
-            problems.append("images lists an image twice")
-        if problems:
-            raise ValueError("\n".join(problems))
-        return self
-
-    @property
-    def max_seconds(self) -> int | None:
-        """``max_hours`` in whole seconds (the pod's ``activeDeadlineSeconds``), or None."""
-        return None if self.max_hours is None else round(self.max_hours * 3600)
-
-    @property
-    def idle_seconds(self) -> int:
-        """``idle_hours`` in whole seconds, for the culler."""
-        return round(self.idle_hours * 3600)
-
-    def visible_to(self, groups: Iterable[str]) -> bool:
-        """Whether a member of ``groups`` may see and choose this profile."""
-        return not self.groups or not set(self.groups).isdisjoint(groups)
-
-
-class Profiles(_Model):
-    """The whole profiles file: the images, and the profiles in form order."""
-
-    images: dict[str, Image] = Field(min_length=1, description="Lab images by slug.")
-    profiles: tuple[Profile, ...] = Field(min_length=1, description="Profiles in form order.")
-    max_gpu_labs: int | None = Field(
-        default=None,
-        ge=1,
-        description="Most labs of GPU profiles (gpus > 0) running at once, hub-wide; None: no cap.",
-    )
-
-    @model_validator(mode="after")
-    def _check(self) -> Profiles:
-        problems = []
-        seen: set[str] = set()
-        for profile in self.profiles:
-            where = f"profile {profile.slug!r}"
-            if profile.slug in seen:
-                problems.append(f"{where}: slug is used by another profile")
-            seen.add(profile.slug)
-            for slug in profile.images:
-                image = self.images.get(slug)
-                if image is None:
-                    known = ", ".join(self.images)
-                    problems.append(f"{where}: images: unknown image {slug!r} (known: {known})")
-                elif image.gpu != bool(profile.gpus):
-                    kind, other = ("GPU", "CPU") if profile.gpus else ("CPU", "GPU")
-                    problems.append(
-                        f"{where}: images: {slug!r} is a {other} image; "
-                        f"a {kind} profile offers only {kind} images"
-                    )
-            if profile.default and profile.groups:
-                problems.append(f"{where}: default: the default profile must not have groups")
-        defaults = [profile.slug for profile in self.profiles if profile.default]
-        if len(defaults) != 1:
-            problems.append(f"exactly one profile must have default: true (found {defaults})")
-        if problems:
-            raise ValueError("\n".join(problems))
-        return self
-
-    def get(self, slug: str) -> Profile:
-        """The profile named ``slug``; KeyError if there is none."""
-        for profile in self.profiles:
-            if profile.slug == slug:
-                return profile
-        raise KeyError(slug)
-
-    @property
-    def default_profile(self) -> Profile:
-        """The profile with ``default: true``."""
-        return next(profile for profile in self.profiles if profile.default)
-
-
-def _problems(error: ValidationError, data: Any) -> list[str]:
-    """pydantic's errors as lines naming the profile (by slug, else by position) and field."""
-    raw_profiles = data.get("profiles") if isinstance(data, Mapping) else None
-    errors = error.errors()
-    lines: list[str] = []
-    for err in errors:
-        loc = list(err["loc"])
-        if err["type"] == "too_short" and any(
-            len(other["loc"]) > len(loc) and list(other["loc"][: len(loc)]) == loc
-            for other in errors
-        ):
-            continue  # "must not be empty" only because its items were invalid: they say why
-        where = ""
-        if len(loc) >= 2 and loc[0] == "profiles" and isinstance(loc[1], int):
-            index = loc[1]
-            raw = raw_profiles[index] if isinstance(raw_profiles, list) else None
-            slug = raw.get("slug") if isinstance(raw, Mapping) else None
-            where = f"profile {slug!r}: " if slug else f"profile #{index + 1}: "
-            loc = loc[2:]
-        elif len(loc) >= 2 and loc[0] == "images":
-            where = f"image {loc[1]!r}: "
-            loc = loc[2:]
-        field = ".".join(str(part) for part in loc)
-        kind, ctx = err["type"], err.get("ctx", {})
-        if kind == "missing":
-            message = f"{field} is required"
-        elif kind == "extra_forbidden":
-            message = f"unknown key {field!r}"
-        elif kind in ("greater_than", "greater_than_equal"):
-            sign = ">" if kind == "greater_than" else ">="
-            bound = ctx.get("gt", ctx.get("ge"))
-            message = f"{field} must be {sign} {bound:g}"
-        elif kind == "too_short":
-            message = f"{field} must not be empty"
-        elif kind == "value_error":
-            text = str(ctx.get("error", err["msg"]))
-            prefix = f"{where}{field}: " if field else where
-            lines.extend(prefix + line for line in text.splitlines())
-            continue
-        else:
-            message = f"{field}: {err['msg']}" if field else err["msg"]
-        lines.append(where + message)
-    return lines
-
-
-def load_profiles(path: str | Path = DEFAULT_PROFILES_PATH) -> Profiles:
-    """Read and validate a profiles file.
-
-    Raises
-    ------
-    ProfilesError
-        The file is missing, is not YAML, or breaks a rule; each line of the message names the
-        file, the profile and the field.
-    """
-    path = Path(path)
-    source = path.name
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ProfilesError(source, [f"cannot read: {exc.strerror}"]) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ProfilesError(source, [f"not valid YAML{at}: {problem}"]) from None
-    if not isinstance(data, Mapping):
-        raise ProfilesError(source, ["must be a mapping with 'images' and 'profiles'"])
-    try:
-        return Profiles.model_validate(data)
-    except ValidationError as exc:
-        raise ProfilesError(source, _problems(exc, data)) from None
 
 
 def visible_profiles(
@@ -323,7 +85,6 @@ def kubespawner_profile(profiles: Profiles, profile: Profile) -> dict[str, Any]:
         "cpu_guarantee": profile.cpu_guarantee or profile.cpu,
         "mem_limit": round(profile.memory_gib * _GIB),
         "mem_guarantee": round((profile.memory_guarantee_gib or profile.memory_gib) * _GIB),
-        "environment": {"SURVEYLAB_LAB_PROFILE": profile.slug},
     }
     if profile.gpus:
         override["extra_resource_limits"] = {GPU_RESOURCE: str(profile.gpus)}
@@ -332,9 +93,8 @@ def kubespawner_profile(profiles: Profiles, profile: Profile) -> dict[str, Any]:
     if profile.tolerations:
         override["tolerations"] = [toleration.manifest() for toleration in profile.tolerations]
     if profile.max_seconds is not None:
+        # The lab's deadline is known only at spawn time: spawn_profile gives it to the lab.
         override["extra_pod_config"] = {"active_deadline_seconds": profile.max_seconds}
-        # The deadline itself is known only at spawn time; the lab learns its cap here.
-        override["environment"]["SURVEYLAB_LAB_MAX_SECONDS"] = str(profile.max_seconds)
     choices = {
         slug: {
             "display_name": profiles.images[slug].display_name,
@@ -442,9 +202,12 @@ def spawn_profile(
 
     A user of an ended workshop pool is refused (403); a profile or image the user may not
     choose, or one not in ``offered`` (what this machine offers), is refused (400); a full pool
-    or a full ``max_gpu_labs`` is refused (409). The chosen profile is written back into
-    ``user_options``. Every refusal is a :class:`~surveylab_hub.caps.SpawnRefusedError`, whose
-    message the user sees.
+    or a full ``max_gpu_labs`` is refused (409). Every refusal is a
+    :class:`~surveylab_hub.caps.SpawnRefusedError`, whose message the user sees.
+
+    The admitted profile is written back into ``user_options``, and the lab's profile and
+    deadline (now + ``max_hours``) into ``spawner.environment``
+    (:meth:`~surveylab.labenv.LabEnvironment.merged_into`: a deadline of the last lab goes).
     """
     pool = _spawner_pool(spawner, pools)
     refusal = pool.refusal() if pool is not None else None
@@ -466,6 +229,8 @@ def spawn_profile(
             )
     admit(spawner, profile, profiles=profiles, pool=pool)
     record_profile(spawner, profile.slug)
+    lab = profile.lab_environment(started=datetime.now(UTC))
+    spawner.environment = lab.merged_into(spawner.environment, LabEnvironment.SPAWN)
     return profile
 
 
@@ -476,7 +241,9 @@ def check_spawner_options(
 
     JupyterHub runs the hook before ``start``, so a bad choice fails the spawn with a clear
     message (HTTP 400) before KubeSpawner's ``load_user_options`` would raise a bare
-    ``KeyError``, and a full cap fails it before a pod is made.
+    ``KeyError``, and a full cap fails it before a pod is made. The lab's profile and deadline
+    go into ``spawner.environment`` here, just before the pod manifest is made: the pod's
+    ``activeDeadlineSeconds`` counts from a later moment, so the lab's deadline is never late.
     """
     spawn_profile(spawner, profiles=profiles, pools=pools)
 

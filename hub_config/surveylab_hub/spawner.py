@@ -2,7 +2,8 @@
 
 Locally a profile cannot reserve CPUs or pick an image; what it can apply is applied: the memory
 and CPU limits are passed to the lab (``MEM_LIMIT``/``CPU_LIMIT``, as JupyterHub does), the lab
-learns its profile and, for capped profiles (GPU), its deadline. GPU profiles are offered only
+learns its profile and, for capped profiles (GPU), its deadline (``SURVEYLAB_LAB_PROFILE``,
+``SURVEYLAB_LAB_DEADLINE``: :class:`surveylab.labenv.LabEnvironment`). GPU profiles are offered only
 where a GPU is present, unless ``ProfileLocalSpawner.offer_gpu`` forces it.
 
 A workshop pool user is offered only the pool's profile. At ``start`` the spawn-time policy of
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import os
 import shutil
-from datetime import UTC, datetime, timedelta
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,7 @@ from surveylab_hub.profiles import (
     visible_profiles,
 )
 
-__all__ = ["ProfileLocalSpawner", "gpu_present", "lab_deadline", "profile_form"]
+__all__ = ["ProfileLocalSpawner", "gpu_present", "profile_form"]
 
 #: Device files and commands that tell a GPU is on this machine.
 GPU_DEVICE = Path("/dev/nvidia0")
@@ -45,13 +45,6 @@ GPU_DEVICE = Path("/dev/nvidia0")
 def gpu_present() -> bool:
     """Whether this machine has an NVIDIA GPU (a device file or ``nvidia-smi``)."""
     return GPU_DEVICE.exists() or shutil.which("nvidia-smi") is not None
-
-
-def lab_deadline(profile: Profile, started: datetime) -> datetime | None:
-    """When a lab of ``profile`` started at ``started`` must stop (None: no cap)."""
-    if profile.max_seconds is None:
-        return None
-    return started + timedelta(seconds=profile.max_seconds)
 
 
 def profile_form(profiles: list[Profile], all_profiles: Profiles) -> str:
@@ -178,16 +171,14 @@ class ProfileLocalSpawner(SimpleLocalProcessSpawner):  # type: ignore[misc]  # u
         return env
 
     async def start(self) -> Any:
-        """Admit the chosen profile (pool and GPU caps), apply it, then start the lab process."""
+        """Admit the chosen profile (pool and GPU caps), apply it, then start the lab process.
+
+        :func:`~surveylab_hub.profiles.spawn_profile` also puts the lab's profile and deadline
+        into `environment`, as it does for KubeSpawner.
+        """
         profile = spawn_profile(
             self, profiles=self.profiles, pools=self.pool_store, offered=self.offered()
         )
         self.mem_limit = round(profile.memory_gib * 2**30)
         self.cpu_limit = profile.cpu
-        environment = {**self.environment, "SURVEYLAB_LAB_PROFILE": profile.slug}
-        deadline = lab_deadline(profile, datetime.now(UTC))
-        if deadline is not None:
-            environment["SURVEYLAB_LAB_DEADLINE"] = deadline.isoformat(timespec="seconds")
-            environment["SURVEYLAB_LAB_MAX_SECONDS"] = str(profile.max_seconds)
-        self.environment = environment
         return await super().start()

@@ -2,8 +2,14 @@
 
 The core: settings, catalog backends and the :class:`Survey` entry point. It imports no
 jupyter_server, ipywidgets or jupyterhub; the server extension, the widgets and the hub are thin
-adapters over it.
+adapters over it. The names below load on first use, so that importing a light part of the core
+(the hub imports :mod:`surveylab.labenv`) loads neither numpy nor pyarrow.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
 from .errors import (
@@ -12,9 +18,11 @@ from .errors import (
     QueryError,
     SurveylabError,
 )
-from .models import ColumnInfo, ReleaseInfo, TableInfo
-from .settings import Settings
-from .survey import Survey
+
+if TYPE_CHECKING:
+    from .models import ColumnInfo, ReleaseInfo, TableInfo
+    from .settings import Settings
+    from .survey import Survey
 
 __all__ = [
     "CatalogNotFoundError",
@@ -28,3 +36,25 @@ __all__ = [
     "TableInfo",
     "__version__",
 ]
+
+#: The module of each name loaded on first use.
+_LAZY = {
+    "ColumnInfo": ".models",
+    "ReleaseInfo": ".models",
+    "TableInfo": ".models",
+    "Settings": ".settings",
+    "Survey": ".survey",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

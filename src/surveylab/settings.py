@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import AwareDatetime, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "default_data_dir"]
@@ -69,6 +69,17 @@ class Settings(BaseSettings):
     db_password: SecretStr | None = Field(
         default=None,
         description="Password of db_user; never logged, never written to job files.",
+    )
+    lab_profile: str | None = Field(
+        default=None,
+        description="Slug of the lab profile this server runs (the hub sets it; see labenv).",
+    )
+    lab_deadline: AwareDatetime | None = Field(
+        default=None,
+        description=(
+            "When the hub stops this lab (profiles with max_hours, e.g. GPU): an ISO 8601 time "
+            "with its offset, set by the hub when the lab starts. Unset: no time cap."
+        ),
     )
     quick_timeout: float = Field(
         default=30.0, gt=0, description="Wall-clock limit of a quick query, in seconds."

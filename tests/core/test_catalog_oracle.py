@@ -169,6 +169,26 @@ ERRORS = [
         "(ORA-28001)",
     ),
     (
+        "no-create-session",
+        ora("ORA-01045: Login denied. User DES_READER does not have CREATE SESSION privilege."),
+        CatalogUnavailableError,
+        "cannot log in to the Oracle catalog at desdb:1521/dessci: the account is not permitted "
+        "to log in (ORA-01045)",
+    ),
+    (
+        "connect-timeout",
+        ora("ORA-12170: Cannot connect. TCP connect timeout of 10s for host desdb port 1521."),
+        CatalogUnavailableError,
+        "cannot reach the Oracle catalog at desdb:1521/dessci: ORA-12170: Cannot connect. TCP "
+        "connect timeout of 10s for host desdb port 1521.",
+    ),
+    (
+        "database-down",
+        ora("ORA-01034: ORACLE not available"),
+        CatalogUnavailableError,
+        "cannot reach the Oracle catalog at desdb:1521/dessci: ORA-01034: ORACLE not available",
+    ),
+    (
         "cannot-connect",
         dpy(
             oracle_errors.ERR_CONNECTION_FAILED,

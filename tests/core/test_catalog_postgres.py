@@ -5,6 +5,7 @@ COPY exports, timeouts and cancels that end the server's work, and credentials k
 from __future__ import annotations
 
 import gzip
+import secrets
 import threading
 import time
 import traceback
@@ -14,6 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pytest
+from psycopg import sql as pgsql
 
 from surveylab.catalog import DuckDBCatalog, PostgresCatalog, open_catalog
 from surveylab.catalog.base import Catalog
@@ -426,6 +428,27 @@ def test_wrong_password_is_refused_without_showing_it(postgres_server: PostgresS
     )
     assert "password authentication failed" in message
     assert raised.value.__cause__ is None and raised.value.__context__ is None
+    assert password not in _texts(raised.value)
+
+
+def test_a_role_that_may_not_log_in_is_a_login_refusal(postgres_server: PostgresServer) -> None:
+    role, password = "catalog_nologin", "Pw-" + secrets.token_hex(8)
+    with postgres_server.admin() as admin:
+        admin.execute(
+            pgsql.SQL("CREATE ROLE {} NOLOGIN PASSWORD {}").format(
+                pgsql.Identifier(role), pgsql.Literal(password)
+            )
+        )
+    try:
+        with pytest.raises(CatalogUnavailableError) as raised:
+            PostgresCatalog("127.0.0.1", postgres_server.port, "survey", role, password)
+    finally:
+        with postgres_server.admin() as admin:
+            admin.execute(pgsql.SQL("DROP ROLE {}").format(pgsql.Identifier(role)))
+    assert str(raised.value) == (
+        f"cannot log in to the PostgreSQL catalog at 127.0.0.1:{postgres_server.port}/survey "
+        f'as {role}: FATAL: role "{role}" is not permitted to log in'
+    )
     assert password not in _texts(raised.value)
 
 

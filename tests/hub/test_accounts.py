@@ -31,7 +31,8 @@ def test_reads_an_account_and_hides_its_password(tmp_path: Path) -> None:
         "s3cret-readonly",
     )
     assert "s3cret" not in repr(account)
-    assert account.lab_environment() == {
+    assert "s3cret" not in repr(account.lab_environment())
+    assert account.lab_environment().to_environment() == {
         "SURVEYLAB_DB_USER": "des_public",
         "SURVEYLAB_DB_PASSWORD": "s3cret-readonly",
     }

@@ -17,6 +17,8 @@ from psycopg import sql
 from tornado import web
 from traitlets import TraitError
 
+from surveylab.catalog.oracle import oracle_error
+from surveylab.errors import CatalogUnavailableError
 from surveylab_hub.authenticator import LoginRefusedError
 from surveylab_hub.db_authenticators import (
     AccountUnavailableError,
@@ -29,8 +31,6 @@ from surveylab_hub.db_authenticators import (
     PasswordRejectedError,
     PostgresAuthenticator,
     ThrottledError,
-    classify_oracle_error,
-    classify_postgres_error,
     password_change_problem,
 )
 from tests.support.postgres import PostgresServer
@@ -202,22 +202,6 @@ async def test_postgres_bad_username_never_connects(
 
 
 @pytest.mark.parametrize(
-    ("message", "sqlstate", "outcome"),
-    [
-        pytest.param('FATAL:  password authentication failed for user "a"', None, "rejected",
-                     id="password"),
-        pytest.param("anything", "28P01", "rejected", id="sqlstate-28P01"),
-        pytest.param('FATAL:  role "a" is not permitted to log in', None, "nologin", id="nologin"),
-        pytest.param("connection failed: Connection refused", None, "unreachable", id="refused"),
-        pytest.param("connection timeout expired", None, "unreachable", id="timeout"),
-        pytest.param('FATAL:  database "x" does not exist', None, "other", id="other"),
-    ],
-)  # fmt: skip
-def test_classify_postgres_error(message: str, sqlstate: str | None, outcome: str) -> None:
-    assert classify_postgres_error(message, sqlstate) == outcome
-
-
-@pytest.mark.parametrize(
     ("traits", "fragment"),
     [
         pytest.param({"db_port": 0}, "PostgresAuthenticator.db_port", id="port-zero"),
@@ -348,21 +332,39 @@ async def test_oracle_bad_username_never_connects(username: str) -> None:
     assert connect.calls == 0
 
 
-@pytest.mark.parametrize(
-    ("code", "outcome"),
-    [
-        pytest.param("ORA-01017", "rejected", id="01017"),
-        pytest.param("ora-28000", "locked", id="lowercase-28000"),
-        pytest.param("ORA-28001", "expired", id="28001"),
-        pytest.param("ORA-28003", "new-refused", id="28003-verify-function"),
-        pytest.param("ORA-28007", "new-refused", id="28007-reuse"),
-        pytest.param("DPY-6005", "unreachable", id="dpy-6005"),
-        pytest.param("ORA-12514", "unreachable", id="12514"),
-        pytest.param("ORA-00942", "other", id="other"),
-    ],
-)
-def test_classify_oracle_error(code: str, outcome: str) -> None:
-    assert classify_oracle_error(code) == outcome
+#: Errors of an Oracle that cannot be reached, and what the catalog backend says of them.
+UNREACHABLE = [
+    pytest.param("DPY-6005", id="dpy-6005"),
+    pytest.param("ORA-12541", id="no-listener"),
+    pytest.param("ORA-12170", id="connect-timeout"),
+    pytest.param("ORA-03113", id="end-of-file"),
+    pytest.param("ORA-03114", id="not-connected"),
+    pytest.param("ORA-01034", id="oracle-not-available"),
+]
+
+
+@pytest.mark.parametrize("code", UNREACHABLE)
+async def test_oracle_hub_and_catalog_agree_the_database_is_unreachable(code: str) -> None:
+    """The hub's login and the lab's catalog read an Oracle outage alike (one classification)."""
+    auth = oracle_auth(FakeOracleConnect(password="never", code=code))
+    with pytest.raises(web.HTTPError) as excinfo:
+        await auth.authenticate(None, {"username": "alice", "password": "pw"})
+    assert excinfo.value.status_code == 503
+    assert excinfo.value.get_message() == "the survey database is not reachable; try again later"
+
+    error = FakeOracleError(OracleErrorDetail(code, f"{code}: failure"))
+    translated = oracle_error(error, where="db.example.org:1521/desdr")
+    assert isinstance(translated, CatalogUnavailableError)
+    assert str(translated).startswith("cannot reach the Oracle catalog")
+
+
+async def test_oracle_password_expiring_soon_logs_in() -> None:
+    """ORA-28002 is a warning: the password is right."""
+    auth = oracle_auth(FakeOracleConnect(password="x", code="ORA-28002"))
+    assert await auth.authenticate(None, {"username": "alice", "password": "x"}) == {
+        "name": "alice",
+        "auth_state": {"db_user": "alice", "db_password": "x"},
+    }
 
 
 @pytest.mark.parametrize(

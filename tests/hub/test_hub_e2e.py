@@ -143,6 +143,14 @@ def test_spawn_lab_and_survey_api(running_hub: RunningHub, alice: str) -> None:
         if "=" in item
     )
     assert environ["PATH"].split(os.pathsep)[0] == str(Path(sys.executable).parent)
+    # The hub↔lab contract: the profile chosen, no deadline for an uncapped profile.
+    assert environ["SURVEYLAB_LAB_PROFILE"] == "medium"
+    assert "SURVEYLAB_LAB_DEADLINE" not in environ
+    lab_info = session.get(
+        f"{hub.url}/user/{alice}/surveylab/api/lab", headers={"X-XSRFToken": xsrf}, timeout=30
+    )
+    assert lab_info.status_code == 200, lab_info.text
+    assert lab_info.json()["deadline"] is None
     hub.stop_server(alice)
     assert lab_pid not in descendants(hub.process.pid)
     assert spawn_seconds < 60

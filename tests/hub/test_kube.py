@@ -19,6 +19,7 @@ from typing import Any
 
 import kubernetes_validate
 import pytest
+from jupyterhub.utils import maybe_future
 from kubernetes_asyncio.client import ApiClient
 from kubernetes_asyncio.client.rest import ApiException
 from traitlets import TraitError
@@ -226,6 +227,7 @@ async def test_pod_manifest_reads_credentials_from_the_secret(
     make_spawner: Callable[..., SurveylabKubeSpawner], slug: str, image: str
 ) -> None:
     spawner = with_credentials(make_spawner({"profile": slug, "image": image}))
+    await maybe_future(spawner.run_pre_spawn_hook())  # as JupyterHub does before start
     await spawner.load_user_options()
     pod = _pod(await spawner.get_pod_manifest())
     for version in K8S_VERSIONS:

@@ -14,6 +14,7 @@ import tarfile
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -220,6 +221,7 @@ def test_gpu_cap_counts_every_gpu_lab_of_the_hub(pool_hub: RunningHub) -> None:
     for name in ("gpuws-01", "gpuws-02", "gpuws-03"):
         assert hub.api("POST", f"users/{name}").status_code in (201, 409)
     # Two spawns at once for the one GPU: exactly one is admitted.
+    started = datetime.now(UTC)
     with ThreadPoolExecutor(2) as threads:
         answers = list(
             threads.map(
@@ -233,6 +235,10 @@ def test_gpu_cap_counts_every_gpu_lab_of_the_hub(pool_hub: RunningHub) -> None:
     # The admitted lab counts while it starts and once it runs.
     admitted = "gpuws-01" if answers[0].status_code != 409 else "gpuws-02"
     assert hub.wait_for_server(admitted)["user_options"] == {"profile": "gpu"}
+    # Its lab learns its deadline: the spawn's time plus the GPU profile's 24 h.
+    deadline = datetime.fromisoformat(_lab_environ(hub, admitted)["SURVEYLAB_LAB_DEADLINE"])
+    day = timedelta(hours=24)
+    assert started.replace(microsecond=0) + day <= deadline <= datetime.now(UTC) + day
     full = _spawn(hub, "gpuws-03")
     assert (full.status_code, full.json()["message"]) == (409, message)
     assert _pool(hub, "end", "gpuws", "--wait", "60") == 0

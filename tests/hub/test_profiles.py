@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 import kubernetes_validate
 import pytest
 import yaml
+from jupyterhub.utils import maybe_future
 from kubernetes_asyncio.client import ApiClient
 from kubespawner import KubeSpawner
 from traitlets.config import Config
@@ -298,6 +300,8 @@ async def test_pod_manifest(
     make_spawner: Callable[..., KubeSpawner], slug: str, image: str, ref: str
 ) -> None:
     spawner = make_spawner({"gpu"}, {"profile": slug, "image": image})
+    started = datetime.now(UTC)
+    await maybe_future(spawner.run_pre_spawn_hook())  # as JupyterHub does before start
     await spawner.load_user_options()
     pod = _serialise(await spawner.get_pod_manifest())
     for version in K8S_VERSIONS:
@@ -322,9 +326,12 @@ async def test_pod_manifest(
     env = {e["name"]: e.get("value") for e in container["env"]}
     assert env["SURVEYLAB_LAB_PROFILE"] == slug
     assert env["SURVEYLAB_X"] == "1"
-    assert env.get("SURVEYLAB_LAB_MAX_SECONDS") == (
-        str(expected["deadline"]) if expected["deadline"] else None
-    )
+    if expected["deadline"]:
+        deadline = datetime.fromisoformat(env["SURVEYLAB_LAB_DEADLINE"])
+        cap = timedelta(seconds=expected["deadline"])
+        assert started.replace(microsecond=0) + cap <= deadline <= datetime.now(UTC) + cap
+    else:
+        assert "SURVEYLAB_LAB_DEADLINE" not in env
     # Credentials never travel in the manifest (the lab gets a Secret reference).
     assert not [name for name in env if "PASSWORD" in name]
     assert "password" not in json.dumps(pod).lower()
@@ -428,14 +435,17 @@ def test_configure_kubespawner_sets_the_spawner() -> None:
     assert c.JupyterHub.spawner_class == "surveylab_hub.kube.SurveylabKubeSpawner"
     assert c.KubeSpawner.default_url == "/lab"
     assert "namespace" not in c.KubeSpawner
-    spawner = SimpleNamespace(user=_user("ada", {"gpu"}), user_options={"profile": "gpu"})
+    spawner = SimpleNamespace(
+        user=_user("ada", {"gpu"}), user_options={"profile": "gpu"}, environment={"A": "1"}
+    )
     assert [p["slug"] for p in c.KubeSpawner.profile_list(spawner)][-1] == "gpu"
     c.KubeSpawner.pre_spawn_hook(spawner)
+    assert set(spawner.environment) == {"A", "SURVEYLAB_LAB_PROFILE", "SURVEYLAB_LAB_DEADLINE"}
 
 
 def test_profile_list_is_fresh_each_call() -> None:
     first = kubespawner_profile_list(SHIPPED, groups={"gpu"})
-    first[-1]["kubespawner_override"]["environment"]["X"] = "mutated"
+    first[-1]["kubespawner_override"]["node_selector"]["X"] = "mutated"
     second = kubespawner_profile_list(SHIPPED, groups={"gpu"})
-    assert "X" not in second[-1]["kubespawner_override"]["environment"]
+    assert "X" not in second[-1]["kubespawner_override"]["node_selector"]
     assert isinstance(SHIPPED, Profiles)

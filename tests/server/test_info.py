@@ -6,6 +6,7 @@ import json
 import re
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -98,15 +99,24 @@ async def test_lab_reports_no_deadline_and_no_folder_outside_the_root(jp_fetch: 
     assert Path(script).parent == Path(sys.executable).parent
 
 
-async def test_lab_reports_the_hub_deadline(
-    jp_fetch: Fetch, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("SURVEYLAB_LAB_DEADLINE", "2026-11-22T18:30:00+00:00")
-    body = json.loads((await jp_fetch("surveylab", "api", "lab")).body)
-    assert body["deadline"] == "2026-11-22T18:30:00+00:00"
-    monkeypatch.setenv("SURVEYLAB_LAB_DEADLINE", "tomorrow")
-    body = json.loads((await jp_fetch("surveylab", "api", "lab")).body)
-    assert body["deadline"] is None
+class TestLabWithDeadline:
+    """The hub's deadline, read by the lab's settings when the server starts."""
+
+    #: In an hour and a half, given with an offset of +02:00.
+    DEADLINE = (datetime.now(UTC) + timedelta(hours=1.5)).astimezone(timezone(timedelta(hours=2)))
+
+    @pytest.fixture
+    def jp_server_config(
+        self, jp_server_config: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    ) -> dict[str, Any]:
+        monkeypatch.setenv("SURVEYLAB_LAB_DEADLINE", self.DEADLINE.isoformat())
+        return jp_server_config
+
+    async def test_lab_reports_the_hub_deadline_in_utc(self, jp_fetch: Fetch) -> None:
+        body = json.loads((await jp_fetch("surveylab", "api", "lab")).body)
+        assert_matches_contract("/lab", "get", 200, body)
+        assert body["deadline"] == self.DEADLINE.astimezone(UTC).replace(microsecond=0).isoformat()
+        assert body["deadline"].endswith("+00:00")
 
 
 class TestJobStoreInTheRoot:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import shlex
 import sys
-from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -14,10 +12,11 @@ import yaml
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
+from surveylab.labenv import LabEnvironment
+
 from .base import SurveylabHandler
 
 __all__ = [
-    "LAB_DEADLINE_ENV",
     "OPENAPI_PATH",
     "InfoHandler",
     "LabHandler",
@@ -28,9 +27,6 @@ __all__ = [
 
 #: The REST contract, served as JSON at ``/surveylab/api/openapi.json``.
 OPENAPI_PATH = Path(__file__).parent.parent / "openapi.yaml"
-
-#: Where the hub puts a capped lab's end (ISO 8601; see ``surveylab_hub.spawner``).
-LAB_DEADLINE_ENV = "SURVEYLAB_LAB_DEADLINE"
 
 
 @cache
@@ -67,13 +63,7 @@ class LabHandler(SurveylabHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        deadline = os.environ.get(LAB_DEADLINE_ENV) or None
-        if deadline is not None:
-            try:
-                deadline = datetime.fromisoformat(deadline).isoformat(timespec="seconds")
-            except ValueError:
-                self.log.warning("surveylab: %s is not an ISO 8601 time; ignored", LAB_DEADLINE_ENV)
-                deadline = None
+        deadline = LabEnvironment.from_settings(self.survey.settings).deadline_text
         root = Path(self.settings.get("server_root_dir") or Path.cwd()).expanduser().resolve()
         jobs = self.survey.settings.jobs_dir.expanduser().resolve()
         folder = jobs.relative_to(root).as_posix() if jobs.is_relative_to(root) else None

@@ -16,13 +16,22 @@ Examples
 >>> with catalog.execute("SELECT RA, DEC FROM DR1_MAIN", timeout=30) as handle:  # doctest: +SKIP
 ...     for batch in handle.batches():
 ...         ...
+
+The names below load on first use: :mod:`surveylab.catalog.login_errors` needs none of the
+drivers, numpy or pyarrow (the hub imports it at start).
 """
 
-from .base import DEFAULT_BATCH_ROWS, CancelHook, Catalog, QueryHandle
-from .duckdb import DuckDBCatalog
-from .oracle import OracleCatalog
-from .postgres import PostgresCatalog
-from .url import open_catalog, parse_catalog_url
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .base import DEFAULT_BATCH_ROWS, CancelHook, Catalog, QueryHandle
+    from .duckdb import DuckDBCatalog
+    from .oracle import OracleCatalog
+    from .postgres import PostgresCatalog
+    from .url import open_catalog, parse_catalog_url
 
 __all__ = [
     "DEFAULT_BATCH_ROWS",
@@ -35,3 +44,29 @@ __all__ = [
     "open_catalog",
     "parse_catalog_url",
 ]
+
+#: The module of each name loaded on first use.
+_LAZY = {
+    "DEFAULT_BATCH_ROWS": ".base",
+    "CancelHook": ".base",
+    "Catalog": ".base",
+    "QueryHandle": ".base",
+    "DuckDBCatalog": ".duckdb",
+    "OracleCatalog": ".oracle",
+    "PostgresCatalog": ".postgres",
+    "open_catalog": ".url",
+    "parse_catalog_url": ".url",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

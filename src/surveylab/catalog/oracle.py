@@ -36,6 +36,7 @@ from .base import (
     cancelled_message,
     timeout_message,
 )
+from .login_errors import LoginFailure, oracle_error_code, oracle_login_failure
 
 __all__ = [
     "DEFAULT_PORT",
@@ -54,15 +55,6 @@ CONNECT_TIMEOUT = 10.0
 TIMEOUT_CODES = frozenset({"DPY-4024", "ORA-03156"})
 #: "user requested cancel of current operation": connection.cancel() reached the server.
 CANCEL_CODES = frozenset({"ORA-01013"})
-#: The server refused the login, and why.
-LOGIN_CODES = {
-    "ORA-01017": "invalid username or password",
-    "ORA-28000": "the account is locked",
-    "ORA-28001": "the password has expired",
-}
-#: The server could not be reached or the session died: python-oracledb's connection errors
-#: (DPY-6xxx), "connection closed" (DPY-4011) and the listener's TNS errors.
-UNAVAILABLE_PREFIXES = ("DPY-6", "DPY-4011", "ORA-125", "ORA-121", "ORA-03113", "ORA-03114")
 
 #: What :class:`OracleCatalog` calls to connect (``oracledb.connect``; tests pass a fake).
 ConnectFunction = Callable[..., Any]
@@ -88,7 +80,7 @@ def oracle_schema(description: Sequence[Description]) -> pa.Schema:
 def _error_parts(error: BaseException) -> tuple[str, str]:
     """``(full_code, message)`` of an oracledb error (``args[0]`` is its ``_Error`` object)."""
     info = error.args[0] if error.args else None
-    full_code = str(getattr(info, "full_code", "") or "")
+    full_code = oracle_error_code(error)
     message = str(getattr(info, "message", "") or info or error)
     lines = [line for line in message.splitlines() if line and not line.startswith("Help:")]
     return full_code, " ".join(lines)
@@ -122,11 +114,12 @@ def oracle_error(
         return QueryTimeoutError(timeout_message(timeout))
     if full_code in CANCEL_CODES:
         return QueryCancelledError(cancelled_message())
-    if full_code in LOGIN_CODES:
+    failure = oracle_login_failure(full_code)
+    if failure.refuses_account or failure is LoginFailure.PASSWORD_EXPIRING:
         return CatalogUnavailableError(
-            f"cannot log in to the Oracle catalog{place}: {LOGIN_CODES[full_code]} ({full_code})"
+            f"cannot log in to the Oracle catalog{place}: {failure.message} ({full_code})"
         )
-    if full_code.startswith(UNAVAILABLE_PREFIXES):
+    if failure is LoginFailure.UNAVAILABLE:
         return CatalogUnavailableError(f"cannot reach the Oracle catalog{place}: {message}")
     return QueryError(message)
 

@@ -48,6 +48,7 @@ from .base import (
     fold_name,
     timeout_message,
 )
+from .login_errors import LoginFailure, postgres_login_failure
 
 __all__ = [
     "DEFAULT_PORT",
@@ -77,22 +78,17 @@ COUNTED_KINDS = ("r", "p", "m")
 QUERY_CANCELED = "57014"
 #: gzip level of compressed CSV exports: zlib's default, much faster than gzip's 9.
 GZIP_LEVEL = 6
-#: Words of libpq's message when the server was reached but refused the login.
-_LOGIN_FAILURES = (
-    "password authentication failed",
-    "authentication failed",
-    "no password supplied",
-    "does not exist",
-    "no pg_hba.conf entry",
-    "permission denied for database",
-)
-
 Row = tuple[Any, ...]
 Connection = psycopg.Connection[Row]
 
 
-def connection_failure(message: str, where: str, user: str, password: str | None) -> str:
+def connection_failure(
+    message: str, where: str, user: str, password: str | None, sqlstate: str | None = None
+) -> str:
     """A user's message for a failed connection, from libpq's ``message``, without the password.
+
+    Whether the server refused the login or could not be reached is decided by
+    :func:`~surveylab.catalog.login_errors.postgres_login_failure`, as the hub's login does.
 
     Examples
     --------
@@ -102,15 +98,18 @@ def connection_failure(message: str, where: str, user: str, password: str | None
     'cannot log in to the PostgreSQL catalog at db:5432/dr1 as ann: FATAL: password \
 authentication failed for user "ann"'
     """
+    failure = postgres_login_failure(message, sqlstate)
     detail = " ".join(message.split())
     detail = detail.removeprefix("connection failed: ")
     if " failed: " in detail:
         detail = detail.split(" failed: ", 1)[1]
     if password:
         detail = detail.replace(password, "***")
-    if any(words in detail for words in _LOGIN_FAILURES):
+    if failure.refuses_account:
         return f"cannot log in to the PostgreSQL catalog at {where} as {user}: {detail}"
-    return f"cannot reach the PostgreSQL catalog at {where}: {detail}"
+    if failure is LoginFailure.UNAVAILABLE:
+        return f"cannot reach the PostgreSQL catalog at {where}: {detail}"
+    return f"cannot connect to the PostgreSQL catalog at {where} as {user}: {detail}"
 
 
 def _server_message(error: psycopg.Error) -> str:
@@ -257,7 +256,9 @@ class PostgresCatalog:
                 options=" ".join(options),
             )
         except psycopg.Error as err:
-            failure = connection_failure(str(err), self.location, self.user, self._password)
+            failure = connection_failure(
+                str(err), self.location, self.user, self._password, err.sqlstate
+            )
         if failure is not None:
             # Raised here, outside the except block: the psycopg error (whose pgconn holds the
             # password) is neither the cause nor the context of what the caller sees.
