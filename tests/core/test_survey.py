@@ -173,4 +173,3 @@ def test_a_query_whose_alias_takes_the_next_name_gets_a_further_one(survey: Surv
     data = survey.query("SELECT 1 AS A, 2 AS A, 3 AS A_2", output="arrow")
     assert data.column_names == ["A", "A_3", "A_2"]
     assert data.to_pylist() == [{"A": 1, "A_3": 2, "A_2": 3}]
-

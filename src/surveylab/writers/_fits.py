@@ -371,7 +371,9 @@ class FitsSink:
     def finish(self) -> None:
         """Pad the data, write the final header (row count, string widths), gzip if asked."""
         self._file.write(bytes(-(self._rows * self._dtype.itemsize) % BLOCK))
-        header = _header(_table_cards(self._columns, self._infos, self._rows, self._metadata), self._header_size)
+        header = _header(
+            _table_cards(self._columns, self._infos, self._rows, self._metadata), self._header_size
+        )
         self._file.seek(self._table_offset)
         self._file.write(header)
         self._file.close()
