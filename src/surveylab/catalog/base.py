@@ -177,6 +177,10 @@ class Catalog(Protocol):
         a function that cancels the export in the database from any thread; the export then
         raises :class:`~surveylab.errors.QueryCancelledError` (a timeout raises
         :class:`~surveylab.errors.QueryTimeoutError`) and removes the partial file.
+
+        The file's column names are the engine's own: a result that repeats a name should be
+        streamed instead, so that it gets the unique names of :attr:`QueryHandle.schema`
+        (query jobs do so).
         """
         ...
 
