@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from ._version import __version__
+from .results import original_name
 from .writers import ResultMetadata, result_filename, validate_format, write_result
 
 if TYPE_CHECKING:
@@ -56,9 +57,11 @@ class QuerySource(Protocol):
 def query_work(source: QuerySource, context: JobContext) -> None:
     """Run the job's query on ``source`` and publish its result file.
 
-    CSV and Parquet go through the engine's own bulk export where the backend has one; every
-    other case streams Arrow batches through surveylab's writers. Either way the file is
-    written under a temporary name and appears under its final name only when complete.
+    CSV and Parquet go through the engine's own bulk export where the backend has one and
+    the query names each column once; every other case streams Arrow batches through
+    surveylab's writers (a repeated name becomes ``RA_2``, as in every other result). Either
+    way the file is written under a temporary name and appears under its final name only
+    when complete.
     """
     parameters = context.job.parameters
     prepared = source.check(str(parameters["sql"]))
@@ -76,7 +79,7 @@ def query_work(source: QuerySource, context: JobContext) -> None:
     context.progress(message="running the query")
 
     rows = None
-    if format in BULK_FORMATS:
+    if format in BULK_FORMATS and _names_are_unique(source, prepared.sql):
         rows = source.catalog.export(
             prepared.sql,
             temp,
@@ -101,6 +104,13 @@ def query_work(source: QuerySource, context: JobContext) -> None:
     context.publish(temp, name, format=format, rows=rows)
     context.progress(rows=rows, fraction=1.0, message=f"{rows:,} rows written to {name}")
     context.log(f"wrote {rows:,} rows to {name}")
+
+
+def _names_are_unique(source: QuerySource, sql: str) -> bool:
+    """Whether the result of ``sql`` names each column once (the engines' bulk exports would
+    write a repeated name as it is, or rename it their own way)."""
+    with source.catalog.execute(sql) as handle:
+        return all(original_name(field) == field.name for field in handle.schema)
 
 
 def _stem(job_name: str) -> str:

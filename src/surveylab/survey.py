@@ -51,7 +51,7 @@ from .job_service import JobService
 from .jobs import Job, JobRunner, Phase
 from .models import ColumnInfo, ReleaseInfo, TableInfo
 from .query_jobs import QUERY_JOB, query_work
-from .results import QuickResult, result_columns
+from .results import QuickResult, column_info, original_name, result_columns
 from .settings import Settings
 from .sql import PreparedQuery, prepare
 
@@ -262,11 +262,11 @@ class Survey:
         """``data`` as an astropy Table with the catalog's units and descriptions, and the
         release and ``sql`` in its ``meta``."""
         table = arrow_to_table(data)
-        for name in table.colnames:
-            column = self.known_columns.get(name.upper())
+        for field in data.schema:
+            column = column_info(field, self.known_columns)
             if column is not None:
-                table[name].unit = column.unit or None
-                table[name].description = column.description
+                table[field.name].unit = column.unit or None
+                table[field.name].description = column.description
         table.meta["release"] = self.release
         table.meta["query"] = sql
         return table
@@ -681,7 +681,8 @@ def _first_rows(batches: Iterator[pa.RecordBatch], schema: pa.Schema, limit: int
 
 
 def arrow_to_table(data: pa.Table) -> Table:
-    """Convert an Arrow table to an astropy Table, keeping NULLs as masked values."""
+    """Convert an Arrow table to an astropy Table, keeping NULLs as masked values; a column
+    renamed to make the names unique has the query's name in ``meta["original_name"]``."""
     from astropy.table import MaskedColumn, Table  # astropy is slow to import; load on use
 
     columns: list[MaskedColumn | np.ndarray] = []
@@ -696,4 +697,8 @@ def arrow_to_table(data: pa.Table) -> Table:
         else:
             values = chunked.to_numpy(zero_copy_only=False)
         columns.append(values if mask is None else MaskedColumn(values, mask=mask))
-    return Table(columns, names=data.column_names, copy=False)
+    table = Table(columns, names=data.column_names, copy=False)
+    for field in data.schema:
+        if original_name(field) != field.name:
+            table[field.name].meta["original_name"] = original_name(field)
+    return table

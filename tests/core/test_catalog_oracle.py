@@ -353,6 +353,22 @@ def test_streams_the_frames_as_batches_of_the_described_schema() -> None:
     assert query.closed
 
 
+def test_a_repeated_column_name_is_made_unique() -> None:
+    """``SELECT a.RA, b.RA ...``: Oracle describes and fetches two columns named RA."""
+    description = [DESCRIPTION[1], DESCRIPTION[1]]
+    frame = pa.table([pa.array([1.5, 2.5]), pa.array([1.5, 2.5])], names=["RA", "RA"])
+    query = FakeConnection(frames=[frame], description=description)
+    catalog, _ = _catalog(FakeConnection(), query)
+    with catalog.execute("SELECT a.RA, b.RA FROM DR1_MAIN a, DR1_MAIN b") as handle:
+        assert handle.schema.names == ["RA", "RA_2"]
+        assert handle.schema.field("RA_2").metadata == {b"original_name": b"RA"}
+        (batch,) = handle.batches()
+    assert batch.schema == handle.schema
+    assert batch["RA_2"].to_pylist() == [1.5, 2.5]
+    # the driver is asked for the columns as the database names them
+    assert query.fetch_calls[0][2].names == ["RA", "RA"]
+
+
 def test_no_timeout_means_no_call_timeout() -> None:
     query = FakeConnection(call_timeout=123)
     catalog, _ = _catalog(FakeConnection(), query)

@@ -215,6 +215,32 @@ def test_batches_are_bounded_and_typed(postgres_catalog: PostgresCatalog) -> Non
     assert sum(sizes) == next(t.rows for t in postgres_catalog.tables() if t.name == "DR1_MAIN")
 
 
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        pytest.param(
+            "SELECT a.RA, b.RA, a.DEC FROM DR1_MAIN a JOIN DR1_MAIN b "
+            "ON a.COADD_OBJECT_ID = b.COADD_OBJECT_ID FETCH FIRST 50 ROWS ONLY",
+            ["RA", "RA_2", "DEC"],
+            id="self-join",
+        ),
+        pytest.param("SELECT 1 AS x, 2 AS x", ["X", "X_2"], id="aliases"),
+        pytest.param('SELECT 1 AS ra, 2 AS "RA"', ["RA", "RA_2"], id="folded-and-quoted"),
+    ],
+)
+def test_repeated_column_names_are_made_unique(
+    postgres_catalog: PostgresCatalog, text: str, names: list[str]
+) -> None:
+    with postgres_catalog.execute(prepare(text, "postgres").sql, batch_rows=20) as handle:
+        assert handle.schema.names == names
+        table = handle.reader().read_all()
+    assert table.column_names == names
+    assert table.schema.field(1).metadata == {b"original_name": names[0].encode()}
+    assert table.schema.field(0).metadata is None
+    if "DEC" in names:  # the self-join: both sides are the same rows
+        assert table.num_rows == 50 and table["RA"].equals(table["RA_2"])
+
+
 TYPES = [
     ("numeric-whole", "SELECT 12345678901::numeric(11,0) AS v", pa.int64(), 12345678901),
     ("numeric-scaled", "SELECT 1.25::numeric(5,2) AS v", pa.float64(), 1.25),

@@ -120,3 +120,56 @@ def test_arrow_to_table_keeps_nulls_masked() -> None:
     assert list(table["I"].mask) == [False, True, False]
     assert list(table["S"].mask) == [False, True, False]
     assert table["S"][2] == "c"
+
+
+#: A self-join: both sides' RA under the same name.
+SELF_JOIN = (
+    "SELECT a.RA, b.RA FROM DR1_MAIN a JOIN DR1_MAIN b ON a.COADD_OBJECT_ID = b.COADD_OBJECT_ID "
+    "ORDER BY a.COADD_OBJECT_ID FETCH FIRST 5 ROWS ONLY"
+)
+
+
+@pytest.mark.parametrize(
+    ("sql", "names", "original"),
+    [
+        pytest.param(SELF_JOIN, ["RA", "RA_2"], "RA", id="self-join"),
+        pytest.param("SELECT 1 AS x, 2 AS x", ["x", "x_2"], "x", id="aliases"),
+        pytest.param("SELECT 1 AS ra, 2 AS RA", ["ra", "RA_2"], "RA", id="names-differing-in-case"),
+    ],
+)
+def test_repeated_column_names_are_made_unique_in_every_result(
+    survey: Survey, sql: str, names: list[str], original: str
+) -> None:
+    data = survey.query(sql, output="arrow")
+    assert isinstance(data, pa.Table)
+    assert data.column_names == names
+    assert data.schema.field(1).metadata == {b"original_name": original.encode()}
+    assert b"original_name" not in (data.schema.field(0).metadata or {})
+
+    quick = survey.quick(sql)
+    assert [column.name for column in quick.columns] == names
+    assert [column.original_name for column in quick.columns] == [names[0], original]
+    assert f"renamed {names[1]}" in quick.columns[1].description
+    assert quick.rows == [list(row.values()) for row in data.to_pylist()]
+
+    table = survey.quick_table(sql)
+    assert table.colnames == names
+    assert table[names[1]].meta["original_name"] == original
+    assert "original_name" not in table[names[0]].meta
+    assert survey.query(sql).colnames == names
+
+
+def test_a_renamed_column_keeps_the_catalog_unit_and_description(survey: Survey) -> None:
+    table = survey.query(SELF_JOIN)
+    assert table["RA"].unit == table["RA_2"].unit == "deg"
+    description = table["RA"].description
+    assert description
+    assert table["RA_2"].description.startswith(description)
+    assert "RA renamed RA_2" in table["RA_2"].description
+    assert list(table["RA"]) == list(table["RA_2"])
+
+
+def test_a_query_whose_alias_takes_the_next_name_gets_a_further_one(survey: Survey) -> None:
+    data = survey.query("SELECT 1 AS A, 2 AS A, 3 AS A_2", output="arrow")
+    assert data.column_names == ["A", "A_3", "A_2"]
+    assert data.to_pylist() == [{"A": 1, "A_3": 2, "A_2": 3}]

@@ -12,6 +12,7 @@ from surveylab import Settings, Survey
 from surveylab.demo import M2_EXAMPLE_QUERY
 from surveylab.errors import QueryTimeoutError, ReadOnlyQueryError, SQLSyntaxError
 from surveylab.jobs import Phase
+from surveylab.writers import COMPRESSIONS, FORMATS
 
 SLOW_SQL = "SELECT COUNT(*) FROM DR1_MAIN A, DR1_MAIN B, DR1_MAIN C WHERE A.RA + B.RA > C.DEC"
 
@@ -88,6 +89,34 @@ def test_job_result_reads_back_row_for_row(survey: Survey, format: str) -> None:
     assert np.allclose(result["G"], expected["G"])
     assert job.files[0].parent == survey.settings.jobs_dir / job.id
     assert [j.id for j in survey.jobs()] == [job.id]
+
+
+#: A self-join that names RA twice, as a cross-match does.
+SELF_JOIN = (
+    "SELECT a.COADD_OBJECT_ID, a.RA, b.RA FROM DR1_MAIN a JOIN DR1_MAIN b "
+    "ON a.COADD_OBJECT_ID = b.COADD_OBJECT_ID ORDER BY a.COADD_OBJECT_ID"
+)
+
+
+@pytest.mark.parametrize(
+    ("format", "compression"),
+    [
+        pytest.param(format, compression, id=f"{format}-{compression or 'none'}")
+        for format in FORMATS
+        for compression in COMPRESSIONS[format]
+    ],
+)
+def test_job_of_a_query_that_repeats_a_column_name_writes_unique_names(
+    survey: Survey, format: str, compression: str | None
+) -> None:
+    expected = survey.query(SELF_JOIN)
+    job = survey.submit(SELF_JOIN, format=format, compression=compression, name="pairs")
+    record = job.wait(60)
+    assert record.phase is Phase.COMPLETED, record.error
+    assert record.rows == len(expected) > 1000
+    result = job.result()
+    assert result.colnames == ["COADD_OBJECT_ID", "RA", "RA_2"]
+    assert np.array_equal(result["RA_2"], expected["RA"])
 
 
 def test_cancel_aborts_the_query(survey: Survey) -> None:

@@ -20,10 +20,12 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 from astropy import units as u
+from astropy.io import fits
 from astropy.table import Table
 from astropy.utils.exceptions import AstropyUserWarning
 
 from surveylab import __version__
+from surveylab.catalog import DuckDBCatalog
 from surveylab.errors import QueryCancelledError, SurveylabError
 from surveylab.models import ColumnInfo
 from surveylab.writers import (
@@ -324,8 +326,6 @@ def test_fits_has_units_masked_nulls_and_the_query(
     assert table.meta["SLVERS"] == __version__
     assert table.meta["DATE"] == "2026-11-02T12:30:05"
     assert table.meta["EXTNAME"] == "RESULT"
-
-    from astropy.io import fits
 
     with fits.open(written.path) as hdus:
         hdus.verify("exception")
@@ -738,3 +738,68 @@ def test_fits_refuses_an_int64_equal_to_its_null_sentinel(tmp_path: Path) -> Non
             metadata=ResultMetadata("SELECT 1", "DEMO DR1"),
         )
     assert list(tmp_path.iterdir()) == []
+
+
+# --- a result that repeats a column name -----------------------------------------------------
+
+#: A self-join, as a cross-match writes it: RA, DEC and a computed column on both sides.
+SELF_JOIN = (
+    "SELECT a.COADD_OBJECT_ID, a.RA, a.DEC, b.RA, b.DEC, a.RA - b.RA AS ra, 1 AS dec "
+    "FROM DR1_MAIN a JOIN DR1_MAIN b ON a.COADD_OBJECT_ID = b.COADD_OBJECT_ID "
+    "ORDER BY a.COADD_OBJECT_ID"
+)
+#: Its columns as every file names them, and the name each had in the query.
+SELF_JOIN_NAMES = ["COADD_OBJECT_ID", "RA", "DEC", "RA_2", "DEC_2", "ra_3", "dec_3"]
+SELF_JOIN_ORIGINALS = ["COADD_OBJECT_ID", "RA", "DEC", "RA", "DEC", "ra", "dec"]
+
+
+def read_names(path: Path, format: str) -> list[str]:
+    """The column names of a result file, as the format's own reader sees them."""
+    if format == "csv":
+        opener = gzip.open if path.name.endswith(".gz") else open
+        with opener(path, "rt", newline="") as text:
+            return next(csv.reader(text))
+    if format == "fits":
+        return list(Table.read(path).colnames)
+    if format == "hdf5":
+        with h5py.File(path, "r") as file:
+            return [str(name) for name in file.attrs["columns"]]
+    return list(pq.read_schema(path).names)
+
+
+@pytest.mark.parametrize(("format", "compression"), CASES)
+def test_a_query_that_repeats_a_column_name_writes_unique_names(
+    catalog: Path, metadata: ResultMetadata, tmp_path: Path, format: str, compression: str | None
+) -> None:
+    duck = DuckDBCatalog(catalog)
+    with duck.execute(SELF_JOIN, batch_rows=5_000) as handle:
+        written = write_result(
+            handle.batches(),
+            handle.schema,
+            tmp_path / result_filename("pairs", format, compression),
+            format=format,
+            compression=compression,
+            metadata=metadata,
+        )
+    duck.close()
+    assert written.rows > 20_000
+    assert read_names(written.path, format) == SELF_JOIN_NAMES
+    if format == "hdf5":
+        table = read_hdf5(written.path)
+        assert table["RA_2"].equals(table["RA"])
+        assert table.schema.field("RA_2").metadata[b"original_name"] == b"RA"
+        assert "RA renamed RA_2" in table.schema.field("RA_2").metadata[b"description"].decode()
+        assert table.schema.field("RA_2").metadata[b"unit"] == b"deg"
+    if format == "parquet":
+        schema = pq.read_schema(written.path)
+        originals = [(f.metadata or {}).get(b"original_name", f.name.encode()) for f in schema]
+        assert [name.decode() for name in originals] == SELF_JOIN_ORIGINALS
+        assert schema.field("DEC_2").metadata[b"unit"] == b"deg"
+        assert b"DEC renamed DEC_2" in schema.field("DEC_2").metadata[b"description"]
+    if format == "fits":
+        header = fits.getheader(written.path, 1)
+        assert header["TTYPE4"] == "RA_2"
+        assert header["TUNIT4"] == "deg"
+        assert "RA renamed RA_2" in header["TCOMM4"]
+        table = Table.read(written.path)
+        assert np.array_equal(table["RA_2"], table["RA"])

@@ -185,3 +185,27 @@ async def test_examples_are_listed_and_all_run(jp_fetch: Fetch) -> None:
         result = await post(jp_fetch, "query", {"sql": example["sql"]})
         assert result["row_count"] > 0, example["name"]
     assert len(EXAMPLES) == len(body["examples"])
+
+
+async def test_a_self_join_gets_unique_column_names_that_say_what_they_were(
+    jp_fetch: Fetch,
+) -> None:
+    sql = (
+        "SELECT a.RA, b.RA FROM DR1_MAIN a JOIN DR1_MAIN b "
+        "ON a.COADD_OBJECT_ID = b.COADD_OBJECT_ID FETCH FIRST 3 ROWS ONLY"
+    )
+    result = await post(jp_fetch, "query", {"sql": sql})
+    assert_matches_contract("/query", "post", 200, result)
+    first, second = result["columns"]
+    assert (first["name"], second["name"]) == ("RA", "RA_2")
+    assert (first["original_name"], second["original_name"]) == ("RA", "RA")
+    assert first["unit"] == second["unit"] == "deg"
+    assert "RA renamed RA_2" in second["description"]
+    assert result["row_count"] == 3
+    assert all(row[0] == row[1] for row in result["rows"])
+
+
+async def test_repeated_aliases_get_unique_names(jp_fetch: Fetch) -> None:
+    result = await post(jp_fetch, "query", {"sql": "SELECT 1 AS x, 2 AS x"})
+    assert [column["name"] for column in result["columns"]] == ["x", "x_2"]
+    assert result["rows"] == [[1, 2]]

@@ -86,6 +86,31 @@ def test_export_suffix_writes_every_row_and_reads_back(
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
+#: A self-join that names RA and DEC twice, as a cross-match does.
+SELF_JOIN = (
+    "SELECT a.COADD_OBJECT_ID, a.RA, a.DEC, b.RA, b.DEC FROM DR1_MAIN a JOIN DR1_MAIN b "
+    "ON a.COADD_OBJECT_ID = b.COADD_OBJECT_ID ORDER BY a.COADD_OBJECT_ID FETCH FIRST 50 ROWS ONLY"
+)
+
+
+@pytest.mark.parametrize("name", ["", "out.csv", "out.tab", "out.fits", "out.h5", "out.parquet"])
+def test_a_query_that_repeats_a_column_name_gets_unique_names(
+    name: str, shell_env: dict[str, str], tmp_path: Path
+) -> None:
+    suffix = f" > {name}" if name else ""
+    text = f"{SELF_JOIN};{suffix}\nSELECT 7 AS SEVEN FROM dual;"
+    result = run_sql("-c", text, env=shell_env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "SEVEN" in result.stdout  # the next statement ran
+    if not name:
+        assert result.stdout.split()[:5] == ["COADD_OBJECT_ID", "RA", "DEC", "RA_2", "DEC_2"]
+        return
+    back = read_back(tmp_path / name)
+    assert back.column_names == ["COADD_OBJECT_ID", "RA", "DEC", "RA_2", "DEC_2"]
+    assert back.num_rows == 50
+    assert back.column("RA_2").to_pylist() == back.column("RA").to_pylist()
+
+
 def test_statements_print_aligned_tables_with_nulls(
     shell_env: dict[str, str], tmp_path: Path
 ) -> None:

@@ -3,6 +3,7 @@ Ctrl-C, errors on screen, on the demo DuckDB and on PostgreSQL."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -109,6 +110,31 @@ def test_errors_show_where_and_what_was_meant(screen: Screen) -> None:
     screen.type("descibe_table DR1_MAIN\n")
     screen.wait_for(r"unknown command 'descibe_table': did you mean describe_table\?")
     screen.wait_for(PROMPT)
+
+
+#: A self-join that names RA twice, as a cross-match does.
+SELF_JOIN = (
+    "SELECT a.RA, b.RA FROM DR1_MAIN a JOIN DR1_MAIN b ON a.COADD_OBJECT_ID = b.COADD_OBJECT_ID "
+    "ORDER BY a.COADD_OBJECT_ID FETCH FIRST 2 ROWS ONLY"
+)
+#: A statement nested deeper than the SQL parser can follow: it fails inside the parser.
+TOO_DEEP = "SELECT " + "(" * 300 + "1" + ")" * 300 + " AS X FROM dual"
+
+
+def test_an_error_in_one_statement_keeps_the_session(screen: Screen) -> None:
+    screen.type(TOO_DEEP + ";\n")
+    screen.wait_for(r"^ERROR: .+")
+    screen.wait_for(READY)
+    screen.type(SELF_JOIN + ";\n")
+    screen.wait_for(r"^2 rows in [0-9.]+ s$")
+    assert re.search(r"^ *RA +RA_2$", screen.text(), re.MULTILINE)
+    screen.wait_for(READY)
+    screen.type("SELECT 41 + 1 AS ANSWER FROM dual;\n")
+    screen.wait_for(r"^ +42$")
+    screen.wait_for(READY)
+    screen.press("C-d")
+    assert screen.exit_status() == 0
+    assert "Traceback" not in screen.text()
 
 
 def test_a_long_export_shows_progress_and_writes_every_row(screen: Screen, tmp_path: Path) -> None:

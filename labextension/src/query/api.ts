@@ -12,6 +12,8 @@ export interface IResultColumn {
   unit: string;
   ucd: string;
   description: string;
+  /** The name the query gave the column: a repeated name is renamed (`RA`, `RA_2`). */
+  original_name?: string;
 }
 
 /** The answer of `POST /query` (`QuickResult`). */

@@ -24,6 +24,7 @@ import pyarrow as pa
 
 from ..errors import QueryCancelledError, QueryTimeoutError, SurveylabError
 from ..models import ColumnInfo, TableInfo
+from ..results import unique_names
 
 __all__ = [
     "BULK_CSV_COMPRESSIONS",
@@ -78,7 +79,8 @@ class QueryHandle(Protocol):
     Use it as a context manager, or call :meth:`close`; closing before the end stops the query.
     """
 
-    #: The result's Arrow schema, known before the first batch.
+    #: The result's Arrow schema, known before the first batch. Its column names are unique
+    #: (``RA``, ``RA_2``; see :func:`surveylab.results.unique_names`).
     schema: pa.Schema
 
     def batches(self) -> Iterator[pa.RecordBatch]:
@@ -175,6 +177,10 @@ class Catalog(Protocol):
         a function that cancels the export in the database from any thread; the export then
         raises :class:`~surveylab.errors.QueryCancelledError` (a timeout raises
         :class:`~surveylab.errors.QueryTimeoutError`) and removes the partial file.
+
+        The file's column names are the engine's own: a result that repeats a name should be
+        streamed instead, so that it gets the unique names of :attr:`QueryHandle.schema`
+        (query jobs do so).
         """
         ...
 
@@ -290,16 +296,49 @@ class Guard:
             raise error
 
 
+def _conform(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
+    """``batch`` with the names and types of ``schema``, column by column in order."""
+    if batch.schema.equals(schema, check_metadata=True):
+        return batch
+    if batch.num_columns != len(schema):
+        raise SurveylabError(
+            f"a result batch has {batch.num_columns} columns where {len(schema)} were announced"
+        )
+    columns = [
+        column if column.type == field.type else column.cast(field.type)
+        for column, field in zip(batch.columns, schema, strict=True)
+    ]
+    return pa.RecordBatch.from_arrays(columns, schema=schema)
+
+
 class StreamingHandle(ABC):
     """The flow of a running query shared by the backends (implements :class:`QueryHandle`).
 
     A subclass opens its cursor in ``__init__`` (after calling this ``__init__``, which starts
-    the time limit), sets :attr:`schema`, and implements :meth:`_fetch`, :meth:`_interrupt`,
-    :meth:`_release` and :meth:`_translate`. Fetches and the release never overlap: ``close()``
-    from another thread first interrupts a fetch in progress, then waits for it.
+    the time limit), sets :attr:`schema` to the result as the database describes it, and
+    implements :meth:`_fetch`, :meth:`_interrupt`, :meth:`_release` and :meth:`_translate`.
+    Fetches and the release never overlap: ``close()`` from another thread first interrupts a
+    fetch in progress, then waits for it.
+
+    Every backend's result passes here: :attr:`schema` reads back with unique column names,
+    and each fetched batch takes the schema's names and types by position, whatever names the
+    database or driver gave its columns.
     """
 
-    schema: pa.Schema
+    #: The result as the database describes it: its names may repeat (``SELECT a.RA, b.RA``).
+    described_schema: pa.Schema
+    _schema: pa.Schema
+
+    @property
+    def schema(self) -> pa.Schema:
+        """The result's Arrow schema, with unique column names (a renamed column keeps the
+        name the query gave it in its field metadata, ``original_name``)."""
+        return self._schema
+
+    @schema.setter
+    def schema(self, described: pa.Schema) -> None:
+        self.described_schema = described
+        self._schema = unique_names(described)
 
     def __init__(self, timeout: float | None) -> None:
         self._guard = Guard(self._interrupt_safely, timeout)
@@ -352,9 +391,7 @@ class StreamingHandle(ABC):
                         raise self.error_for(err) from None
                 if batch is None:
                     return
-                if batch.schema != self.schema:
-                    batch = batch.cast(self.schema)
-                yield batch
+                yield _conform(batch, self.schema)
         finally:
             self.close()
 

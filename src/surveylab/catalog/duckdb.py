@@ -111,8 +111,12 @@ class DuckDBQueryHandle(StreamingHandle):
             if relation is None:
                 raise QueryError("only a query that returns rows can be run")
             self._relation = relation
-            # The schema without the work: DuckDB answers LIMIT 0 at once.
-            self.schema = relation.limit(0).to_arrow_table().schema
+            # The schema without the work: DuckDB answers LIMIT 0 at once. Its subquery renames
+            # repeated names its own way (x, x_1): the names are the query's own.
+            empty = relation.limit(0).to_arrow_table().schema
+            self.schema = pa.schema(
+                [field.with_name(name) for field, name in zip(empty, relation.columns, strict=True)]
+            )
         except (duckdb.Error, QueryError) as err:
             self.close()
             if isinstance(err, QueryError):

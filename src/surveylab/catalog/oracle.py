@@ -158,13 +158,13 @@ class OracleQueryHandle(StreamingHandle):
         if self._frames is None:
             self._frames = iter(
                 self._conn.fetch_df_batches(
-                    self._sql, size=self._batch_rows, requested_schema=self.schema
+                    self._sql, size=self._batch_rows, requested_schema=self.described_schema
                 )
             )
         for frame in self._frames:
             table = pa.table(frame)
-            if table.num_rows:
-                return table.cast(self.schema).combine_chunks().to_batches()[0]
+            if table.num_rows:  # the handle gives it the schema's names and types
+                return table.combine_chunks().to_batches()[0]
         return None
 
     def _interrupt(self) -> None:

@@ -15,7 +15,7 @@ from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from ..usertables import UserTableError
 from .complete import SchemaCache, SqlCompleter
 from .config import private_file
-from .interpreter import ExitShellError, Interpreter
+from .interpreter import ExitShellError, Interpreter, internal_error_message
 from .parse import is_complete
 
 __all__ = ["PROMPT", "run_interactive"]
@@ -93,4 +93,6 @@ def run_interactive(shell: Interpreter) -> int:
             break
         except KeyboardInterrupt:
             shell.console.error("interrupted")
+        except Exception as err:  # whatever one input did, the session goes on
+            shell.console.error(f"ERROR: {internal_error_message(err)}")
     return 0

@@ -41,6 +41,7 @@ __all__ = [
     "EXIT_USAGE",
     "ExitShellError",
     "Interpreter",
+    "internal_error_message",
 ]
 
 EXIT_OK = 0
@@ -133,6 +134,9 @@ class Interpreter:
             return EXIT_CANCELLED
         except (SurveylabError, OSError) as err:
             self.console.error(f"ERROR: {err}")
+            return EXIT_SQL_ERROR
+        except Exception as err:  # a fault of one statement never ends the session
+            self.console.error(f"ERROR: {internal_error_message(err)}")
             return EXIT_SQL_ERROR
         finally:
             self.console.end_progress()
@@ -287,6 +291,13 @@ class Interpreter:
                 )
             self._user_tables = tables
         return self._user_tables
+
+
+def internal_error_message(error: Exception) -> str:
+    """What the user is told of an error surveylab did not foresee: what it is and what it says."""
+    detail = str(error).strip()
+    kind = type(error).__name__
+    return f"internal error ({kind}: {detail})" if detail else f"internal error ({kind})"
 
 
 def _size(size: int) -> str:

@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 from .._version import __version__
 from ..errors import SurveylabError
 from ..models import ColumnInfo
+from ..results import column_info
 
 __all__ = [
     "GZIP_LEVEL",
@@ -66,9 +67,11 @@ class ResultMetadata:
     created: datetime = field(default_factory=lambda: datetime.now(UTC))
     columns: Mapping[str, ColumnInfo] = field(default_factory=dict)
 
-    def column(self, name: str) -> ColumnInfo | None:
-        """The catalog metadata of result column ``name`` (matched case-insensitively)."""
-        return self.columns.get(name.upper())
+    def column(self, field_: pa.Field) -> ColumnInfo | None:
+        """The catalog metadata of result column ``field_``, matched case-insensitively by the
+        name the query gave it; a column renamed to make the names unique says so in its
+        description (:func:`surveylab.results.column_info`)."""
+        return column_info(field_, self.columns)
 
     @property
     def created_utc(self) -> datetime:

@@ -30,6 +30,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..models import ColumnInfo
 from ._base import (
     ResultMetadata,
     UnsupportedColumnError,
@@ -155,8 +156,11 @@ def _primary_header(metadata: ResultMetadata) -> bytes:
     )
 
 
-def _table_cards(columns: list[_Column], rows: int, metadata: ResultMetadata) -> list[Card]:
-    """The binary table's header: structure, per-column metadata, then provenance."""
+def _table_cards(
+    columns: list[_Column], infos: list[ColumnInfo | None], rows: int, metadata: ResultMetadata
+) -> list[Card]:
+    """The binary table's header: structure, per-column metadata (``infos``, in column order),
+    then provenance."""
     record = sum(column.record_dtype.itemsize for column in columns)
     cards = [
         _card("XTENSION", "BINTABLE", "binary table extension"),
@@ -168,8 +172,7 @@ def _table_cards(columns: list[_Column], rows: int, metadata: ResultMetadata) ->
         _card("GCOUNT", 1),
         _card("TFIELDS", len(columns)),
     ]
-    for number, column in enumerate(columns, start=1):
-        info = metadata.column(column.name)
+    for number, (column, info) in enumerate(zip(columns, infos, strict=True), start=1):
         description = info.description if info else ""
         cards.append(_card(f"TTYPE{number}", column.name, description))
         cards.append(_card(f"TFORM{number}", column.tform))
@@ -268,12 +271,13 @@ class FitsSink:
         self, path: Path, schema: pa.Schema, compression: str | None, metadata: ResultMetadata
     ) -> None:
         self._columns = [_plan(field_) for field_ in schema]
+        self._infos = [metadata.column(field_) for field_ in schema]
         self._metadata = metadata
         self._path = path
         self._data_path = scratch_path(path, ".fits") if compression == "gzip" else path
         self._rows = 0
         primary = _primary_header(metadata)
-        header = _header(_table_cards(self._columns, 0, metadata))
+        header = _header(_table_cards(self._columns, self._infos, 0, metadata))
         self._table_offset = len(primary)
         self._header_size = len(header)
         self._dtype = self._record_dtype()
@@ -367,7 +371,9 @@ class FitsSink:
     def finish(self) -> None:
         """Pad the data, write the final header (row count, string widths), gzip if asked."""
         self._file.write(bytes(-(self._rows * self._dtype.itemsize) % BLOCK))
-        header = _header(_table_cards(self._columns, self._rows, self._metadata), self._header_size)
+        header = _header(
+            _table_cards(self._columns, self._infos, self._rows, self._metadata), self._header_size
+        )
         self._file.seek(self._table_offset)
         self._file.write(header)
         self._file.close()

@@ -5,7 +5,8 @@ Layout of a result file::
     /                 attributes: query, release, surveylab_version, created (ISO 8601, UTC),
                       columns (the column names, in order), rows
     /data/<COLUMN>    one 1-D dataset per column, in column order; attributes unit, ucd,
-                      description (empty when unknown)
+                      description (empty when unknown), and original_name for a column
+                      renamed because the query repeats its name
     /mask/<COLUMN>    boolean, True where the value is NULL; only for non-float columns that
                       hold a NULL (a float NULL is NaN)
 
@@ -28,6 +29,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..results import original_name
 from ._base import GZIP_LEVEL, ResultMetadata, UnsupportedColumnError, plain_array, plain_type
 
 __all__ = ["Hdf5Sink", "dataset_name", "read_hdf5"]
@@ -79,10 +81,12 @@ class Hdf5Sink:
                 shuffle=bool(self._compression) and numeric,
                 **self._layout(dtype),
             )
-            info = self._metadata.column(field_.name)
+            info = self._metadata.column(field_)
             dataset.attrs["unit"] = info.unit if info else ""
             dataset.attrs["ucd"] = info.ucd if info else ""
             dataset.attrs["description"] = info.description if info else ""
+            if original_name(field_) != field_.name:
+                dataset.attrs["original_name"] = original_name(field_)
             self._datasets.append(dataset)
 
     def _layout(self, dtype: np.dtype) -> dict[str, Any]:
@@ -191,6 +195,8 @@ def read_hdf5(path: Path | str) -> pa.Table:
                 pa.array(values, mask=mask, type=pa.string() if values.dtype == object else None)
             )
             attrs = {key: str(dataset.attrs.get(key, "")) for key in ("unit", "ucd", "description")}
+            if "original_name" in dataset.attrs:
+                attrs["original_name"] = str(dataset.attrs["original_name"])
             fields.append(pa.field(name, arrays[-1].type, metadata=attrs))
         metadata = {
             key: str(file.attrs[key])

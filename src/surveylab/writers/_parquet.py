@@ -21,7 +21,7 @@ def parquet_schema(schema: pa.Schema, metadata: ResultMetadata) -> pa.Schema:
     ``ucd`` and ``description`` as field metadata."""
     fields = []
     for field_ in schema:
-        info = metadata.column(field_.name)
+        info = metadata.column(field_)
         if info is not None:
             extra = {"unit": info.unit, "ucd": info.ucd, "description": info.description}
             field_ = field_.with_metadata({**(field_.metadata or {}), **extra})
