@@ -13,11 +13,19 @@ Passwords are read from a prompt or a file, never from the command line.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
+import http.client
 import os
+import secrets
+import select
 import shutil
+import signal
 import sys
-from collections.abc import Mapping
+import time
+import urllib.request
+from collections.abc import Callable, Mapping
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +37,25 @@ from surveylab_hub.config import (
     hub_options_from_environ,
     prepare_state_dir,
 )
-from surveylab_hub.store import CredentialStore, StoreError, UserExistsError, validate_username
+from surveylab_hub.store import (
+    CredentialStore,
+    DemoLogin,
+    StoreError,
+    UserExistsError,
+    validate_username,
+    write_private,
+)
 
-__all__ = ["config_file", "hub_command", "hub_environment", "register"]
+__all__ = [
+    "config_file",
+    "hub_command",
+    "hub_environment",
+    "publish_demo_login",
+    "register",
+    "wait_until_answering",
+    "withdraw_demo_login",
+    "withhold_demo_login",
+]
 
 
 #: The column of the variables' meanings in ``surveylab hub --help``.
@@ -44,7 +68,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "hub",
         help="run the local demo JupyterHub and manage its users",
         description="Start the local surveylab JupyterHub (proxy, hub, one lab per user). "
-        "It prints its URL and the demo login first. Stop it with Ctrl-C.",
+        "Once the hub answers at its URL, it writes the demo login to <state dir>/demo-login.txt "
+        "and says so. Stop it with Ctrl-C.",
         epilog="environment variables read by the hub:\n"
         + "\n".join(f"  {name:<{_width}} {meaning}" for name, meaning in ENV_VARS.items())
         + "\n  SURVEYLAB_DATA_DIR and the other SURVEYLAB_* variables are passed to the labs.",
@@ -170,7 +195,12 @@ def hub_environment(
 
 
 def run_hub(args: argparse.Namespace) -> int:
-    """Prepare the state folder and the demo user, print the URL and login, exec JupyterHub."""
+    """Prepare the state folder and the demo user, print the URL, exec JupyterHub.
+
+    The demo login is announced (written to ``demo-login.txt`` and printed) by a small detached
+    process once the hub answers at its URL, and withdrawn when the hub stops: whoever waits
+    for the file can log in at once.
+    """
     state_dir = _state_dir(args)
     defaults = hub_options_from_environ(os.environ)
     ip: str = args.ip or defaults["ip"]
@@ -181,25 +211,157 @@ def run_hub(args: argparse.Namespace) -> int:
             "configurable-http-proxy is not installed: run `npm --prefix hub_config install`"
         )
     demo_user = demo_user_from_environ(os.environ)
+    store = CredentialStore(state_dir / "users.json")
     try:
         config = config_file()
-        prepare_state_dir(state_dir, demo_user=demo_user)
+        prepare_state_dir(state_dir, demo_user=None)
+        login = withhold_demo_login(store, demo_user)
     except (OSError, StoreError) as e:
         return _fail(str(e))
     host = "localhost" if ip == "0.0.0.0" else ip
-    print(f"surveylab hub: http://{host}:{port}/  (state in {state_dir})")
-    store = CredentialStore(state_dir / "users.json")
-    login = store.demo_login()
-    if login is not None:
+    url = f"http://{host}:{port}/"
+    print(f"surveylab hub: starting at {url}  (state in {state_dir})")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    _start_announcer(os.getpid(), url, store, demo_user, login)
+    command = hub_command(config)
+    environment = hub_environment(os.environ, state_dir=state_dir, ip=ip, port=port)
+    os.execve(command[0], command, environment)
+    return 0  # not reached
+
+
+def _start_announcer(
+    hub_pid: int, url: str, store: CredentialStore, demo_user: str | None, login: DemoLogin | None
+) -> None:
+    """Fork the process that announces the demo login, detached (a grandchild, so that the hub
+    this process becomes never has a stray child to reap)."""
+    child = os.fork()
+    if child:
+        os.waitpid(child, 0)
+        return
+    try:  # the child: fork the announcer and leave at once
+        if os.fork() == 0:
+            _announcer(hub_pid, url, store, demo_user, login)
+    finally:
+        os._exit(0)
+
+
+def _announcer(
+    hub_pid: int, url: str, store: CredentialStore, demo_user: str | None, login: DemoLogin | None
+) -> None:
+    """Wait until the hub answers, announce the login; when the hub stops, withdraw it."""
+    # A Ctrl-C or a closed terminal stops the hub; this process stays to withdraw the login.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    try:
+        hub = os.pidfd_open(hub_pid)
+    except ProcessLookupError:  # already gone
+        return
+    except OSError as e:
+        print(f"surveylab hub: warning: the demo login is not announced: {e}", file=sys.stderr)
+        return
+    try:
+        if not wait_until_answering(url, lambda: not _has_exited(hub)):
+            return
+        print(f"surveylab hub: ready at {url}")
+        published = _announce_demo_login(store, demo_user, login)
+        select.select([hub], [], [])  # until the hub exits
+        if published and login is not None:
+            withdraw_demo_login(store, login)
+    except Exception as e:  # a detached process: say what went wrong, never a traceback
+        print(f"surveylab hub: warning: the demo login: {e}", file=sys.stderr)
+    finally:
+        os.close(hub)
+        sys.stdout.flush()
+
+
+def _has_exited(pidfd: int) -> bool:
+    """Whether the process of ``pidfd`` has exited (its pidfd is readable then)."""
+    return bool(select.select([pidfd], [], [], 0)[0])
+
+
+#: Where the demo login waits, next to the store, until the hub answers.
+PENDING_DEMO_LOGIN = ".demo-login.pending"
+
+
+def _read_login(path: Path) -> DemoLogin | None:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    fields = dict(line.split(": ", 1) for line in text.splitlines() if ": " in line)
+    if "username" not in fields or "password" not in fields:
+        return None
+    return DemoLogin(fields["username"], fields["password"])
+
+
+def withhold_demo_login(store: CredentialStore, demo_user: str | None) -> DemoLogin | None:
+    """Make the demo user if it is absent, and keep its login out of ``demo-login.txt`` until
+    :func:`publish_demo_login`: whoever waits for that file may then connect at once.
+
+    The login waits in a private file beside the store (not only in memory), so that a hub that
+    fails to start loses no password. Returns the demo login, or None if none is known.
+    """
+    pending = store.path.with_name(PENDING_DEMO_LOGIN)
+    with contextlib.suppress(FileNotFoundError):  # from an earlier run: hidden until we answer
+        store.demo_login_path.replace(pending)
+    if demo_user and demo_user not in store:
+        password = secrets.token_urlsafe(12)
+        with contextlib.suppress(UserExistsError):  # made meanwhile by another process
+            store.add(demo_user, password)
+            write_private(pending, f"username: {demo_user}\npassword: {password}\n")
+    return _read_login(pending)
+
+
+def publish_demo_login(store: CredentialStore, login: DemoLogin) -> bool:
+    """Move the withheld login into ``demo-login.txt`` (one rename: the file appears whole),
+    if its password is still the user's; whether it was published."""
+    pending = store.path.with_name(PENDING_DEMO_LOGIN)
+    if not store.verify(login.name, login.password):  # changed meanwhile: the file would lie
+        pending.unlink(missing_ok=True)
+        return False
+    pending.replace(store.demo_login_path)
+    return True
+
+
+def withdraw_demo_login(store: CredentialStore, login: DemoLogin) -> None:
+    """Move ``demo-login.txt`` back beside the store, if it still holds ``login``: with no hub
+    answering, the file would mislead whoever waits for it. The next start announces it again."""
+    if store.demo_login() == login:
+        store.demo_login_path.replace(store.path.with_name(PENDING_DEMO_LOGIN))
+
+
+def _announce_demo_login(
+    store: CredentialStore, demo_user: str | None, login: DemoLogin | None
+) -> bool:
+    """Publish and print the demo login; whether it was published."""
+    published = login is not None and publish_demo_login(store, login)
+    if published and login is not None:
         # Only where the password is: this output may well end up in a log.
         print(f"demo login: username {login.name}, password in {store.demo_login_path}")
     elif demo_user:
         print(f"demo login: set a password with `surveylab hub users add {demo_user} --replace`")
     sys.stdout.flush()
-    command = hub_command(config)
-    environment = hub_environment(os.environ, state_dir=state_dir, ip=ip, port=port)
-    os.execve(command[0], command, environment)
-    return 0  # not reached
+    return published
+
+
+#: How often :func:`wait_until_answering` asks, seconds.
+POLL_SECONDS = 0.1
+
+
+def wait_until_answering(url: str, running: Callable[[], bool]) -> bool:
+    """Wait until ``GET <url>hub/api/`` through the public proxy answers 200; False as soon as
+    ``running()`` is false (the hub exited first)."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # no HTTP proxy
+    while running():
+        try:
+            with opener.open(f"{url}hub/api/", timeout=5) as response:
+                if response.status == HTTPStatus.OK:
+                    return True
+        except (OSError, http.client.HTTPException):
+            pass  # not listening yet, or the proxy has no route to the hub yet (503)
+        time.sleep(POLL_SECONDS)
+    return False
 
 
 # -- surveylab hub users ... ---------------------------------------------------------------------

@@ -8,19 +8,23 @@ that adds a subparser whose ``func(args) -> int`` runs it.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import secrets
 import shutil
 import sys
 from collections.abc import Sequence
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from ._version import __version__
 from .errors import SurveylabError
 from .settings import Settings
 from .sqlshell import add_sql_command
 from .survey import Survey
+
+if TYPE_CHECKING:
+    from .demo import DemoRelease
 
 __all__ = ["build_parser", "main"]
 
@@ -54,23 +58,73 @@ class ProgressBar:
 
 
 def _demo_data(args: argparse.Namespace) -> int:
-    from .demo import generate_demo  # the generator is heavy; import it only when asked
+    from .demo.folder import FolderKind, inspect_release_folder
 
-    out = Path(args.out) if args.out else Settings().data_dir
-    if out.exists():
-        if not args.force:
-            print(f"demo survey already present at {out} (use --force to regenerate)")
-            return 0
-        shutil.rmtree(out)
+    out = (Path(args.out) if args.out else Settings().data_dir).expanduser().absolute()
+    state = inspect_release_folder(out)
+    if state.kind is FolderKind.OTHER:
+        raise SurveylabError(
+            f"{out} holds no demo survey ({'; '.join(state.problems)}). Nothing was written: "
+            "choose another folder (an empty or new one)"
+        )
+    if state.kind is FolderKind.SURVEY and not args.force:
+        print(f"demo survey already present at {out} (use --force to regenerate)")
+        return 0
+    if state.kind is FolderKind.PARTIAL and not args.force:
+        raise SurveylabError(
+            f"{out} holds part of a demo survey, not a usable one: {'; '.join(state.problems)}. "
+            "Nothing was written; remove the folder, or pass --force to replace what is in it "
+            "with a new demo survey"
+        )
     bar = ProgressBar()
     try:
-        release = generate_demo(
-            out, objects=args.objects, seed=args.seed, pixel_scale=args.pixel_scale, progress=bar
-        )
+        if state.kind is FolderKind.MISSING:
+            release = _generate(out, args, bar)
+        else:  # empty, or replaced with --force
+            release = _generate_into(out, args, bar)
     finally:
         bar.close()
     print(f"{release.release}: {release.rows:,} objects, written to {out}")
     return 0
+
+
+def _generate(out: Path, args: argparse.Namespace, bar: ProgressBar) -> DemoRelease:
+    from .demo import generate_demo  # the generator is heavy; import it only when asked
+
+    return generate_demo(
+        out, objects=args.objects, seed=args.seed, pixel_scale=args.pixel_scale, progress=bar
+    )
+
+
+def _generate_into(out: Path, args: argparse.Namespace, bar: ProgressBar) -> DemoRelease:
+    """Generate a survey inside the existing folder ``out``, then move it into place.
+
+    The folder itself stays (it may be a mounted volume, with its owner and mode); what it held
+    stays until the new survey is complete, and ``release.json`` arrives last, so an interrupted
+    run leaves a folder that the next run reports as partial, never one that passes for whole.
+    """
+    from .demo.folder import IGNORED_ENTRIES, RELEASE_FILE
+
+    staging = out / f".demo-data-{secrets.token_hex(4)}"
+    try:
+        release = _generate(staging, args, bar)
+        old = [
+            entry
+            for entry in out.iterdir()
+            if not entry.name.startswith(".") and entry.name not in IGNORED_ENTRIES
+        ]
+        old.sort(key=lambda entry: entry.name != RELEASE_FILE)  # the record goes first
+        for entry in old:
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+        new = sorted(staging.iterdir(), key=lambda entry: entry.name == RELEASE_FILE)
+        for entry in new:  # the record comes last
+            entry.rename(out / entry.name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return dataclasses.replace(release, path=out)
 
 
 def _hips_build(args: argparse.Namespace) -> int:
@@ -141,7 +195,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", help="output folder (default: SURVEYLAB_DATA_DIR)")
     demo.add_argument("--seed", type=int, default=20261121, help="random seed")
     demo.add_argument("--pixel-scale", type=float, default=1.0, help="arcsec per image pixel")
-    demo.add_argument("--force", action="store_true", help="replace an existing demo survey")
+    demo.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an existing or partial demo survey (a folder of other files is kept)",
+    )
     demo.set_defaults(func=_demo_data)
 
     hips = commands.add_parser("hips", help="the release's HiPS (colour sky tiles for Aladin)")

@@ -20,6 +20,7 @@ __all__ = [
     "CutoutSizeError",
     "ErrorCategory",
     "FootprintError",
+    "FunctionNotAllowedError",
     "ImageNotFoundError",
     "JobLimitError",
     "JobNotFoundError",
@@ -107,6 +108,27 @@ class SQLSyntaxError(QueryError):
 
 class ReadOnlyQueryError(QueryError):
     """The statement is not a read-only query (SELECT or WITH)."""
+
+
+class FunctionNotAllowedError(ReadOnlyQueryError):
+    """The query calls a function that a read-only survey query may not call.
+
+    ``function`` is its upper-case name; ``line`` and ``column`` (1-based, None if unknown) say
+    where it is called.
+    """
+
+    def __init__(
+        self, message: str, *, function: str, line: int | None = None, column: int | None = None
+    ) -> None:
+        where = f" (line {line}, column {column})" if line is not None else ""
+        super().__init__(f"{message}{where}")
+        self.function = function
+        self.line = line
+        self.column = column
+
+    def details(self) -> dict[str, Any]:
+        """``{"line": ..., "column": ...}`` of the call (1-based; None when unknown)."""
+        return {"line": self.line, "column": self.column}
 
 
 class QueryTimeoutError(QueryError):

@@ -7,9 +7,11 @@ errors with the line and column in the user's text, and translates the query to 
 catalog backend (``'duckdb'``, ``'postgres'`` or ``'oracle'``). A query already written in the
 backend's own dialect (``LIMIT 10`` on DuckDB or PostgreSQL) is accepted too.
 
-The module is pure: it never touches a database. Refusing writes, file readers and network
-functions here is a first line of defence; the backends add their own (DuckDB opened read-only,
-PostgreSQL and Oracle sessions in read-only transactions under a read-only account).
+The module is pure: it never touches a database. Refusing writes, file readers and every function
+not on the backend's allowlist (:mod:`surveylab.sql_functions`: maths, strings, dates, aggregates
+and window functions, nothing that reads files, settings, the environment or the network) is a
+first line of defence; the backends add their own (DuckDB opened read-only, PostgreSQL and Oracle
+sessions in read-only transactions under a read-only account).
 
 Examples
 --------
@@ -34,7 +36,8 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel, ParseError, TokenError, UnsupportedError
 
-from .errors import QueryError, ReadOnlyQueryError, SQLSyntaxError
+from .errors import FunctionNotAllowedError, QueryError, ReadOnlyQueryError, SQLSyntaxError
+from .sql_functions import ALLOWED_FUNCTIONS, ALLOWED_TABLE_FUNCTIONS, SESSION_PSEUDO_COLUMNS
 
 __all__ = [
     "DIALECTS",
@@ -101,86 +104,10 @@ STATEMENT_KEYWORDS = frozenset(
     }
 )
 
-#: Table functions a query may read from: they generate rows and touch no file or network.
-ALLOWED_TABLE_FUNCTIONS = frozenset({"GENERATE_SERIES", "RANGE", "UNNEST"})
-
-#: Functions that read or write files, reach the network, run SQL given as text or change the
-#: session (DuckDB, PostgreSQL, Oracle): refused wherever they appear.
-FORBIDDEN_FUNCTIONS = frozenset(
-    {
-        # DuckDB file, network and SQL-as-text readers
-        "READ_CSV",
-        "READ_CSV_AUTO",
-        "READ_PARQUET",
-        "PARQUET_SCAN",
-        "PARQUET_METADATA",
-        "PARQUET_SCHEMA",
-        "READ_JSON",
-        "READ_JSON_AUTO",
-        "READ_NDJSON",
-        "READ_NDJSON_AUTO",
-        "READ_JSON_OBJECTS",
-        "READ_TEXT",
-        "READ_BLOB",
-        "READ_XLSX",
-        "SNIFF_CSV",
-        "GLOB",
-        "QUERY",
-        "QUERY_TABLE",
-        "ICEBERG_SCAN",
-        "DELTA_SCAN",
-        "SQLITE_SCAN",
-        "POSTGRES_SCAN",
-        "MYSQL_SCAN",
-        "GETENV",
-        "WHICH_SECRET",
-        # PostgreSQL server files, large objects, remote databases, session settings
-        "PG_READ_FILE",
-        "PG_READ_BINARY_FILE",
-        "PG_LS_DIR",
-        "PG_STAT_FILE",
-        "PG_LS_LOGDIR",
-        "PG_LS_WALDIR",
-        "PG_LS_TMPDIR",
-        "PG_LS_ARCHIVE_STATUSDIR",
-        "PG_FILE_WRITE",
-        "PG_FILE_RENAME",
-        "PG_FILE_UNLINK",
-        "PG_LOGDIR_LS",
-        "PG_RELOAD_CONF",
-        "PG_ROTATE_LOGFILE",
-        "PG_TERMINATE_BACKEND",
-        "PG_CANCEL_BACKEND",
-        "PG_PROMOTE",
-        "PG_SWITCH_WAL",
-        "SET_CONFIG",
-        "LO_IMPORT",
-        "LO_EXPORT",
-        "LO_CREATE",
-        "LO_UNLINK",
-        "LO_PUT",
-        "LO_FROM_BYTEA",
-        "DBLINK",
-        "DBLINK_EXEC",
-        "DBLINK_CONNECT",
-        "DBLINK_CONNECT_U",
-        "DBLINK_SEND_QUERY",
-        "QUERY_TO_XML",
-        "QUERY_TO_XMLSCHEMA",
-        "QUERY_TO_XML_AND_XMLSCHEMA",
-        "CURSOR_TO_XML",
-        # Oracle URI types that fetch URLs
-        "HTTPURITYPE",
-        "DBURITYPE",
-        "XDBURITYPE",
-    }
-)
-
-#: Oracle PL/SQL packages whose functions are refused (files, network, SQL as text) ...
-FORBIDDEN_PACKAGE_PREFIXES = ("UTL_", "DBMS_")
-#: ... except these harmless ones.
-ALLOWED_PACKAGES = frozenset({"DBMS_RANDOM"})
-
+#: Function nodes of sqlglot that are operators when no function name was written.
+_OPERATORS = (exp.Connector, exp.Binary, exp.Exists)
+#: The backends as users know them, by dialect.
+_BACKEND_NAMES = {"duckdb": "DuckDB", "postgres": "PostgreSQL", "oracle": "Oracle"}
 #: Characters that never occur in a table name but do in file paths and URLs.
 _PATH_CHARACTERS = re.compile(r"[./\\:~]")
 #: A valid unquoted Oracle identifier in upper case: Oracle treats ``"RA"`` and ``RA`` alike.
@@ -243,6 +170,10 @@ def prepare(text: str, dialect: str, *, source: str = SOURCE_DIALECT) -> Prepare
         ``text``.
     ReadOnlyQueryError
         It is not exactly one read-only query, or it reads files or the network.
+    FunctionNotAllowedError
+        It calls a function that is not on ``dialect``'s allowlist
+        (:data:`surveylab.sql_functions.ALLOWED_FUNCTIONS`); ``function``, ``line`` and
+        ``column`` say which and where.
     QueryError
         It uses an Oracle feature that has no translation to ``dialect`` (e.g. ``(+)`` joins).
     """
@@ -260,7 +191,7 @@ def prepare(text: str, dialect: str, *, source: str = SOURCE_DIALECT) -> Prepare
             f"one statement at a time, please: this query has {len(statements)} statements"
         )
     tree = statements[0]
-    _check_sources(tree)
+    _check_sources(tree, dialect, body)
     tables = _tables(tree)
     if read == dialect:
         return PreparedQuery(text=body.strip(), sql=body.strip(), tables=tables)
@@ -423,21 +354,57 @@ def _check_read_only(statement: exp.Expr, first_word: str) -> None:
 def _function_name(node: exp.Func) -> str:
     """The upper-case name of a function call, package-qualified (``UTL_HTTP.REQUEST``)."""
     name = str(node.this) if isinstance(node, exp.Anonymous) else node.sql_name()
+    package = _package(node)
+    return f"{package}.{name}".upper() if package else name.upper()
+
+
+def _package(node: exp.Expr) -> str:
+    """The package of a qualified call (``UTL_HTTP`` of ``UTL_HTTP.REQUEST(...)``), or ``''``."""
     parent = node.parent
     if isinstance(parent, exp.Dot) and parent.expression is node:
-        name = f"{parent.this.sql()}.{name}"
-    return name.upper()
+        return str(parent.this.sql())
+    return ""
 
 
-def _is_forbidden(name: str) -> bool:
-    package, dot, _ = name.rpartition(".")
-    if dot and package.startswith(FORBIDDEN_PACKAGE_PREFIXES):
-        return package not in ALLOWED_PACKAGES
-    return name in FORBIDDEN_FUNCTIONS
+def _written_name(node: exp.Expr, body: str) -> str | None:
+    """The name a call was written with (``NVL`` for sqlglot's ``COALESCE``), if sqlglot kept
+    where it was; package-qualified."""
+    start, end = node.meta.get("start"), node.meta.get("end")
+    if not isinstance(start, int) or not isinstance(end, int):
+        return None
+    name = body[start : end + 1]
+    package = _package(node)
+    return f"{package}.{name}".upper() if package else name.upper()
 
 
-def _check_sources(tree: exp.Expr) -> None:
-    """Refuse file and network readers: table functions, file-like table names, I/O functions."""
+def _location(node: exp.Expr, name: str, body: str) -> tuple[int | None, int | None]:
+    """1-based line and column of the call ``node`` (of its package, if qualified) in ``body``."""
+    anchor = node.parent.this if _package(node) else node  # type: ignore[union-attr]
+    start = anchor.meta.get("start") if isinstance(anchor, exp.Expr) else None
+    if not isinstance(start, int):
+        found = re.search(rf"(?<![\w$#]){re.escape(name.split('.')[0])}(?![\w$#])", body, re.I)
+        if found is None:
+            return None, None
+        start = found.start()
+    return _position(body, start)
+
+
+def _refuse_function(name: str, node: exp.Expr, body: str, dialect: str) -> FunctionNotAllowedError:
+    line, column = _location(node, name, body)
+    return FunctionNotAllowedError(
+        f"the function {name.lower()}() is not allowed in a read-only survey query on "
+        f"{_BACKEND_NAMES[dialect]}, which may call only known maths, string, date, aggregate "
+        "and window functions",
+        function=name,
+        line=line,
+        column=column,
+    )
+
+
+def _check_sources(tree: exp.Expr, dialect: str, body: str) -> None:
+    """Refuse file and network readers (table functions, file-like table names) and every call
+    to a function not in ``dialect``'s allowlist (:mod:`surveylab.sql_functions`)."""
+    allowed = ALLOWED_FUNCTIONS[dialect]
     for node in tree.walk():
         if isinstance(node, exp.Table):
             source = node.this
@@ -453,11 +420,26 @@ def _check_sources(tree: exp.Expr) -> None:
                     f"{node.name!r} looks like a file or URL: queries read the catalog's tables "
                     "only"
                 )
-        elif isinstance(node, exp.Func) and _is_forbidden(_function_name(node)):
-            raise ReadOnlyQueryError(
-                f"the function {_function_name(node).lower()}() is not allowed: it reaches "
-                "files, the network or the server's settings"
-            )
+        elif isinstance(node, exp.Func) and not isinstance(node.parent, exp.Table):
+            written = _written_name(node, body)
+            if written is None and isinstance(node, _OPERATORS):
+                continue  # AND, ||, ->, EXISTS (...): an operator on its operands, not a call
+            canonical = None if isinstance(node, exp.Anonymous) else _function_name(node)
+            if not {written, canonical} & allowed:
+                raise _refuse_function(written or _function_name(node), node, body, dialect)
+        elif isinstance(node, exp.Column) and _is_session_pseudo_column(node):
+            raise _refuse_function(node.name.upper(), node.this, body, dialect)
+
+
+def _is_session_pseudo_column(node: exp.Column) -> bool:
+    """Whether ``node`` is a bare ``USER``, ``CURRENT_SCHEMA``, ...: a session function."""
+    identifier = node.this
+    return (
+        not node.table
+        and isinstance(identifier, exp.Identifier)
+        and not identifier.quoted
+        and identifier.name.upper() in SESSION_PSEUDO_COLUMNS
+    )
 
 
 def _tables(tree: exp.Expr) -> tuple[str, ...]:

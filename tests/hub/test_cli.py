@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
+import secrets
+import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from surveylab_hub import cli
 from surveylab_hub.store import CredentialStore
-from tests.support.hub import HUB_CONFIG
+from tests.support.hub import HUB_CONFIG, RunningHub, free_ports, hub_environment, stop_hub
 
 PASSWORD = "a long enough password"
 
@@ -262,3 +267,108 @@ def test_hub_command_and_environment(tmp_path: Path) -> None:
         "SURVEYLAB_HUB_IP": "0.0.0.0",
         "SURVEYLAB_HUB_PORT": "9000",
     }
+
+
+# -- the demo login is announced once the hub answers (a real hub) ------------------------------
+
+
+def start_cli_hub(state: Path, data_dir: Path, log_path: Path, **extra_env: str) -> RunningHub:
+    """``surveylab hub`` as a user's script runs it: started, not waited for."""
+    ports = free_ports(3)
+    token = secrets.token_hex(32)
+    env = {
+        **hub_environment(os.environ, state_dir=state, data_dir=data_dir, ports=ports, token=token),
+        **extra_env,
+    }
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "surveylab.cli", "hub", "--state-dir", str(state)],
+            cwd=log_path.parent,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    return RunningHub(f"http://127.0.0.1:{ports[0]}", token, state, log_path, process, env)
+
+
+def wait_for(condition: Callable[[], bool], hub: RunningHub, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, hub.log_tail()
+        time.sleep(0.01)
+
+
+@pytest.mark.parametrize("earlier_run", [False, True], ids=["fresh-state", "earlier-run"])
+def test_the_demo_login_appears_only_once_the_hub_answers(
+    earlier_run: bool, tmp_path: Path, demo_data_dir: Path
+) -> None:
+    """A script that waits for ``demo-login.txt`` and then logs in at once gets an answer,
+    not "connection refused": the file appears, whole, only when the hub answers through its
+    public URL, and goes when the hub stops (the next start announces it again)."""
+    state = tmp_path / "hub"
+    store = CredentialStore(state / "users.json")
+    earlier = cli.withhold_demo_login(store, "demo") if earlier_run else None  # as a run leaves it
+    login_file = state / "demo-login.txt"
+    hub = start_cli_hub(state, demo_data_dir, tmp_path / "hub.log")
+    try:
+        wait_for(lambda: login_file.exists() or hub.process.poll() is not None, hub)
+        # At once, as a script would: the hub must answer, and the file must be complete.
+        login = store.demo_login()
+        assert login is not None
+        session, response = hub.login(login.name, login.password)
+        assert response.status_code == 302, hub.log_tail()
+        assert session.get(f"{hub.url}/hub/api/user", timeout=30).json()["name"] == "demo"
+        assert login_file.stat().st_mode & 0o777 == 0o600
+        assert earlier in (None, login)  # an earlier run's password is kept
+        wait_for(lambda: "demo login: " in hub.log_path.read_text(), hub)
+        lines = hub.log_path.read_text().splitlines()
+        assert lines[0] == f"surveylab hub: starting at {hub.url}/  (state in {state})"
+        ready = lines.index(f"surveylab hub: ready at {hub.url}/")
+        assert lines.index(f"demo login: username demo, password in {login_file}") > ready
+        assert login.password not in hub.log_path.read_text()
+        # the command became the hub (exec): scripts may signal it by its pid
+        assert b"jupyterhub" in Path(f"/proc/{hub.process.pid}/cmdline").read_bytes()
+    finally:
+        leftovers = stop_hub(hub)
+    assert leftovers == set()
+    assert hub.process.returncode == 0, hub.log_tail()
+    wait_for(lambda: not login_file.exists(), hub, timeout=30)  # no hub, no login file
+    assert cli.withhold_demo_login(store, "demo") == login
+
+
+def test_a_hub_that_fails_to_start_announces_nothing_and_keeps_the_login(
+    tmp_path: Path, demo_data_dir: Path
+) -> None:
+    """The hub exits before it answers (its proxy does not start): no login is announced or
+    written, and the password is not lost: the next start will announce it."""
+    state = tmp_path / "hub"
+    store = CredentialStore(state / "users.json")
+    hub = start_cli_hub(
+        state, demo_data_dir, tmp_path / "hub.log", SURVEYLAB_HUB_PROXY_CMD="/bin/false"
+    )
+    try:
+        hub.process.wait(120)
+    finally:
+        stop_hub(hub)
+    assert hub.process.returncode != 0
+    assert "ready at" not in hub.log_path.read_text()
+    assert "demo login: " not in hub.log_path.read_text()
+    assert not (state / "demo-login.txt").exists()
+    login = cli.withhold_demo_login(store, "demo")
+    assert login is not None
+    assert store.verify(login.name, login.password)
+    assert cli.publish_demo_login(store, login)
+    assert store.demo_login() == login
+
+
+def test_a_login_changed_while_withheld_is_not_published(tmp_path: Path) -> None:
+    store = CredentialStore(tmp_path / "hub" / "users.json")
+    login = cli.withhold_demo_login(store, "demo")
+    assert login is not None
+    assert store.demo_login() is None  # withheld
+    store.add("demo", "another password", replace=True)
+    assert not cli.publish_demo_login(store, login)
+    assert store.demo_login() is None
+    assert not list(store.path.parent.glob(".demo-login*"))

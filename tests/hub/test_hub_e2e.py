@@ -157,18 +157,22 @@ def test_spawn_lab_and_survey_api(running_hub: RunningHub, alice: str) -> None:
 
 
 def test_surveylab_hub_command_runs_and_stops_cleanly(tmp_path: Path, demo_data_dir: Path) -> None:
-    """``surveylab hub`` prints its URL and the demo login, then runs the hub in its place.
+    """``surveylab hub`` prints its URL, then runs the hub in its place; once the hub answers,
+    it writes and announces the demo login.
 
     SIGTERM (as Ctrl-C) stops the hub, its proxy and its labs: nothing is left behind.
     """
     hub = start_hub(tmp_path / "hub", demo_data_dir, via_cli=True)
     try:
+        login_line = f"demo login: username demo, password in {hub.state_dir / 'demo-login.txt'}"
+        deadline = time.monotonic() + 30
+        while login_line not in hub.log_path.read_text().splitlines():
+            assert time.monotonic() < deadline, hub.log_tail()
+            time.sleep(0.05)
         login = hub.demo_login
-        banner = hub.log_path.read_text().splitlines()[:2]
-        assert banner == [
-            f"surveylab hub: {hub.url}/  (state in {hub.state_dir})",
-            f"demo login: username demo, password in {hub.state_dir / 'demo-login.txt'}",
-        ]
+        lines = hub.log_path.read_text().splitlines()
+        assert lines[0] == f"surveylab hub: starting at {hub.url}/  (state in {hub.state_dir})"
+        assert lines.index(login_line) > lines.index(f"surveylab hub: ready at {hub.url}/")
         assert login.password not in hub.log_path.read_text()  # the output may be a log
         session, response = hub.login(login.name, login.password)
         assert response.status_code == 302
