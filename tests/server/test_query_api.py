@@ -106,6 +106,15 @@ async def test_check_reports_line_and_column(jp_fetch: Fetch) -> None:
     assert "AND" in body["message"]
 
 
+async def test_a_refused_function_is_placed_by_line_and_column(jp_fetch: Fetch) -> None:
+    sql = "SELECT RA,\n       current_setting('home_directory') AS home\nFROM DR1_MAIN"
+    code, body = await post_error(jp_fetch, "query", {"sql": sql})
+    assert code == 400
+    assert_matches_contract("/query", "post", 400, body)
+    assert (body["line"], body["column"]) == (2, 8)
+    assert "current_setting() is not allowed" in body["message"]
+
+
 async def test_check_accepts_des_oracle_sql(jp_fetch: Fetch) -> None:
     body = await post(
         jp_fetch, "query/check", {"sql": "SELECT RA FROM DR1_MAIN FETCH FIRST 5 ROWS ONLY"}
