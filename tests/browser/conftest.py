@@ -50,6 +50,23 @@ def shot(page: Page, name: str) -> Path:
     return path
 
 
+def paste_text(field: Locator, text: str) -> None:
+    """Put ``text`` into a text field at once, as a paste does: one ``input`` event.
+
+    ``Locator.fill`` of a long multi-line text makes Chromium insert it line by line, which
+    takes tens of seconds on busy cores. The value is set through the element's prototype
+    setter, so that React's change tracking sees the new value in the ``input`` event.
+    """
+    field.evaluate(
+        """(field, text) => {
+            const prototype = Object.getPrototypeOf(field);
+            Object.getOwnPropertyDescriptor(prototype, 'value').set.call(field, text);
+            field.dispatchEvent(new Event('input', { bubbles: true }));
+        }""",
+        text,
+    )
+
+
 def image_spread(page: Page, locator: Locator) -> float:
     """The standard deviation of the grey levels in the middle of an element (0 when blank).
 

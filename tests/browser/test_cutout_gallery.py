@@ -13,7 +13,7 @@ import pytest
 import requests
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.conftest import LIGHT_THEME, open_lab, set_theme, shot
+from tests.browser.conftest import LIGHT_THEME, open_lab, paste_text, set_theme, shot
 from tests.support.lab import RunningLab
 
 pytestmark = pytest.mark.browser
@@ -264,7 +264,7 @@ def test_a_running_job_shows_its_progress_and_can_be_cancelled(gallery_page: Pag
         for k in range(3000)
     ]
     panel = open_gallery(gallery_page)
-    panel.get_by_test_id("gallery-positions").fill("\n".join(lines))
+    paste_text(panel.get_by_test_id("gallery-positions"), "\n".join(lines))
     panel.get_by_test_id("gallery-name").fill("to cancel")
     panel.get_by_test_id("gallery-submit").click()
 

@@ -6,6 +6,7 @@ import json
 import re
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -101,9 +102,10 @@ async def test_lab_reports_no_deadline_and_no_folder_outside_the_root(jp_fetch: 
 async def test_lab_reports_the_hub_deadline(
     jp_fetch: Fetch, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("SURVEYLAB_LAB_DEADLINE", "2026-11-22T18:30:00+00:00")
+    deadline = (datetime.now(UTC) + timedelta(hours=6)).isoformat(timespec="seconds")
+    monkeypatch.setenv("SURVEYLAB_LAB_DEADLINE", deadline)
     body = json.loads((await jp_fetch("surveylab", "api", "lab")).body)
-    assert body["deadline"] == "2026-11-22T18:30:00+00:00"
+    assert body["deadline"] == deadline
     monkeypatch.setenv("SURVEYLAB_LAB_DEADLINE", "tomorrow")
     body = json.loads((await jp_fetch("surveylab", "api", "lab")).body)
     assert body["deadline"] is None
