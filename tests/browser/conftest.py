@@ -40,6 +40,11 @@ SCREENSHOTS = REPO_ROOT / "test-output" / "screenshots"
 LIGHT_THEME = "JupyterLab Light"
 #: How long JupyterLab may take to show its launcher on 2 busy cores.
 LAB_READY_MS = 60_000
+#: How long an ``expect`` waits for its condition (Playwright's default, 5 s, is too short for a
+#: lab on 2 busy cores). Only a failing check waits this long.
+EXPECT_MS = 30_000
+
+expect.set_options(timeout=EXPECT_MS)
 
 
 def shot(page: Page, name: str) -> Path:
@@ -48,6 +53,32 @@ def shot(page: Page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=path)
     return path
+
+
+def wait_until_restored(page: Page) -> None:
+    """Wait until JupyterLab has started and restored its layout: from then on its keyboard
+    shortcuts work (a shortcut pressed earlier is lost)."""
+    page.wait_for_function(
+        "() => window.jupyterapp !== undefined && window.jupyterapp.restored.then(() => true)",
+        timeout=LAB_READY_MS,
+    )
+
+
+def paste_text(field: Locator, text: str) -> None:
+    """Put ``text`` into a text field at once, as a paste does: one ``input`` event.
+
+    ``Locator.fill`` of a long multi-line text makes Chromium insert it line by line, which
+    takes tens of seconds on busy cores. The value is set through the element's prototype
+    setter, so that React's change tracking sees the new value in the ``input`` event.
+    """
+    field.evaluate(
+        """(field, text) => {
+            const prototype = Object.getPrototypeOf(field);
+            Object.getOwnPropertyDescriptor(prototype, 'value').set.call(field, text);
+            field.dispatchEvent(new Event('input', { bubbles: true }));
+        }""",
+        text,
+    )
 
 
 def image_spread(page: Page, locator: Locator) -> float:

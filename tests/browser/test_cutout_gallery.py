@@ -13,7 +13,14 @@ import pytest
 import requests
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.conftest import LIGHT_THEME, open_lab, set_theme, shot
+from tests.browser.conftest import (
+    LAB_READY_MS,
+    LIGHT_THEME,
+    open_lab,
+    paste_text,
+    set_theme,
+    shot,
+)
 from tests.support.lab import RunningLab
 
 pytestmark = pytest.mark.browser
@@ -186,7 +193,9 @@ def test_labels_from_keys_are_counted_and_kept_across_a_reload(
     wait_for_saved_workspace(gallery_page, running_lab, m2_job)
     gallery_page.reload()
     panel = gallery_page.locator("#surveylab-gallery")  # the layout restorer reopens the job
-    expect(panel.get_by_test_id("gallery-job")).to_have_attribute("data-job-id", m2_job)
+    expect(panel.get_by_test_id("gallery-job")).to_have_attribute(
+        "data-job-id", m2_job, timeout=LAB_READY_MS
+    )
     cells = panel.get_by_test_id("gallery-cell")
     expect(cells.nth(0)).to_have_attribute("data-label", "1")
     expect(cells.nth(1)).to_have_attribute("data-label", "1")
@@ -264,7 +273,7 @@ def test_a_running_job_shows_its_progress_and_can_be_cancelled(gallery_page: Pag
         for k in range(3000)
     ]
     panel = open_gallery(gallery_page)
-    panel.get_by_test_id("gallery-positions").fill("\n".join(lines))
+    paste_text(panel.get_by_test_id("gallery-positions"), "\n".join(lines))
     panel.get_by_test_id("gallery-name").fill("to cancel")
     panel.get_by_test_id("gallery-submit").click()
 

@@ -53,10 +53,11 @@ def test_a_capped_lab_counts_down_and_warns_at_30_minutes(
     try:
         open_fresh_lab(page, capped_lab)
         countdown = page.locator(f".jp-StatusBar-Widget {COUNTDOWN}")
-        expect(countdown).to_have_text(re.compile(r"^GPU lab: 2[89] min left$"))
+        # 29 minutes when the lab started; starting it and the page may take minutes on busy cores.
+        expect(countdown).to_have_text(re.compile(r"^GPU lab: 2\d min left$"))
         expect(countdown).to_have_attribute("data-urgency", "warning")
         expect(countdown).to_have_attribute("title", re.compile(r"^GPU lab stops at "))
-        toast = page.locator(".Toastify__toast", has_text=re.compile(r"GPU lab stops in 2[89] min"))
+        toast = page.locator(".Toastify__toast", has_text=re.compile(r"GPU lab stops in 2\d min"))
         expect(toast).to_be_visible()
         expect(toast).to_contain_text("Save your notebooks")
         # Once only: the warning is not repeated by later ticks.

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.conftest import LAB_READY_MS, open_lab, shot
+from tests.browser.conftest import LAB_READY_MS, open_lab, shot, wait_until_restored
 from tests.support.lab import RunningLab, running_lab_server
 
 pytestmark = pytest.mark.browser
@@ -253,6 +253,7 @@ def test_history_survives_a_reload(page: Page, running_lab: RunningLab) -> None:
     assert workspace in page.url
     # The workspace may bring the panel back (if JupyterLab saved it in time), or not.
     expect(page.locator(f"{PANEL}, .jp-LauncherCard").first).to_be_visible(timeout=LAB_READY_MS)
+    wait_until_restored(page)
     panel = open_from_palette(page)
     panel.get_by_role("tab", name="History").click()
     entry = panel.locator('[data-testid="query-history-entry"]', has_text=str(marker))

@@ -142,8 +142,6 @@ def test_lab_profile(options: dict[str, str], slug: str) -> None:
 
 # --- workshop pools -------------------------------------------------------------------------------
 
-NOW = datetime.now(UTC)
-
 
 @pytest.fixture
 def pools(tmp_path: Path) -> PoolStore:
@@ -159,7 +157,7 @@ def pools(tmp_path: Path) -> PoolStore:
             seats=2,
             profile=profile,
             profiles=SHIPPED,
-            expires=NOW + timedelta(hours=1),
+            expires=datetime.now(UTC) + timedelta(hours=1),
         )
     return store
 

@@ -18,7 +18,7 @@ import pytest
 from surveylab_hub.pool_service import ARCHIVE_DIRNAME, close_home
 from surveylab_hub.pools import Pool
 
-NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+NOW = datetime.now(UTC)
 
 
 def pool(home: str) -> Pool:

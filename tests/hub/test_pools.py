@@ -6,13 +6,15 @@ import csv
 import io
 import json
 import stat
-from datetime import UTC, datetime, timedelta, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 from argon2 import PasswordHasher
 
+import surveylab_hub.pools as pools_module
 from surveylab_hub.pools import (
     MAX_POOL_SIZE,
     CreatedPool,
@@ -33,6 +35,23 @@ from surveylab_hub.store import CredentialStore, UserExistsError
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 CET = timezone(timedelta(hours=1))
 PROFILES = load_profiles()
+
+
+class _ClockNotInjected(datetime):
+    """The pools module's ``datetime`` in these tests: reading the real clock fails at once.
+
+    Every call here passes ``now``. Code that read the clock instead would compare the real
+    date with the fixed ``NOW``, and pass or fail depending on the day the tests run.
+    """
+
+    @classmethod
+    def now(cls, tz: tzinfo | None = None) -> NoReturn:
+        raise AssertionError("surveylab_hub.pools read the real clock; pass now= in the test")
+
+
+@pytest.fixture(autouse=True)
+def injected_clock_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pools_module, "datetime", _ClockNotInjected)
 
 
 @pytest.fixture
@@ -253,7 +272,12 @@ def test_lifecycle_extend_end_ending_closed(pools: PoolStore) -> None:
 
 def test_unknown_pools_name_the_known_ones(pools: PoolStore) -> None:
     create(pools)
-    for call in (lambda: pools.get("x"), lambda: pools.end("x"), lambda: pools.extend("x", NOW)):
+    calls: tuple[Callable[[], object], ...] = (
+        lambda: pools.get("x"),
+        lambda: pools.end("x", now=NOW),
+        lambda: pools.extend("x", NOW + timedelta(hours=1), now=NOW),
+    )
+    for call in calls:
         with pytest.raises(UnknownPoolError, match="no pool 'x' \\(pools: ws\\)"):
             call()
 
