@@ -6,13 +6,12 @@ import os
 import shlex
 import sys
 from datetime import datetime
-from functools import cache
 from pathlib import Path
-from typing import Any
 
-import yaml
 from jupyter_server.auth.decorator import authorized
 from tornado import web
+
+from surveylab.limits import OPENAPI_PATH, load_openapi
 
 from .base import SurveylabHandler
 
@@ -26,18 +25,8 @@ __all__ = [
     "sql_command",
 ]
 
-#: The REST contract, served as JSON at ``/surveylab/api/openapi.json``.
-OPENAPI_PATH = Path(__file__).parent.parent / "openapi.yaml"
-
 #: Where the hub puts a capped lab's end (ISO 8601; see ``surveylab_hub.spawner``).
 LAB_DEADLINE_ENV = "SURVEYLAB_LAB_DEADLINE"
-
-
-@cache
-def load_openapi() -> dict[str, Any]:
-    """The OpenAPI document of the REST API, parsed once."""
-    document: dict[str, Any] = yaml.safe_load(OPENAPI_PATH.read_text())
-    return document
 
 
 class InfoHandler(SurveylabHandler):
