@@ -64,8 +64,7 @@ async function generate() {
   const ast = await openapiTS(pathToFileURL(contract), {
     // request fields with a default stay optional; `type: object` is any object
     defaultNonNullable: false,
-    emptyObjectsUnknown: true,
-    arrayLength: true
+    emptyObjectsUnknown: true
   });
   return new Map([
     [typesFile, await format(HEADER + '\n' + astToString(ast), typesFile)],

@@ -4,17 +4,23 @@
  */
 import { URLExt } from '@jupyterlab/coreutils';
 
+import { LABEL_MAX, LABEL_MIN } from '../generated/limits';
 import { requestAPI } from '../request';
 
 /** Labels by position key (the cutout's name). */
 export type Labels = Readonly<Record<string, number>>;
 
-/** The labels there are: the digits 0 to 9. */
-export const LABEL_VALUES: readonly number[] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+/** The labels there are: the digits 0 to 9 (the contract's `Label`). */
+export const LABEL_VALUES: readonly number[] = Array.from(
+  { length: LABEL_MAX - LABEL_MIN + 1 },
+  (_, index) => LABEL_MIN + index
+);
 
 /** The label a key press gives (`"0"`–`"9"`, main row or keypad), or null. */
 export function labelForKey(key: string): number | null {
-  return /^[0-9]$/.test(key) ? Number(key) : null;
+  return /^[0-9]$/.test(key) && LABEL_VALUES.includes(Number(key))
+    ? Number(key)
+    : null;
 }
 
 /** A copy of `labels` with `key` set to `label`, or removed for null. */

@@ -616,7 +616,7 @@ export interface components {
        * @description cutout: positions as [ra, dec] in degrees (numbers) or sexagesimal strings
        *     (["21:33:27", "-0:49:24"]), or one string per position ("21:33:27 -0:49:24").
        */
-      positions?: ([number | string, number | string] | string)[];
+      positions?: ((number | string)[] | string)[];
       /** @description cutout: COADD_OBJECT_IDs, resolved through the catalog when the job runs. */
       ids?: number[];
       /**
@@ -743,12 +743,7 @@ export interface components {
       /** @description Dec of the centre, degrees. */
       dec: number;
       /** @description [ra, dec] of the corners: south-east, south-west, north-west, north-east. */
-      corners: [
-        [number, number][],
-        [number, number][],
-        [number, number][],
-        [number, number][]
-      ];
+      corners: number[][];
       /** @description The outer area (DES rall, raur, decll, decur); ra_max > 360 across RA 0. */
       bounds: components['schemas']['Area'];
       /** @description The area owned by this tile alone; ra_min > ra_max when it crosses RA 0. */
@@ -766,13 +761,7 @@ export interface components {
       geometry: {
         /** @constant */
         type: 'Polygon';
-        coordinates: [
-          [number, number][],
-          [number, number][],
-          [number, number][],
-          [number, number][],
-          ...[number, number][][]
-        ][];
+        coordinates: number[][][];
       };
       properties: {
         name: string;

@@ -3,57 +3,25 @@
  * quick queries, check, explain, the schema and the examples.
  */
 import { requestAPI } from '../request';
+import type { Schemas } from '../types';
 
 /** One column of a quick result (`ResultColumn`). */
-export interface IResultColumn {
-  name: string;
-  /** The Arrow type, e.g. `double`, `float`, `int64`, `string`. */
-  type: string;
-  unit: string;
-  ucd: string;
-  description: string;
-}
+export type IResultColumn = Schemas['ResultColumn'];
 
 /** The answer of `POST /query` (`QuickResult`). */
-export interface IQuickResult {
-  query: string;
-  sql: string;
-  columns: IResultColumn[];
-  /** Rows as arrays in column order; NULL (and NaN) is `null`. */
-  rows: unknown[][];
-  row_count: number;
-  truncated: boolean;
-  /** Seconds. */
-  elapsed: number;
-}
+export type IQuickResult = Schemas['QuickResult'];
 
 /** The answer of `POST /query/check`. */
-export interface ICheckResult {
-  valid: true;
-  sql: string;
-  tables: string[];
-}
+export type ICheckResult = Schemas['CheckResult'];
 
 /** One table as listed by `GET /tables`. */
-export interface ITableSummary {
-  name: string;
-  description: string;
-  rows: number | null;
-}
+export type ITableSummary = Schemas['TableSummary'];
 
 /** One column of a catalog table (`Column`). */
-export interface ITableColumn {
-  name: string;
-  datatype: string;
-  unit: string;
-  ucd: string;
-  description: string;
-}
+export type ITableColumn = Schemas['Column'];
 
 /** `GET /tables/{name}`. */
-export interface ITableDetail extends ITableSummary {
-  columns: ITableColumn[];
-}
+export type ITableDetail = Schemas['TableDetail'];
 
 /** Run a quick query (row cap and time limit: the server's unless given). */
 export function quickQuery(
