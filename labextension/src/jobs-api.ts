@@ -41,7 +41,7 @@ export type IJobRequest = Schemas['JobRequest'];
 
 /** The jobs of the user, newest first unless `query.sort` says otherwise. */
 export function listJobs(query: IJobQuery = {}): Promise<IJobList> {
-  const search = Object.entries(query)
+  const search = Object.entries<unknown>(query)
     .filter(([, value]) => value !== undefined)
     .map(([key, value]) => `${key}=${encodeURIComponent(String(value))}`)
     .join('&');

@@ -6,6 +6,7 @@ import { URLExt } from '@jupyterlab/coreutils';
 
 import { LABEL_MAX, LABEL_MIN } from '../generated/limits';
 import { requestAPI } from '../request';
+import type { Schemas } from '../types';
 
 /** Labels by position key (the cutout's name). */
 export type Labels = Readonly<Record<string, number>>;
@@ -73,9 +74,7 @@ function labelsPath(jobId: string): string {
 
 /** The job's saved labels. */
 export async function fetchLabels(jobId: string): Promise<Labels> {
-  const body = await requestAPI<{ labels?: Record<string, number> }>(
-    labelsPath(jobId)
-  );
+  const body = await requestAPI<Partial<Schemas['Labels']>>(labelsPath(jobId));
   return body.labels ?? {};
 }
 
@@ -84,10 +83,10 @@ export async function storeLabels(
   jobId: string,
   labels: Labels
 ): Promise<Labels> {
-  const body = await requestAPI<{ labels?: Record<string, number> }>(
-    labelsPath(jobId),
-    { method: 'PUT', body: JSON.stringify({ labels }) }
-  );
+  const body = await requestAPI<Partial<Schemas['Labels']>>(labelsPath(jobId), {
+    method: 'PUT',
+    body: JSON.stringify({ labels })
+  });
   return body.labels ?? {};
 }
 

@@ -3,7 +3,7 @@
  * quick queries, check, explain, the schema and the examples.
  */
 import { requestAPI } from '../request';
-import type { Schemas } from '../types';
+import type { ResponseBody, Schemas } from '../types';
 
 /** One column of a quick result (`ResultColumn`). */
 export type IResultColumn = Schemas['ResultColumn'];
@@ -51,16 +51,19 @@ export function checkQuery(sql: string): Promise<ICheckResult> {
 
 /** The backend's execution plan of a query, as text. */
 export async function explainQuery(sql: string): Promise<string> {
-  const answer = await requestAPI<{ plan: string }>('query/explain', {
-    method: 'POST',
-    body: JSON.stringify({ sql })
-  });
+  const answer = await requestAPI<ResponseBody<'explainQuery'>>(
+    'query/explain',
+    {
+      method: 'POST',
+      body: JSON.stringify({ sql })
+    }
+  );
   return answer.plan;
 }
 
 /** The release's tables. */
 export async function listTables(): Promise<ITableSummary[]> {
-  const answer = await requestAPI<{ tables: ITableSummary[] }>('tables');
+  const answer = await requestAPI<ResponseBody<'listTables'>>('tables');
   return answer.tables;
 }
 
