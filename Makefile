@@ -18,8 +18,9 @@ PYTEST_ARGS ?=
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-LABEXT_SOURCES := $(shell find $(LABEXT)/src $(LABEXT)/style $(LABEXT)/schema -type f 2>/dev/null) \
-	$(LABEXT)/package.json $(LABEXT)/tsconfig.json
+# The lab's API types and limits are generated from the REST contract (npm run generate:api).
+LABEXT_SOURCES := $(shell find $(LABEXT)/src $(LABEXT)/style $(LABEXT)/schema $(LABEXT)/scripts -type f 2>/dev/null) \
+	$(LABEXT)/package.json $(LABEXT)/tsconfig.json src/surveylab/openapi.yaml
 
 .PHONY: help install demo demo-data test pytest lint docs format benchmark clean
 

@@ -34,7 +34,7 @@ myst_enable_extensions = ["colon_fence", "deflist"]
 myst_heading_anchors = 3
 
 # --- the REST reference, rendered from the contract ---------------------------------------------
-openapi_markdown_spec = "../serverextension/surveylab_server/openapi.yaml"
+openapi_markdown_spec = "../src/surveylab/openapi.yaml"
 openapi_markdown_output = "_generated/openapi.md"
 
 # --- the Python API reference, from the docstrings (numpydoc style, read by napoleon) -----------

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-OPENAPI = ROOT / "serverextension" / "surveylab_server" / "openapi.yaml"
+OPENAPI = ROOT / "src" / "surveylab" / "openapi.yaml"
 RENDERER = ROOT / "docs" / "_ext" / "openapi_markdown.py"
 
 

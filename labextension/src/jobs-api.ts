@@ -8,17 +8,12 @@ import { ServerConnection } from '@jupyterlab/services';
 import { Signal } from '@lumino/signaling';
 import type { ISignal } from '@lumino/signaling';
 
+import type { operations } from './generated/openapi';
 import { apiURL, requestAPI } from './request';
+import type { Schemas } from './types';
 
 /** A job's IVOA UWS phase. */
-export type Phase =
-  | 'PENDING'
-  | 'QUEUED'
-  | 'EXECUTING'
-  | 'COMPLETED'
-  | 'ERROR'
-  | 'ABORTED'
-  | 'ARCHIVED';
+export type Phase = Schemas['Phase'];
 
 /** The phases in which a job may still change. */
 export const ACTIVE_PHASES: ReadonlySet<Phase> = new Set<Phase>([
@@ -28,65 +23,25 @@ export const ACTIVE_PHASES: ReadonlySet<Phase> = new Set<Phase>([
 ]);
 
 /** One complete result file of a job. */
-export interface IResultFile {
-  name: string;
-  size: number;
-  format?: string | null;
-  rows?: number | null;
-}
+export type IResultFile = Schemas['ResultFile'];
 
 /** A job record, as the server sends it. */
-export interface IJob {
-  id: string;
-  /** 'query' or 'cutout' (other types may come). */
-  type: string;
-  name: string;
-  phase: Phase;
-  /** ISO 8601 times. */
-  created: string;
-  started?: string | null;
-  ended?: string | null;
-  destruction: string;
-  execution_seconds?: number | null;
-  /** 0 to 1. */
-  progress: number;
-  rows: number;
-  message?: string;
-  error?: string | null;
-  runner?: string | null;
-  parameters?: Record<string, unknown>;
-  files: IResultFile[];
-}
+export type IJob = Schemas['Job'];
 
 /** A page of `GET /jobs`. */
-export interface IJobList {
-  jobs: IJob[];
-  total: number;
-  offset: number;
-  limit: number;
-}
+export type IJobList = Schemas['JobList'];
 
 /** What `GET /jobs` may filter and sort by. */
-export interface IJobQuery {
-  phase?: Phase;
-  type?: string;
-  /** created, name, phase, type or execution; a leading '-' sorts descending. */
-  sort?: string;
-  offset?: number;
-  limit?: number;
-}
+export type IJobQuery = NonNullable<
+  operations['listJobs']['parameters']['query']
+>;
 
 /** A new job: `{type: 'query', sql, format?, ...}` or `{type: 'cutout', ...}`. */
-export interface IJobRequest {
-  type: 'query' | 'cutout';
-  name?: string;
-  email?: string;
-  [option: string]: unknown;
-}
+export type IJobRequest = Schemas['JobRequest'];
 
 /** The jobs of the user, newest first unless `query.sort` says otherwise. */
 export function listJobs(query: IJobQuery = {}): Promise<IJobList> {
-  const search = Object.entries(query)
+  const search = Object.entries<unknown>(query)
     .filter(([, value]) => value !== undefined)
     .map(([key, value]) => `${key}=${encodeURIComponent(String(value))}`)
     .join('&');

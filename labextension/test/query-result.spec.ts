@@ -188,7 +188,8 @@ describe('parseQuickResult', () => {
         type: 'double',
         unit: 'deg',
         ucd: 'pos.eq.ra',
-        description: ''
+        description: '',
+        original_name: 'RA'
       }
     ],
     rows: [[1.5], [null]],
@@ -199,6 +200,13 @@ describe('parseQuickResult', () => {
 
   it('returns a good answer typed', () => {
     expect(parseQuickResult(good)).toEqual(good);
+  });
+
+  it('takes a column without original_name as not renamed', () => {
+    const old: Record<string, unknown> = { ...good.columns[0] };
+    delete old.original_name;
+    const parsed = parseQuickResult({ ...good, columns: [old] });
+    expect(parsed.columns[0].original_name).toBe('RA');
   });
 
   it.each([

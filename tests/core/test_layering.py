@@ -29,6 +29,7 @@ CORE_MODULES = [
     "surveylab.cutouts",
     "surveylab.footprint",
     "surveylab.hips",
+    "surveylab.limits",
 ]
 FORBIDDEN = ["jupyter_server", "ipywidgets", "jupyterhub", "tornado", "traitlets"]
 

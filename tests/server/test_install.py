@@ -61,7 +61,7 @@ def test_wheel_carries_the_prebuilt_extension_and_server_config(tmp_path: Path) 
     assert f"{data}/data/etc/jupyter/jupyter_server_config.d/surveylab.json" in names
     for package in ("surveylab", "surveylab_server", "surveylab_widgets", "surveylab_hub"):
         assert f"{package}/__init__.py" in names
-    assert "surveylab_server/openapi.yaml" in names
+    assert "surveylab/openapi.yaml" in names
     # the widgets' JavaScript, built by widgets/js/hatch_build.py: no CDN needed
     for asset in ("aladin.js", "require.js", "embed-amd.js"):
         assert f"surveylab_widgets/static/vendor/{asset}" in names

@@ -2,6 +2,7 @@
  * The footprint viewer's settings (`schema/footprint.json`), read with
  * defaults for anything missing or of the wrong type.
  */
+import { MOC_ORDER_MAX, MOC_ORDER_MIN } from '../generated/limits';
 import { isValidNside } from './healpix';
 import type { OverlayName } from './model';
 
@@ -47,8 +48,8 @@ export function readSettings(
     mocOrder:
       typeof order === 'number' &&
       Number.isInteger(order) &&
-      order >= 0 &&
-      order <= 13
+      order >= MOC_ORDER_MIN &&
+      order <= MOC_ORDER_MAX
         ? order
         : DEFAULT_SETTINGS.mocOrder,
     overlays: shown

@@ -1,79 +1,29 @@
 /**
- * TypeScript mirrors of the footprint and HiPS parts of the REST contract
- * (`openapi.yaml`: TileLookup, TileDetail, TileImage, TileCollection,
- * HealpixCounts, MOCJSON). Field names and JSON types are the server's.
+ * The footprint and HiPS parts of the REST contract, named from the types
+ * generated from `openapi.yaml` (see `../types.ts`).
  */
+import type { Schemas } from '../types';
 
 /** `GET /footprint/tiles?ra=&dec=`. */
-export interface ITileLookup {
-  ra: number;
-  dec: number;
-  /** The tile owning the position; null outside the footprint. */
-  tile: string | null;
-  /** Every tile whose outer area holds the position, the owner first. */
-  tiles: string[];
-}
+export type ITileLookup = Schemas['TileLookup'];
 
 /** An RA/Dec box, degrees. */
-export interface IArea {
-  ra_min: number;
-  ra_max: number;
-  dec_min: number;
-  dec_max: number;
-}
+export type IArea = Schemas['Area'];
 
 /** One coadd image of a tile. */
-export interface ITileImage {
-  band: string;
-  /** The file's name. */
-  file: string;
-  /** Bytes. */
-  size: number;
-  /** Where to download it (an absolute path on this server). */
-  url: string;
-}
+export type ITileImage = Schemas['TileImage'];
 
 /** `GET /footprint/tiles/{tilename}`. */
-export interface ITileDetail {
-  name: string;
-  ra: number;
-  dec: number;
-  /** `[ra, dec]` of the corners: south-east, south-west, north-west, north-east. */
-  corners: [number, number][];
-  bounds: IArea;
-  unique_area: IArea | null;
-  crosses_ra0: boolean;
-  /** Catalog objects whose TILENAME is this tile. */
-  objects: number | null;
-  bands: string[];
-  images: ITileImage[];
-}
+export type ITileDetail = Schemas['TileDetail'];
 
 /** One tile outline of `GET /footprint/tiles.geojson`. */
-export interface ITileFeature {
-  type: 'Feature';
-  id?: string;
-  geometry: { type: 'Polygon'; coordinates: number[][][] };
-  properties: { name: string; ra: number; dec: number; crosses_ra0: boolean };
-}
+export type ITileFeature = Schemas['TileFeature'];
 
 /** `GET /footprint/tiles.geojson`. */
-export interface ITileCollection {
-  type: 'FeatureCollection';
-  features: ITileFeature[];
-}
+export type ITileCollection = Schemas['TileCollection'];
 
 /** `GET /footprint/healpix?nside=`. */
-export interface IHealpixCounts {
-  nside: number;
-  ordering: 'NESTED';
-  /** The sum of the counts. */
-  total: number;
-  /** Nested pixel indices, ascending. */
-  pixels: number[];
-  /** Objects in each pixel of `pixels`. */
-  counts: number[];
-}
+export type IHealpixCounts = Schemas['HealpixCounts'];
 
 /** `GET /footprint/moc?format=json`: `{"order": [nested pixels]}`. */
-export type MOCJSON = Record<string, number[]>;
+export type MOCJSON = Schemas['MOCJSON'];

@@ -3,6 +3,11 @@
  * (`{type: 'cutout', positions | ids | csv, xsize, ysize, bands, rgb, ...}`).
  * Pure: no DOM, no requests.
  */
+import {
+  BODY_MAX_BYTES,
+  CUTOUT_SIZE_MAX,
+  CUTOUT_SIZE_MIN
+} from '../generated/limits';
 import type { IJobRequest } from '../jobs-api';
 
 /** Where the form takes its targets from. */
@@ -54,10 +59,10 @@ export const DEFAULT_FORM: Readonly<IGalleryForm> = {
 };
 
 /** The smallest and largest cutout side, arcmin (the server's limits). */
-export const MIN_SIZE = 0.1;
-export const MAX_SIZE = 12;
-/** The largest CSV the server takes inside a JSON body (1 MB, less room for the rest). */
-export const MAX_CSV_BYTES = 1_000_000 - 4_096;
+export const MIN_SIZE = CUTOUT_SIZE_MIN;
+export const MAX_SIZE = CUTOUT_SIZE_MAX;
+/** The largest CSV the server takes inside a JSON body (its body limit, less room for the rest). */
+export const MAX_CSV_BYTES = BODY_MAX_BYTES - 4_096;
 
 /** A form field the user must fix; `field` names the input. */
 export class FormError extends Error {

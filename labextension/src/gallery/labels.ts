@@ -4,17 +4,24 @@
  */
 import { URLExt } from '@jupyterlab/coreutils';
 
+import { LABEL_MAX, LABEL_MIN } from '../generated/limits';
 import { requestAPI } from '../request';
+import type { Schemas } from '../types';
 
 /** Labels by position key (the cutout's name). */
 export type Labels = Readonly<Record<string, number>>;
 
-/** The labels there are: the digits 0 to 9. */
-export const LABEL_VALUES: readonly number[] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+/** The labels there are: the digits 0 to 9 (the contract's `Label`). */
+export const LABEL_VALUES: readonly number[] = Array.from(
+  { length: LABEL_MAX - LABEL_MIN + 1 },
+  (_, index) => LABEL_MIN + index
+);
 
 /** The label a key press gives (`"0"`–`"9"`, main row or keypad), or null. */
 export function labelForKey(key: string): number | null {
-  return /^[0-9]$/.test(key) ? Number(key) : null;
+  return /^[0-9]$/.test(key) && LABEL_VALUES.includes(Number(key))
+    ? Number(key)
+    : null;
 }
 
 /** A copy of `labels` with `key` set to `label`, or removed for null. */
@@ -67,9 +74,7 @@ function labelsPath(jobId: string): string {
 
 /** The job's saved labels. */
 export async function fetchLabels(jobId: string): Promise<Labels> {
-  const body = await requestAPI<{ labels?: Record<string, number> }>(
-    labelsPath(jobId)
-  );
+  const body = await requestAPI<Partial<Schemas['Labels']>>(labelsPath(jobId));
   return body.labels ?? {};
 }
 
@@ -78,10 +83,10 @@ export async function storeLabels(
   jobId: string,
   labels: Labels
 ): Promise<Labels> {
-  const body = await requestAPI<{ labels?: Record<string, number> }>(
-    labelsPath(jobId),
-    { method: 'PUT', body: JSON.stringify({ labels }) }
-  );
+  const body = await requestAPI<Partial<Schemas['Labels']>>(labelsPath(jobId), {
+    method: 'PUT',
+    body: JSON.stringify({ labels })
+  });
   return body.labels ?? {};
 }
 

@@ -11,6 +11,7 @@ import { Signal } from '@lumino/signaling';
 
 import type { IErrorView } from '../format';
 import { describeError } from '../format';
+import { JOB_PAGE_MAX } from '../generated/limits';
 import type { IJob, IJobList } from '../jobs-api';
 import { listJobs } from '../jobs-api';
 import type { IPollIntervals } from './state';
@@ -18,7 +19,7 @@ import { DEFAULT_INTERVALS, finishedJobs, pollDelay } from './state';
 
 /** The first page's size, and the most the browser asks for. */
 export const PAGE_SIZE = 50;
-export const MAX_PAGE_SIZE = 500;
+export const MAX_PAGE_SIZE = JOB_PAGE_MAX;
 
 /** The longest wait between polls after repeated failures. */
 const MAX_BACKOFF_MS = 5 * 60 * 1000;

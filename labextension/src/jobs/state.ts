@@ -2,6 +2,7 @@
  * Pure rules of the job browser: which jobs just finished, how often to poll,
  * which actions a job offers, where its folder is, what a valid name is.
  */
+import { JOB_NAME_MAX_LENGTH } from '../generated/limits';
 import type { IJob, Phase } from '../jobs-api';
 import { ACTIVE_PHASES } from '../jobs-api';
 
@@ -114,11 +115,11 @@ export function jobFolderPath(
 }
 
 /** The longest job name the server accepts. */
-export const MAX_NAME_LENGTH = 128;
+export const MAX_NAME_LENGTH = JOB_NAME_MAX_LENGTH;
 
 /**
  * What is wrong with a job name, or `null` if the server will accept it
- * (1 to 128 characters after trimming, no `/`).
+ * (1 to {@link MAX_NAME_LENGTH} characters after trimming, no `/`).
  */
 export function checkJobName(name: string): string | null {
   const trimmed = name.trim();

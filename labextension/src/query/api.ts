@@ -3,59 +3,25 @@
  * quick queries, check, explain, the schema and the examples.
  */
 import { requestAPI } from '../request';
+import type { ResponseBody, Schemas } from '../types';
 
 /** One column of a quick result (`ResultColumn`). */
-export interface IResultColumn {
-  name: string;
-  /** The Arrow type, e.g. `double`, `float`, `int64`, `string`. */
-  type: string;
-  unit: string;
-  ucd: string;
-  description: string;
-  /** The name the query gave the column: a repeated name is renamed (`RA`, `RA_2`). */
-  original_name?: string;
-}
+export type IResultColumn = Schemas['ResultColumn'];
 
 /** The answer of `POST /query` (`QuickResult`). */
-export interface IQuickResult {
-  query: string;
-  sql: string;
-  columns: IResultColumn[];
-  /** Rows as arrays in column order; NULL (and NaN) is `null`. */
-  rows: unknown[][];
-  row_count: number;
-  truncated: boolean;
-  /** Seconds. */
-  elapsed: number;
-}
+export type IQuickResult = Schemas['QuickResult'];
 
 /** The answer of `POST /query/check`. */
-export interface ICheckResult {
-  valid: true;
-  sql: string;
-  tables: string[];
-}
+export type ICheckResult = Schemas['CheckResult'];
 
 /** One table as listed by `GET /tables`. */
-export interface ITableSummary {
-  name: string;
-  description: string;
-  rows: number | null;
-}
+export type ITableSummary = Schemas['TableSummary'];
 
 /** One column of a catalog table (`Column`). */
-export interface ITableColumn {
-  name: string;
-  datatype: string;
-  unit: string;
-  ucd: string;
-  description: string;
-}
+export type ITableColumn = Schemas['Column'];
 
 /** `GET /tables/{name}`. */
-export interface ITableDetail extends ITableSummary {
-  columns: ITableColumn[];
-}
+export type ITableDetail = Schemas['TableDetail'];
 
 /** Run a quick query (row cap and time limit: the server's unless given). */
 export function quickQuery(
@@ -85,16 +51,19 @@ export function checkQuery(sql: string): Promise<ICheckResult> {
 
 /** The backend's execution plan of a query, as text. */
 export async function explainQuery(sql: string): Promise<string> {
-  const answer = await requestAPI<{ plan: string }>('query/explain', {
-    method: 'POST',
-    body: JSON.stringify({ sql })
-  });
+  const answer = await requestAPI<ResponseBody<'explainQuery'>>(
+    'query/explain',
+    {
+      method: 'POST',
+      body: JSON.stringify({ sql })
+    }
+  );
   return answer.plan;
 }
 
 /** The release's tables. */
 export async function listTables(): Promise<ITableSummary[]> {
-  const answer = await requestAPI<{ tables: ITableSummary[] }>('tables');
+  const answer = await requestAPI<ResponseBody<'listTables'>>('tables');
   return answer.tables;
 }
 

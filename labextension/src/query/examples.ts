@@ -3,13 +3,10 @@
  * contract, and the notebook cell that reproduces a query. Pure.
  */
 
+import type { Schemas } from '../types';
+
 /** One named example query. */
-export interface IExample {
-  name: string;
-  title: string;
-  description: string;
-  sql: string;
-}
+export type IExample = Schemas['Example'];
 
 /** Thrown by {@link parseExamples} for a body that breaks the contract. */
 export class ExamplesFormatError extends TypeError {

@@ -215,7 +215,8 @@ export function parseQuickResult(data: unknown): IQuickResult {
       type: text('type'),
       unit: text('unit'),
       ucd: text('ucd'),
-      description: text('description')
+      description: text('description'),
+      original_name: text('original_name') || column.name
     };
   });
   if (!Array.isArray(record.rows)) {

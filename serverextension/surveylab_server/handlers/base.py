@@ -22,6 +22,7 @@ from tornado import web
 from surveylab import Survey
 from surveylab.errors import ErrorCategory, SurveylabError
 from surveylab.inputs import json_object, parse_int
+from surveylab.limits import BODY_MAX_BYTES
 
 __all__ = [
     "CATEGORY_STATUS",
@@ -31,7 +32,7 @@ __all__ = [
 ]
 
 #: Largest JSON request body accepted, in bytes.
-MAX_BODY_BYTES = 1_000_000
+MAX_BODY_BYTES = BODY_MAX_BYTES
 #: Bytes per chunk when streaming a file to the client.
 CHUNK_BYTES = 1 << 20
 

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import shlex
 import sys
-from functools import cache
 from pathlib import Path
-from typing import Any
 
-import yaml
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from surveylab.labenv import LabEnvironment
+from surveylab.limits import OPENAPI_PATH, load_openapi
 
 from .base import SurveylabHandler
 
@@ -24,16 +22,6 @@ __all__ = [
     "load_openapi",
     "sql_command",
 ]
-
-#: The REST contract, served as JSON at ``/surveylab/api/openapi.json``.
-OPENAPI_PATH = Path(__file__).parent.parent / "openapi.yaml"
-
-
-@cache
-def load_openapi() -> dict[str, Any]:
-    """The OpenAPI document of the REST API, parsed once."""
-    document: dict[str, Any] = yaml.safe_load(OPENAPI_PATH.read_text())
-    return document
 
 
 class InfoHandler(SurveylabHandler):

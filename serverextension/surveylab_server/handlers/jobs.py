@@ -10,6 +10,7 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from surveylab.inputs import JobChanges, job_request, parse_phase
+from surveylab.limits import JOB_PAGE_MAX
 
 from .base import SurveylabHandler
 
@@ -24,7 +25,7 @@ __all__ = [
 ]
 
 #: Most jobs in one page of ``GET /jobs``.
-MAX_PAGE = 500
+MAX_PAGE = JOB_PAGE_MAX
 
 
 class JobsHandler(SurveylabHandler):

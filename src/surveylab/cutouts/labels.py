@@ -33,12 +33,14 @@ from ..errors import SurveylabError
 from ..jobs import JobStateError, JobStore
 from ..jobs.models import format_time
 from ..jobs.store import LABELS_NAME
+from ..limits import LABEL_MAX, LABEL_MIN, LABELS_MAX
 from .job import CUTOUT_JOB, SUMMARY_NAME
 
 __all__ = [
     "LABELS_NAME",
     "MAX_LABEL",
     "MAX_LABELS",
+    "MIN_LABEL",
     "LabelError",
     "check_labels",
     "job_labels",
@@ -46,10 +48,11 @@ __all__ = [
     "save_labels",
 ]
 
-#: Labels are the digits 0 to ``MAX_LABEL``.
-MAX_LABEL = 9
+#: Labels are the digits ``MIN_LABEL`` to ``MAX_LABEL`` (0 to 9).
+MIN_LABEL = LABEL_MIN
+MAX_LABEL = LABEL_MAX
 #: Most labels one job may hold (the per-job cap on positions, by default).
-MAX_LABELS = 10_000
+MAX_LABELS = LABELS_MAX
 
 
 class LabelError(SurveylabError):
@@ -91,9 +94,14 @@ def check_labels(labels: Any, known: frozenset[str] | None = None) -> dict[str, 
         if not isinstance(key, str) or not key:
             raise LabelError(f"a label's key must be a position's cutout name, not {key!r}")
         # bool is an int in Python, and 3.0 is not an integer in JSON's sense here
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_LABEL:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or not MIN_LABEL <= value <= MAX_LABEL
+        ):
             raise LabelError(
-                f"the label of {key!r} must be an integer from 0 to {MAX_LABEL}, not {value!r}"
+                f"the label of {key!r} must be an integer from {MIN_LABEL} to {MAX_LABEL}, "
+                f"not {value!r}"
             )
         if known is not None and key not in known:
             raise LabelError(f"the job has no position {key!r} (keys are the cutouts' names)")

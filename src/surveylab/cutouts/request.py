@@ -30,6 +30,7 @@ from ..errors import (
     PositionError,
     UnknownBandError,
 )
+from ..limits import CUTOUT_SIZE_MAX, CUTOUT_SIZE_MIN
 
 __all__ = [
     "DEFAULT_BANDS",
@@ -50,8 +51,8 @@ __all__ = [
 
 #: Cutout side by default, and the sides allowed, in arcmin.
 DEFAULT_SIZE = 1.0
-MIN_SIZE = 0.1
-MAX_SIZE = 12.0
+MIN_SIZE = CUTOUT_SIZE_MIN
+MAX_SIZE = CUTOUT_SIZE_MAX
 #: FITS bands by default, and the colour image's bands (red, green, blue) when asked for one.
 DEFAULT_BANDS = ("i",)
 DEFAULT_RGB = ("i", "r", "g")

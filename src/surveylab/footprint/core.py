@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import FootprintError, TileNotFoundError
+from ..limits import MOC_ORDER_MAX, MOC_ORDER_MIN
 from .index import TileIndex
 from .positions import IntArray, sky_positions
 from .tiles import TileInfo, read_tile_list, tiles_from_tiling
@@ -27,8 +28,8 @@ __all__ = ["DEFAULT_MOC_ORDER", "MAX_MOC_ORDER", "MIN_MOC_ORDER", "Footprint"]
 #: HEALPix order of the footprint's MOC by default (cells of 3.4 arcmin).
 DEFAULT_MOC_ORDER = 10
 #: MOC orders accepted (order 13: cells of 26 arcsec, finer than the 1 arcmin tile overlaps).
-MIN_MOC_ORDER = 0
-MAX_MOC_ORDER = 13
+MIN_MOC_ORDER = MOC_ORDER_MIN
+MAX_MOC_ORDER = MOC_ORDER_MAX
 
 
 class Footprint:

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from surveylab.errors import JobNotFoundError, SurveylabError
+from surveylab.limits import JOB_NAME_MAX_LENGTH
 
 from .errors import UnsafePathError
 
@@ -35,7 +36,7 @@ JOB_TYPE = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 #: A simple address check: no spaces, no line breaks, one ``@``, a host name after it.
 EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
 
-MAX_NAME_LENGTH = 128
+MAX_NAME_LENGTH = JOB_NAME_MAX_LENGTH
 MAX_FILE_NAME_LENGTH = 200
 MAX_EMAIL_LENGTH = 254
 MAX_PARAMETERS_BYTES = 1_000_000

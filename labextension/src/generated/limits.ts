@@ -1,0 +1,25 @@
+// Generated from ../src/surveylab/openapi.yaml by scripts/generate-api.mjs (npm run generate:api).
+// Do not edit: change the contract and regenerate.
+
+// The REST API's limits (the contract's `x-limits`), each with where it is written.
+
+/** `#/components/schemas/CutoutSize/minimum` */
+export const CUTOUT_SIZE_MIN = 0.1;
+/** `#/components/schemas/CutoutSize/maximum` */
+export const CUTOUT_SIZE_MAX = 12;
+/** `#/components/schemas/JobName/maxLength` */
+export const JOB_NAME_MAX_LENGTH = 128;
+/** `#/components/parameters/JobPageLimit/schema/maximum` */
+export const JOB_PAGE_MAX = 500;
+/** `#/components/parameters/MOCOrder/schema/minimum` */
+export const MOC_ORDER_MIN = 0;
+/** `#/components/parameters/MOCOrder/schema/maximum` */
+export const MOC_ORDER_MAX = 13;
+/** `#/components/schemas/Label/minimum` */
+export const LABEL_MIN = 0;
+/** `#/components/schemas/Label/maximum` */
+export const LABEL_MAX = 9;
+/** `#/components/schemas/Labels/properties/labels/maxProperties` */
+export const LABELS_MAX = 10000;
+/** `#/components/responses/TooLarge/x-max-bytes` */
+export const BODY_MAX_BYTES = 1000000;
