@@ -5,14 +5,14 @@ variables with :meth:`LabEnvironment.to_environment` (its authenticators the cre
 its spawners the profile and the deadline); the lab reads each of them through one field of
 :class:`~surveylab.settings.Settings`, whose name gives the variable's, ``SURVEYLAB_<FIELD>``:
 
-=========================  ================  ===================================================
-variable                   Settings field    meaning
-=========================  ================  ===================================================
-``SURVEYLAB_DB_USER``      ``db_user``       the database account the lab queries as
-``SURVEYLAB_DB_PASSWORD``  ``db_password``   its password (on Kubernetes: from a Secret)
-``SURVEYLAB_LAB_PROFILE``  ``lab_profile``   the slug of the lab's profile (``small``, ``gpu``)
-``SURVEYLAB_LAB_DEADLINE`` ``lab_deadline``  when the hub stops a capped lab: ISO 8601 in UTC
-=========================  ================  ===================================================
+==========================  ================  ===================================================
+variable                    Settings field    meaning
+==========================  ================  ===================================================
+``SURVEYLAB_DB_USER``       ``db_user``       the database account the lab queries as
+``SURVEYLAB_DB_PASSWORD``   ``db_password``   its password (on Kubernetes: from a Secret)
+``SURVEYLAB_LAB_PROFILE``   ``lab_profile``   the slug of the lab's profile (``small``, ``gpu``)
+``SURVEYLAB_LAB_DEADLINE``  ``lab_deadline``  when the hub stops a capped lab: ISO 8601 in UTC
+==========================  ================  ===================================================
 
 The deadline is absolute, computed by the hub when it starts the lab (start + the profile's
 ``max_hours``). On Kubernetes the pod's ``activeDeadlineSeconds`` counts from the moment the
