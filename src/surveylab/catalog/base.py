@@ -24,6 +24,7 @@ import pyarrow as pa
 
 from ..errors import QueryCancelledError, QueryTimeoutError, SurveylabError
 from ..models import ColumnInfo, TableInfo
+from ..usertables.base import UserTables
 
 __all__ = [
     "BULK_CSV_COMPRESSIONS",
@@ -36,6 +37,7 @@ __all__ = [
     "StreamingHandle",
     "cancelled_message",
     "fold_name",
+    "sql_string",
     "timeout_message",
 ]
 
@@ -59,6 +61,11 @@ def fold_name(name: str) -> str:
     capitals or symbols (``"MyAlias"``, ``?column?``) are kept as they are.
     """
     return name.upper() if _FOLDED_NAME.match(name) else name
+
+
+def sql_string(value: str) -> str:
+    """``value`` as an SQL string literal (``'it''s'``)."""
+    return "'" + value.replace("'", "''") + "'"
 
 
 def timeout_message(timeout: float | None) -> str:
@@ -175,6 +182,14 @@ class Catalog(Protocol):
         a function that cancels the export in the database from any thread; the export then
         raises :class:`~surveylab.errors.QueryCancelledError` (a timeout raises
         :class:`~surveylab.errors.QueryTimeoutError`) and removes the partial file.
+        """
+        ...
+
+    def user_tables(self, user_db: Path) -> UserTables | None:
+        """The store of the user's own tables beside the release, or ``None`` if it has none.
+
+        ``user_db`` is the user's own database file, where the backend keeps user tables in a
+        file (DuckDB); server backends keep them in the database, under the user's account.
         """
         ...
 
