@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import doctest
+
 import pytest
 
+from surveylab.catalog import tap_schema
 from surveylab.catalog.tap_schema import (
     ColumnMetadata,
     merge_tap_columns,
@@ -59,3 +62,9 @@ def test_merge_tap_columns(
 def test_table_descriptions_by_bare_upper_case_name() -> None:
     rows = [("des_admin.dr1_main", "Objects"), ("DR1_TILE_INFO", None)]
     assert tap_table_descriptions(rows) == {"DR1_MAIN": "Objects", "DR1_TILE_INFO": ""}
+
+
+def test_the_module_examples_run() -> None:
+    failures, tried = doctest.testmod(tap_schema, raise_on_error=False)
+    assert tried > 0
+    assert failures == 0
