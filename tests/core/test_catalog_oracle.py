@@ -440,7 +440,7 @@ def test_no_bulk_export(tmp_path: Any) -> None:
 
 
 def test_tap_schema_metadata_wins_over_the_comments() -> None:
-    dictionary = {
+    dictionary: dict[str, list[tuple[Any, ...]]] = {
         "OWNER = 'TAP_SCHEMA'": [(1,)],
         "FROM TAP_SCHEMA.TABLES": [("DES_ADMIN.DR1_MAIN", "Objects of DR1")],
         "FROM ALL_TABLES t": [("DR1_MAIN", 10, "Main catalog"), ("NEW_TABLE", None, "Fresh")],
