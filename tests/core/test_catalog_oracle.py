@@ -453,3 +453,34 @@ def test_no_bulk_export(tmp_path: Any) -> None:
     catalog, _ = _catalog()
     assert not catalog.supports_export("csv", None)
     assert catalog.export("SELECT 1 FROM dual", tmp_path / "x.csv", "csv") is None
+
+
+def test_tap_schema_metadata_wins_over_the_comments() -> None:
+    dictionary: dict[str, list[tuple[Any, ...]]] = {
+        "OWNER = 'TAP_SCHEMA'": [(1,)],
+        "FROM TAP_SCHEMA.TABLES": [("DES_ADMIN.DR1_MAIN", "Objects of DR1")],
+        "FROM ALL_TABLES t": [("DR1_MAIN", 10, "Main catalog"), ("NEW_TABLE", None, "Fresh")],
+        "FROM TAP_SCHEMA.COLUMNS": [("ra", "deg", "pos.eq.ra;meta.main", "Right ascension")],
+        "FROM ALL_TAB_COLUMNS c": [
+            ("COADD_OBJECT_ID", "NUMBER", 11, 0, "Unique identifier"),
+            ("RA", "BINARY_DOUBLE", None, None, None),
+        ],
+    }
+    connections = [FakeConnection(results=dictionary) for _ in range(8)]
+    catalog, _ = _catalog(*connections)
+    assert [(t.name, t.description) for t in catalog.tables()] == [
+        ("DR1_MAIN", "Objects of DR1"),
+        ("NEW_TABLE", "Fresh"),
+    ]
+    columns = catalog.columns("dr1_main")
+    assert [(c.name, c.unit, c.ucd, c.description) for c in columns] == [
+        ("COADD_OBJECT_ID", "", "", "Unique identifier"),
+        ("RA", "deg", "pos.eq.ra;meta.main", "Right ascension"),
+    ]
+    statements = [s for conn in connections for s in conn.statements]
+    assert any("TAP_SCHEMA.COLUMNS" in s and "UPPER(:1)" in s for s in statements)
+
+
+def test_no_user_tables_on_oracle(tmp_path: Any) -> None:
+    catalog, _ = _catalog()
+    assert catalog.user_tables(tmp_path / "mydb.duckdb") is None

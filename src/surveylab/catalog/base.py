@@ -25,6 +25,7 @@ import pyarrow as pa
 from ..errors import QueryCancelledError, QueryTimeoutError, SurveylabError
 from ..models import ColumnInfo, TableInfo
 from ..results import unique_names
+from ..usertables.base import UserTables
 
 __all__ = [
     "BULK_CSV_COMPRESSIONS",
@@ -37,6 +38,7 @@ __all__ = [
     "StreamingHandle",
     "cancelled_message",
     "fold_name",
+    "sql_string",
     "timeout_message",
 ]
 
@@ -60,6 +62,11 @@ def fold_name(name: str) -> str:
     capitals or symbols (``"MyAlias"``, ``?column?``) are kept as they are.
     """
     return name.upper() if _FOLDED_NAME.match(name) else name
+
+
+def sql_string(value: str) -> str:
+    """``value`` as an SQL string literal (``'it''s'``)."""
+    return "'" + value.replace("'", "''") + "'"
 
 
 def timeout_message(timeout: float | None) -> str:
@@ -181,6 +188,14 @@ class Catalog(Protocol):
         The file's column names are the engine's own: a result that repeats a name should be
         streamed instead, so that it gets the unique names of :attr:`QueryHandle.schema`
         (query jobs do so).
+        """
+        ...
+
+    def user_tables(self, user_db: Path) -> UserTables | None:
+        """The store of the user's own tables beside the release, or ``None`` if it has none.
+
+        ``user_db`` is the user's own database file, where the backend keeps user tables in a
+        file (DuckDB); server backends keep them in the database, under the user's account.
         """
         ...
 

@@ -23,12 +23,20 @@ from ..errors import (
     SurveylabError,
 )
 from ..models import ColumnInfo, TableInfo
+from ..usertables.base import UserTables
 from .base import (
     BULK_CSV_COMPRESSIONS,
     DEFAULT_BATCH_ROWS,
     CancelHook,
     Guard,
     StreamingHandle,
+    sql_string,
+)
+from .tap_schema import (
+    ColumnMetadata,
+    merge_tap_columns,
+    tap_column_metadata,
+    tap_table_descriptions,
 )
 
 __all__ = [
@@ -51,11 +59,6 @@ MAIN_SCHEMA = "main"
 #: DuckDB's message prefix for an interrupted query (raised as InterruptException, or as an
 #: Arrow I/O error when it happens while a stream is read).
 _INTERRUPTED = "INTERRUPT Error"
-
-
-def sql_string(value: str) -> str:
-    """``value`` as a DuckDB string literal."""
-    return "'" + value.replace("'", "''") + "'"
 
 
 def copy_options(format: str, compression: str | None, metadata: Mapping[str, str]) -> str:
@@ -174,8 +177,11 @@ class DuckDBCatalog:
     def __repr__(self) -> str:
         return f"DuckDBCatalog({str(self.path)!r})"
 
-    def _cursor(self) -> duckdb.DuckDBPyConnection:
-        """A new connection to the database for one query, that cannot see Python variables."""
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A new connection to the database for one query, that cannot see Python variables.
+
+        Databases attached through it (a user's ``MYDB``) are seen by every later query.
+        """
         with self._lock:
             cursor = self._con.cursor()
         cursor.execute("SET python_enable_replacements = false")
@@ -203,12 +209,9 @@ class DuckDBCatalog:
         """The tables of the main schema, described from ``TAP_SCHEMA`` when present."""
         descriptions: dict[str, str] = {}
         if self._has_tap_schema():
-            descriptions = {
-                str(name).upper(): str(text or "")
-                for name, text in self._fetch(
-                    "SELECT table_name, description FROM tap_schema.tables"
-                )
-            }
+            descriptions = tap_table_descriptions(
+                self._fetch("SELECT table_name, description FROM tap_schema.tables")
+            )
         infos = []
         for (found,) in self._fetch(
             "SELECT table_name FROM information_schema.tables "
@@ -233,20 +236,18 @@ class DuckDBCatalog:
         )
         if not found:
             raise QueryError(f"no table named {table!r}")
-        meta: dict[str, tuple[str, str, str]] = {}
+        metadata: dict[str, ColumnMetadata] = {}
         if self._has_tap_schema():
-            meta = {
-                str(name).upper(): (str(unit or ""), str(ucd or ""), str(text or ""))
-                for name, unit, ucd, text in self._fetch(
+            metadata = tap_column_metadata(
+                self._fetch(
                     "SELECT column_name, unit, ucd, description FROM tap_schema.columns "
                     "WHERE upper(table_name) = upper(?)",
                     [table],
                 )
-            }
-        return [
-            ColumnInfo(str(name), str(datatype), *meta.get(str(name).upper(), ("", "", "")))
-            for name, datatype in found
-        ]
+            )
+        return merge_tap_columns(
+            ((str(name), str(datatype), "") for name, datatype in found), metadata
+        )
 
     def tables_with_column(self, column: str) -> list[str]:
         """The main-schema tables that have a column named ``column`` (any case)."""
@@ -264,7 +265,7 @@ class DuckDBCatalog:
         self, sql: str, *, timeout: float | None = None, batch_rows: int = DEFAULT_BATCH_ROWS
     ) -> DuckDBQueryHandle:
         """Start ``sql`` on its own cursor; see :meth:`surveylab.catalog.Catalog.execute`."""
-        return DuckDBQueryHandle(self._cursor(), sql, timeout, batch_rows)
+        return DuckDBQueryHandle(self.cursor(), sql, timeout, batch_rows)
 
     def explain(self, sql: str) -> str:
         """DuckDB's physical plan of ``sql``."""
@@ -297,7 +298,7 @@ class DuckDBCatalog:
             f"COPY ({sql}) TO {sql_string(str(path))} "
             f"({copy_options(format, compression, metadata or {})})"
         )
-        cursor = self._cursor()
+        cursor = self.cursor()
         guard = Guard(cursor.interrupt, timeout)
         try:
             if on_start is not None:
@@ -316,12 +317,18 @@ class DuckDBCatalog:
             cursor.close()
         return int(result[0]) if result else 0
 
+    def user_tables(self, user_db: Path) -> UserTables:
+        """The user's DuckDB file ``user_db``, attached beside the release as ``MYDB``."""
+        from ..usertables.duckdb import DuckDBUserTables
+
+        return DuckDBUserTables(self, self.cursor, user_db)
+
     def close(self) -> None:
         """Close the DuckDB connection."""
         self._con.close()
 
     def _fetch(self, sql: str, params: list[object] | None = None) -> list[tuple[object, ...]]:
-        cursor = self._cursor()
+        cursor = self.cursor()
         try:
             return cursor.execute(sql, params or []).fetchall()
         except duckdb.Error as err:

@@ -1,6 +1,8 @@
 """An Oracle catalog (python-oracledb in thin mode: no Instant Client), DES's production engine.
 
-The same shape as the PostgreSQL backend: one connection per query in a read-only transaction,
+The same shape as the PostgreSQL backend (both fill in
+:class:`~surveylab.catalog.server.ServerSQLCatalog`'s hooks): one connection per query in a
+read-only transaction,
 the result described from the cursor (:func:`~surveylab.catalog.arrow.oracle_arrow_type`) and
 streamed with ``connection.fetch_df_batches`` (Arrow-compatible data frames) in blocks of
 ``batch_rows``. The time limit is both oracledb's ``call_timeout`` (per round trip, enforced by
@@ -10,11 +12,8 @@ the driver) and a wall-clock :class:`~surveylab.catalog.base.Guard` that calls
 
 from __future__ import annotations
 
-import contextlib
 import secrets
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import oracledb
@@ -27,16 +26,11 @@ from ..errors import (
     QueryTimeoutError,
     SurveylabError,
 )
-from ..models import ColumnInfo, TableInfo
+from ..models import TableInfo
 from .arrow import oracle_arrow_type
-from .base import (
-    DEFAULT_BATCH_ROWS,
-    CancelHook,
-    StreamingHandle,
-    cancelled_message,
-    timeout_message,
-)
+from .base import cancelled_message, timeout_message
 from .login_errors import LoginFailure, oracle_error_code, oracle_login_failure
+from .server import Params, ServerQueryHandle, ServerSQLCatalog
 
 __all__ = [
     "DEFAULT_PORT",
@@ -124,35 +118,23 @@ def oracle_error(
     return QueryError(message)
 
 
-class OracleQueryHandle(StreamingHandle):
+class OracleQueryHandle(ServerQueryHandle):
     """A query on its own Oracle connection; see ``QueryHandle``."""
 
-    def __init__(self, conn: Any, sql: str, timeout: float | None, batch_rows: int) -> None:
-        self._conn = conn
-        self._sql = sql
-        self._batch_rows = batch_rows
-        self._timeout = timeout
-        self._frames: Iterator[Any] | None = None
-        super().__init__(timeout)
-        failure: SurveylabError | None = None
-        description: Sequence[Description] | None = None
+    driver_error = oracledb.Error
+    _frames: Iterator[Any] | None = None
+
+    def _describe(self) -> pa.Schema:
+        cursor = self._conn.cursor()
         try:
-            cursor = conn.cursor()
-            try:
-                cursor.execute("SET TRANSACTION READ ONLY")
-                cursor.parse(sql)  # describes the result without running the query
-                description = cursor.description
-            finally:
-                cursor.close()
-        except oracledb.Error as err:
-            failure = self.error_for(err)
-        if failure is None and not description:
-            failure = QueryError("only a query that returns rows can be run")
-        if failure is not None:
-            self.close()
-            raise failure
-        assert description is not None
-        self.schema = oracle_schema(description)
+            cursor.execute("SET TRANSACTION READ ONLY")
+            cursor.parse(self._sql)  # describes the result without running the query
+            description: Sequence[Description] | None = cursor.description
+        finally:
+            cursor.close()
+        if not description:
+            raise QueryError("only a query that returns rows can be run")
+        return oracle_schema(description)
 
     def _fetch(self) -> pa.RecordBatch | None:
         if self._frames is None:
@@ -170,16 +152,11 @@ class OracleQueryHandle(StreamingHandle):
     def _interrupt(self) -> None:
         self._conn.cancel()
 
-    def _release(self) -> None:
-        # A connection broken by a cancel or a timeout is gone anyway.
-        with contextlib.suppress(oracledb.Error):
-            self._conn.close()
-
     def _translate(self, error: Exception) -> SurveylabError:
         return oracle_error(error, timeout=self._timeout)
 
 
-class OracleCatalog:
+class OracleCatalog(ServerSQLCatalog):
     """A catalog on an Oracle database, in python-oracledb's thin mode.
 
     Parameters
@@ -196,6 +173,18 @@ class OracleCatalog:
 
     backend = "oracle"
     dialect = "oracle"
+    engine = "Oracle"
+    driver_error = oracledb.Error
+    query_handle = OracleQueryHandle
+    tap_schema_exists_sql = (
+        "SELECT CASE WHEN COUNT(*) = 2 THEN 1 ELSE 0 END FROM ALL_TABLES "
+        "WHERE OWNER = 'TAP_SCHEMA' AND TABLE_NAME IN ('TABLES', 'COLUMNS')"
+    )
+    tap_tables_sql = "SELECT table_name, description FROM TAP_SCHEMA.TABLES"
+    tap_columns_sql = (
+        "SELECT column_name, unit, ucd, description FROM TAP_SCHEMA.COLUMNS "
+        "WHERE UPPER(table_name) IN (UPPER(:1), UPPER(:2))"
+    )
 
     def __init__(
         self,
@@ -208,91 +197,51 @@ class OracleCatalog:
         schema: str | None = None,
         connect: ConnectFunction | None = None,
     ) -> None:
-        if not user:
-            raise CatalogUnavailableError(
-                "the Oracle catalog needs a database user: set SURVEYLAB_DB_USER"
-            )
-        self.host = host
-        self.port = port
         self.service_name = service_name
-        self.user = user
-        self.owner = (schema or user).upper()
-        self._password = password
+        self.owner = (schema or user or "").upper()
         self._connect_function: ConnectFunction = connect or oracledb.connect
-        self._connect().close()  # fail now, with a clear message, if it cannot work
+        super().__init__(host, port, service_name, user, password)
 
     @property
-    def location(self) -> str:
-        """``host:port/service_name``, for messages."""
-        return f"{self.host}:{self.port}/{self.service_name}"
+    def namespace(self) -> str:
+        """The owner of the release's tables."""
+        return self.owner
 
-    def __repr__(self) -> str:
-        return f"OracleCatalog({self.location!r}, user={self.user!r})"
-
-    def _connect(self, timeout: float | None = None) -> Any:
-        failure: SurveylabError | None = None
-        try:
-            conn = self._connect_function(
-                user=self.user,
-                password=self._password,
-                host=self.host,
-                port=self.port,
-                service_name=self.service_name,
-                tcp_connect_timeout=CONNECT_TIMEOUT,
-            )
-        except oracledb.Error as err:
-            failure = oracle_error(err, where=self.location, password=self._password)
-            if not isinstance(failure, CatalogUnavailableError):
-                failure = CatalogUnavailableError(
-                    f"cannot connect to the Oracle catalog at {self.location}: {failure}"
-                )
-        if failure is not None:
-            raise failure  # outside the except block: no cause or context to leak
+    def _open(self, timeout: float | None, writable: bool) -> Any:
+        """A new connection whose ``call_timeout`` is ``timeout``; queries set their
+        transaction read-only (:class:`OracleQueryHandle`)."""
+        conn = self._connect_function(
+            user=self.user,
+            password=self._password,
+            host=self.host,
+            port=self.port,
+            service_name=self.service_name,
+            tcp_connect_timeout=CONNECT_TIMEOUT,
+        )
         conn.call_timeout = call_timeout_ms(timeout)
         return conn
 
-    @contextmanager
-    def _session(self) -> Iterator[Any]:
-        conn = self._connect()
-        try:
-            yield conn
-        finally:
-            conn.close()
-
-    def _query(self, query: str, params: dict[str, object] | None = None) -> list[Any]:
-        failure: SurveylabError | None = None
-        with self._session() as conn:
-            cursor = conn.cursor()
-            try:
-                cursor.execute(query, params or {})
-                return list(cursor.fetchall())
-            except oracledb.Error as err:
-                failure = oracle_error(err)
-            finally:
-                cursor.close()
-        raise failure
-
-    def release_name(self) -> str | None:
-        """Oracle catalogs record no release name; the settings give it."""
-        return None
-
-    def _has_tap_schema(self) -> bool:
-        rows = self._query(
-            "SELECT COUNT(*) FROM ALL_TABLES "
-            "WHERE OWNER = 'TAP_SCHEMA' AND TABLE_NAME IN ('TABLES', 'COLUMNS')"
+    def _connection_error(self, error: Exception) -> CatalogUnavailableError:
+        failure = oracle_error(error, where=self.location, password=self._password)
+        if isinstance(failure, CatalogUnavailableError):
+            return failure
+        return CatalogUnavailableError(
+            f"cannot connect to the Oracle catalog at {self.location}: {failure}"
         )
-        return int(rows[0][0]) == 2
 
-    def tables(self) -> list[TableInfo]:
+    def _fetch_all(self, conn: Any, query: str, params: Params) -> list[Any]:
+        cursor = conn.cursor()
+        try:
+            cursor.execute(query, params)
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
+
+    def _error(self, error: Exception) -> SurveylabError:
+        return oracle_error(error)
+
+    def _dictionary_tables(self) -> list[TableInfo]:
         """The owner's tables with ALL_TABLES.NUM_ROWS (``None`` if never analysed)."""
-        descriptions: dict[str, str] = {}
-        if self._has_tap_schema():
-            descriptions = {
-                str(name).rsplit(".", 1)[-1].upper(): str(text or "")
-                for name, text in self._query(
-                    "SELECT table_name, description FROM TAP_SCHEMA.TABLES"
-                )
-            }
         found = self._query(
             "SELECT t.TABLE_NAME, t.NUM_ROWS, c.COMMENTS FROM ALL_TABLES t "
             "LEFT JOIN ALL_TAB_COMMENTS c ON c.OWNER = t.OWNER AND c.TABLE_NAME = t.TABLE_NAME "
@@ -300,16 +249,11 @@ class OracleCatalog:
             {"owner": self.owner},
         )
         return [
-            TableInfo(
-                name=str(name),
-                description=descriptions.get(str(name).upper()) or str(comment or ""),
-                rows=None if rows is None else int(rows),
-            )
+            TableInfo(str(name), str(comment or ""), None if rows is None else int(rows))
             for name, rows, comment in found
         ]
 
-    def columns(self, table: str) -> list[ColumnInfo]:
-        """The columns of ``table`` from ALL_TAB_COLUMNS, with TAP_SCHEMA or column comments."""
+    def _dictionary_columns(self, table: str) -> list[tuple[str, str, str]]:
         found = self._query(
             "SELECT c.COLUMN_NAME, c.DATA_TYPE, c.DATA_PRECISION, c.DATA_SCALE, m.COMMENTS "
             "FROM ALL_TAB_COLUMNS c LEFT JOIN ALL_COL_COMMENTS m ON m.OWNER = c.OWNER "
@@ -317,31 +261,10 @@ class OracleCatalog:
             "WHERE c.OWNER = :owner AND c.TABLE_NAME = UPPER(:name) ORDER BY c.COLUMN_ID",
             {"owner": self.owner, "name": table},
         )
-        if not found:
-            raise QueryError(f"no table named {table!r}")
-        meta: dict[str, tuple[str, str, str]] = {}
-        if self._has_tap_schema():
-            meta = {
-                str(name).upper(): (str(unit or ""), str(ucd or ""), str(text or ""))
-                for name, unit, ucd, text in self._query(
-                    "SELECT column_name, unit, ucd, description FROM TAP_SCHEMA.COLUMNS "
-                    "WHERE UPPER(table_name) IN (UPPER(:name), UPPER(:qualified))",
-                    {"name": table, "qualified": f"{self.owner}.{table}"},
-                )
-            }
-        columns = []
-        for name, datatype, precision, scale, comment in found:
-            unit, ucd, description = meta.get(str(name).upper(), ("", "", ""))
-            columns.append(
-                ColumnInfo(
-                    str(name),
-                    _oracle_type_name(str(datatype), precision, scale),
-                    unit,
-                    ucd,
-                    description or str(comment or ""),
-                )
-            )
-        return columns
+        return [
+            (str(name), _oracle_type_name(str(datatype), precision, scale), str(comment or ""))
+            for name, datatype, precision, scale, comment in found
+        ]
 
     def tables_with_column(self, column: str) -> list[str]:
         """The owner's tables that have a column named ``column`` (any case)."""
@@ -351,12 +274,6 @@ class OracleCatalog:
             {"owner": self.owner, "name": column},
         )
         return [str(name) for (name,) in found]
-
-    def execute(
-        self, sql: str, *, timeout: float | None = None, batch_rows: int = DEFAULT_BATCH_ROWS
-    ) -> OracleQueryHandle:
-        """Start ``sql`` on a new connection; see :meth:`surveylab.catalog.Catalog.execute`."""
-        return OracleQueryHandle(self._connect(timeout), sql, timeout, batch_rows)
 
     def explain(self, sql: str) -> str:
         """Oracle's plan of ``sql`` (``EXPLAIN PLAN`` and ``DBMS_XPLAN.DISPLAY``)."""
@@ -378,27 +295,6 @@ class OracleCatalog:
             finally:
                 cursor.close()
         raise failure
-
-    def supports_export(self, format: str, compression: str | None) -> bool:
-        """Oracle has no bulk export a client can use: every format streams through Arrow."""
-        return False
-
-    def export(
-        self,
-        sql: str,
-        path: Path,
-        format: str,
-        compression: str | None = None,
-        metadata: dict[str, str] | None = None,
-        *,
-        timeout: float | None = None,
-        on_start: CancelHook | None = None,
-    ) -> int | None:
-        """No bulk path: always ``None``; the caller streams :meth:`execute`."""
-        return None
-
-    def close(self) -> None:
-        """Nothing to release: every query and metadata call has its own connection."""
 
 
 def _oracle_type_name(datatype: str, precision: object, scale: object) -> str:

@@ -1,6 +1,7 @@
 """A PostgreSQL catalog (psycopg 3), one connection per query.
 
-Every query gets its own connection, in a read-only transaction with a server-side
+The shared flow is :class:`~surveylab.catalog.server.ServerSQLCatalog`'s; this module holds
+psycopg's hooks. Every query gets its own connection, in a read-only transaction with a server-side
 ``statement_timeout``, and reads its result through a server-side (named) cursor, ``fetchmany``
 block by block, so that memory stays bounded. Cancelling sends PostgreSQL's cancel request
 (``cancel_safe``) and closing the connection ends the server process. CSV exports use
@@ -36,19 +37,19 @@ from ..errors import (
     QueryTimeoutError,
     SurveylabError,
 )
-from ..models import ColumnInfo, TableInfo
-from .arrow import converter_for, postgres_arrow_type, rows_to_batch
+from ..models import TableInfo
+from ..usertables.base import UserTables
+from .arrow import Converter, converter_for, postgres_arrow_type, rows_to_batch
 from .base import (
     BULK_CSV_COMPRESSIONS,
-    DEFAULT_BATCH_ROWS,
     CancelHook,
     Guard,
-    StreamingHandle,
     cancelled_message,
     fold_name,
     timeout_message,
 )
 from .login_errors import LoginFailure, postgres_login_failure
+from .server import Params, ServerQueryHandle, ServerSQLCatalog
 
 __all__ = [
     "DEFAULT_PORT",
@@ -65,6 +66,8 @@ CONNECT_TIMEOUT = 10
 CANCEL_TIMEOUT = 10.0
 #: Shown in ``pg_stat_activity.application_name``.
 APPLICATION_NAME = "surveylab"
+#: ``application_name`` of the connections that upload and drop a user's tables.
+USER_TABLES_APPLICATION_NAME = "surveylab-usertables"
 #: A query's transaction left idle this long (a reader that never came back) is ended by the
 #: server, in milliseconds.
 IDLE_IN_TRANSACTION_MS = 15 * 60 * 1000
@@ -136,35 +139,26 @@ def postgres_error(error: psycopg.Error, timeout: float | None = None) -> Survey
     return QueryError(message)
 
 
-class PostgresQueryHandle(StreamingHandle):
+class PostgresQueryHandle(ServerQueryHandle):
     """A query on its own connection and server-side cursor; see ``QueryHandle``."""
 
-    def __init__(self, conn: Connection, sql: str, timeout: float | None, batch_rows: int) -> None:
-        self._conn = conn
-        self._cursor: psycopg.ServerCursor[Row] | None = None
-        self._batch_rows = batch_rows
-        self._timeout = timeout
-        super().__init__(timeout)
-        failure: SurveylabError | None = None
-        try:
-            # DECLARE plans the query (and reports unknown tables or columns) without running it.
-            self._cursor = conn.cursor(name=f"surveylab_{secrets.token_hex(8)}")
-            self._cursor.execute(sql)
-            description = self._cursor.description or []
-        except psycopg.Error as err:
-            failure = self.error_for(err)
-        if failure is not None:
-            self.close()
-            raise failure
+    driver_error = psycopg.Error
+    _conn: Connection
+    _cursor: psycopg.ServerCursor[Row]
+    _converters: list[Converter]
+
+    def _describe(self) -> pa.Schema:
+        # DECLARE plans the query (and reports unknown tables or columns) without running it.
+        self._cursor = self._conn.cursor(name=f"surveylab_{secrets.token_hex(8)}")
+        self._cursor.execute(self._sql)
         fields = [
             pa.field(fold_name(c.name), postgres_arrow_type(c.type_code, c.precision, c.scale))
-            for c in description
+            for c in self._cursor.description or []
         ]
-        self.schema = pa.schema(fields)
         self._converters = [converter_for(field.type) for field in fields]
+        return pa.schema(fields)
 
     def _fetch(self) -> pa.RecordBatch | None:
-        assert self._cursor is not None
         rows = self._cursor.fetchmany(self._batch_rows)
         if not rows:
             return None
@@ -173,17 +167,13 @@ class PostgresQueryHandle(StreamingHandle):
     def _interrupt(self) -> None:
         self._conn.cancel_safe(timeout=CANCEL_TIMEOUT)
 
-    def _release(self) -> None:
-        # Closing the connection rolls back, closes the cursor and ends the server process.
-        self._conn.close()
-
     def _translate(self, error: Exception) -> SurveylabError:
         if isinstance(error, psycopg.Error):
             return postgres_error(error, self._timeout)
         return QueryError(str(error))
 
 
-class PostgresCatalog:
+class PostgresCatalog(ServerSQLCatalog):
     """A catalog on a PostgreSQL server.
 
     Parameters
@@ -204,6 +194,17 @@ class PostgresCatalog:
 
     backend = "postgresql"
     dialect = "postgres"
+    engine = "PostgreSQL"
+    driver_error = psycopg.Error
+    query_handle = PostgresQueryHandle
+    tap_schema_exists_sql = (
+        "SELECT to_regclass('tap_schema.tables') IS NOT NULL "
+        "AND to_regclass('tap_schema.columns') IS NOT NULL"
+    )
+    tap_columns_sql = (
+        "SELECT column_name, unit, ucd, description FROM tap_schema.columns "
+        "WHERE upper(table_name) IN (upper(%s), upper(%s))"
+    )
 
     def __init__(
         self,
@@ -215,99 +216,54 @@ class PostgresCatalog:
         *,
         schema: str = "public",
     ) -> None:
-        if not user:
-            raise CatalogUnavailableError(
-                "the PostgreSQL catalog needs a database user: set SURVEYLAB_DB_USER"
-            )
-        self.host = host
-        self.port = port
         self.dbname = dbname
-        self.user = user
         self.schema = schema
-        self._password = password
-        self._connect().close()  # fail now, with a clear message, if it cannot work
+        super().__init__(host, port, dbname, user, password)
 
     @property
-    def location(self) -> str:
-        """``host:port/dbname``, for messages."""
-        return f"{self.host}:{self.port}/{self.dbname}"
+    def namespace(self) -> str:
+        """The schema of the release's tables."""
+        return self.schema
 
-    def __repr__(self) -> str:
-        return f"PostgresCatalog({self.location!r}, user={self.user!r})"
-
-    def _connect(self, timeout: float | None = None) -> Connection:
-        """A new read-only connection; ``timeout`` also becomes its ``statement_timeout``."""
-        options = [
-            "-c default_transaction_read_only=on",
-            f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS}",
-        ]
+    def _open(self, timeout: float | None, writable: bool) -> Connection:
+        """A new connection; read-only ones have ``timeout`` as their ``statement_timeout``."""
+        options = [f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS}"]
+        if not writable:
+            options.insert(0, "-c default_transaction_read_only=on")
         if timeout is not None:
             options.append(f"-c statement_timeout={max(int(timeout * 1000), 1)}")
-        failure: str | None = None
-        try:
-            conn = psycopg.connect(
-                host=self.host,
-                port=self.port,
-                dbname=self.dbname,
-                user=self.user,
-                password=self._password,
-                connect_timeout=CONNECT_TIMEOUT,
-                application_name=APPLICATION_NAME,
-                options=" ".join(options),
-            )
-        except psycopg.Error as err:
-            failure = connection_failure(
-                str(err), self.location, self.user, self._password, err.sqlstate
-            )
-        if failure is not None:
-            # Raised here, outside the except block: the psycopg error (whose pgconn holds the
-            # password) is neither the cause nor the context of what the caller sees.
-            raise CatalogUnavailableError(failure)
-        conn.read_only = True
+        conn = psycopg.connect(
+            host=self.host,
+            port=self.port,
+            dbname=self.dbname,
+            user=self.user,
+            password=self._password,
+            connect_timeout=CONNECT_TIMEOUT,
+            application_name=USER_TABLES_APPLICATION_NAME if writable else APPLICATION_NAME,
+            options=" ".join(options),
+        )
+        conn.read_only = not writable
         return conn
 
-    @contextmanager
-    def _session(self) -> Iterator[Connection]:
-        conn = self._connect()
-        try:
-            yield conn
-        finally:
-            conn.close()
-
-    def _query(self, query: str, params: Sequence[object] = ()) -> list[Row]:
-        failure: SurveylabError | None = None
-        with self._session() as conn:
-            try:
-                return conn.execute(query, params).fetchall()
-            except psycopg.Error as err:
-                failure = postgres_error(err)
-        raise failure
-
-    def release_name(self) -> str | None:
-        """PostgreSQL catalogs record no release name; the settings give it."""
-        return None
-
-    def _has_tap_schema(self) -> bool:
-        rows = self._query(
-            "SELECT to_regclass('tap_schema.tables') IS NOT NULL "
-            "AND to_regclass('tap_schema.columns') IS NOT NULL"
+    def _connection_error(self, error: Exception) -> CatalogUnavailableError:
+        assert isinstance(error, psycopg.Error)
+        return CatalogUnavailableError(
+            connection_failure(str(error), self.location, self.user, self._password, error.sqlstate)
         )
-        return bool(rows[0][0])
 
-    def tables(self) -> list[TableInfo]:
-        """The schema's tables and views, described from ``tap_schema`` when present.
+    def _fetch_all(self, conn: Connection, query: str, params: Params) -> list[Row]:
+        return conn.execute(query, params).fetchall()
+
+    def _error(self, error: Exception) -> SurveylabError:
+        assert isinstance(error, psycopg.Error)
+        return postgres_error(error)
+
+    def _dictionary_tables(self) -> list[TableInfo]:
+        """The schema's tables and views with their comments.
 
         Row counts are exact below ~64 MB and the planner's estimate above it (``None`` if the
         table was never analysed, and for views).
         """
-        descriptions: dict[str, str] = {}
-        if self._has_tap_schema():
-            descriptions = {
-                str(name).rsplit(".", 1)[-1].upper(): str(text or "")
-                for name, text in self._query(
-                    "SELECT table_name, description FROM tap_schema.tables"
-                )
-            }
         found = self._query(
             "SELECT c.relname, c.relkind, c.reltuples::bigint, pg_relation_size(c.oid), "
             "obj_description(c.oid, 'pg_class') "
@@ -323,9 +279,7 @@ class PostgresCatalog:
                 rows = self._count(str(relname))
             elif kind in COUNTED_KINDS and estimate >= 0:
                 rows = int(estimate)
-            name = fold_name(str(relname))
-            description = descriptions.get(name.upper()) or str(comment or "")
-            infos.append(TableInfo(name=name, description=description, rows=rows))
+            infos.append(TableInfo(fold_name(str(relname)), str(comment or ""), rows))
         return infos
 
     def _count(self, relname: str) -> int:
@@ -334,10 +288,9 @@ class PostgresCatalog:
             row = conn.execute(query).fetchone()
         return int(row[0]) if row else 0
 
-    def columns(self, table: str) -> list[ColumnInfo]:
-        """The columns of ``table`` (any case), in order, with tap_schema metadata."""
+    def _dictionary_columns(self, table: str) -> list[tuple[str, str, str]]:
         found = self._query(
-            "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), "
+            "SELECT a.attname, format_type(a.atttypid, a.atttypmod), "
             "col_description(c.oid, a.attnum) "
             "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
             "JOIN pg_attribute a ON a.attrelid = c.oid "
@@ -345,32 +298,10 @@ class PostgresCatalog:
             "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
             [self.schema, table, list(QUERYABLE_KINDS)],
         )
-        if not found:
-            raise QueryError(f"no table named {table!r}")
-        meta: dict[str, tuple[str, str, str]] = {}
-        if self._has_tap_schema():
-            relname = str(found[0][0])
-            meta = {
-                str(name).upper(): (str(unit or ""), str(ucd or ""), str(text or ""))
-                for name, unit, ucd, text in self._query(
-                    "SELECT column_name, unit, ucd, description FROM tap_schema.columns "
-                    "WHERE upper(table_name) IN (upper(%s), upper(%s))",
-                    [relname, f"{self.schema}.{relname}"],
-                )
-            }
-        columns = []
-        for _, name, datatype, comment in found:
-            unit, ucd, description = meta.get(str(name).upper(), ("", "", ""))
-            columns.append(
-                ColumnInfo(
-                    fold_name(str(name)),
-                    str(datatype).upper(),
-                    unit,
-                    ucd,
-                    description or str(comment or ""),
-                )
-            )
-        return columns
+        return [
+            (fold_name(str(name)), str(datatype).upper(), str(comment or ""))
+            for name, datatype, comment in found
+        ]
 
     def tables_with_column(self, column: str) -> list[str]:
         """The schema's tables that have a column named ``column`` (any case)."""
@@ -384,11 +315,13 @@ class PostgresCatalog:
         )
         return [fold_name(str(name)) for (name,) in found]
 
-    def execute(
-        self, sql: str, *, timeout: float | None = None, batch_rows: int = DEFAULT_BATCH_ROWS
-    ) -> PostgresQueryHandle:
-        """Start ``sql`` on a new connection; see :meth:`surveylab.catalog.Catalog.execute`."""
-        return PostgresQueryHandle(self._connect(timeout), sql, timeout, batch_rows)
+    def user_tables(self, user_db: Path) -> UserTables:
+        """The schema named after the database user (``user_db`` is not used)."""
+        from ..usertables.postgres import PostgresUserTables
+
+        return PostgresUserTables(
+            self, lambda: self._connect(writable=True), self.user, self.location
+        )
 
     def explain(self, sql: str) -> str:
         """PostgreSQL's plan of ``sql`` (``EXPLAIN``, without running it)."""
@@ -446,9 +379,6 @@ class PostgresCatalog:
             path.unlink(missing_ok=True)
             raise failure
         return rows
-
-    def close(self) -> None:
-        """Nothing to release: every query and metadata call has its own connection."""
 
 
 def _csv_line(names: Sequence[str]) -> bytes:

@@ -18,8 +18,7 @@ import pyarrow.csv as pacsv
 from ..errors import SurveylabError
 from ..sql import PreparedQuery
 from ..survey import Survey
-from ..writers import ResultMetadata, WrittenFile, write_result
-from ..writers._base import remove_quietly, scratch_path
+from ..writers import ResultMetadata, WrittenFile, remove_quietly, scratch_path, write_result
 from .parse import Export
 from .running import CancelScope
 

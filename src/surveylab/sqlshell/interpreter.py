@@ -15,7 +15,7 @@ import pyarrow as pa
 from ..errors import QueryCancelledError, SQLSyntaxError, SurveylabError
 from ..sql import PreparedQuery
 from ..survey import Survey
-from ..usertables import UserTableError, UserTables, open_user_tables
+from ..usertables import UserTableError, UserTables
 from .commands import COMMAND_HANDLERS
 from .config import ShellConfig, ShellSettings
 from .console import Console
@@ -279,12 +279,7 @@ class Interpreter:
     def user_tables(self) -> UserTables:
         """The user's tables beside the release; a clear error where the backend has none."""
         if self._user_tables is None:
-            password = self.survey.settings.db_password
-            tables = open_user_tables(
-                self.survey.catalog,
-                user_db=self.settings.user_db_file,
-                password=password.get_secret_value() if password else None,
-            )
+            tables = self.survey.catalog.user_tables(self.settings.user_db_file)
             if tables is None:
                 raise UserTableError(
                     f"user tables are not available on a {self.survey.catalog.backend} catalog"

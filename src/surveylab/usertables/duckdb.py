@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 
-from ..catalog import DuckDBCatalog
-from ..catalog.duckdb import sql_string
+from ..catalog.base import Catalog, sql_string
 from ..models import ColumnInfo, TableInfo
 from .files import UserTableError, check_table_name, default_table_name, read_table_file
 
@@ -25,19 +25,28 @@ class DuckDBUserTables:
 
     It is attached on first use (a query naming ``MYDB``, ``mytables``, ``load_table``), so
     that only sessions that use it hold DuckDB's lock on the file.
+
+    Parameters
+    ----------
+    catalog : Catalog
+        The release's catalog, whose table names a user table may not take.
+    cursor : callable
+        A new cursor of the release's own DuckDB database (``DuckDBCatalog.cursor``): databases
+        attached through it are seen by every query of the catalog, so user tables join with
+        the release's.
+    path : Path
+        The user's DuckDB file, created on first upload.
     """
 
-    def __init__(self, catalog: DuckDBCatalog, path: Path) -> None:
+    def __init__(
+        self, catalog: Catalog, cursor: Callable[[], duckdb.DuckDBPyConnection], path: Path
+    ) -> None:
         self.catalog = catalog
+        self._cursor = cursor
         self.path = path
         self.location = f"{ALIAS} = {path}"
         self._lock = threading.Lock()
         self._attached = False
-
-    def _cursor(self) -> duckdb.DuckDBPyConnection:
-        # A cursor of the catalog's own database: databases attached through it are seen by
-        # every query of the catalog, so user tables join with the release's.
-        return self.catalog._cursor()
 
     def open(self) -> None:
         """Attach the user's database (created if missing) unless it already is."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -12,16 +12,13 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from psycopg import sql
 
-from ..catalog import PostgresCatalog
-from ..catalog.base import fold_name
-from ..catalog.postgres import CONNECT_TIMEOUT, connection_failure
+from ..catalog.base import Catalog, fold_name
+from ..errors import CatalogUnavailableError
 from ..models import ColumnInfo, TableInfo
 from .files import UserTableError, check_table_name, default_table_name, read_table_file
 
 __all__ = ["PostgresUserTables", "postgres_type"]
 
-#: Shown in ``pg_stat_activity.application_name``.
-APPLICATION_NAME = "surveylab-usertables"
 #: Rows sent to COPY per block.
 COPY_ROWS = 65_536
 
@@ -68,33 +65,34 @@ class PostgresUserTables:
 
     Uploads and drops use a connection of their own that may write; queries keep the
     catalog's read-only connections, whose ``search_path`` finds the user's schema first.
+
+    Parameters
+    ----------
+    catalog : Catalog
+        The release's catalog, whose table names a user table may not take.
+    connect : callable
+        A new connection that may write, as the catalog's user (``PostgresCatalog`` gives it);
+        it raises :class:`~surveylab.errors.CatalogUnavailableError` without the password.
+    schema : str
+        The user's schema: the database user's name.
+    location : str
+        ``host:port/dbname`` of the database, for messages.
     """
 
-    def __init__(self, catalog: PostgresCatalog, password: str | None) -> None:
+    def __init__(
+        self, catalog: Catalog, connect: Callable[[], Connection], schema: str, location: str
+    ) -> None:
         self.catalog = catalog
-        self.schema = catalog.user
-        self._password = password
-        self.location = f"schema {self.schema} of {catalog.location}"
+        self.schema = schema
+        self._new_connection = connect
+        self.location = f"schema {self.schema} of {location}"
 
     @contextmanager
     def _connect(self) -> Iterator[Connection]:
-        failure: str | None = None
         try:
-            conn = psycopg.connect(
-                host=self.catalog.host,
-                port=self.catalog.port,
-                dbname=self.catalog.dbname,
-                user=self.catalog.user,
-                password=self._password,
-                connect_timeout=CONNECT_TIMEOUT,
-                application_name=APPLICATION_NAME,
-            )
-        except psycopg.Error as err:
-            failure = connection_failure(
-                str(err), self.catalog.location, self.catalog.user, self._password
-            )
-        if failure is not None:  # raised outside the except: the psycopg error holds the password
-            raise UserTableError(failure)
+            conn = self._new_connection()
+        except CatalogUnavailableError as err:
+            raise UserTableError(str(err)) from None
         try:
             yield conn
         finally:

@@ -53,7 +53,9 @@ __all__ = [
     "UnsupportedColumnError",
     "WrittenFile",
     "read_hdf5",
+    "remove_quietly",
     "result_filename",
+    "scratch_path",
     "validate_format",
     "write_result",
 ]
