@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from surveylab.demo import generate_demo
+from tests.support.markers import running_item
 
 if TYPE_CHECKING:
     import nbformat
@@ -97,6 +98,17 @@ def published_examples(
             notebook,
         )
     return pages
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    """Note the running test: starting a hub or a browser checks its marker
+    (``tests/support/markers.py``)."""
+    running_item(item)
+    try:
+        return (yield)
+    finally:
+        running_item(None)
 
 
 @pytest.fixture
