@@ -22,11 +22,12 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 LABEXT_SOURCES := $(shell find $(LABEXT)/src $(LABEXT)/style $(LABEXT)/schema $(LABEXT)/scripts -type f 2>/dev/null) \
 	$(LABEXT)/package.json $(LABEXT)/tsconfig.json src/surveylab/openapi.yaml
 
-.PHONY: help install demo demo-data test pytest lint docs format benchmark clean
+.PHONY: help install demo demo-data test test-fast pytest lint docs format benchmark clean
 
 help:
 	@echo "make demo       install, build, generate the demo survey and start the hub on :8000"
 	@echo "make test       install, lint, build the docs and run every test"
+	@echo "make test-fast  the core, server and SQL shell tests: no hub, no browser, no lint"
 	@echo "make lint       ruff, mypy, eslint, prettier and tsc --strict"
 	@echo "make docs       build the documentation into docs/_build/html (warnings are errors)"
 	@echo "make benchmark  run the benchmarks (prints ratios against their limits)"
@@ -90,6 +91,12 @@ pytest: install
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint docs pytest
+
+# The edit-test loop: the tests that start no hub and no browser, of the core, the server
+# extension and the SQL shell (pytest's exit 5, no test collected, fails too).
+FAST_TESTS := tests/core tests/server tests/sqlshell
+test-fast: install
+	$(BIN)/pytest -m "not hub and not browser" $(PYTEST_ARGS) $(FAST_TESTS)
 
 # The Sphinx site, read afresh (-E) so that no warning hides in a cached page; nitpicky (-n),
 # warnings as errors (-W), every problem listed (--keep-going).

@@ -161,14 +161,23 @@ def main(argv: list[str] | None = None) -> int:
                 browser.close()
         finally:
             stop_lab(lab)
-    print(f"{'measure':40} {'median ms':>10} {'limit ms':>9} {'ratio':>6}")
+    lines, over = report(results)
+    print("\n".join(lines))
+    return 0 if not over else 1
+
+
+def report(results: dict[str, list[float]]) -> tuple[list[str], int]:
+    """The table of each measure's median, limit and ratio, and how many are over their limit."""
+    lines = [f"{'measure':40} {'median ms':>10} {'limit ms':>9} {'ratio':>6}"]
     over = 0
     for name, _, limit in MEASURES:
         median = statistics.median(results[name])
         ratio = "" if limit is None else f"{median / limit:6.2f}"
         over += limit is not None and median > limit
-        print(f"{name:40} {median:10.0f} {'' if limit is None else f'{limit:9.0f}':>9} {ratio}")
-    return 0 if not over else 1
+        lines.append(
+            f"{name:40} {median:10.0f} {'' if limit is None else f'{limit:9.0f}':>9} {ratio}"
+        )
+    return lines, over
 
 
 if __name__ == "__main__":

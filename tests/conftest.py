@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from surveylab.demo import generate_demo
+from tests.support.markers import running_item
 
 if TYPE_CHECKING:
     import nbformat
@@ -76,12 +77,38 @@ def published(demo_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     return result
 
 
+#: The example run by ``jupyter nbconvert --execute`` (CI's own way) in ``published_examples``:
+#: the cutout one, whose gallery waits for its job.
+NBCONVERT_EXAMPLE = "03-brightest-galaxy-cutouts"
+
+
+def nbconvert_execute(path: Path, folder: Path, env: dict[str, str]) -> Path:
+    """``jupyter nbconvert --to notebook --execute`` on a copy of ``path`` in ``folder`` (the
+    kernel's working folder); the executed notebook it saves, ``<name>.nbconvert.ipynb``."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    copy = folder / path.name
+    shutil.copyfile(path, copy)
+    jupyter = Path(sys.executable).with_name("jupyter")
+    subprocess.run(
+        [str(jupyter), "nbconvert", "--to", "notebook", "--execute", str(copy)],
+        cwd=folder, env={**os.environ, **env}, check=True, capture_output=True, timeout=240,
+    )  # fmt: skip
+    return copy.with_suffix(".nbconvert.ipynb")
+
+
 @pytest.fixture(scope="session")
 def published_examples(
     demo_release_with_hips: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, tuple[Published, nbformat.NotebookNode]]:
     """Each example (``examples/``) executed on the demo release with its HiPS and published:
-    the page and the executed notebook, by name. Made once a session."""
+    the page and the executed notebook, by name. Made once a session, each example executed once:
+    by :func:`~surveylab_widgets.publish.export_html`, or :data:`NBCONVERT_EXAMPLE` by
+    ``jupyter nbconvert --execute``, its page exported from the notebook nbconvert saved beside
+    it (``<name>.nbconvert.ipynb``)."""
     import nbformat
 
     from surveylab_widgets.publish import export_html
@@ -90,13 +117,26 @@ def published_examples(
     tmp = tmp_path_factory.mktemp("published-examples")
     pages = {}
     for path in sorted((REPO_ROOT / "examples").glob("*.ipynb")):
-        notebook = nbformat.read(path, as_version=4)
         env = kernel_env(demo_release_with_hips, tmp)
-        pages[path.stem] = (
-            export_html(notebook, tmp / f"{path.stem}.html", cwd=tmp, env=env),
-            notebook,
-        )
+        out = tmp / f"{path.stem}.html"
+        if path.stem == NBCONVERT_EXAMPLE:
+            notebook = nbformat.read(nbconvert_execute(path, tmp, env), as_version=4)
+            pages[path.stem] = (export_html(notebook, out, execute=False), notebook)
+        else:
+            notebook = nbformat.read(path, as_version=4)
+            pages[path.stem] = (export_html(notebook, out, cwd=tmp, env=env), notebook)
     return pages
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    """Note the running test: starting a hub or a browser checks its marker
+    (``tests/support/markers.py``)."""
+    running_item(item)
+    try:
+        return (yield)
+    finally:
+        running_item(None)
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 from tests.support.hub import REPO_ROOT, running_hub
 from tests.support.lab import RunningLab, running_lab_server
+from tests.support.markers import require_marker
 
 __all__ = ["running_hub"]
 
@@ -114,6 +115,7 @@ def jp_server_cleanup() -> None:
 def chromium() -> Iterator[Browser]:
     """One headless Chromium per test module (Playwright's loop must stop before other tests:
     pytest-jupyter's async tests need their own)."""
+    require_marker("browser", "Chromium")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True

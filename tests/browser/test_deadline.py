@@ -6,15 +6,13 @@ from __future__ import annotations
 import contextlib
 import re
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from tests.browser.conftest import LAB_READY_MS, shot
-from tests.support.lab import RunningLab, running_lab_server
+from tests.support.lab import RunningLab
 
 pytestmark = pytest.mark.browser
 
@@ -35,23 +33,32 @@ def wait_for_deadline_check(page: Page) -> None:
     )
 
 
+#: The lab extension's request for the lab's details (``GET /surveylab/api/lab``).
+LAB_INFO = re.compile(r"/surveylab/api/lab(\?.*)?$")
+
+
 @pytest.fixture
-def capped_lab(demo_release_with_hips: Path, tmp_path: Path) -> Iterator[RunningLab]:
-    """A lab the hub stops in 29 minutes, as it would set for a GPU lab."""
+def capped_page(page: Page, running_lab: RunningLab) -> Page:
+    """A page whose lab answers, as a lab the hub stops in 29 minutes (a GPU lab), that its
+    deadline is 29 minutes from now: the session lab's own answer with the deadline the server
+    reads from ``SURVEYLAB_LAB_DEADLINE`` (``tests/server/test_info.py``) put in."""
     deadline = datetime.now(UTC) + timedelta(minutes=29)
-    env = {"SURVEYLAB_LAB_DEADLINE": deadline.isoformat(timespec="seconds")}
-    root = tmp_path / "capped-root"
-    root.mkdir()
-    with running_lab_server(root, demo_release_with_hips, env) as lab:
-        yield lab
+
+    def with_deadline(route: Route) -> None:
+        response = route.fetch()
+        body = {**response.json(), "deadline": deadline.isoformat(timespec="seconds")}
+        route.fulfill(response=response, json=body)
+
+    page.route(LAB_INFO, with_deadline)
+    return page
 
 
 def test_a_capped_lab_counts_down_and_warns_at_30_minutes(
-    page: Page, capped_lab: RunningLab
+    capped_page: Page, running_lab: RunningLab
 ) -> None:
-    assert capped_lab.api("GET", "lab").json()["deadline"] is not None
+    page = capped_page
     try:
-        open_fresh_lab(page, capped_lab)
+        open_fresh_lab(page, running_lab)
         countdown = page.locator(f".jp-StatusBar-Widget {COUNTDOWN}")
         # 29 minutes when the lab started; starting it and the page may take minutes on busy cores.
         expect(countdown).to_have_text(re.compile(r"^GPU lab: 2\d min left$"))

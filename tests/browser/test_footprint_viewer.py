@@ -35,12 +35,10 @@ def _lab(root: Path, release: Path) -> Iterator[RunningLab]:
         yield lab
 
 
-@pytest.fixture(scope="module")
-def footprint_lab(
-    demo_release_with_hips: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[RunningLab]:
-    """A lab serving the demo release with its HiPS."""
-    yield from _lab(tmp_path_factory.mktemp("footprint-lab"), demo_release_with_hips)
+@pytest.fixture
+def footprint_lab(running_lab: RunningLab) -> RunningLab:
+    """A lab serving the demo release with its HiPS: the session's."""
+    return running_lab
 
 
 @pytest.fixture(scope="module")

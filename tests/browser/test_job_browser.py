@@ -4,18 +4,16 @@ cancel, rename, renew, delete, "open folder" and the finished-job notification w
 from __future__ import annotations
 
 import contextlib
-import json
 import re
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.conftest import LAB_READY_MS, shot
-from tests.support.lab import RunningLab, running_lab_server
+from tests.browser.conftest import LAB_READY_MS, LIGHT_THEME, set_theme, shot
+from tests.support.lab import RunningLab
 
 pytestmark = pytest.mark.browser
 
@@ -47,25 +45,16 @@ def lab_page(page: Page, running_lab: RunningLab, request: pytest.FixtureRequest
 
 
 @pytest.fixture
-def dark_lab(demo_release_with_hips: Path, tmp_path: Path) -> Iterator[RunningLab]:
-    """A lab of its own whose user settings choose the JupyterLab Dark theme."""
-    root = tmp_path / "dark-root"
-    themes = root / ".lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
-    themes.mkdir(parents=True)
-    (themes / "themes.jupyterlab-settings").write_text(json.dumps({"theme": "JupyterLab Dark"}))
-    with running_lab_server(root, demo_release_with_hips) as lab:
-        yield lab
-
-
-@pytest.fixture
 def dark_lab_page(
-    page: Page, dark_lab: RunningLab, request: pytest.FixtureRequest
+    page: Page, running_lab: RunningLab, request: pytest.FixtureRequest
 ) -> Iterator[Page]:
-    """JupyterLab in the dark theme."""
-    open_workspace(page, dark_lab)
-    expect(page.locator("body")).to_have_attribute("data-jp-theme-name", "JupyterLab Dark")
+    """The session's JupyterLab in a fresh workspace, switched to the dark theme (a saved user
+    setting: switched back to the light theme after the test)."""
+    open_workspace(page, running_lab)
+    set_theme(page, "JupyterLab Dark")
     yield page
     keep_failure_shot(page, request)
+    set_theme(page, LIGHT_THEME)
 
 
 def keep_failure_shot(page: Page, request: pytest.FixtureRequest) -> None:
@@ -165,8 +154,8 @@ def test_fits_job_completes_with_its_files_to_download(
         shot(lab_page, "jobs-completed-fits")
 
 
-def test_cancel_a_long_job_from_the_browser(dark_lab_page: Page, dark_lab: RunningLab) -> None:
-    lab_page, running_lab = dark_lab_page, dark_lab
+def test_cancel_a_long_job_from_the_browser(dark_lab_page: Page, running_lab: RunningLab) -> None:
+    lab_page = dark_lab_page
     with job_on_server(running_lab, LONG_SQL, name="long cross join") as job:
         browser = open_job_browser(lab_page)
         row = job_row(browser, job["id"])

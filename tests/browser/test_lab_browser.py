@@ -12,7 +12,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from tests.browser.conftest import SCREENSHOTS
 from tests.support.hub import RunningHub
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.hub]
 
 
 def log_in(page: Page, hub: RunningHub, username: str, password: str) -> None:

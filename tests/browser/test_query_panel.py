@@ -2,13 +2,12 @@
 
 Each test opens JupyterLab in a workspace of its own (``/lab/workspaces/<name>?reset``), so
 that the panels it leaves open are not restored into the default workspace that other
-browser tests open. The dark-theme test runs a lab of its own whose user settings choose
-JupyterLab Dark.
+browser tests open. The dark-theme test switches the session's lab to JupyterLab Dark with
+JupyterLab's own command, and back.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 from collections.abc import Iterator
@@ -17,8 +16,14 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.conftest import LAB_READY_MS, open_lab, shot, wait_until_restored
-from tests.support.lab import RunningLab, running_lab_server
+from tests.browser.conftest import (
+    LAB_READY_MS,
+    LIGHT_THEME,
+    set_theme,
+    shot,
+    wait_until_restored,
+)
+from tests.support.lab import RunningLab
 
 pytestmark = pytest.mark.browser
 
@@ -264,32 +269,23 @@ def test_history_survives_a_reload(page: Page, running_lab: RunningLab) -> None:
     shot(page, "query-panel-history")
 
 
-@pytest.fixture(scope="module")
-def dark_lab(
-    demo_release_with_hips: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[RunningLab]:
-    """A lab of its own whose user settings choose JupyterLab Dark, and which exposes the
-    application as ``window.jupyterapp`` (to run commands with arguments, as panels do)."""
-    root = tmp_path_factory.mktemp("dark-lab-root")
-    themes = root / ".lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
-    themes.mkdir(parents=True)
-    (themes / "themes.jupyterlab-settings").write_text(json.dumps({"theme": "JupyterLab Dark"}))
-    config = root / ".lab" / "config"
-    config.mkdir(parents=True)
-    (config / "jupyter_server_config.json").write_text(
-        json.dumps({"LabApp": {"expose_app_in_browser": True}})
-    )
-    with running_lab_server(root, demo_release_with_hips) as lab:
-        yield lab
-
-
 def _luminance(css_colour: str) -> float:
     red, green, blue = (int(part) for part in re.findall(r"\d+", css_colour)[:3])
     return (0.2126 * red + 0.7152 * green + 0.0722 * blue) / 255
 
 
-def test_dark_theme(page: Page, dark_lab: RunningLab) -> None:
-    open_lab(page, dark_lab, theme="JupyterLab Dark")
+@pytest.fixture
+def dark_page(page: Page, running_lab: RunningLab) -> Iterator[Page]:
+    """The session's JupyterLab in a fresh workspace, switched to the dark theme (a saved user
+    setting: switched back to the light theme after the test)."""
+    open_workspace(page, running_lab)
+    set_theme(page, "JupyterLab Dark")
+    yield page
+    set_theme(page, LIGHT_THEME)
+
+
+def test_dark_theme(dark_page: Page) -> None:
+    page = dark_page
     expect(page.locator("body")).to_have_attribute("data-jp-theme-light", "false")
     panel = open_from_launcher(page)
     page.locator('select[data-testid="query-examples"]').select_option("m2-stars")

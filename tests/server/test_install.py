@@ -3,6 +3,7 @@ widgets' JavaScript built."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -36,6 +37,8 @@ def test_lab_extension_is_prebuilt_and_enabled() -> None:
 
 
 def test_wheel_carries_the_prebuilt_extension_and_server_config(tmp_path: Path) -> None:
+    """The wheel, built from this checkout with ``make install``'s prebuilt lab extension: no npm
+    build, which would delete the extension the browser tests' labs serve while it rebuilds."""
     subprocess.run(
         [
             sys.executable,
@@ -50,6 +53,7 @@ def test_wheel_carries_the_prebuilt_extension_and_server_config(tmp_path: Path) 
         ],
         check=True,
         timeout=300,
+        env={**os.environ, "HATCH_JUPYTER_BUILDER_SKIP_NPM": "1"},
     )
     (wheel,) = tmp_path.glob("surveylab-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())

@@ -24,6 +24,7 @@ import pytest
 import requests
 
 from surveylab_hub.store import CredentialStore, DemoLogin
+from tests.support.markers import require_marker
 
 __all__ = [
     "HUB_CONFIG",
@@ -212,8 +213,10 @@ def start_hub(
     The command is ``python -m jupyterhub -f <config>``, or with
     ``via_cli`` the user's ``surveylab hub --state-dir ... --port ...`` (run as
     ``python -m surveylab.cli`` so that it comes from this environment). The hub runs in its
-    own session; its output goes to ``state_dir/hub.log``.
+    own session; its output goes to ``state_dir/hub.log``. The running test must be marked
+    ``hub``.
     """
+    require_marker("hub", "a JupyterHub")
     state_dir.mkdir(parents=True, exist_ok=True)
     ports = free_ports(3)
     token = secrets.token_hex(32)

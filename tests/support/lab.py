@@ -24,6 +24,7 @@ from pathlib import Path
 import requests
 
 from tests.support.hub import REPO_ROOT, free_ports
+from tests.support.markers import require_marker
 
 __all__ = ["LABEXTENSION_BUILD", "RunningLab", "running_lab_server", "start_lab", "stop_lab"]
 
@@ -83,8 +84,9 @@ def start_lab(
     Jobs go to ``root_dir/surveylab-jobs`` (so they show in the file browser). ``extra_env``
     adds variables, e.g. ``SURVEYLAB_LAB_DEADLINE``; ``extra_args`` adds command-line options.
     The page exposes the app as ``window.jupyterapp`` (``LabApp.expose_app_in_browser``).
-    Output goes to ``root_dir/.lab/lab.log``.
+    Output goes to ``root_dir/.lab/lab.log``. The running test must be marked ``browser``.
     """
+    require_marker("browser", "jupyter lab")
     state = root_dir / ".lab"
     settings_dir = state / "user-settings"
     for plugin, values in QUIET_SETTINGS.items():

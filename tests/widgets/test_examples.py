@@ -4,20 +4,16 @@ offline: the outputs hold what each story claims."""
 from __future__ import annotations
 
 import ast
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import nbformat
 import pytest
 
 from surveylab_widgets.publish import Published
-from tests.conftest import REPO_ROOT
-from tests.widgets.test_publish import CDN_HOSTS, kernel_env
+from tests.conftest import NBCONVERT_EXAMPLE, REPO_ROOT
+from tests.widgets.test_publish import CDN_HOSTS
 
 EXAMPLES = REPO_ROOT / "examples"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
@@ -193,18 +189,13 @@ def test_example_tells_its_story(
 
 
 def test_jupyter_nbconvert_execute_runs_an_example_with_its_widget_state(
-    demo_data_dir: Path, tmp_path: Path
+    published_examples: dict[str, tuple[Published, nbformat.NotebookNode]],
 ) -> None:
-    """CI's own way, ``jupyter nbconvert --execute``: the cutout example (the gallery waits for
-    its job) runs headless and its saved notebook holds the thumbnails in the widget state."""
-    jupyter = Path(sys.executable).with_name("jupyter")
-    name = "03-brightest-galaxy-cutouts"
-    env = {**os.environ, **kernel_env(demo_data_dir, tmp_path)}
-    subprocess.run(
-        [str(jupyter), "nbconvert", "--to", "notebook", "--execute", "--output-dir",
-         str(tmp_path), str(EXAMPLES / f"{name}.ipynb")],
-        cwd=tmp_path, env=env, check=True, capture_output=True, timeout=240,
-    )  # fmt: skip
-    notebook = nbformat.read(tmp_path / f"{name}.ipynb", as_version=4)
+    """CI's own way, ``jupyter nbconvert --execute``, by which ``published_examples`` runs the
+    cutout example (the gallery waits for its job) headless: its saved notebook holds the
+    thumbnails in the widget state."""
+    published, _ = published_examples[NBCONVERT_EXAMPLE]
+    saved = published.path.with_name(f"{NBCONVERT_EXAMPLE}.nbconvert.ipynb")
+    notebook = nbformat.read(saved, as_version=4)
     check_cutouts(notebook, stdout(notebook))
     check_static_fallbacks(notebook)
