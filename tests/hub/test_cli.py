@@ -17,6 +17,7 @@ import pytest
 from surveylab_hub import cli
 from surveylab_hub.store import CredentialStore
 from tests.support.hub import HUB_CONFIG, RunningHub, free_ports, hub_environment, stop_hub
+from tests.support.markers import require_marker
 
 PASSWORD = "a long enough password"
 
@@ -274,6 +275,7 @@ def test_hub_command_and_environment(tmp_path: Path) -> None:
 
 def start_cli_hub(state: Path, data_dir: Path, log_path: Path, **extra_env: str) -> RunningHub:
     """``surveylab hub`` as a user's script runs it: started, not waited for."""
+    require_marker("hub", "a JupyterHub")
     ports = free_ports(3)
     token = secrets.token_hex(32)
     env = {
@@ -300,6 +302,7 @@ def wait_for(condition: Callable[[], bool], hub: RunningHub, timeout: float = 60
         time.sleep(0.01)
 
 
+@pytest.mark.hub
 @pytest.mark.parametrize("earlier_run", [False, True], ids=["fresh-state", "earlier-run"])
 def test_the_demo_login_appears_only_once_the_hub_answers(
     earlier_run: bool, tmp_path: Path, demo_data_dir: Path
@@ -338,6 +341,7 @@ def test_the_demo_login_appears_only_once_the_hub_answers(
     assert cli.withhold_demo_login(store, "demo") == login
 
 
+@pytest.mark.hub
 def test_a_hub_that_fails_to_start_announces_nothing_and_keeps_the_login(
     tmp_path: Path, demo_data_dir: Path
 ) -> None:
