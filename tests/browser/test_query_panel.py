@@ -368,10 +368,10 @@ def test_check_and_explain(page: Page, running_lab: RunningLab) -> None:
     shot(page, "query-panel-explain")
 
 
-def test_open_query_with_sql_from_another_panel(page: Page, dark_lab: RunningLab) -> None:
+def test_open_query_with_sql_from_another_panel(page: Page, running_lab: RunningLab) -> None:
     """``surveylab:open-query`` with ``{sql}`` (how other panels hand over a query) opens the
     panel with that SQL, and replaces the SQL of an open panel, undoably."""
-    open_workspace(page, dark_lab)
+    open_workspace(page, running_lab)
     page.evaluate(
         "sql => window.jupyterapp.commands.execute('surveylab:open-query', {sql})",
         "SELECT TILENAME FROM DR1_TILE_INFO",
