@@ -13,6 +13,9 @@ from surveylab.settings import Settings
 NOW = datetime.now(UTC)
 PLUS_TWO = timezone(timedelta(hours=2))
 IN_A_DAY = NOW + timedelta(hours=24)
+#: A day from now at +02:00 with a fraction of a second, and how the contract writes it.
+TOMORROW_PLUS_TWO = IN_A_DAY.replace(microsecond=999_999).astimezone(PLUS_TWO)
+TOMORROW_UTC_TEXT = IN_A_DAY.replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%S+00:00")
 #: Every variable of the contract, by Settings field.
 CONTRACT = {
     "db_user": "SURVEYLAB_DB_USER",
@@ -52,9 +55,9 @@ def test_an_unknown_field_has_no_variable() -> None:
         pytest.param(
             LabEnvironment(
                 lab_profile="gpu",
-                lab_deadline=datetime(2030, 5, 6, 19, 8, 9, 999_999, tzinfo=PLUS_TWO),
+                lab_deadline=TOMORROW_PLUS_TWO,
             ),
-            {"SURVEYLAB_LAB_PROFILE": "gpu", "SURVEYLAB_LAB_DEADLINE": "2030-05-06T17:08:09+00:00"},
+            {"SURVEYLAB_LAB_PROFILE": "gpu", "SURVEYLAB_LAB_DEADLINE": TOMORROW_UTC_TEXT},
             id="deadline-in-utc-seconds-cut",
         ),
     ],
