@@ -316,14 +316,15 @@ def test_open_footprint_command_goes_to_its_target(page: Page, footprint_lab: Ru
     card = page.locator(".jp-LauncherCard", has_text="Footprint")
     expect(card).to_have_attribute("data-category", "Survey")
     page.evaluate(
-        "() => window.jupyterapp.commands.execute("
-        "'surveylab:open-footprint', { target: 'DES2134+0001' })"
+        "async () => { await window.jupyterapp.commands.execute("
+        "'surveylab:open-footprint', { target: 'DES2134+0001' }); }"
     )
     expect(page.get_by_test_id("footprint-tile-name")).to_have_text("DES2134+0001")
     expect(page.get_by_test_id("footprint-search")).to_have_value("DES2134+0001")
     # A second call reuses the viewer.
     page.evaluate(
-        "(target) => window.jupyterapp.commands.execute('surveylab:open-footprint', { target })",
+        "async (target) => {"
+        " await window.jupyterapp.commands.execute('surveylab:open-footprint', { target }); }",
         "0.1 0.1",
     )
     expect(page.get_by_test_id("footprint-viewer")).to_have_count(1)

@@ -75,7 +75,10 @@ def test_query_panel_job_browser_and_gallery_with_keys(
     name = f"widgets-{secrets.token_hex(4)}.ipynb"
     (running_lab.root_dir / name).write_text(notebook(CELLS))
     page = lab_page
-    page.evaluate("path => window.jupyterapp.commands.execute('docmanager:open', {path})", name)
+    page.evaluate(
+        "async path => { await window.jupyterapp.commands.execute('docmanager:open', {path}); }",
+        name,
+    )
     page.wait_for_function(  # the notebook's kernel has started
         "() => window.jupyterapp.shell.currentWidget?.sessionContext?.session?.kernel?.status"
         " === 'idle'",

@@ -373,12 +373,12 @@ def test_open_query_with_sql_from_another_panel(page: Page, running_lab: Running
     panel with that SQL, and replaces the SQL of an open panel, undoably."""
     open_workspace(page, running_lab)
     page.evaluate(
-        "sql => window.jupyterapp.commands.execute('surveylab:open-query', {sql})",
+        "async sql => { await window.jupyterapp.commands.execute('surveylab:open-query', {sql}); }",
         "SELECT TILENAME FROM DR1_TILE_INFO",
     )
     expect(page.locator(EDITOR)).to_have_text("SELECT TILENAME FROM DR1_TILE_INFO")
     page.evaluate(
-        "sql => window.jupyterapp.commands.execute('surveylab:open-query', {sql})",
+        "async sql => { await window.jupyterapp.commands.execute('surveylab:open-query', {sql}); }",
         "SELECT COUNT(*) FROM DR1_MAIN",
     )
     expect(page.locator(EDITOR)).to_have_text("SELECT COUNT(*) FROM DR1_MAIN")

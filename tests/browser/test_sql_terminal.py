@@ -30,7 +30,9 @@ def sql_shells(lab: RunningLab) -> list[list[str]]:
 
 def test_the_sql_terminal_command_starts_the_shell(lab_page: Page, running_lab: RunningLab) -> None:
     before = len(sql_shells(running_lab))
-    lab_page.evaluate("window.jupyterapp.commands.execute('surveylab:open-sql-terminal')")
+    lab_page.evaluate(
+        "async () => { await window.jupyterapp.commands.execute('surveylab:open-sql-terminal'); }"
+    )
     expect(lab_page.locator(".jp-Terminal")).to_be_visible()
     deadline = time.monotonic() + 60
     while len(sql_shells(running_lab)) <= before:
