@@ -128,6 +128,22 @@ def published_examples(
     return pages
 
 
+#: Session fixtures costly enough that the tests using them run in one pytest-xdist worker
+#: (``--dist loadgroup``): the executed and published examples (~45 s) are made once.
+SHARED_BY_ONE_WORKER = {"published_examples": "published", "published": "published"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Group the tests of each costly session fixture (:data:`SHARED_BY_ONE_WORKER`) into one
+    pytest-xdist worker; the other tests go to whichever worker is free."""
+    for item in items:
+        for fixture, group in SHARED_BY_ONE_WORKER.items():
+            if fixture in getattr(item, "fixturenames", ()):
+                item.add_marker(pytest.mark.xdist_group(group))
+                break
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
     """Note the running test: starting a hub or a browser checks its marker

@@ -37,7 +37,8 @@ OPENAPI_PATH = Path(__file__).with_name("openapi.yaml")
 @cache
 def load_openapi() -> dict[str, Any]:
     """The OpenAPI document of the REST API, parsed once."""
-    document: dict[str, Any] = yaml.safe_load(OPENAPI_PATH.read_text(encoding="utf-8"))
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser: 10x faster
+    document: dict[str, Any] = yaml.load(OPENAPI_PATH.read_text(encoding="utf-8"), loader)
     return document
 
 

@@ -14,11 +14,6 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from ..errors import CatalogUnavailableError
 from .base import Catalog
-from .duckdb import DuckDBCatalog
-from .oracle import DEFAULT_PORT as ORACLE_PORT
-from .oracle import OracleCatalog
-from .postgres import DEFAULT_PORT as POSTGRES_PORT
-from .postgres import PostgresCatalog
 
 __all__ = ["SCHEMES", "CatalogURL", "open_catalog", "parse_catalog_url"]
 
@@ -89,11 +84,22 @@ user='ann', schema='des')
     return CatalogURL(
         backend=backend,
         host=parts.hostname,
-        port=port or (POSTGRES_PORT if backend == "postgresql" else ORACLE_PORT),
+        port=port or default_port(backend),
         database=database,
         user=unquote(parts.username) if parts.username else None,
         schema=schema,
     )
+
+
+def default_port(backend: str) -> int:
+    """The port of a server backend when its URL names none (the backend's module says)."""
+    if backend == "postgresql":
+        from .postgres import DEFAULT_PORT as POSTGRES_PORT
+
+        return POSTGRES_PORT
+    from .oracle import DEFAULT_PORT as ORACLE_PORT
+
+    return ORACLE_PORT
 
 
 def open_catalog(url: str, *, user: str | None = None, password: str | None = None) -> Catalog:
@@ -116,12 +122,17 @@ def open_catalog(url: str, *, user: str | None = None, password: str | None = No
         Unknown scheme, a password in the URL, or a server that cannot be reached or refuses
         the login (the message names host and port, never the password).
     """
+    # Each backend's driver is imported only when a catalog of its kind is opened.
     target = parse_catalog_url(url)
     if target.backend == "duckdb":
+        from .duckdb import DuckDBCatalog
+
         return DuckDBCatalog(Path(target.path).expanduser())
     login = user or target.user
     port = target.port or 0
     if target.backend == "postgresql":
+        from .postgres import PostgresCatalog
+
         return PostgresCatalog(
             target.host,
             port,
@@ -130,4 +141,6 @@ def open_catalog(url: str, *, user: str | None = None, password: str | None = No
             password,
             schema=target.schema or "public",
         )
+    from .oracle import OracleCatalog
+
     return OracleCatalog(target.host, port, target.database, login, password, schema=target.schema)
