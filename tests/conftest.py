@@ -10,6 +10,7 @@ import pytest
 
 from surveylab.demo import generate_demo
 from tests.support.markers import running_item
+from tests.support.once import made_once
 
 if TYPE_CHECKING:
     import nbformat
@@ -63,18 +64,20 @@ def demo_release_with_hips(demo_data_dir: Path, tmp_path_factory: pytest.TempPat
 def published(demo_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Published:
     """The notebook of one output of each kind (``tests/widgets/test_publish.py``) executed on the
     demo survey, with a database password in the kernel's environment, and published; the
-    executed notebook is saved beside the page as ``survey.ipynb``. Made once a session."""
+    executed notebook is saved beside the page as ``survey.ipynb``. Made once a run."""
     import nbformat
 
     from surveylab_widgets.publish import export_html
     from tests.widgets.test_publish import PASSWORD_CANARY, kernel_env, survey_notebook
 
-    tmp = tmp_path_factory.mktemp("publish")
-    notebook = survey_notebook()
-    env = {**kernel_env(demo_data_dir, tmp), "SURVEYLAB_DB_PASSWORD": PASSWORD_CANARY}
-    result = export_html(notebook, tmp / "out" / "survey.html", cwd=tmp, env=env)
-    nbformat.write(notebook, tmp / "out" / "survey.ipynb")
-    return result
+    def publish(tmp: Path) -> Published:
+        notebook = survey_notebook()
+        env = {**kernel_env(demo_data_dir, tmp), "SURVEYLAB_DB_PASSWORD": PASSWORD_CANARY}
+        result = export_html(notebook, tmp / "out" / "survey.html", cwd=tmp, env=env)
+        nbformat.write(notebook, tmp / "out" / "survey.ipynb")
+        return result
+
+    return made_once(tmp_path_factory, "publish", publish)
 
 
 #: The example run by ``jupyter nbconvert --execute`` (CI's own way) in ``published_examples``:
@@ -105,8 +108,9 @@ def published_examples(
     demo_release_with_hips: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, tuple[Published, nbformat.NotebookNode]]:
     """Each example (``examples/``) executed on the demo release with its HiPS and published:
-    the page and the executed notebook, by name. Made once a session, each example executed once:
-    by :func:`~surveylab_widgets.publish.export_html`, or :data:`NBCONVERT_EXAMPLE` by
+    the page and the executed notebook, by name. Made once a run (even over pytest-xdist
+    workers: :func:`~tests.support.once.made_once`), each example executed once: by
+    :func:`~surveylab_widgets.publish.export_html`, or :data:`NBCONVERT_EXAMPLE` by
     ``jupyter nbconvert --execute``, its page exported from the notebook nbconvert saved beside
     it (``<name>.nbconvert.ipynb``)."""
     import nbformat
@@ -114,34 +118,20 @@ def published_examples(
     from surveylab_widgets.publish import export_html
     from tests.widgets.test_publish import kernel_env
 
-    tmp = tmp_path_factory.mktemp("published-examples")
-    pages = {}
-    for path in sorted((REPO_ROOT / "examples").glob("*.ipynb")):
-        env = kernel_env(demo_release_with_hips, tmp)
-        out = tmp / f"{path.stem}.html"
-        if path.stem == NBCONVERT_EXAMPLE:
-            notebook = nbformat.read(nbconvert_execute(path, tmp, env), as_version=4)
-            pages[path.stem] = (export_html(notebook, out, execute=False), notebook)
-        else:
-            notebook = nbformat.read(path, as_version=4)
-            pages[path.stem] = (export_html(notebook, out, cwd=tmp, env=env), notebook)
-    return pages
+    def publish_examples(tmp: Path) -> dict[str, tuple[Published, nbformat.NotebookNode]]:
+        pages = {}
+        for path in sorted((REPO_ROOT / "examples").glob("*.ipynb")):
+            env = kernel_env(demo_release_with_hips, tmp)
+            out = tmp / f"{path.stem}.html"
+            if path.stem == NBCONVERT_EXAMPLE:
+                notebook = nbformat.read(nbconvert_execute(path, tmp, env), as_version=4)
+                pages[path.stem] = (export_html(notebook, out, execute=False), notebook)
+            else:
+                notebook = nbformat.read(path, as_version=4)
+                pages[path.stem] = (export_html(notebook, out, cwd=tmp, env=env), notebook)
+        return pages
 
-
-#: Session fixtures costly enough that the tests using them run in one pytest-xdist worker
-#: (``--dist loadgroup``): the executed and published examples (~45 s) are made once.
-SHARED_BY_ONE_WORKER = {"published_examples": "published", "published": "published"}
-
-
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Group the tests of each costly session fixture (:data:`SHARED_BY_ONE_WORKER`) into one
-    pytest-xdist worker; the other tests go to whichever worker is free."""
-    for item in items:
-        for fixture, group in SHARED_BY_ONE_WORKER.items():
-            if fixture in getattr(item, "fixturenames", ()):
-                item.add_marker(pytest.mark.xdist_group(group))
-                break
+    return made_once(tmp_path_factory, "published-examples", publish_examples)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -27,7 +27,7 @@ import urllib.request
 from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from surveylab_hub.config import (
     DEFAULT_STATE_DIR,
@@ -258,21 +258,30 @@ def _announcer(
     except ProcessLookupError:  # already gone
         return
     except OSError as e:
-        print(f"surveylab hub: warning: the demo login is not announced: {e}", file=sys.stderr)
+        _say(f"surveylab hub: warning: the demo login is not announced: {e}", sys.stderr)
         return
     try:
         if not wait_until_answering(url, lambda: not _has_exited(hub)):
             return
-        print(f"surveylab hub: ready at {url}")
+        _say(f"surveylab hub: ready at {url}")
         published = _announce_demo_login(store, demo_user, login)
         select.select([hub], [], [])  # until the hub exits
         if published and login is not None:
             withdraw_demo_login(store, login)
     except Exception as e:  # a detached process: say what went wrong, never a traceback
-        print(f"surveylab hub: warning: the demo login: {e}", file=sys.stderr)
+        _say(f"surveylab hub: warning: the demo login: {e}", sys.stderr)
     finally:
         os.close(hub)
         sys.stdout.flush()
+
+
+def _say(line: str, stream: TextIO | None = None) -> None:
+    """Write ``line`` in one piece: the hub writes to the same output, and ``print`` makes the
+    text and its newline two writes when Python is unbuffered (``PYTHONUNBUFFERED``), between
+    which a line of the hub's log could land."""
+    stream = stream or sys.stdout
+    stream.write(line + "\n")
+    stream.flush()
 
 
 def _has_exited(pidfd: int) -> bool:
@@ -338,9 +347,9 @@ def _announce_demo_login(
     published = login is not None and publish_demo_login(store, login)
     if published and login is not None:
         # Only where the password is: this output may well end up in a log.
-        print(f"demo login: username {login.name}, password in {store.demo_login_path}")
+        _say(f"demo login: username {login.name}, password in {store.demo_login_path}")
     elif demo_user:
-        print(f"demo login: set a password with `surveylab hub users add {demo_user} --replace`")
+        _say(f"demo login: set a password with `surveylab hub users add {demo_user} --replace`")
     sys.stdout.flush()
     return published
 

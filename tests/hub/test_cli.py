@@ -376,3 +376,28 @@ def test_a_login_changed_while_withheld_is_not_published(tmp_path: Path) -> None
     assert not cli.publish_demo_login(store, login)
     assert store.demo_login() is None
     assert not list(store.path.parent.glob(".demo-login*"))
+
+
+class WriteRecorder(io.StringIO):
+    """An output that keeps each ``write`` call apart, as an unbuffered stream passes them on."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.writes.append(text)
+        return super().write(text)
+
+
+def test_the_announcement_is_written_a_whole_line_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The announcer shares its output with the hub's log: with ``PYTHONUNBUFFERED`` (print
+    writes the text and its newline apart) a log line could land inside the announcement."""
+    store = CredentialStore(tmp_path / "hub" / "users.json")
+    login = cli.withhold_demo_login(store, "demo")
+    output = WriteRecorder()
+    monkeypatch.setattr(sys, "stdout", output)
+    assert cli._announce_demo_login(store, "demo", login)
+    assert output.writes == [f"demo login: username demo, password in {store.demo_login_path}\n"]
