@@ -14,8 +14,17 @@ WIDGET_JS := widgets/js/package.json widgets/js/package-lock.json widgets/js/bui
 DEMO_DATA ?= $(CURDIR)/var/demo-data
 HUB_STATE ?= $(CURDIR)/var/hub
 PYTEST_ARGS ?=
+# pytest-xdist workers: more than the 2 cores, as many tests wait on a hub, a lab or a browser.
+# `worksteal` hands the idle workers tests queued on the busy ones.
+PYTEST_WORKERS ?= 3
+PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal
+# `make test` runs lint and docs niced beside the tests: they fill what CPU the tests leave.
+NICE ?=
 
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+# Python may cache compiled modules (ignored by git): without them every process the tests start
+# compiles the project's modules again, and pytest rewrites every test module again.
+unexport PYTHONDONTWRITEBYTECODE
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 # The lab's API types and limits are generated from the REST contract (npm run generate:api).
@@ -76,10 +85,10 @@ demo: demo-data
 # --- quality -------------------------------------------------------------------------------
 
 lint: install
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	$(BIN)/mypy
-	cd $(LABEXT) && npm run --silent lint && npm run --silent typecheck
+	$(NICE) $(BIN)/ruff check .
+	$(NICE) $(BIN)/ruff format --check .
+	$(NICE) $(BIN)/mypy
+	cd $(LABEXT) && $(NICE) npm run --silent lint && $(NICE) npm run --silent typecheck
 
 format: install
 	$(BIN)/ruff format .
@@ -88,21 +97,24 @@ format: install
 
 pytest: install
 	cd $(LABEXT) && npm test --silent
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS)
 
-test: lint docs pytest
+# Lint, docs and tests at once, each target's output printed whole when it ends (lint and docs
+# first: the tests take longest).
+test: install
+	$(MAKE) --no-print-directory -j3 --output-sync=target NICE="nice -n 10" lint docs pytest
 
 # The edit-test loop: the tests that start no hub and no browser, of the core, the server
 # extension and the SQL shell (pytest's exit 5, no test collected, fails too).
 FAST_TESTS := tests/core tests/server tests/sqlshell
 test-fast: install
-	$(BIN)/pytest -m "not hub and not browser" $(PYTEST_ARGS) $(FAST_TESTS)
+	$(PYTEST) -m "not hub and not browser" $(PYTEST_ARGS) $(FAST_TESTS)
 
 # The Sphinx site, read afresh (-E) so that no warning hides in a cached page; nitpicky (-n),
 # warnings as errors (-W), every problem listed (--keep-going).
 docs: install
 	rm -rf docs/api/generated
-	$(BIN)/sphinx-build -j auto -E -W --keep-going -n -q -b html docs docs/_build/html
+	$(NICE) $(BIN)/sphinx-build -j auto -E -W --keep-going -n -q -b html docs docs/_build/html
 
 benchmark: install
 	$(BIN)/python benchmarks/run.py

@@ -182,8 +182,12 @@ def _query(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with the core subcommands and every registered adapter's."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser with the core subcommands and every registered adapter's.
+
+    When ``command`` names a core subcommand the adapters' are left out: loading them imports
+    their frameworks (JupyterHub's for ``surveylab hub``), which ``surveylab sql`` need not load.
+    """
     parser = argparse.ArgumentParser(
         prog="surveylab", description="A science platform for a survey's data release."
     )
@@ -233,14 +237,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_sql_command(commands)
 
-    for entry_point in entry_points(group=COMMANDS_GROUP):
-        entry_point.load()(commands)
+    if command not in commands.choices:  # an adapter's command, or none yet (--help)
+        for entry_point in entry_points(group=COMMANDS_GROUP):
+            entry_point.load()(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``surveylab`` command; bad input prints a message and exits with status 2."""
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = next((arg for arg in argv if not arg.startswith("-")), None)
+    args = build_parser(command).parse_args(argv)
     try:
         return int(args.func(args))
     except (SurveylabError, ValueError, FileExistsError) as err:

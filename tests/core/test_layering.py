@@ -246,3 +246,22 @@ def test_the_hub_starts_on_the_light_core() -> None:
     heavy, uses_core = result.stdout.splitlines()
     assert heavy == "", f"the hub's start loads {heavy}"
     assert uses_core == "True True"
+
+
+def test_a_core_command_loads_no_adapter() -> None:
+    """``surveylab sql`` (or any core subcommand) starts without loading the adapters'
+    subcommands and their frameworks (JupyterHub, ~1 s); ``surveylab --help`` lists them."""
+    probe = (
+        "import sys\nfrom surveylab.cli import build_parser\n"
+        "parser = build_parser('sql')\n"
+        "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('jupyterhub', 'surveylab_hub', 'jupyter_server'))))\n"
+        "help = build_parser(None).format_help().splitlines()\n"
+        "print(','.join(line.split()[0] for line in help if line.startswith('    ')))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    loaded, commands = result.stdout.splitlines()
+    assert loaded == "", f"`surveylab sql` loads {loaded}"
+    assert {"sql", "hub", "pool"} <= set(commands.split(","))
