@@ -29,10 +29,14 @@ SMALL_DEMO = {"objects": 20_000, "pixel_scale": 4.0, "bands": ("g", "r", "i")}
 
 @pytest.fixture(scope="session")
 def demo_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A small DEMO DR1 (20,000 objects plus the M2 cluster, 4″ pixels), made once a session."""
-    out = tmp_path_factory.mktemp("demo-survey") / "dr1"
-    generate_demo(out, **SMALL_DEMO)  # type: ignore[arg-type]
-    return out
+    """A small DEMO DR1 (20,000 objects plus the M2 cluster, 4″ pixels), made once a run (tests
+    only read it: one that changes a release links it first, :func:`linked_release`)."""
+
+    def make(folder: Path) -> Path:
+        generate_demo(folder / "dr1", **SMALL_DEMO)  # type: ignore[arg-type]
+        return folder / "dr1"
+
+    return made_once(tmp_path_factory, "demo-survey", make)
 
 
 #: The test HiPS: a low order and small tiles keep the build to seconds (25.8″ pixels).
@@ -52,12 +56,15 @@ def linked_release(source: Path, target: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def demo_release_with_hips(demo_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo release with a colour HiPS in ``hips/``, built once a session."""
+    """The demo release with a colour HiPS in ``hips/``, built once a run."""
     from surveylab.hips import build_hips
 
-    release = linked_release(demo_data_dir, tmp_path_factory.mktemp("hips") / "dr1")
-    build_hips(release, order=HIPS_ORDER, tile_width=HIPS_TILE_WIDTH)
-    return release
+    def make(folder: Path) -> Path:
+        release = linked_release(demo_data_dir, folder / "dr1")
+        build_hips(release, order=HIPS_ORDER, tile_width=HIPS_TILE_WIDTH)
+        return release
+
+    return made_once(tmp_path_factory, "demo-release-with-hips", make)
 
 
 @pytest.fixture(scope="session")

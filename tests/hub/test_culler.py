@@ -311,9 +311,7 @@ def test_culler_stops_idle_lab_on_real_hub(
     for name in lab_users:
         assert hub.wait_for_server(name)["user_options"]["profile"] in ("medium", "large")
     time.sleep(1.2)  # the medium lab is now idle longer than its 1 s limit
-    started = time.monotonic()
     result = _run_culler(hub, hub.api_token, "--override", "medium=1s:")
-    culler_seconds = time.monotonic() - started
     assert result.returncode == 0, result.stderr
     assert "Profile medium: idle 1 s, no cap" in result.stderr
     assert f"Culling users/{idle_name}/server: idle " in result.stderr
@@ -324,7 +322,6 @@ def test_culler_stops_idle_lab_on_real_hub(
         assert time.monotonic() < deadline, f"{idle_name}'s lab was not stopped\n{hub.log_tail()}"
         time.sleep(0.25)
     assert hub.api("GET", f"users/{busy_name}").json()["servers"][""]["ready"]
-    assert culler_seconds < 10
 
     # With --cull-users, a user whose only lab is culled leaves the hub (the hub stops the lab).
     result = _run_culler(hub, hub.api_token, "--cull-users", "--override", "large=1s:")

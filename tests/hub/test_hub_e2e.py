@@ -99,12 +99,10 @@ def test_spawn_lab_and_survey_api(running_hub: RunningHub, alice: str) -> None:
     assert form.status_code == 200
     assert 'name="profile" value="small"' in form.text  # the lab profile form
     assert 'value="gpu"' not in form.text  # no GPU here, and alice is not in the gpu group
-    started = time.monotonic()
     spawn = hub.submit_spawn_form(session, profile="medium")
     assert spawn.status_code == 302, spawn.text
     server = hub.wait_for_server(alice)
     assert server["user_options"] == {"profile": "medium"}
-    spawn_seconds = time.monotonic() - started
     assert server["url"] == f"/user/{alice}/"
     assert (hub.state_dir / "home" / alice).is_dir()
 
@@ -153,7 +151,6 @@ def test_spawn_lab_and_survey_api(running_hub: RunningHub, alice: str) -> None:
     assert lab_info.json()["deadline"] is None
     hub.stop_server(alice)
     assert lab_pid not in descendants(hub.process.pid)
-    assert spawn_seconds < 60
 
 
 def test_surveylab_hub_command_runs_and_stops_cleanly(tmp_path: Path, demo_data_dir: Path) -> None:
