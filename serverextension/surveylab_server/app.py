@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
@@ -10,6 +11,7 @@ from tornado.ioloop import PeriodicCallback
 from traitlets import Float, Unicode
 
 from surveylab import Settings, Survey
+from surveylab.vo.client import TOKEN_VARIABLE, VO_URL_VARIABLE
 
 from .handlers import default_handlers
 
@@ -74,8 +76,21 @@ class SurveylabApp(ExtensionApp):
         recovered = survey.job_service.recover()  # jobs a dead server left running → ERROR
         if recovered:
             self.log.warning("surveylab: jobs interrupted by a restart: %s", ", ".join(recovered))
+        self._tell_kernels()
         self._expiry = PeriodicCallback(self._expire_jobs, self.expire_interval * 1000)
         self._expiry.start()
+
+    def _tell_kernels(self) -> None:
+        """Tell the kernels this server starts where its VO services are and which token
+        reaches them (``surveylab.vo.client.tap_service()`` reads both); under JupyterHub the
+        kernels use the lab's own hub token."""
+        server = self.serverapp
+        if server is None:
+            return
+        os.environ[VO_URL_VARIABLE] = f"{server.connection_url.rstrip('/')}/surveylab"
+        token = getattr(server.identity_provider, "token", "")
+        if token and "JUPYTERHUB_API_TOKEN" not in os.environ:
+            os.environ[TOKEN_VARIABLE] = token
 
     async def _expire_jobs(self) -> None:
         """Delete the jobs past their destruction time, off the event loop."""

@@ -20,6 +20,7 @@ __all__ = [
     "CutoutSizeError",
     "ErrorCategory",
     "FootprintError",
+    "HTTP_STATUS",
     "FunctionNotAllowedError",
     "ImageNotFoundError",
     "JobLimitError",
@@ -29,6 +30,7 @@ __all__ = [
     "QueryCancelledError",
     "QueryError",
     "QueryTimeoutError",
+    "ResourceNotFoundError",
     "ReadOnlyQueryError",
     "RequestError",
     "SQLSyntaxError",
@@ -55,6 +57,18 @@ class ErrorCategory(Enum):
     LIMIT_REACHED = "limit reached"
     #: The service cannot work now (the catalog is missing or unreachable).
     UNAVAILABLE = "unavailable"
+
+
+#: The HTTP status of each category, for every adapter that answers over HTTP (the REST API and
+#: the IVOA services).
+HTTP_STATUS: dict[ErrorCategory, int] = {
+    ErrorCategory.INVALID_INPUT: 400,
+    ErrorCategory.NOT_FOUND: 404,
+    ErrorCategory.CONFLICT: 409,
+    ErrorCategory.TIMEOUT: 408,
+    ErrorCategory.LIMIT_REACHED: 429,
+    ErrorCategory.UNAVAILABLE: 503,
+}
 
 
 class SurveylabError(ValueError):
@@ -93,17 +107,28 @@ class QueryError(SurveylabError):
 
 
 class SQLSyntaxError(QueryError):
-    """The query does not parse; ``line`` and ``column`` (1-based) say where."""
+    """The query does not parse; ``line`` and ``column`` (1-based) say where, ``token`` what
+    was found there (when known)."""
 
-    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        line: int | None = None,
+        column: int | None = None,
+        *,
+        token: str | None = None,
+    ) -> None:
         where = f" (line {line}, column {column})" if line is not None else ""
         super().__init__(f"{message}{where}")
         self.line = line
         self.column = column
+        self.token = token
 
     def details(self) -> dict[str, Any]:
-        """``{"line": ..., "column": ...}`` (1-based; None when unknown)."""
-        return {"line": self.line, "column": self.column}
+        """``{"line": ..., "column": ...}`` (1-based; None when unknown), and ``token`` if
+        known."""
+        found = {"line": self.line, "column": self.column}
+        return found if self.token is None else {**found, "token": self.token}
 
 
 class ReadOnlyQueryError(QueryError):
@@ -207,3 +232,10 @@ class CutoutSizeError(CutoutError):
 
 class UnknownBandError(CutoutError):
     """A band the release has no images in."""
+
+
+class ResourceNotFoundError(SurveylabError):
+    """A path or part of a service that does not exist (an unknown VO endpoint, a job's result
+    that is not there)."""
+
+    category = ErrorCategory.NOT_FOUND

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -72,6 +73,26 @@ class JobService:
     def delete(self, job_id: str) -> None:
         """Delete job ``job_id`` and its files; a running job is cancelled first."""
         self._runner.delete(job_id)
+
+    def start(self, job_id: str) -> Job:
+        """Queue the PENDING job ``job_id`` (UWS ``PHASE=RUN``); others are returned as they
+        are."""
+        return self._runner.start(job_id)
+
+    def set_destruction(self, job_id: str, when: datetime) -> Job:
+        """Set when job ``job_id`` is deleted (UWS ``DESTRUCTION``): at most the store's longest
+        renewal from now; a time in the past is refused."""
+        return self._store.set_destruction(job_id, when)
+
+    def set_parameter(self, job_id: str, name: str, value: Any) -> Job:
+        """Change parameter ``name`` of the PENDING job ``job_id`` (UWS lets a job's parameters
+        change until it runs); ``JobStateError`` once it has started."""
+        from .jobs import Phase
+
+        job = self._store.get(job_id)
+        return self._store.update(
+            job_id, expect=(Phase.PENDING,), parameters={**job.parameters, name: value}
+        )
 
     def rename(self, job_id: str, name: str) -> Job:
         """Give job ``job_id`` a new name (1-128 characters, no ``/``)."""

@@ -13,16 +13,18 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from ._version import __version__
-from .results import original_name
+from .results import CappedBatches, original_name
 from .writers import ResultMetadata, result_filename, validate_format, write_result
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from .catalog import Catalog
     from .jobs import JobContext
     from .models import ColumnInfo
     from .sql import PreparedQuery
 
-__all__ = ["QUERY_JOB", "QuerySource", "query_work"]
+__all__ = ["QUERY_JOB", "QuerySource", "query_work", "upload_input"]
 
 #: The job type name of query jobs.
 QUERY_JOB = "query"
@@ -49,9 +51,25 @@ class QuerySource(Protocol):
         """Catalog column metadata by upper-case name (units and descriptions of the result)."""
         ...
 
-    def check(self, sql: str) -> PreparedQuery:
-        """``sql`` parsed and translated to the catalog's dialect."""
+    def check(
+        self, sql: str, *, lang: str = "SQL", uploads: Mapping[str, pa.Table] | None = None
+    ) -> PreparedQuery:
+        """``sql`` (in ``lang``: ``SQL`` or ``ADQL``) parsed and translated to the catalog's
+        dialect, ``uploads`` joined as ``TAP_UPLOAD.<name>`` tables."""
         ...
+
+
+def upload_input(table: str) -> str:
+    """The name of the job input file holding upload ``table`` (Parquet)."""
+    return f"upload-{table.upper()}.parquet"
+
+
+def _uploads(context: JobContext) -> dict[str, pa.Table]:
+    """The tables uploaded with the job (a TAP query's ``UPLOAD``), by name."""
+    import pyarrow.parquet as pq
+
+    names = context.job.parameters.get("uploads") or []
+    return {str(name): pq.read_table(context.input_path(upload_input(str(name)))) for name in names}
 
 
 def query_work(source: QuerySource, context: JobContext) -> None:
@@ -64,7 +82,9 @@ def query_work(source: QuerySource, context: JobContext) -> None:
     when complete.
     """
     parameters = context.job.parameters
-    prepared = source.check(str(parameters["sql"]))
+    lang = str(parameters.get("lang") or "SQL")
+    prepared = source.check(str(parameters["sql"]), lang=lang, uploads=_uploads(context))
+    maxrec = parameters.get("maxrec")
     format, compression = validate_format(str(parameters["format"]), parameters.get("compression"))
     name = result_filename(_stem(context.job.name), format, compression)
     temp = context.result_path(name)
@@ -79,7 +99,8 @@ def query_work(source: QuerySource, context: JobContext) -> None:
     context.progress(message="running the query")
 
     rows = None
-    if format in BULK_FORMATS and _names_are_unique(source, prepared.sql):
+    bulk = maxrec is None and not parameters.get("executionduration")
+    if bulk and format in BULK_FORMATS and _names_are_unique(source, prepared.sql):
         rows = source.catalog.export(
             prepared.sql,
             temp,
@@ -89,10 +110,12 @@ def query_work(source: QuerySource, context: JobContext) -> None:
             on_start=context.on_cancel,
         )
     if rows is None:
-        with source.catalog.execute(prepared.sql) as handle:
+        limit = float(parameters.get("executionduration") or 0) or None
+        with source.catalog.execute(prepared.sql, timeout=limit) as handle:
             context.on_cancel(handle.cancel)
+            batches = CappedBatches(handle.batches(), int(maxrec)) if maxrec is not None else None
             written = write_result(
-                handle.batches(),
+                handle.batches() if batches is None else batches,
                 handle.schema,
                 temp,
                 format=format,
@@ -101,6 +124,8 @@ def query_work(source: QuerySource, context: JobContext) -> None:
                 progress=lambda done: context.progress(rows=done, message=f"{done:,} rows"),
             )
         rows = written.rows
+        if batches is not None and batches.truncated:
+            context.log(f"the result was cut at MAXREC={maxrec:,} rows")
     context.publish(temp, name, format=format, rows=rows)
     context.progress(rows=rows, fraction=1.0, message=f"{rows:,} rows written to {name}")
     context.log(f"wrote {rows:,} rows to {name}")

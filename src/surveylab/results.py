@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -16,6 +16,7 @@ from .models import ColumnInfo
 
 __all__ = [
     "ORIGINAL_NAME",
+    "CappedBatches",
     "QuickResult",
     "ResultColumn",
     "column_info",
@@ -183,3 +184,26 @@ def json_value(value: Any) -> Any:
     if isinstance(value, bytes):
         return base64.b64encode(value).decode("ascii")
     return value
+
+
+class CappedBatches:
+    """The first ``limit`` rows of a stream of record batches; :attr:`truncated` tells, once
+    read, whether there were more (TAP's ``OVERFLOW``)."""
+
+    def __init__(self, batches: Iterable[pa.RecordBatch], limit: int) -> None:
+        self._batches = batches
+        self.limit = limit
+        self.rows = 0
+        self.truncated = False
+
+    def __iter__(self) -> Iterator[pa.RecordBatch]:
+        for batch in self._batches:
+            room = self.limit - self.rows
+            if batch.num_rows > room:
+                self.truncated = True
+                if room > 0:
+                    self.rows += room
+                    yield batch.slice(0, room)
+                return
+            self.rows += batch.num_rows
+            yield batch

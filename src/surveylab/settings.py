@@ -87,6 +87,23 @@ class Settings(BaseSettings):
     quick_max_rows: int = Field(
         default=10_000, gt=0, description="Rows a quick query returns at most."
     )
+    tap_sync_timeout: float = Field(
+        default=600.0, gt=0, description="Wall-clock limit of a TAP sync query, in seconds."
+    )
+    tap_default_maxrec: int = Field(
+        default=100_000, ge=0, description="Rows a TAP query returns when it gives no MAXREC."
+    )
+    tap_max_maxrec: int = Field(
+        default=10_000_000,
+        ge=0,
+        description="Rows a TAP query returns at most, whatever its MAXREC.",
+    )
+    tap_upload_max_rows: int = Field(
+        default=100_000, gt=0, description="Rows a TAP_UPLOAD table may have."
+    )
+    tap_upload_max_bytes: int = Field(
+        default=32_000_000, gt=0, description="Bytes a TAP_UPLOAD VOTable may have."
+    )
     jobs_dir: Path = Field(
         default_factory=lambda: Path.home() / "surveylab-jobs",
         description="The user's job store: one folder per job with its record, log and results.",

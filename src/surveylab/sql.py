@@ -44,8 +44,11 @@ __all__ = [
     "SOURCE_DIALECT",
     "PreparedQuery",
     "check",
+    "parse_query",
     "prepare",
+    "query_tables",
     "skip_literal",
+    "text_position",
 ]
 
 #: The dialects a query can be translated to, as sqlglot names them.
@@ -182,17 +185,15 @@ def prepare(text: str, dialect: str, *, source: str = SOURCE_DIALECT) -> Prepare
             raise ValueError(f"unknown SQL dialect {name!r}; known: {', '.join(DIALECTS)}")
     body = _strip(text)
     statements, read = _parse(body, dialect, source)
-    if not statements:
-        raise SQLSyntaxError(EMPTY_MESSAGE)
-    for index, statement in enumerate(statements):
-        _check_read_only(statement, _first_word(body) if index == 0 else "")
-    if len(statements) > 1:
-        raise ReadOnlyQueryError(
-            f"one statement at a time, please: this query has {len(statements)} statements"
-        )
-    tree = statements[0]
-    _check_sources(tree, dialect, body)
-    tables = _tables(tree)
+    tree = _one_read_only_query(
+        statements,
+        body,
+        ALLOWED_FUNCTIONS[dialect],
+        ALLOWED_TABLE_FUNCTIONS,
+        f"on {_BACKEND_NAMES[dialect]}, which may call only known maths, string, date, aggregate "
+        "and window functions",
+    )
+    tables = query_tables(tree)
     if read == dialect:
         return PreparedQuery(text=body.strip(), sql=body.strip(), tables=tables)
     return PreparedQuery(text=body.strip(), sql=_translate(tree, dialect), tables=tables)
@@ -204,6 +205,46 @@ def check(text: str, dialect: str, *, source: str = SOURCE_DIALECT) -> PreparedQ
     It is :func:`prepare` under the name the query panel's *Check* button uses.
     """
     return prepare(text, dialect, source=source)
+
+
+def parse_query(
+    text: str,
+    dialect: sqlglot.Dialect,
+    *,
+    functions: frozenset[str],
+    table_functions: frozenset[str] = frozenset(),
+    language: str,
+) -> tuple[str, exp.Expr]:
+    """Parse ``text`` in a query language of its own (ADQL) and check it as :func:`prepare` does.
+
+    Parameters
+    ----------
+    text : str
+        The user's query; a trailing ``;`` is allowed.
+    dialect : sqlglot.Dialect
+        The language's sqlglot dialect.
+    functions, table_functions : frozenset of str
+        The upper-case names of the functions and table functions the query may call.
+    language : str
+        Ends the refusal of any other function: "the function f() is not allowed in a read-only
+        survey query {language}".
+
+    Returns
+    -------
+    tuple of (str, sqlglot.exp.Expr)
+        ``text`` without trailing ``;`` (the positions of errors point into it) and the query.
+
+    Raises
+    ------
+    SQLSyntaxError, ReadOnlyQueryError, FunctionNotAllowedError
+        As :func:`prepare`.
+    """
+    body = _strip(text)
+    try:
+        statements = _parse_as(body, dialect)
+    except (ParseError, TokenError) as error:
+        raise _parse_failure(body, error) from None
+    return body, _one_read_only_query(statements, body, functions, table_functions, language)
 
 
 # --- parsing ---------------------------------------------------------------------------------
@@ -231,13 +272,18 @@ def _parse(body: str, dialect: str, source: str) -> tuple[list[exp.Expr], str]:
                 return _parse_as(body, dialect), dialect
             except (ParseError, TokenError):
                 pass
-        word = _first_word(body)
-        if word in STATEMENT_KEYWORDS:
-            raise ReadOnlyQueryError(_refusal(word)) from None
-        raise _syntax_error(body, first) from None
+        raise _parse_failure(body, first) from None
 
 
-def _parse_as(body: str, dialect: str) -> list[exp.Expr]:
+def _parse_failure(body: str, error: ParseError | TokenError) -> QueryError:
+    """The refusal of a statement that is not a query, else the syntax error sqlglot found."""
+    word = _first_word(body)
+    if word in STATEMENT_KEYWORDS:
+        return ReadOnlyQueryError(_refusal(word))
+    return _syntax_error(body, error)
+
+
+def _parse_as(body: str, dialect: str | sqlglot.Dialect) -> list[exp.Expr]:
     # A context as long as the text makes ``start_context`` the exact prefix before the error.
     parsed = sqlglot.Dialect.get_or_raise(dialect).parse(body, error_message_context=len(body) + 1)
     return [statement for statement in parsed if statement is not None]
@@ -247,17 +293,20 @@ def _syntax_error(body: str, error: ParseError | TokenError) -> SQLSyntaxError:
     """A :class:`SQLSyntaxError` pointing at the first error sqlglot found in ``body``."""
     if isinstance(error, TokenError):
         offset = _unterminated_at(body)
-        line, column = _position(body, offset) if offset is not None else (None, None)
+        line, column = text_position(body, offset) if offset is not None else (None, None)
         return SQLSyntaxError("syntax error: unterminated quoted string or comment", line, column)
     if not error.errors:
         return SQLSyntaxError(f"syntax error: {error}")
     first = error.errors[0]
     offset = len(first.get("start_context") or "")
     highlight = str(first.get("highlight") or "").strip()
-    line, column = _position(body, offset)
+    line, column = text_position(body, offset)
     near = f" near {highlight!r}" if highlight else ""
     return SQLSyntaxError(
-        f"syntax error{near}: {_describe(str(first.get('description')))}", line, column
+        f"syntax error{near}: {_describe(str(first.get('description')))}",
+        line,
+        column,
+        token=highlight or None,
     )
 
 
@@ -272,7 +321,7 @@ def _describe(description: str) -> str:
     return description[:1].lower() + description[1:]
 
 
-def _position(text: str, offset: int) -> tuple[int, int]:
+def text_position(text: str, offset: int) -> tuple[int, int]:
     """1-based line and column of ``offset`` in ``text`` (a tab counts as one column)."""
     before = text[:offset]
     line = before.count("\n") + 1
@@ -327,6 +376,29 @@ def _statement_kind(node: exp.Expr, first_word: str) -> str:
     if isinstance(node, exp.Command):
         return str(node.this).upper()
     return first_word or type(node).__name__.upper()
+
+
+def _one_read_only_query(
+    statements: list[exp.Expr],
+    body: str,
+    functions: frozenset[str],
+    table_functions: frozenset[str],
+    context: str,
+) -> exp.Expr:
+    """The one statement of ``statements`` if it is a read-only query that calls only
+    ``functions`` (and ``table_functions`` in FROM); else the refusal, ``context`` ending its
+    message about a function."""
+    if not statements:
+        raise SQLSyntaxError(EMPTY_MESSAGE)
+    for index, statement in enumerate(statements):
+        _check_read_only(statement, _first_word(body) if index == 0 else "")
+    if len(statements) > 1:
+        raise ReadOnlyQueryError(
+            f"one statement at a time, please: this query has {len(statements)} statements"
+        )
+    tree = statements[0]
+    _check_sources(tree, body, functions, table_functions, context)
+    return tree
 
 
 def _check_read_only(statement: exp.Expr, first_word: str) -> None:
@@ -386,31 +458,34 @@ def _location(node: exp.Expr, name: str, body: str) -> tuple[int | None, int | N
         if found is None:
             return None, None
         start = found.start()
-    return _position(body, start)
+    return text_position(body, start)
 
 
-def _refuse_function(name: str, node: exp.Expr, body: str, dialect: str) -> FunctionNotAllowedError:
+def _refuse_function(name: str, node: exp.Expr, body: str, context: str) -> FunctionNotAllowedError:
     line, column = _location(node, name, body)
     return FunctionNotAllowedError(
-        f"the function {name.lower()}() is not allowed in a read-only survey query on "
-        f"{_BACKEND_NAMES[dialect]}, which may call only known maths, string, date, aggregate "
-        "and window functions",
+        f"the function {name.lower()}() is not allowed in a read-only survey query {context}",
         function=name,
         line=line,
         column=column,
     )
 
 
-def _check_sources(tree: exp.Expr, dialect: str, body: str) -> None:
+def _check_sources(
+    tree: exp.Expr,
+    body: str,
+    allowed: frozenset[str],
+    table_functions: frozenset[str],
+    context: str,
+) -> None:
     """Refuse file and network readers (table functions, file-like table names) and every call
-    to a function not in ``dialect``'s allowlist (:mod:`surveylab.sql_functions`)."""
-    allowed = ALLOWED_FUNCTIONS[dialect]
+    to a function not in ``allowed`` (a backend's allowlist, :mod:`surveylab.sql_functions`)."""
     for node in tree.walk():
         if isinstance(node, exp.Table):
             source = node.this
             if isinstance(source, exp.Func):
                 name = _function_name(source)
-                if name not in ALLOWED_TABLE_FUNCTIONS:
+                if name not in table_functions:
                     raise ReadOnlyQueryError(
                         f"the table function {name.lower()}() is not allowed: queries read the "
                         "catalog's tables only, not files or other databases"
@@ -426,9 +501,9 @@ def _check_sources(tree: exp.Expr, dialect: str, body: str) -> None:
                 continue  # AND, ||, ->, EXISTS (...): an operator on its operands, not a call
             canonical = None if isinstance(node, exp.Anonymous) else _function_name(node)
             if not {written, canonical} & allowed:
-                raise _refuse_function(written or _function_name(node), node, body, dialect)
+                raise _refuse_function(written or _function_name(node), node, body, context)
         elif isinstance(node, exp.Column) and _is_session_pseudo_column(node):
-            raise _refuse_function(node.name.upper(), node.this, body, dialect)
+            raise _refuse_function(node.name.upper(), node.this, body, context)
 
 
 def _is_session_pseudo_column(node: exp.Column) -> bool:
@@ -442,7 +517,7 @@ def _is_session_pseudo_column(node: exp.Column) -> bool:
     )
 
 
-def _tables(tree: exp.Expr) -> tuple[str, ...]:
+def query_tables(tree: exp.Expr) -> tuple[str, ...]:
     """Upper-case names of the tables ``tree`` reads, in order, without CTEs and ``DUAL``."""
     ctes = {cte.alias_or_name.upper() for cte in tree.find_all(exp.CTE)}
     found: dict[str, None] = {}

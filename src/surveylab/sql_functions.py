@@ -21,6 +21,9 @@ The sets:
   ``INSTR``), which sqlglot translates for DuckDB and PostgreSQL.
 * :data:`DUCKDB`, :data:`POSTGRES`, :data:`ORACLE`: each backend's own pure functions. The DuckDB
   and PostgreSQL sets are checked against the functions the real databases have.
+
+ADQL queries (:mod:`surveylab.vo.adql`) call ADQL's own functions, :data:`ADQL`, whatever the
+backend: the translation turns each into what the backend has.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 __all__ = [
+    "ADQL",
+    "ADQL_GEOMETRY",
     "ALLOWED_FUNCTIONS",
     "ALLOWED_TABLE_FUNCTIONS",
     "COMMON",
@@ -174,6 +179,32 @@ ORACLE = frozenset(
         "APPROX_COUNT_DISTINCT",
         # random numbers
         *("DBMS_RANDOM.VALUE", "DBMS_RANDOM.NORMAL"),
+    }
+)
+
+#: ADQL 2.1's geometry functions (``REGION``, ``AREA``, ``CENTROID`` and ``IN_UNIT`` are ADQL's
+#: too, listed so that the translation can say that it does not offer them).
+ADQL_GEOMETRY = frozenset(
+    {
+        *("POINT", "CIRCLE", "BOX", "POLYGON", "REGION", "CONTAINS", "INTERSECTS", "DISTANCE"),
+        *("COORD1", "COORD2", "COORDSYS", "AREA", "CENTROID"),
+    }
+)
+
+#: The functions of ADQL 2.1 (maths, trigonometry, strings, aggregates, conversions, geometry),
+#: by the names ADQL writes and the names sqlglot gives the ones it recognises.
+ADQL = frozenset(
+    {
+        # maths
+        *("ABS", "CEILING", "CEIL", "DEGREES", "EXP", "FLOOR", "LOG", "LN", "LOG10", "MOD"),
+        *("PI", "POWER", "RADIANS", "SQRT", "RAND", "ROUND", "TRUNCATE", "TRUNC"),
+        # trigonometry
+        *("SIN", "COS", "TAN", "ASIN", "ACOS", "ATAN", "ATAN2", "COT"),
+        # strings and conversions (optional features of ADQL 2.1)
+        *("LOWER", "UPPER", "COALESCE", "CAST", "CASE", "IN_UNIT"),
+        # aggregates
+        *("COUNT", "SUM", "AVG", "MIN", "MAX"),
+        *ADQL_GEOMETRY,
     }
 )
 

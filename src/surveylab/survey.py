@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
@@ -33,6 +33,7 @@ from .cutouts import (
 )
 from .errors import (
     FootprintError,
+    QueryError,
     ImageNotFoundError,
     SurveylabError,
     TableNotFoundError,
@@ -50,7 +51,7 @@ from .footprint import (
 from .job_service import JobService
 from .jobs import Job, JobRunner, Phase
 from .models import ColumnInfo, ReleaseInfo, TableInfo
-from .query_jobs import QUERY_JOB, query_work
+from .query_jobs import QUERY_JOB, query_work, upload_input
 from .results import QuickResult, column_info, original_name, result_columns
 from .settings import Settings
 from .sql import PreparedQuery, prepare
@@ -60,6 +61,8 @@ if TYPE_CHECKING:
     import pandas as pd
     from astropy.table import MaskedColumn, Table
     from mocpy import MOC  # type: ignore[import-untyped]  # mocpy ships no type hints
+
+    from .writers import ResultMetadata
 
 __all__ = ["Survey", "SurveyJob", "arrow_to_table"]
 
@@ -164,9 +167,29 @@ class Survey:
 
     # --- queries --------------------------------------------------------------------------
 
-    def check(self, sql: str) -> PreparedQuery:
-        """Parse ``sql`` without running it; raise the error with its line and column."""
+    def check(
+        self, sql: str, *, lang: str = "SQL", uploads: Mapping[str, pa.Table] | None = None
+    ) -> PreparedQuery:
+        """Parse ``sql`` without running it; raise the error with its line and column.
+
+        ``lang`` is ``"SQL"`` (DES's Oracle-flavoured SQL, or the backend's own) or ``"ADQL"``
+        (IVOA ADQL 2.1, :mod:`surveylab.vo.adql`), whose ``TAP_UPLOAD.<name>`` tables are
+        ``uploads[name]``.
+        """
+        if lang.upper().startswith("ADQL"):
+            from .vo.adql import translate
+
+            return translate(sql, self.catalog.dialect, uploads=uploads)
+        if uploads:
+            raise QueryError("uploaded tables can be joined in ADQL queries only")
         return prepare(sql, self.catalog.dialect)
+
+    def result_metadata(self, query: str) -> ResultMetadata:
+        """What a result file of ``query`` records: the query, the release, this version, the
+        time now and the catalog's column metadata."""
+        from .writers import ResultMetadata
+
+        return ResultMetadata(query=query, release=self.release, columns=self.known_columns)
 
     def explain(self, sql: str) -> str:
         """The backend's execution plan of ``sql``, as text."""
@@ -411,21 +434,53 @@ class Survey:
         compression: str | None = None,
         name: str | None = None,
         email: str | None = None,
+        lang: str = "SQL",
+        maxrec: int | None = None,
+        uploads: Mapping[str, pa.Table] | None = None,
+        start: bool = True,
+        options: Mapping[str, Any] | None = None,
     ) -> SurveyJob:
         """Start an asynchronous query job writing the full result into the job store.
 
         The query is checked first, so a malformed one is refused before a job exists.
+        ``lang``, ``uploads`` as :meth:`check`; ``maxrec`` caps the rows written (TAP's
+        ``MAXREC``). With ``start=False`` the job waits, PENDING, for
+        ``job_service.start(id)`` (a UWS job before ``PHASE=RUN``). ``options`` are further job
+        parameters (e.g. a VOTable ``serialization``).
         """
+        import io
+
+        import pyarrow.parquet as pq
+
         from .writers import validate_format
 
-        self.check(sql)
+        self.check(sql, lang=lang, uploads=uploads)
         format, compression = validate_format(format, compression)
-        job = self.runner.submit(
-            QUERY_JOB,
-            name=name,
-            parameters={"sql": sql, "format": format, "compression": compression},
-            email=email,
-        )
+        parameters: dict[str, Any] = {
+            **(options or {}),
+            "sql": sql,
+            "format": format,
+            "compression": compression,
+        }
+        if lang.upper() != "SQL":
+            parameters["lang"] = lang.upper()
+        if maxrec is not None:
+            parameters["maxrec"] = maxrec
+        inputs: dict[str, bytes] = {}
+        for table_name, table in (uploads or {}).items():
+            buffer = io.BytesIO()
+            pq.write_table(table, buffer)
+            inputs[upload_input(table_name)] = buffer.getvalue()
+        if inputs:
+            parameters["uploads"] = sorted(uploads or {})
+        if start:
+            job = self.runner.submit(
+                QUERY_JOB, name=name, parameters=parameters, email=email, inputs=inputs
+            )
+        else:
+            job = self.runner.create(
+                QUERY_JOB, name=name, parameters={**parameters, "email": email}, inputs=inputs
+            )
         return SurveyJob(self, job.id)
 
     @property

@@ -34,6 +34,7 @@ from .jobs import (
 )
 from .query import CheckHandler, ExamplesHandler, ExplainHandler, QueryHandler
 from .tables import TableHandler, TablesHandler
+from .vo import VOHandler
 
 __all__ = ["MAX_BODY_BYTES", "OPENAPI_PATH", "default_handlers", "load_openapi"]
 
@@ -79,4 +80,5 @@ default_handlers: list[tuple[str, type[SurveylabHandler]]] = [
     (r"/surveylab/api/hips/properties", HiPSHandler),
     (r"/surveylab/api/hips/(?P<path>.+)", HiPSHandler),
     (r"/surveylab/api/(.*)", NotFoundHandler),
+    (r"/surveylab/(?P<path>(?:tap|soda|sia|datalink)(?:/.*)?)", VOHandler),
 ]

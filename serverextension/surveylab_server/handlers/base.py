@@ -20,7 +20,7 @@ from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
 from surveylab import Survey
-from surveylab.errors import ErrorCategory, SurveylabError
+from surveylab.errors import HTTP_STATUS, ErrorCategory, SurveylabError
 from surveylab.inputs import json_object, parse_int
 from surveylab.limits import BODY_MAX_BYTES
 
@@ -36,14 +36,9 @@ MAX_BODY_BYTES = BODY_MAX_BYTES
 #: Bytes per chunk when streaming a file to the client.
 CHUNK_BYTES = 1 << 20
 
-#: HTTP status of each category of domain error (see :class:`surveylab.errors.ErrorCategory`).
+#: HTTP status of each category of domain error (the core's :data:`surveylab.errors.HTTP_STATUS`).
 CATEGORY_STATUS: dict[ErrorCategory, HTTPStatus] = {
-    ErrorCategory.INVALID_INPUT: HTTPStatus.BAD_REQUEST,
-    ErrorCategory.NOT_FOUND: HTTPStatus.NOT_FOUND,
-    ErrorCategory.CONFLICT: HTTPStatus.CONFLICT,
-    ErrorCategory.TIMEOUT: HTTPStatus.REQUEST_TIMEOUT,
-    ErrorCategory.LIMIT_REACHED: HTTPStatus.TOO_MANY_REQUESTS,
-    ErrorCategory.UNAVAILABLE: HTTPStatus.SERVICE_UNAVAILABLE,
+    category: HTTPStatus(status) for category, status in HTTP_STATUS.items()
 }
 
 T = TypeVar("T")

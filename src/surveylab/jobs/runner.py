@@ -169,6 +169,10 @@ class JobContext:
 
     # --- results ------------------------------------------------------------------------------
 
+    def input_path(self, name: str) -> Path:
+        """The path of input file ``name`` given when the job was created."""
+        return self.store.input_path(self.id, name)
+
     def result_path(self, name: str) -> Path:
         """A hidden temporary path where result ``name`` is written; see :meth:`publish`."""
         return self.store.temp_path(self.id, name)
@@ -348,6 +352,7 @@ class JobRunner:
         name: str | None = None,
         parameters: Mapping[str, Any] | None = None,
         email: str | None = None,
+        inputs: Mapping[str, bytes] | None = None,
     ) -> Job:
         """Create a job of ``type`` and queue it; return it (QUEUED).
 
@@ -362,6 +367,9 @@ class JobRunner:
         email : str, optional
             Where to send an e-mail when the job completes or fails; stored as
             ``parameters["email"]``.
+        inputs : mapping, optional
+            Files the work reads, by name (e.g. a TAP upload), kept in the job's folder
+            (:meth:`JobContext.input_path`).
 
         Raises
         ------
@@ -373,20 +381,67 @@ class JobRunner:
         work = self._work_for(type)
         params = _with_email(dict(parameters or {}), email)
         with self._lock:
-            if self._stopping.is_set():
-                raise SurveylabError("the job runner is shutting down; try again in a moment")
-            self._check_limit()
-            job = self.store.create(type, name, params, runner=self._token)
-            job = self.store.update(job.id, phase=Phase.QUEUED, message="queued")
-            self.store.log(job.id, "queued")
-            ctx = JobContext(self.store, job, progress_interval=self.progress_interval)
-            self._contexts[job.id] = ctx
-            try:
-                self._futures[job.id] = self._executor.submit(partial(self._run, ctx, work))
-            except Exception as exc:
-                self._contexts.pop(job.id, None)
-                self._fail_submit(job.id, exc)
+            self._refuse_new_work()
+            job = self.store.create(type, name, params, runner=self._token, inputs=inputs)
+            job = self._queue(job, work)
         self._ensure_watcher()
+        return job
+
+    def create(
+        self,
+        type: str,
+        *,
+        name: str | None = None,
+        parameters: Mapping[str, Any] | None = None,
+        inputs: Mapping[str, bytes] | None = None,
+    ) -> Job:
+        """Create a job of ``type`` that waits, PENDING, for :meth:`start` (a UWS job before
+        ``PHASE=RUN``); arguments as :meth:`submit`. A PENDING job does not count against the
+        user's limit of active jobs, and no runner claims it until it starts."""
+        self._work_for(type)
+        return self.store.create(type, name, _with_email(dict(parameters or {}), None), inputs=inputs)
+
+    def start(self, job_id: str) -> Job:
+        """Queue the PENDING job ``job_id`` (UWS ``PHASE=RUN``); a job already started or ended
+        is returned as it is.
+
+        Raises
+        ------
+        JobLimitError
+            If the user already has ``max_active`` jobs queued or running.
+        """
+        job = self.store.get(job_id)
+        if job.phase is not Phase.PENDING:
+            return job
+        work = self._work_for(job.type)
+        with self._lock:
+            self._refuse_new_work()
+            try:
+                job = self.store.update(job_id, expect=(Phase.PENDING,), runner=self._token)
+            except JobStateError:  # started, or aborted, meanwhile
+                return self.store.get(job_id)
+            job = self._queue(job, work)
+        self._ensure_watcher()
+        return job
+
+    def _refuse_new_work(self) -> None:
+        """Raise unless a new job may be queued now: the runner runs and the user is under
+        the limit of active jobs. Call it holding the lock."""
+        if self._stopping.is_set():
+            raise SurveylabError("the job runner is shutting down; try again in a moment")
+        self._check_limit()
+
+    def _queue(self, job: Job, work: WorkFunction) -> Job:
+        """Mark ``job`` QUEUED and hand it to the executor. Call it holding the lock."""
+        job = self.store.update(job.id, phase=Phase.QUEUED, message="queued")
+        self.store.log(job.id, "queued")
+        ctx = JobContext(self.store, job, progress_interval=self.progress_interval)
+        self._contexts[job.id] = ctx
+        try:
+            self._futures[job.id] = self._executor.submit(partial(self._run, ctx, work))
+        except Exception as exc:
+            self._contexts.pop(job.id, None)
+            self._fail_submit(job.id, exc)
         return job
 
     def _fail_submit(self, job_id: str, exc: Exception) -> None:

@@ -29,7 +29,7 @@ import stat
 import threading
 import time
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
@@ -58,6 +58,8 @@ LABELS_NAME = "labels.json"
 _LOCK_NAME = ".lock"
 _CANCEL_NAME = ".cancel"
 _TEMP_MARK = ".part-"
+#: Input files given at creation (``input-<name>``): what the work reads, not results.
+_INPUT_PREFIX = "input-"
 _STAGING_PREFIX = ".new-"
 _TRASH_PREFIX = ".deleted-"
 _STAGING_MAX_AGE = 600.0
@@ -338,8 +340,9 @@ class JobStore:
         parameters: dict[str, Any] | None = None,
         *,
         runner: str | None = None,
+        inputs: Mapping[str, bytes] | None = None,
     ) -> Job:
-        """A new PENDING job with its folder, record and log.
+        """A new PENDING job with its folder, record, log and input files.
 
         Parameters
         ----------
@@ -351,6 +354,9 @@ class JobStore:
             Plain JSON values. Keys that look like credentials are refused.
         runner : str, optional
             The token of the process that will run it (set by :class:`JobRunner`).
+        inputs : mapping, optional
+            Files the work reads (e.g. a TAP upload), by plain file name; written into the
+            folder as ``input-<name>`` before the job exists (:meth:`input_path`).
 
         Raises
         ------
@@ -380,6 +386,9 @@ class JobStore:
         try:
             self._write(staging, job)
             (staging / LOG_NAME).write_text(f"{_log_time(now)} created {type} job\n", "utf-8")
+            for input_name, data in (inputs or {}).items():
+                check_file_name(input_name)
+                (staging / f"{_INPUT_PREFIX}{input_name}").write_bytes(data)
             staging.rename(self.root / job_id)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
@@ -489,6 +498,25 @@ class JobStore:
             )
         return self.update(job_id, destruction=self.now() + keep)
 
+    def set_destruction(self, job_id: str, when: datetime) -> Job:
+        """Set the destruction time of job ``job_id`` to ``when`` (UWS ``DESTRUCTION``).
+
+        Raises
+        ------
+        SurveylabError
+            If ``when`` is naive, in the past, or more than ``max_renewal`` ahead.
+        """
+        _check_aware(when, "the destruction time")
+        now = self.now()
+        if when <= now:
+            raise SurveylabError(
+                f"the destruction time {format_time(when)} has passed; give a later one"
+            )
+        if when - now > self.max_renewal:
+            days = self.max_renewal.total_seconds() / 86400
+            raise SurveylabError(f"a job can be kept at most {days:g} days ahead")
+        return self.update(job_id, destruction=when)
+
     def delete(self, job_id: str) -> None:
         """Delete job ``job_id`` with its folder and every file in it.
 
@@ -535,6 +563,22 @@ class JobStore:
             raise UnsafePathError(f"{name!r} leads outside the folder of job {job_id}")
         if not path.is_file():
             raise JobFileNotFoundError(f"job {job_id} has no file {name!r}")
+        return path
+
+    def input_path(self, job_id: str, name: str) -> Path:
+        """The path of input file ``name`` of job ``job_id`` (see :meth:`create`).
+
+        Raises
+        ------
+        UnsafePathError
+            If ``name`` is not a plain file name.
+        JobFileNotFoundError
+            If the job was given no such input.
+        """
+        check_file_name(name)
+        path = self.job_dir(job_id) / f"{_INPUT_PREFIX}{name}"
+        if path.is_symlink() or not path.is_file():
+            raise JobFileNotFoundError(f"job {job_id} has no input {name!r}")
         return path
 
     def temp_path(self, job_id: str, name: str) -> Path:

@@ -1,5 +1,5 @@
-"""Result writers: stream the Arrow record batches of a query into a CSV, FITS, HDF5 or
-Parquet file, the formats of asynchronous query jobs.
+"""Result writers: stream the Arrow record batches of a query into a CSV, FITS, HDF5, Parquet or
+VOTable file, the formats of asynchronous query jobs.
 
 Memory stays bounded whatever the result size: batches are written as they come, never
 gathered. A file appears at its path only when complete: it is written under a hidden
@@ -8,7 +8,8 @@ stop with an error (the query was cancelled or timed out) or writing fails, the 
 propagates and the temporary file is removed.
 
 NULLs stay NULL in every format: an empty CSV field, NaN / ``TNULLn`` / empty string in FITS,
-NaN or a ``/mask/<COLUMN>`` dataset in HDF5, a Parquet NULL. float32 columns stay float32.
+NaN or a ``/mask/<COLUMN>`` dataset in HDF5, a Parquet NULL, a VOTable BINARY2 NULL flag.
+float32 columns stay float32.
 
 Examples
 --------
@@ -61,26 +62,39 @@ __all__ = [
 ]
 
 #: The result formats, as job parameters name them.
-FORMATS: tuple[str, ...] = ("csv", "fits", "hdf5", "parquet")
+FORMATS: tuple[str, ...] = ("csv", "fits", "hdf5", "parquet", "votable")
 
-#: The compressions of each format; ``None`` is none. CSV and FITS compress the whole file
-#: (``.csv.gz``, ``.fits.gz``); HDF5 and Parquet compress inside the file. FITS offers no
-#: tile compression: see :mod:`surveylab.writers._fits` for why.
+#: The compressions of each format; ``None`` is none. CSV, FITS and VOTable compress the whole
+#: file (``.csv.gz``, ``.fits.gz``, ``.vot.gz``); HDF5 and Parquet compress inside the file.
+#: FITS offers no tile compression: see :mod:`surveylab.writers._fits` for why.
 COMPRESSIONS: dict[str, tuple[str | None, ...]] = {
     "csv": (None, "gzip"),
     "fits": (None, "gzip"),
     "hdf5": (None, "gzip", "lzf"),
     "parquet": (None, "snappy", "zstd", "gzip"),
+    "votable": (None, "gzip"),
 }
 
 #: Other names accepted for a format.
-_FORMAT_ALIASES = {"h5": "hdf5", "hdf": "hdf5", "fit": "fits", "pq": "parquet"}
+_FORMAT_ALIASES = {
+    "h5": "hdf5",
+    "hdf": "hdf5",
+    "fit": "fits",
+    "pq": "parquet",
+    "vot": "votable",
+}
 
 #: File extension of each format; ``.gz`` follows for whole-file gzip.
-_EXTENSIONS = {"csv": ".csv", "fits": ".fits", "hdf5": ".h5", "parquet": ".parquet"}
+_EXTENSIONS = {
+    "csv": ".csv",
+    "fits": ".fits",
+    "hdf5": ".h5",
+    "parquet": ".parquet",
+    "votable": ".vot",
+}
 
 #: Formats whose compression is a gzip stream around the whole file.
-_WHOLE_FILE_GZIP = ("csv", "fits")
+_WHOLE_FILE_GZIP = ("csv", "fits", "votable")
 
 SinkFactory = Callable[[Path, pa.Schema, "str | None", ResultMetadata], ResultSink]
 
@@ -91,7 +105,7 @@ def validate_format(format: str, compression: str | None) -> tuple[str, str | No
     Parameters
     ----------
     format : str
-        One of :data:`FORMATS` (any case; ``h5`` and ``fit`` are accepted too).
+        One of :data:`FORMATS` (any case; ``h5``, ``fit`` and ``vot`` are accepted too).
     compression : str or None
         One of ``COMPRESSIONS[format]``; ``None``, ``""`` and ``"none"`` mean none.
 
@@ -167,6 +181,10 @@ def _sink_factory(format: str) -> SinkFactory:
         from ._hdf5 import Hdf5Sink
 
         return Hdf5Sink
+    if format == "votable":
+        from ._votable import VOTableSink
+
+        return VOTableSink
     from ._parquet import ParquetSink
 
     return ParquetSink
