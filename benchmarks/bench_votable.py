@@ -31,23 +31,27 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_export, run as a script or not
 
-from bench_export import BATCH_ROWS, build_catalog, metadata, query  # noqa: E402
+from bench_export import BATCH_ROWS, build_catalog, metadata, query
 
-from surveylab.survey import arrow_to_table  # noqa: E402
-from surveylab.vo.votable import votable_chunks  # noqa: E402
-from surveylab.writers import result_filename, write_result  # noqa: E402
+from surveylab.survey import arrow_to_table
+from surveylab.vo.votable import votable_chunks
+from surveylab.writers import result_filename, write_result
 
 #: The ratio to the FITS writer our VOTable writer must reach.
 TARGET = 0.5
 
+#: Best seconds and file size of each writer, by label.
+Timings = dict[str, tuple[float, int]]
 
-def ours(con: duckdb.DuckDBPyConnection, rows: int, out: Path, format: str) -> None:
+
+def ours(con: duckdb.DuckDBPyConnection, rows: int, out: Path, *, format: str) -> None:
     """``write_result`` in ``format`` (Parquet with snappy), fed by DuckDB's reader."""
     sql = query(rows)
     reader = con.cursor().sql(sql).to_arrow_reader(BATCH_ROWS)
@@ -62,7 +66,9 @@ def streamed(con: duckdb.DuckDBPyConnection, rows: int, out: Path) -> None:
     byte count, so that the timing loop finds a file)."""
     sql = query(rows)
     reader = con.cursor().sql(sql).to_arrow_reader(BATCH_ROWS)
-    size = sum(len(chunk) for chunk in votable_chunks(reader, reader.schema, metadata=metadata(sql)))
+    size = sum(
+        len(chunk) for chunk in votable_chunks(reader, reader.schema, metadata=metadata(sql))
+    )
     out.write_text(str(size))
 
 
@@ -74,22 +80,28 @@ def astropy_votable(con: duckdb.DuckDBPyConnection, rows: int, out: Path) -> flo
     return time.perf_counter() - start
 
 
-def best_of(run: Callable[[Path], None], out: Path, repeat: int) -> tuple[float, int]:
-    """The best time of ``repeat`` runs and the size of what was written; each run starts
-    after ``sync`` and its file is removed afterwards."""
-    best, size = float("inf"), 0
-    for _ in range(repeat):
-        os.sync()
-        start = time.perf_counter()
-        run(out)
-        best = min(best, time.perf_counter() - start)
-        size = out.stat().st_size
-        out.unlink()
-    return best, size
+def best_of_each(runs: dict[str, tuple[Callable[[Path], None], Path]], repeat: int) -> Timings:
+    """The best time of ``repeat`` runs of each writer and the size of what it wrote, the
+    writers taking turns in a rotating order (so that a busy moment of the machine does not
+    fall on one of them only); each run starts after ``sync`` and its file is removed
+    afterwards."""
+    best: Timings = {label: (float("inf"), 0) for label in runs}
+    labels = list(runs)
+    for round_ in range(repeat):
+        shift = round_ % len(labels)
+        for label in labels[shift:] + labels[:shift]:
+            run, out = runs[label]
+            os.sync()
+            start = time.perf_counter()
+            run(out)
+            seconds = time.perf_counter() - start
+            best[label] = (min(best[label][0], seconds), out.stat().st_size)
+            out.unlink()
+    return best
 
 
 def mrows(rate: float) -> str:
-    return f"{rate / 1e6:6.2f} M rows/s"
+    return f"{rate / 1e6:6.2f} M rows/s" if rate >= 1e5 else f"{rate / 1e3:6.1f} k rows/s"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -101,18 +113,18 @@ def run(args: argparse.Namespace) -> int:
         print(
             f"synthetic table: {args.rows:,} rows x 30 columns, {time.perf_counter() - start:.1f} s"
         )
-        import astropy.io.fits  # noqa: F401  (load what the FITS writer loads lazily, untimed)
-
         with duckdb.connect(str(catalog), read_only=True) as con:
-            timings: dict[str, tuple[float, int]] = {}
-            for label, format in (("votable", "votable"), ("fits", "fits"), ("parquet", "parquet")):
-                out = workdir / result_filename("bench", format, None)
-                timings[label] = best_of(
-                    lambda path, f=format: ours(con, args.rows, path, f), out, args.repeat
+            runs: dict[str, tuple[Callable[[Path], None], Path]] = {
+                format: (
+                    partial(ours, con, args.rows, format=format),
+                    workdir / result_filename("bench", format, None),
                 )
-            timings["votable_chunks"] = best_of(
-                lambda path: streamed(con, args.rows, path), workdir / "chunks.txt", args.repeat
-            )
+                for format in ("votable", "fits", "parquet")
+            }
+            runs["votable_chunks"] = (partial(streamed, con, args.rows), workdir / "chunks.txt")
+            for format in ("votable", "fits", "parquet"):  # warm up: imports, first calls
+                ours(con, 1000, runs[format][1], format=format)
+            timings = best_of_each(runs, args.repeat)
             astropy_rows = min(args.astropy_rows, args.rows)
             astropy_seconds = astropy_votable(con, astropy_rows, workdir / "astropy.vot")
     finally:

@@ -12,6 +12,7 @@ from enum import Enum
 from typing import Any, ClassVar
 
 __all__ = [
+    "HTTP_STATUS",
     "CatalogNotFoundError",
     "CatalogUnavailableError",
     "CutoutError",
@@ -20,7 +21,6 @@ __all__ = [
     "CutoutSizeError",
     "ErrorCategory",
     "FootprintError",
-    "HTTP_STATUS",
     "FunctionNotAllowedError",
     "ImageNotFoundError",
     "JobLimitError",
@@ -30,9 +30,9 @@ __all__ = [
     "QueryCancelledError",
     "QueryError",
     "QueryTimeoutError",
-    "ResourceNotFoundError",
     "ReadOnlyQueryError",
     "RequestError",
+    "ResourceNotFoundError",
     "SQLSyntaxError",
     "SurveylabError",
     "TableNotFoundError",

@@ -79,6 +79,13 @@ class JobService:
         are."""
         return self._runner.start(job_id)
 
+    def reject(
+        self, type: str, *, name: str | None, parameters: Mapping[str, Any], error: str
+    ) -> Job:
+        """A job of ``type`` that failed before it ran, in ERROR with ``error`` (a UWS job whose
+        request could not be run)."""
+        return self._runner.reject(type, name=name, parameters=parameters, error=error)
+
     def set_destruction(self, job_id: str, when: datetime) -> Job:
         """Set when job ``job_id`` is deleted (UWS ``DESTRUCTION``): at most the store's longest
         renewal from now; a time in the past is refused."""

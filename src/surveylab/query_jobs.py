@@ -122,6 +122,7 @@ def query_work(source: QuerySource, context: JobContext) -> None:
                 compression=compression,
                 metadata=metadata,
                 progress=lambda done: context.progress(rows=done, message=f"{done:,} rows"),
+                overflow=None if batches is None else lambda: batches.truncated,
             )
         rows = written.rows
         if batches is not None and batches.truncated:

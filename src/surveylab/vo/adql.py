@@ -77,6 +77,8 @@ __all__ = [
 
 #: The schema of uploaded tables in ADQL (``TAP_UPLOAD.name``).
 UPLOAD_SCHEMA = "TAP_UPLOAD"
+#: The schema of the service's own description, read from the tables the caller gives.
+TAP_SCHEMA = "TAP_SCHEMA"
 #: The most rows an upload may have: each becomes a row of literals in the query's text.
 UPLOAD_ROW_LIMIT = 100_000
 
@@ -99,6 +101,8 @@ _ICRS_QUALIFIERS = frozenset(
 )
 #: Geometry functions translated where they are called; the constructors are their arguments.
 _SHAPES = frozenset({"POINT", "CIRCLE", "BOX", "POLYGON"})
+#: Geometry functions whose value is a region, not a number.
+_REGIONS = _SHAPES | {"REGION", "CENTROID"}
 #: ADQL functions this service does not offer, and what to do instead.
 _NOT_OFFERED = {
     "REGION": "write the region with POINT, CIRCLE, BOX or POLYGON",
@@ -152,7 +156,11 @@ _ADQL_DIALECT = ADQL()
 
 
 def translate(
-    adql: str, dialect: str, *, uploads: Mapping[str, pa.Table] | None = None
+    adql: str,
+    dialect: str,
+    *,
+    uploads: Mapping[str, pa.Table] | None = None,
+    tap_schema: Mapping[str, pa.Table] | None = None,
 ) -> PreparedQuery:
     """Check the ADQL query ``adql`` and translate it to ``dialect``.
 
@@ -165,6 +173,10 @@ def translate(
     uploads : mapping of str to pyarrow.Table, optional
         The tables the query may read as ``TAP_UPLOAD.<name>`` (names compared ignoring case),
         at most :data:`UPLOAD_ROW_LIMIT` rows each.
+    tap_schema : mapping of str to pyarrow.Table, optional
+        The service's TAP_SCHEMA tables (``SCHEMAS``, ``TABLES``, ``COLUMNS``, ...), read the
+        same way as ``TAP_SCHEMA.<name>``: the catalog's own TAP_SCHEMA, if it has one, is not
+        what TAP describes (:func:`surveylab.vo.vosi.tap_schema`).
 
     Returns
     -------
@@ -187,18 +199,24 @@ def translate(
     if dialect not in DIALECTS:
         raise ValueError(f"unknown SQL dialect {dialect!r}; known: {', '.join(DIALECTS)}")
     body, tree = parse_query(adql, _ADQL_DIALECT, functions=ADQL_FUNCTIONS, language=_LANGUAGE)
-    prefix = f"{UPLOAD_SCHEMA}."
-    tables = tuple(name for name in query_tables(tree) if not name.startswith(prefix))
+    virtual = {UPLOAD_SCHEMA: dict(uploads or {})}
+    if tap_schema is not None:
+        virtual[TAP_SCHEMA] = dict(tap_schema)
+    tables = tuple(name for name in query_tables(tree) if name.partition(".")[0] not in virtual)
     located = _Located(body)
-    upload_names = _use_uploads(tree, uploads or {}, located)
+    used = {schema: _use_uploads(tree, schema, given, located) for schema, given in virtual.items()}
     _Geometry(located).rewrite(tree)
     _rewrite_functions(tree, dialect, located)
-    if upload_names:
-        _add_upload_tables(tree, upload_names, uploads or {}, dialect, located)
+    for schema, names in used.items():
+        if names:
+            _add_upload_tables(tree, schema, names, virtual[schema], dialect)
     if dialect != "duckdb":
         _fold_identifiers(tree, upper=dialect == "oracle")
     try:
-        sql = tree.sql(dialect=dialect, unsupported_level=ErrorLevel.RAISE)
+        # the tree is this call's own: no copy (a copy of a large upload's rows takes a second)
+        sql = Dialect.get_or_raise(dialect).generate(
+            tree, copy=False, unsupported_level=ErrorLevel.RAISE
+        )
     except UnsupportedError as err:
         raise QueryError(f"this ADQL query cannot be translated to {dialect}: {err}") from None
     return PreparedQuery(text=body.strip(), sql=sql, tables=tables)
@@ -270,6 +288,7 @@ def _value(node: exp.Expr) -> exp.Expr:
 
 
 def _term(node: exp.Expr | float) -> exp.Expr:
+    """An operand: a number as a literal, an expression as :func:`_value` makes it."""
     return _number(node) if isinstance(node, float | int) else _value(node)
 
 
@@ -292,6 +311,7 @@ def _minus(left: exp.Expr, right: exp.Expr | float) -> exp.Expr:
 
 
 def _between(node: exp.Expr, low: exp.Expr | float, high: exp.Expr | float) -> exp.Expr:
+    """``node BETWEEN low AND high``."""
     return exp.Between(this=_value(node), low=_term(low), high=_term(high))
 
 
@@ -301,6 +321,7 @@ def _false() -> exp.Expr:
 
 
 def _all_of(conditions: Sequence[exp.Expr]) -> exp.Expr:
+    """The conditions joined with AND (an OR among them in parentheses)."""
     wrapped = [exp.Paren(this=c) if isinstance(c, exp.Or) else c for c in conditions]
     return exp.and_(*wrapped, copy=False) if len(wrapped) > 1 else wrapped[0]
 
@@ -324,7 +345,9 @@ def _sin_degrees(node: exp.Expr) -> exp.Expr:
 def _weighted_sum(terms: Sequence[tuple[float, exp.Expr]]) -> exp.Expr | None:
     """``a * x + b * y + ...`` without the terms whose weight is 0; None if none is left."""
     products: list[exp.Expr] = [
-        exp.Mul(this=_number(weight), expression=term) for weight, term in terms if weight
+        term if weight == 1 else exp.Mul(this=_number(weight), expression=term)
+        for weight, term in terms
+        if weight
     ]
     if not products:
         return None
@@ -335,6 +358,7 @@ def _weighted_sum(terms: Sequence[tuple[float, exp.Expr]]) -> exp.Expr | None:
 
 
 def _unit_vector(ra: float, dec: float) -> npt.NDArray[np.float64]:
+    """The unit vector of (``ra``, ``dec``) in degrees."""
     a, d = math.radians(ra), math.radians(dec)
     return np.array([math.cos(d) * math.cos(a), math.cos(d) * math.sin(a), math.sin(d)])
 
@@ -344,6 +368,8 @@ def _unit_vector(ra: float, dec: float) -> npt.NDArray[np.float64]:
 
 @dataclass(frozen=True)
 class _Point:
+    """A POINT: its coordinates (SQL expressions, degrees), its system and the call."""
+
     ra: exp.Expr
     dec: exp.Expr
     system: str
@@ -352,6 +378,8 @@ class _Point:
 
 @dataclass(frozen=True)
 class _Circle:
+    """A CIRCLE: its centre and radius (degrees)."""
+
     centre: _Point
     radius: exp.Expr
     call: exp.Expr
@@ -359,6 +387,8 @@ class _Circle:
 
 @dataclass(frozen=True)
 class _Box:
+    """A BOX: its centre, its width in RA and its height in Dec (degrees)."""
+
     centre: _Point
     width: exp.Expr
     height: exp.Expr
@@ -367,6 +397,8 @@ class _Box:
 
 @dataclass(frozen=True)
 class _Polygon:
+    """A POLYGON: its vertices (RA, Dec in degrees), known when the query is translated."""
+
     vertices: tuple[tuple[float, float], ...]
     call: exp.Expr
 
@@ -382,10 +414,12 @@ class _Condition:
     exact: exp.Expr
 
     def where(self) -> exp.Expr:
+        """The prefilter and the exact test, joined with AND."""
         return _all_of([*self.prefilter, self.exact])
 
 
 def _kind(shape: _Shape) -> str:
+    """The ADQL name of ``shape`` (``CIRCLE``), for messages."""
     return _call_name(shape.call)
 
 
@@ -407,16 +441,17 @@ class _Geometry:
         self.located = located
 
     def rewrite(self, tree: exp.Expr) -> None:
-        """Replace every geometry call of ``tree``, outermost first, in the order written."""
-        calls = [
+        """Replace every geometry call of ``tree``, outermost first, in the order written (a
+        call in a coordinate, ``POINT(COORD1(p), ...)``, is copied out with it, then replaced)."""
+        while calls := [
             node
             for node in tree.find_all(exp.Anonymous)
             if _call_name(node) in ADQL_GEOMETRY | {"IN_UNIT"}
             and not any(_call_name(up) in ADQL_GEOMETRY for up in _ancestors(node))
-        ]
-        calls.sort(key=lambda node: int(node.meta.get("start", 0)))
-        for call in calls:
-            self._rewrite_call(call)
+        ]:
+            calls.sort(key=lambda node: int(node.meta.get("start", 0)))
+            for call in calls:
+                self._rewrite_call(call)
 
     def _rewrite_call(self, call: exp.Anonymous) -> None:
         name = _call_name(call)
@@ -518,7 +553,7 @@ class _Geometry:
         for argument in arguments:
             if isinstance(argument, exp.Literal) and argument.is_string:
                 raise self.located.error("a coordinate must be a number, not a string", call)
-            if _call_name(argument) in ADQL_GEOMETRY:
+            if _call_name(argument) in _REGIONS:
                 raise self.located.error(
                     f"a coordinate must be a number, not a {_call_name(argument)}", argument
                 )
@@ -758,6 +793,7 @@ class _Geometry:
 
 
 def _ancestors(node: exp.Expr) -> list[exp.Expr]:
+    """The nodes above ``node``, nearest first."""
     found = []
     parent = node.parent
     while parent is not None:
@@ -887,6 +923,10 @@ def _backend_function(node: exp.Expr, dialect: str, located: _Located) -> exp.Ex
             )
             return _as_double(remainder)
     if dialect == "oracle":
+        if isinstance(node, exp.Cast) and node.to.is_type("VARCHAR") and not node.to.expressions:
+            # Oracle's VARCHAR2 needs a length
+            size = exp.DataType.build(f"VARCHAR({_ORACLE_VARCHAR_BYTES})")
+            return exp.Cast(this=node.this.copy(), to=size)
         if isinstance(node, exp.Pi):
             return _number(math.pi)
         if isinstance(node, exp.Radians):
@@ -903,15 +943,17 @@ def _backend_function(node: exp.Expr, dialect: str, located: _Located) -> exp.Ex
 # --- uploads -----------------------------------------------------------------------------------
 
 
-def _upload_table_name(name: str) -> str:
-    return f"{UPLOAD_SCHEMA}_{name.upper()}"
+def _upload_table_name(name: str, schema: str = UPLOAD_SCHEMA) -> str:
+    """The common table expression that holds ``TAP_UPLOAD.name`` (or ``TAP_SCHEMA.name``)."""
+    return f"{schema}_{name.upper()}"
 
 
 def _use_uploads(
-    tree: exp.Expr, uploads: Mapping[str, pa.Table], located: _Located
+    tree: exp.Expr, schema: str, uploads: Mapping[str, pa.Table], located: _Located
 ) -> dict[str, str]:
-    """Point every ``TAP_UPLOAD.name`` of ``tree`` at the common table expression that will
-    hold it; the uploads read, as upper-case name → name in ``uploads``."""
+    """Point every ``<schema>.name`` of ``tree`` (``TAP_UPLOAD``, ``TAP_SCHEMA``) at the common
+    table expression that will hold it; the tables read, as upper-case name → name in
+    ``uploads``."""
     known: dict[str, str] = {}
     for name in uploads:
         if not _REGULAR_NAME.match(name):
@@ -922,31 +964,33 @@ def _use_uploads(
         known[name.upper()] = name
     used: dict[str, str] = {}
     for table in list(tree.find_all(exp.Table)):
-        if table.db.upper() != UPLOAD_SCHEMA:
+        if table.db.upper() != schema:
             continue
         key = table.name.upper()
         if key not in known:
             sent = ", ".join(sorted(known.values())) or "none"
-            raise located.error(
-                f"no upload named {table.name!r}: the request uploads {sent}", table
-            )
+            if schema == UPLOAD_SCHEMA:
+                message = f"no upload named {table.name!r}: the request uploads {sent}"
+            else:
+                message = f"no table {schema}.{table.name}: {schema} has {sent}"
+            raise located.error(message, table)
         used[key] = known[key]
         alias = table.alias or table.name
         table.replace(
             exp.Table(
-                this=exp.to_identifier(_upload_table_name(key)),
+                this=exp.to_identifier(_upload_table_name(key, schema)),
                 alias=exp.TableAlias(this=exp.to_identifier(alias)),
             )
         )
     for column in tree.find_all(exp.Column):
-        if column.db.upper() == UPLOAD_SCHEMA:
+        if column.db.upper() == schema:
             column.set("db", None)
     ctes = {cte.alias_or_name.upper() for cte in tree.find_all(exp.CTE)}
     for key in used:
-        if _upload_table_name(key) in ctes:
+        if _upload_table_name(key, schema) in ctes:
             raise located.error(
-                f"the query names a table {_upload_table_name(key)}, which is where "
-                f"TAP_UPLOAD.{used[key]} is put: rename it",
+                f"the query names a table {_upload_table_name(key, schema)}, which is where "
+                f"{schema}.{used[key]} is put: rename it",
                 tree,
             )
     return used
@@ -954,16 +998,16 @@ def _use_uploads(
 
 def _add_upload_tables(
     tree: exp.Expr,
+    schema: str,
     names: Mapping[str, str],
     uploads: Mapping[str, pa.Table],
     dialect: str,
-    located: _Located,
 ) -> None:
-    """Put the uploads read in ``names`` as common table expressions before ``tree``'s own."""
+    """Put the tables read in ``names`` as common table expressions before ``tree``'s own."""
     ctes = [
         exp.CTE(
             this=_upload_query(name, uploads[name], dialect),
-            alias=exp.TableAlias(this=exp.to_identifier(_upload_table_name(key))),
+            alias=exp.TableAlias(this=exp.to_identifier(_upload_table_name(key, schema))),
         )
         for key, name in names.items()
     ]
@@ -976,6 +1020,8 @@ def _add_upload_tables(
 
 @dataclass(frozen=True)
 class _UploadColumn:
+    """A column of an upload: its name, its SQL type and its values as literals."""
+
     name: str
     type: exp.DataType
     values: list[exp.Expr]
@@ -1058,7 +1104,7 @@ def _union_of_rows(columns: list[_UploadColumn], rows: int) -> exp.Query:
     for index in range(1, rows):
         row = exp.Select(
             expressions=[column.values[index] for column in columns],
-            from_=exp.From(this=dual.copy()),
+            from_=exp.From(this=exp.Table(this=exp.to_identifier("DUAL"))),
         )
         query = exp.Union(this=query, expression=row, distinct=False)
     return query
@@ -1112,6 +1158,7 @@ def _upload_column(
 
 
 def _integer_type(kind: pa.DataType, dialect: str) -> str:
+    """The SQL type that holds every value of the Arrow integer type ``kind``."""
     if dialect == "oracle":
         return "DECIMAL(20, 0)"
     bits = kind.bit_width + (1 if pa.types.is_unsigned_integer(kind) else 0)

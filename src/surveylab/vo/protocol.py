@@ -33,7 +33,7 @@ XML_TYPE = "text/xml"
 class Params:
     """Request parameters by name, DALI style: names case-insensitive, values as sent.
 
-    >>> params = Params({"LANG": ["ADQL"], "query": ["SELECT 1"], "pos": ["CIRCLE 1 2 3", "RANGE 0 1 2 3"]})
+    >>> params = Params({"LANG": ["ADQL"], "pos": ["CIRCLE 1 2 3", "RANGE 0 1 2 3"]})
     >>> params.get("lang"), params.get("MAXREC"), params.getall("POS")
     ('ADQL', None, ['CIRCLE 1 2 3', 'RANGE 0 1 2 3'])
     """

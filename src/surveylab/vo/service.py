@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape, quoteattr
 
-from ..errors import RequestError, ResourceNotFoundError, SurveylabError
+from ..errors import JobLimitError, RequestError, ResourceNotFoundError, SurveylabError
 from . import tap, vosi
 from .protocol import VORequest, VOResponse, error_response
 from .uws import UWSJobs
@@ -61,16 +61,15 @@ ADQL_EXAMPLES = (
         "ORDER BY DIST",
     ),
     (
-        "star-galaxy",
-        "Star/galaxy separation by spread model",
-        "Counts of point-like and extended sources with the WAVG_SPREAD_MODEL_I criterion.",
-        "SELECT CASE WHEN WAVG_SPREAD_MODEL_I + 3.0*WAVG_SPREADERR_MODEL_I < 0.005\n"
-        "            THEN 'star' ELSE 'galaxy' END AS CLASS,\n"
-        "       COUNT(*) AS N, AVG(MAG_AUTO_I) AS MEAN_MAG_I\n"
+        "point-sources-by-magnitude",
+        "Point sources per magnitude bin",
+        "Counts of point-like sources (the WAVG_SPREAD_MODEL_I criterion) per whole i magnitude.",
+        "SELECT FLOOR(MAG_AUTO_I) AS MAG_I, COUNT(*) AS N\n"
         "FROM DR1_MAIN\n"
-        "WHERE FLAGS_I < 4 AND MAG_AUTO_I < 23\n"
-        "GROUP BY CASE WHEN WAVG_SPREAD_MODEL_I + 3.0*WAVG_SPREADERR_MODEL_I < 0.005\n"
-        "              THEN 'star' ELSE 'galaxy' END",
+        "WHERE WAVG_SPREAD_MODEL_I + 3.0*WAVG_SPREADERR_MODEL_I < 0.005\n"
+        "  AND FLAGS_I < 4 AND MAG_AUTO_I < 24\n"
+        "GROUP BY FLOOR(MAG_AUTO_I)\n"
+        "ORDER BY MAG_I",
     ),
     (
         "bright-galaxies",
@@ -149,12 +148,34 @@ class VOService:
         raise ResourceNotFoundError(f"TAP has no endpoint {endpoint!r}")
 
     def _tap_submit(self, request: VORequest) -> VOResponse:
-        """A new async query job (UWS): PENDING, or queued at once with ``PHASE=RUN``."""
-        query = tap.query_parameters(request, self.survey.settings)
+        """A new async query job (UWS): PENDING, or queued at once with ``PHASE=RUN``. A query
+        that cannot run makes a job too, in ERROR with the reason (UWS creates a job for every
+        request); only a full job list or a bad ``PHASE`` is refused outright."""
         phase = (request.params.get("PHASE") or "").upper()
         if phase not in ("", "RUN"):
             raise RequestError(f"PHASE={phase} cannot start a job: give RUN, or no PHASE")
-        options = {} if query.serialization in (None, "binary2") else {"serialization": "tabledata"}
+        try:
+            job_id = self._tap_job(request, start=phase == "RUN")
+        except JobLimitError:
+            raise
+        except SurveylabError as exc:
+            params = request.params
+            parameters = {
+                "sql": params.get("QUERY") or "",
+                "lang": (params.get("LANG") or "ADQL").upper(),
+                "format": params.get("RESPONSEFORMAT") or "votable",
+            }
+            job_id = self.survey.job_service.reject(
+                "query", name=params.get("RUNID") or None, parameters=parameters, error=str(exc)
+            ).id
+        return VOResponse.redirect(self.tap_jobs.job_url(request, job_id))
+
+    def _tap_job(self, request: VORequest, *, start: bool) -> str:
+        """The id of a new query job for the TAP request (checked first)."""
+        query = tap.query_parameters(request, self.survey.settings)
+        options: dict[str, object] = {}
+        if query.serialization not in (None, "binary2"):
+            options["serialization"] = query.serialization
         duration = request.params.get("EXECUTIONDURATION")
         if duration is not None:
             if not duration.isdigit():
@@ -167,10 +188,10 @@ class VOService:
             lang=query.lang,
             maxrec=query.maxrec,
             uploads=query.uploads,
-            start=phase == "RUN",
+            start=start,
             options=options,
         )
-        return VOResponse.redirect(self.tap_jobs.job_url(request, job.id))
+        return job.id
 
     def _soda(self, request: VORequest, endpoint: str, rest: list[str]) -> VOResponse:
         if endpoint not in ("sync", "async"):
@@ -179,10 +200,9 @@ class VOService:
 
         if endpoint == "sync":
             return soda.soda_sync(self.survey, request)
-        if endpoint == "async":
-            if not rest and request.method == "POST":
-                job = soda.soda_submit(self.survey, request)
-                return VOResponse.redirect(self.soda_jobs.job_url(request, job))
+        if not rest and request.method == "POST":  # soda/async: a new job
+            job = soda.soda_submit(self.survey, request)
+            return VOResponse.redirect(self.soda_jobs.job_url(request, job))
         return self.soda_jobs.handle(request, rest)
 
     def _sia(self, request: VORequest, endpoint: str, rest: list[str]) -> VOResponse:

@@ -898,10 +898,11 @@ def _grid_at(survey: Survey, ra: float, dec: float, grids: dict[str, TileGrid]) 
 
 def soda_submit(survey: Survey, request: VORequest, *, email: str | None = None) -> str:
     """Start an asynchronous SODA request (a UWS job creation) as a ``cutout`` job of the
-    user's job store, and return the job's id.
+    user's job store, and return the job's id: PENDING until ``PHASE=RUN``, or queued at
+    once with ``PHASE=RUN`` at creation (UWS).
 
     See :func:`soda_job_parameters` for what the parameters become; UWS's ``RUNID`` names the
-    job. The job starts at once (``PHASE`` may be ``RUN`` or absent). Its files are one FITS
+    job. Its files are one FITS
     file per region and band, and its ``summary.json``.
 
     Raises
@@ -912,9 +913,9 @@ def soda_submit(survey: Survey, request: VORequest, *, email: str | None = None)
         another ``PHASE``.
     """
     params = request.params
-    phase = (params.get("PHASE") or "RUN").strip().upper()
-    if phase != "RUN":
+    phase = (params.get("PHASE") or "").strip().upper()
+    if phase not in ("", "RUN"):
         raise RequestError(f"PHASE={phase} cannot start a cutout job: give RUN, or no PHASE")
     arguments = soda_job_parameters(survey, params)
     name = (params.get("RUNID") or "").strip() or "SODA cutouts"
-    return survey.cutouts(name=name, email=email, **arguments).id
+    return survey.cutouts(name=name, email=email, start=phase == "RUN", **arguments).id

@@ -121,9 +121,9 @@ def query_parameters(request: VORequest, settings: Settings) -> TapQuery:
     if chosen is None:
         known = "votable, votable/td, csv, fits, parquet (or their media types)"
         raise RequestError(f"RESPONSEFORMAT={wanted} is not supported; use one of {known}")
-    uploads = read_uploads(request, settings)
-    if uploads and not lang.startswith("ADQL"):
+    if "UPLOAD" in params and not lang.startswith("ADQL"):
         raise RequestError("UPLOAD tables can be joined in ADQL queries only: use LANG=ADQL")
+    uploads = read_uploads(request, settings)
     return TapQuery(query, lang, maxrec, chosen[0], chosen[1], uploads)
 
 
@@ -163,24 +163,49 @@ def read_uploads(request: VORequest, settings: Settings) -> dict[str, pa.Table]:
                     f"UPLOAD={pair} is malformed: write NAME,param:PART with a table NAME of "
                     "letters, digits and _ (then query it as TAP_UPLOAD.NAME)"
                 )
-            if not source.startswith("param:"):
-                raise RequestError(
-                    f"UPLOAD {name} comes from {source}: only tables sent with the request "
-                    "(param:PART) are read; this service fetches no URLs"
-                )
-            part = source.removeprefix("param:")
-            upload = request.files.get(part)
-            if upload is None:
-                raise RequestError(f"UPLOAD {name} names the part {part!r}, which was not sent")
             if name.upper() in tables:
                 raise RequestError(f"UPLOAD names the table {name} twice")
+            if source.startswith("param:"):
+                part = source.removeprefix("param:")
+                upload = request.files.get(part)
+                if upload is None:
+                    raise RequestError(f"UPLOAD {name} names the part {part!r}, which was not sent")
+                data = upload.data
+            elif source.startswith(("http://", "https://")):
+                data = _fetch(name, source, settings.tap_upload_max_bytes)
+            else:
+                raise RequestError(
+                    f"UPLOAD {name} comes from {source}: give param:PART (a part of this "
+                    "request) or an http(s) URL"
+                )
             tables[name.upper()] = read_votable(
-                upload.data,
+                data,
                 name=name,
                 max_rows=settings.tap_upload_max_rows,
                 max_bytes=settings.tap_upload_max_bytes,
             )
     return tables
+
+
+def _fetch(name: str, url: str, max_bytes: int) -> bytes:
+    """The VOTable at ``url`` (TAP's http upload), at most ``max_bytes``; a clear error if it
+    cannot be read."""
+    import requests
+
+    try:
+        with requests.get(url, stream=True, timeout=30) as answer:
+            if answer.status_code != 200:
+                raise RequestError(f"UPLOAD {name}: {url} answered {answer.status_code}")
+            data = bytearray()
+            for chunk in answer.iter_content(1 << 16):
+                data += chunk
+                if len(data) > max_bytes:
+                    raise RequestError(
+                        f"UPLOAD {name}: {url} has more than {max_bytes:,} bytes, the limit"
+                    )
+    except requests.RequestException as exc:
+        raise RequestError(f"UPLOAD {name}: {url} cannot be read ({type(exc).__name__})") from None
+    return bytes(data)
 
 
 def sync_query(survey: Survey, request: VORequest) -> VOResponse:

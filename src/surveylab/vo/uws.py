@@ -186,6 +186,8 @@ class UWSJobs:
             return VOResponse.text("")
         if name == "parameters" and request.method == "GET":
             return VOResponse.xml(self._section(request, job, "parameters"))
+        if name == "parameters" and request.method == "POST":
+            return self._set_parameters(request, job)
         if name == "results" and request.method == "GET":
             if len(part) == 1:
                 return VOResponse.xml(self._section(request, job, "results"))
@@ -215,7 +217,7 @@ class UWSJobs:
         if request.method == "POST":
             if "PHASE" in params:
                 return self._phase(request, job)
-            raise RequestError("POST to a job takes ACTION=DELETE or PHASE=RUN/ABORT")
+            return self._set_parameters(request, job)
         if request.method != "GET":
             raise _method(request)
         wait = params.get("WAIT")
@@ -256,6 +258,27 @@ class UWSJobs:
             self.jobs.cancel(job.id)
         else:
             raise RequestError(f"PHASE={wanted or '(empty)'} cannot be asked for: use RUN or ABORT")
+        return VOResponse.redirect(self.job_url(request, job.id))
+
+    def _set_parameters(self, request: VORequest, job: Job) -> VOResponse:
+        """UWS: change a PENDING job's parameters by POST (``RUNID`` renames any job). A query
+        job takes TAP's ``QUERY``, ``LANG``, ``MAXREC`` and ``RESPONSEFORMAT``; other jobs and
+        other names are refused."""
+        changes: dict[str, Any] = {}
+        for name, values in request.params.items():
+            value = values[-1]
+            if name == "RUNID":
+                self.jobs.rename(job.id, value)
+            elif name == "DESTRUCTION":
+                self._destruction(request, job)
+            elif name == "EXECUTIONDURATION":
+                self._execution_duration(request, job)
+            elif self.job_type == "query" and name in _SETTABLE:
+                changes[_SETTABLE[name]] = _checked_parameter(name, value)
+            else:
+                raise RequestError(f"{name} cannot be changed on a {self.job_type} job")
+        for key, value in changes.items():
+            self.jobs.set_parameter(job.id, key, value)
         return VOResponse.redirect(self.job_url(request, job.id))
 
     def _destruction(self, request: VORequest, job: Job) -> VOResponse:
@@ -313,6 +336,28 @@ class UWSJobs:
         return VOResponse(
             200, media, _file_chunks(path), {"Content-Length": str(path.stat().st_size)}
         )
+
+
+#: The TAP parameters a PENDING query job may change, and the job parameter each one sets.
+_SETTABLE = {"QUERY": "sql", "LANG": "lang", "MAXREC": "maxrec", "RESPONSEFORMAT": "format"}
+
+
+def _checked_parameter(name: str, value: str) -> Any:
+    """A TAP parameter's new value, checked as at creation."""
+    from .tap import LANGUAGES, RESPONSE_FORMATS
+
+    if name == "MAXREC":
+        if not value.isdigit():
+            raise RequestError(f"MAXREC={value} is not a whole number, 0 or more")
+        return int(value)
+    if name == "LANG" and value.upper() not in LANGUAGES:
+        raise RequestError(f"LANG={value} is not supported; use one of {', '.join(LANGUAGES)}")
+    if name == "RESPONSEFORMAT":
+        chosen = RESPONSE_FORMATS.get(value.strip().lower())
+        if chosen is None:
+            raise RequestError(f"RESPONSEFORMAT={value} is not supported")
+        return chosen[0]
+    return value.upper() if name == "LANG" else value
 
 
 def _method(request: VORequest) -> SurveylabError:

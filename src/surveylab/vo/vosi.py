@@ -178,6 +178,23 @@ def _rows_to_table(name: str, rows: Sequence[tuple[object, ...]]) -> pa.Table:
     )
 
 
+#: The foreign keys between the TAP_SCHEMA tables (TAP 1.1, 4.6): id, from table, to table, from
+#: column, to column, description.
+_TAP_SCHEMA_KEYS = (
+    ("tables_schema", "tables", "schemas", "schema_name", "schema_name", "a table's schema"),
+    ("columns_table", "columns", "tables", "table_name", "table_name", "a column's table"),
+    ("keys_from", "keys", "tables", "from_table", "table_name", "a key's table"),
+    ("keys_target", "keys", "tables", "target_table", "table_name", "a key's target table"),
+    ("key_columns_key", "key_columns", "keys", "key_id", "key_id", "a key column's key"),
+)
+#: Column names of TAP_SCHEMA that are ADQL reserved words, listed delimited (TAP 1.1, 4.3).
+_RESERVED = frozenset({"size"})
+
+
+def _delimited(name: str) -> str:
+    return f'"{name}"' if name in _RESERVED else name
+
+
 def tap_schema(survey: Survey) -> dict[str, pa.Table]:
     """The five TAP_SCHEMA tables of TAP 1.1, by qualified upper-case name
     (``TAP_SCHEMA.COLUMNS``), describing the release's tables and themselves."""
@@ -216,16 +233,21 @@ def tap_schema(survey: Survey) -> dict[str, pa.Table]:
             datatype, arraysize, xtype = votable_datatype(sql_type)
             columns.append(
                 (
-                    qualified, column_name, datatype, arraysize, xtype, None, None, None, None,
-                    description, 1, 0, 1, position,
+                    qualified, _delimited(column_name), datatype, arraysize, xtype,
+                    None, None, None, None, description, 1, 0, 1, position,
                 )
             )  # fmt: skip
+    keys = [
+        (key, f"{TAP_SCHEMA_NAME}.{source}", f"{TAP_SCHEMA_NAME}.{target}", None, description)
+        for key, source, target, _, _, description in _TAP_SCHEMA_KEYS
+    ]
+    key_columns = [(key, source, target) for key, _, _, source, target, _ in _TAP_SCHEMA_KEYS]
     return {
         f"{TAP_SCHEMA_NAME}.SCHEMAS": _rows_to_table("schemas", schemas),
         f"{TAP_SCHEMA_NAME}.TABLES": _rows_to_table("tables", tables),
         f"{TAP_SCHEMA_NAME}.COLUMNS": _rows_to_table("columns", columns),
-        f"{TAP_SCHEMA_NAME}.KEYS": _rows_to_table("keys", []),
-        f"{TAP_SCHEMA_NAME}.KEY_COLUMNS": _rows_to_table("key_columns", []),
+        f"{TAP_SCHEMA_NAME}.KEYS": _rows_to_table("keys", keys),
+        f"{TAP_SCHEMA_NAME}.KEY_COLUMNS": _rows_to_table("key_columns", key_columns),
     }
 
 
@@ -335,7 +357,7 @@ def _tap_capability(request: VORequest, survey: Survey) -> str:
         '      <version ivo-id="ivo://ivoa.net/std/ADQL#v2.1">2.1</version>\n'
         '      <version ivo-id="ivo://ivoa.net/std/ADQL#v2.0">2.0</version>\n'
         "      <description>ADQL 2.1, translated for the release's database</description>\n"
-        '      <languageFeatures type="ivo://ivoa.net/std/TAPRegExt#features-adql-geo">\n'
+        '      <languageFeatures type="ivo://ivoa.net/std/TAPRegExt#features-adqlgeo">\n'
         f"{geometry}"
         "      </languageFeatures>\n"
         '      <languageFeatures type="ivo://ivoa.net/std/TAPRegExt#features-adql-sets">\n'
@@ -358,6 +380,8 @@ def _tap_capability(request: VORequest, survey: Survey) -> str:
         "    </language>\n"
         f"{formats}"
         '    <uploadMethod ivo-id="ivo://ivoa.net/std/TAPRegExt#upload-inline"/>\n'
+        '    <uploadMethod ivo-id="ivo://ivoa.net/std/TAPRegExt#upload-http"/>\n'
+        '    <uploadMethod ivo-id="ivo://ivoa.net/std/TAPRegExt#upload-https"/>\n'
         f"    <retentionPeriod><default>{lifetime}</default></retentionPeriod>\n"
         "    <executionDuration><default>0</default></executionDuration>\n"
         "    <outputLimit>\n"
@@ -372,7 +396,7 @@ def _tap_capability(request: VORequest, survey: Survey) -> str:
         '  <capability standardID="ivo://ivoa.net/std/VOSI#tables-1.1">\n'
         + _interface(request.url("tap/tables"), version="1.1")
         + "  </capability>\n"
-        '  <capability standardID="ivo://ivoa.net/std/DALI#examples-1.0">\n'
+        '  <capability standardID="ivo://ivoa.net/std/DALI#examples">\n'
         '    <interface xsi:type="vr:WebBrowser">\n'
         f'      <accessURL use="full">{escape(request.url("tap/examples"))}</accessURL>\n'
         "    </interface>\n"
@@ -384,7 +408,12 @@ def _text(tag: str, value: object) -> str:
     return "" if value is None or value == "" else f"<{tag}>{escape(str(value))}</{tag}>"
 
 
-def _table_element(name: str, description: object, columns: Iterable[Mapping[str, object]]) -> str:
+def _table_element(
+    name: str,
+    description: object,
+    columns: Iterable[Mapping[str, object]],
+    keys: Iterable[tuple[str, str, str]] = (),
+) -> str:
     parts = [f'    <table type="output">\n      <name>{escape(name)}</name>']
     if description:
         parts.append(f"      {_text('description', description)}")
@@ -407,6 +436,12 @@ def _table_element(name: str, description: object, columns: Iterable[Mapping[str
             + flag
             + "</column>"
         )
+    for target, from_column, target_column in keys:
+        parts.append(
+            f"      <foreignKey><targetTable>{escape(target)}</targetTable><fkColumn>"
+            f"<fromColumn>{escape(from_column)}</fromColumn>"
+            f"<targetColumn>{escape(target_column)}</targetColumn></fkColumn></foreignKey>"
+        )
     parts.append("    </table>")
     return "\n".join(parts) + "\n"
 
@@ -420,6 +455,16 @@ def tables(survey: Survey, name: str | None = None) -> VOResponse:
     by_table: dict[str, list[dict[str, object]]] = {}
     for column in columns:
         by_table.setdefault(str(column["table_name"]), []).append(column)
+    key_columns = {
+        str(row["key_id"]): (str(row["from_column"]), str(row["target_column"]))
+        for row in schema[f"{TAP_SCHEMA_NAME}.KEY_COLUMNS"].to_pylist()
+    }
+    keys_of: dict[str, list[tuple[str, str, str]]] = {}
+    for key in schema[f"{TAP_SCHEMA_NAME}.KEYS"].to_pylist():
+        from_column, target_column = key_columns[str(key["key_id"])]
+        keys_of.setdefault(str(key["from_table"]), []).append(
+            (str(key["target_table"]), from_column, target_column)
+        )
     namespace = f'xmlns:vosi="http://www.ivoa.net/xml/VOSITables/v1.0" {_NAMESPACES}'
     if name is not None:
         found = [t for t in listed if str(t["table_name"]).upper() == name.upper()]
@@ -430,6 +475,7 @@ def tables(survey: Survey, name: str | None = None) -> VOResponse:
             str(table["table_name"]),
             table["description"],
             by_table.get(str(table["table_name"]), []),
+            keys_of.get(str(table["table_name"]), ()),
         ).replace('<table type="output">', f'<vosi:table {namespace} type="output">', 1)
         element = element.rstrip().removesuffix("</table>") + "</vosi:table>\n"
         return VOResponse.xml('<?xml version="1.0" encoding="UTF-8"?>\n' + element)
@@ -441,11 +487,13 @@ def tables(survey: Survey, name: str | None = None) -> VOResponse:
         for table in listed:
             if table["schema_name"] == schema_name:
                 table_name = str(table["table_name"])
-                body.append(
-                    _table_element(
-                        table_name, table["description"], by_table.get(table_name, [])
-                    ).rstrip("\n")
+                element = _table_element(
+                    table_name,
+                    table["description"],
+                    by_table.get(table_name, []),
+                    keys_of.get(table_name, ()),
                 )
+                body.append(element.rstrip("\n"))
         body.append("  </schema>")
     return VOResponse.xml(
         '<?xml version="1.0" encoding="UTF-8"?>\n'

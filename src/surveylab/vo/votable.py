@@ -208,7 +208,8 @@ def _arrow_column(what: str, field_: object, values: np.ma.MaskedArray) -> pa.Ar
 
 def _timestamps(what: str, name: str, text: pa.Array) -> pa.Array:
     """ISO 8601 text of a column with ``xtype="timestamp"`` (DALI: UTC, ``Z`` optional) as
-    timestamps."""
+    timestamps; an empty value is NULL (BINARY2 readers may give a NULL string as "")."""
+    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
     try:
         return pc.cast(pc.replace_substring_regex(text, "Z$", ""), pa.timestamp("us"))
     except pa.ArrowInvalid as err:

@@ -210,6 +210,7 @@ def write_result(
     compression: str | None = None,
     metadata: ResultMetadata,
     progress: Callable[[int], None] | None = None,
+    overflow: Callable[[], bool] | None = None,
 ) -> WrittenFile:
     """Stream ``batches`` into a result file at ``path``.
 
@@ -229,6 +230,9 @@ def write_result(
         Query, release, version, time and column metadata recorded in the file.
     progress : callable, optional
         Called after each batch with the number of rows taken so far.
+    overflow : callable, optional
+        Asked once, after the last batch, whether the result was cut at a row limit (TAP's
+        MAXREC); a VOTable then ends with ``<INFO name="QUERY_STATUS" value="OVERFLOW"/>``.
 
     Returns
     -------
@@ -257,7 +261,11 @@ def write_result(
             rows += batch.num_rows
             if progress is not None:
                 progress(rows)
-        sink.finish()
+        if format == "votable":
+            cut = overflow is not None and overflow()
+            sink.finish(overflow=cut)  # type: ignore[call-arg]  # the VOTable sink's own
+        else:
+            sink.finish()
         temporary.replace(path)
     except BaseException:
         if sink is not None:

@@ -41,6 +41,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pybase64
 
+from ..errors import SurveylabError
 from ..models import ColumnInfo
 from ._base import ResultMetadata, UnsupportedColumnError, check_column_names, plain_type
 from ._gzip import OrderedPipeline, ParallelGzip, deflate_block
@@ -101,8 +102,6 @@ _BIG_ENDIAN = {
     "float": ">f4",
     "double": ">f8",
 }
-#: Units of Arrow durations, written as integers.
-_DURATION_UNITS = {"s": "s", "ms": "ms", "us": "us", "ns": "ns"}
 
 
 def xml_text(text: str) -> str:
@@ -173,7 +172,7 @@ def _plan(field_: pa.Field, info: ColumnInfo | None) -> _Column:
     if pa.types.is_time(kind):
         return _Column(name, "time", "char", pa.string(), info)
     if pa.types.is_duration(kind):
-        return _Column(name, "fixed", "long", pa.int64(), info, unit=_DURATION_UNITS[kind.unit])
+        return _Column(name, "fixed", "long", pa.int64(), info, unit=kind.unit)
     if pa.types.is_interval(kind):
         raise UnsupportedColumnError(
             f"column {name!r} is an interval ({kind}), which a VOTable cannot hold: select "
@@ -200,11 +199,11 @@ def _offsets_and_data(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """The value offsets (from 0) and the value bytes of a string or binary array."""
     wide = pa.types.is_large_string(array.type) or pa.types.is_large_binary(array.type)
     buffers = array.buffers()
+    if not len(array) or buffers[1] is None or buffers[2] is None:
+        return np.zeros(len(array) + 1, np.int64), np.zeros(0, np.uint8)
     offsets = np.frombuffer(buffers[1], dtype=np.int64 if wide else np.int32)[
         array.offset : array.offset + len(array) + 1
     ].astype(np.int64)
-    if buffers[2] is None or not len(array):
-        return np.zeros(len(array) + 1, np.int64), np.zeros(0, np.uint8)
     data = np.frombuffer(buffers[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
     return offsets - offsets[0], data
 
@@ -279,7 +278,7 @@ class VOTableEncoder:
         self, schema: pa.Schema, metadata: ResultMetadata, serialization: str = "binary2"
     ) -> None:
         if serialization not in SERIALIZATIONS:
-            raise UnsupportedColumnError(
+            raise SurveylabError(
                 f"unknown VOTable serialization {serialization!r}: choose "
                 f"{' or '.join(SERIALIZATIONS)}"
             )
@@ -287,7 +286,6 @@ class VOTableEncoder:
         if not len(schema):
             raise UnsupportedColumnError("a VOTable needs at least one column")
         self.serialization = serialization
-        self._schema = schema
         self._metadata = metadata
         self._columns = [_plan(field_, metadata.column(field_)) for field_ in schema]
         self._pending = bytearray()
@@ -300,11 +298,6 @@ class VOTableEncoder:
     def started(self) -> bool:
         """Whether :meth:`start` has run."""
         return self._started
-
-    @property
-    def columns(self) -> list[tuple[str, str]]:
-        """``(name, datatype)`` of each FIELD (string types are final after :meth:`start`)."""
-        return [(column.name, column.datatype) for column in self._columns]
 
     # --- the document ---------------------------------------------------------------------
 
