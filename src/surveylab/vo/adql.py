@@ -1128,7 +1128,9 @@ def _upload_column(
         sql_type = _integer_type(kind, dialect)
         literal = lambda v: exp.Literal(this=str(v), is_string=False)  # noqa: E731
     elif pa.types.is_floating(kind) or pa.types.is_decimal(kind):
-        sql_type = "DOUBLE"
+        # single precision stays single (a VOTable float comes back a float), the rest double
+        single = pa.types.is_float32(kind) or pa.types.is_float16(kind)
+        sql_type = "REAL" if single else "DOUBLE"
         literal = _float_literal
     elif pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_null(kind):
         sql_type = "VARCHAR"

@@ -64,11 +64,11 @@ ADQL_EXAMPLES = (
         "point-sources-by-magnitude",
         "Point sources per magnitude bin",
         "Counts of point-like sources (the WAVG_SPREAD_MODEL_I criterion) per whole i magnitude.",
-        "SELECT FLOOR(MAG_AUTO_I) AS MAG_I, COUNT(*) AS N\n"
-        "FROM DR1_MAIN\n"
-        "WHERE WAVG_SPREAD_MODEL_I + 3.0*WAVG_SPREADERR_MODEL_I < 0.005\n"
-        "  AND FLAGS_I < 4 AND MAG_AUTO_I < 24\n"
-        "GROUP BY FLOOR(MAG_AUTO_I)\n"
+        "SELECT MAG_I, COUNT(*) AS N\n"
+        "FROM (SELECT FLOOR(MAG_AUTO_I) AS MAG_I FROM DR1_MAIN\n"
+        "      WHERE WAVG_SPREAD_MODEL_I + 3.0*WAVG_SPREADERR_MODEL_I < 0.005\n"
+        "        AND FLAGS_I < 4 AND MAG_AUTO_I < 24) AS point_sources\n"
+        "GROUP BY MAG_I\n"
         "ORDER BY MAG_I",
     ),
     (
