@@ -188,11 +188,11 @@ class Survey:
         return prepare(sql, self.catalog.dialect)
 
     def tap_schema(self) -> dict[str, pa.Table]:
-        """The release's TAP_SCHEMA as TAP 1.1 describes it (:func:`surveylab.vo.vosi.tap_schema`),
-        by upper-case table name (``COLUMNS``); made once."""
+        """The release's TAP_SCHEMA as TAP 1.1 describes it, by upper-case table name
+        (``COLUMNS``; :func:`surveylab.vo.tap_schema.tap_schema`); made once."""
         with self._tap_schema_lock:
             if self._tap_schema is None:
-                from .vo.vosi import tap_schema
+                from .vo.tap_schema import tap_schema
 
                 self._tap_schema = {
                     name.partition(".")[2]: table for name, table in tap_schema(self).items()

@@ -24,6 +24,7 @@ This module is what runs in the worker processes (or on Dask workers): it import
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -43,6 +44,7 @@ __all__ = [
     "TileTask",
     "finish_cutout",
     "run_tile_task",
+    "stitch",
 ]
 
 #: Rows decompressed ahead at a time when sweeping down a tile.
@@ -442,6 +444,29 @@ def run_tile_task(task: TileTask) -> TaskResult:
 def _empty(item: Item, tile: str) -> Partial:
     spec = item.spec
     return Partial(spec.index, tile, item.role, {}, np.zeros((spec.ny, spec.nx), dtype=bool))
+
+
+def stitch(
+    spec: CutoutSpec, parts: list[Partial], priority: Sequence[str]
+) -> tuple[dict[str, FloatImage], float]:
+    """One image per band from the tiles' parts of a cutout, the tiles earlier in ``priority``
+    winning where they overlap; and the fraction of pixels the least covered band has (0: no
+    tile image covers the cutout)."""
+    order = {tile: k for k, tile in enumerate(priority)}
+    ranked = sorted(parts, key=lambda part: order.get(part.tile, len(order)))
+    arrays: dict[str, FloatImage] = {}
+    coverage = 1.0
+    for band in spec.all_bands:
+        image = np.full((spec.ny, spec.nx), np.nan, dtype=np.float32)
+        filled = np.zeros((spec.ny, spec.nx), dtype=bool)
+        for part in ranked:
+            if band in part.arrays:
+                take = part.mask & ~filled
+                image[take] = part.arrays[band][take]
+                filled |= take
+        arrays[band] = image
+        coverage = min(coverage, float(filled.mean()))
+    return arrays, coverage
 
 
 def finish_cutout(

@@ -28,12 +28,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-import numpy as np
-
 from .._version import __version__
 from ..errors import CutoutError, QueryCancelledError
 from ..footprint import MAIN_TABLE
-from .engine import OutputFile, Partial, TaskResult, finish_cutout, run_tile_task
+from .engine import OutputFile, Partial, TaskResult, finish_cutout, run_tile_task, stitch
 from .plan import Plan, PlannedCutout, plan_cutouts
 from .request import CutoutOptions, CutoutRequest, Target
 
@@ -158,20 +156,7 @@ class _Run:
     ) -> list[tuple[Path | str, str, str | None]]:
         spec = cutout.spec
         assert spec is not None
-        order = {tile: k for k, tile in enumerate(self.plan.priority[cutout.index])}
-        parts.sort(key=lambda part: order.get(part.tile, len(order)))
-        arrays = {}
-        coverage = 1.0
-        for band in spec.all_bands:
-            image = np.full((spec.ny, spec.nx), np.nan, dtype=np.float32)
-            filled = np.zeros((spec.ny, spec.nx), dtype=bool)
-            for part in parts:
-                if band in part.arrays:
-                    take = part.mask & ~filled
-                    image[take] = part.arrays[band][take]
-                    filled |= take
-            arrays[band] = image
-            coverage = min(coverage, float(filled.mean()))
+        arrays, coverage = stitch(spec, parts, self.plan.priority[cutout.index])
         if coverage == 0.0:
             self.failed(cutout.index, "outside the imaged footprint: no tile image covers it")
             return []

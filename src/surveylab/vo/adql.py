@@ -176,7 +176,7 @@ def translate(
     tap_schema : mapping of str to pyarrow.Table, optional
         The service's TAP_SCHEMA tables (``SCHEMAS``, ``TABLES``, ``COLUMNS``, ...), read the
         same way as ``TAP_SCHEMA.<name>``: the catalog's own TAP_SCHEMA, if it has one, is not
-        what TAP describes (:func:`surveylab.vo.vosi.tap_schema`).
+        what TAP describes (:func:`surveylab.vo.tap_schema.tap_schema`).
 
     Returns
     -------

@@ -42,7 +42,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..cutouts import CutoutOptions, Target, known_bands, plan_cutouts, run_tile_task
-from ..cutouts.engine import OutputFile, Partial, TileTask, finish_cutout
+from ..cutouts.engine import OutputFile, Partial, TileTask, finish_cutout, stitch
 from ..cutouts.plan import PlannedCutout, TileGrid, read_grid
 from ..cutouts.writers import Card
 from ..errors import (
@@ -738,20 +738,7 @@ def _run(
         finished = finished or cutout.index in result.done
     if finished:
         return spec.files
-    order = {name: k for k, name in enumerate(priority)}
-    parts.sort(key=lambda part: order.get(part.tile, len(order)))
-    arrays: dict[str, npt.NDArray[np.float32]] = {}
-    coverage = 1.0
-    for band in spec.all_bands:
-        image = np.full((spec.ny, spec.nx), np.nan, dtype=np.float32)
-        filled = np.zeros((spec.ny, spec.nx), dtype=bool)
-        for part in parts:
-            if band in part.arrays:
-                take = part.mask & ~filled
-                image[take] = part.arrays[band][take]
-                filled |= take
-        arrays[band] = image
-        coverage = min(coverage, float(filled.mean()))
+    arrays, coverage = stitch(spec, parts, priority)
     if coverage == 0.0:
         raise PositionError(f"{label}: outside the imaged footprint: no tile image covers it")
     cards = band_cards.get(cutout.tile or "", {})
