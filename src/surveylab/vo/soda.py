@@ -25,7 +25,7 @@ Parameters (names case-insensitive, values in degrees and metres, as DALI says):
 
 The cutout is the smallest box of the image's pixel grid, centred on the region's centre, that
 holds the whole region; its sides lie within the cutout engine's limits
-(:data:`surveylab.limits.CUTOUT_SIZE_MIN` to :data:`~surveylab.limits.CUTOUT_SIZE_MAX` arcmin).
+(``CUTOUT_SIZE_MIN`` to ``CUTOUT_SIZE_MAX`` of :mod:`surveylab.limits`, in arcmin).
 """
 
 from __future__ import annotations
