@@ -17,7 +17,7 @@ import pyvo  # type: ignore[import-untyped]
 import requests
 from astropy.table import Table
 
-from surveylab.vo.client import TOKEN_VARIABLE, VO_URL_VARIABLE, tap_service
+from surveylab.vo.client import TOKEN_VARIABLE, VO_URL_VARIABLE, sia_service, tap_service
 from tests.support.authproxy import token_proxy
 from tests.support.server import RunningServer, jupyter_server
 
@@ -279,3 +279,21 @@ def test_taplint_reports_no_errors(proxied: str, tmp_path: Path) -> None:
     errors = [line for line in report.splitlines() if line.startswith("E-")]
     assert int(totals.group(1)) == 0, "\n".join(errors)
     print(f"taplint: 0 errors, {totals.group(2)} warnings")
+
+
+def test_pyvo_sia2_finds_images_and_downloads_one(server: RunningServer) -> None:
+    sia = sia_service(f"{server.url}/surveylab", server.token)
+    records = sia.search(pos=(323.36, -0.82, 0.05), band=(7.0e-7, 8.6e-7))
+    assert len(records) >= 1
+    assert {r["obs_collection"] for r in records} == {"DEMO DR1"}
+    first = records[0]
+    assert 7.0e-7 <= float(first["em_min"]) <= 8.6e-7 or float(first["em_max"]) >= 7.0e-7
+    image = requests.get(first.getdataurl(), headers=server.headers, timeout=60)
+    assert image.status_code == 200 and image.content[:6] == b"SIMPLE"
+    links = requests.get(
+        f"{server.url}/surveylab/datalink/links",
+        params={"ID": first["obs_publisher_did"]},
+        headers=server.headers,
+        timeout=60,
+    )
+    assert links.status_code == 200 and "#cutout" in links.text

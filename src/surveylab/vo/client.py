@@ -78,7 +78,7 @@ def sia_service(url: str | None = None, token: str | None = None) -> pyvo.dal.SI
     """The release's SIA 2 service as a :class:`pyvo.dal.SIA2Service`, authenticated."""
     import pyvo
 
-    return pyvo.dal.SIA2Service(f"{_base(url)}/sia/query", session=session(token))
+    return pyvo.dal.SIA2Service(f"{_base(url)}/sia", session=session(token))
 
 
 def datalink_url(url: str | None = None) -> str:
