@@ -617,6 +617,13 @@ def test_a_cross_match_joins_on_a_dec_band() -> None:
     assert "m.DEC BETWEEN (u.dec - 0.001000001) AND (u.dec + 0.001000001)" in sql
 
 
+#: Times of the upload, relative to now (no test depends on the calendar): one to the
+#: microsecond, and a midnight long before it.
+SEEN = (datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=400)).replace(
+    tzinfo=None, microsecond=600000
+)
+LONG_AGO = datetime.datetime.combine(SEEN.date() - datetime.timedelta(days=9000), datetime.time())
+
 #: An upload with a column of each kind, NULLs among them, and TAP_SCHEMA-like names.
 UPLOAD = pa.table(
     {
@@ -625,7 +632,7 @@ UPLOAD = pa.table(
         "name": pa.array(["a", "o'neil", None]),
         "flag": pa.array([True, None, False]),
         "seen": pa.array(
-            [datetime.datetime(2020, 1, 2, 3, 4, 5, 600000), None, datetime.datetime(1999, 12, 31)],
+            [SEEN, None, LONG_AGO],
             pa.timestamp("us"),
         ),
         "size": pa.array([None, 7, 8], pa.int64()),
@@ -670,7 +677,8 @@ def test_oracle_reads_an_upload_from_dual() -> None:
     assert cte.alias == "TAP_UPLOAD_THINGS"
     assert len(list(cte.find_all(exp.Union))) == UPLOAD.num_rows - 1
     assert all(table.name == "DUAL" for table in cte.find_all(exp.Table))
-    assert "TO_TIMESTAMP('2020-01-02 03:04:05.600000', 'YYYY-MM-DD HH24:MI:SS.FF6')" in query.sql
+    stamp = f"{SEEN:%Y-%m-%d %H:%M:%S}.600000"
+    assert f"TO_TIMESTAMP('{stamp}', 'YYYY-MM-DD HH24:MI:SS.FF6')" in query.sql
     assert "CAST('a' AS VARCHAR2(6))" in query.sql  # as long as its longest string, in bytes
     assert "'o''neil'" in query.sql
     assert query.tables == ("DR1_MAIN",)

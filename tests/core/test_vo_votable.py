@@ -6,6 +6,7 @@ format; and the reader of uploaded VOTables, its tables and its refusals."""
 from __future__ import annotations
 
 import base64
+import calendar
 import datetime as dt
 import decimal
 import gzip
@@ -40,13 +41,24 @@ from surveylab.writers import (
 from surveylab.writers._votable import CHUNK_BYTES, NAMESPACE
 
 V = f"{{{NAMESPACE}}}"
-CREATED = dt.datetime(2026, 11, 2, 12, 30, 5, tzinfo=dt.UTC)
+#: When the result was made: a month ago, to the second (relative to now: no test depends on
+#: the calendar).
+CREATED = (dt.datetime.now(dt.UTC) - dt.timedelta(days=30)).replace(microsecond=0)
 QUERY = "SELECT *\nFROM DR1_MAIN\nWHERE RA < 10 AND TILENAME <> 'a&b' -- every column"
 META = ResultMetadata(query=QUERY, release="DEMO DR1", created=CREATED)
 
 # --- the columns of every type -----------------------------------------------------------------
 
-T0 = dt.datetime(2020, 1, 2, 3, 4, 5, 123000)
+#: Times and days of the typed columns, relative to now: a moment to the millisecond, a midnight
+#: after it, a day long before it, and the last 29 February.
+T0 = (dt.datetime.now(dt.UTC) - dt.timedelta(days=400)).replace(tzinfo=None, microsecond=123000)
+T1 = dt.datetime.combine(T0.date() + dt.timedelta(days=365), dt.time())
+D0 = T0.date() - dt.timedelta(days=9000)
+LEAP_DAY = next(
+    dt.date(year, 2, 29)
+    for year in range(dt.date.today().year, 0, -1)
+    if calendar.isleap(year) and dt.date(year, 2, 29) <= dt.date.today()
+)
 
 #: One column per Arrow type: (name, values with a NULL, VOTable datatype, xtype, unit, the
 #: values a reader gets back). Every column has a NULL in a different row.
@@ -86,13 +98,14 @@ TYPES: list[tuple[str, pa.Array, str, str | None, str | None, list[Any]]] = [
      ["g", "r", None, "g"]),
     ("UNI", pa.array(["é", "日本語", "ascii", None]), "unicodeChar", None, None,
      ["é", "日本語", "ascii", None]),
-    ("TS", pa.array([T0, None, dt.datetime(2021, 1, 1), T0], pa.timestamp("ms")), "char",
+    ("TS", pa.array([T0, None, T1, T0], pa.timestamp("ms")), "char",
      "timestamp", None,
-     ["2020-01-02T03:04:05.123", None, "2021-01-01T00:00:00.000", "2020-01-02T03:04:05.123"]),
+     [f"{T0:%Y-%m-%dT%H:%M:%S}.123", None, f"{T1:%Y-%m-%dT%H:%M:%S}.000",
+      f"{T0:%Y-%m-%dT%H:%M:%S}.123"]),
     ("TSZ", pa.array([T0, T0, None, T0], pa.timestamp("s", tz="Europe/Paris")), "char",
-     "timestamp", None, ["2020-01-02T03:04:05"] * 2 + [None, "2020-01-02T03:04:05"]),
-    ("DAY", pa.array([dt.date(2020, 1, 2), None, dt.date(1999, 12, 31), dt.date(2000, 2, 29)]),
-     "char", "timestamp", None, ["2020-01-02", None, "1999-12-31", "2000-02-29"]),
+     "timestamp", None, [f"{T0:%Y-%m-%dT%H:%M:%S}"] * 2 + [None, f"{T0:%Y-%m-%dT%H:%M:%S}"]),
+    ("DAY", pa.array([T0.date(), None, D0, LEAP_DAY]), "char", "timestamp", None,
+     [T0.date().isoformat(), None, D0.isoformat(), LEAP_DAY.isoformat()]),
     ("CLOCK", pa.array([dt.time(1, 2, 3), None, dt.time(23, 59, 59, 500000), dt.time(0)]),
      "char", None, None, ["01:02:03.000000", None, "23:59:59.500000", "00:00:00.000000"]),
     ("DUR", pa.array([dt.timedelta(seconds=90), None, dt.timedelta(0), dt.timedelta(days=1)],
@@ -431,7 +444,7 @@ def test_units_ucds_descriptions_and_infos(
     assert infos == {
         "QUERY_STATUS": "OK",
         "QUERY": QUERY,  # line breaks and markup kept
-        "QUERY_TIMESTAMP": "2026-11-02T12:30:05Z",
+        "QUERY_TIMESTAMP": f"{CREATED:%Y-%m-%dT%H:%M:%S}Z",
         "RELEASE": "DEMO DR1",
         "SURVEYLAB_VERSION": __version__,
     }

@@ -92,7 +92,8 @@ class VOHandler(SurveylabHandler):
 
     async def answer(self, path: str) -> None:
         """Ask the service and write its answer."""
-        response: VOResponse = await self.call(self.vo.handle, self.vo_request(path))
+        request = await self.call(self.vo_request, path)  # a large upload is parsed off the loop
+        response: VOResponse = await self.call(self.vo.handle, request)
         self.set_status(response.status)
         self.set_header("Content-Type", response.content_type)
         for name, value in response.headers.items():

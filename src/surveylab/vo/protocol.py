@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
 from xml.sax.saxutils import escape, quoteattr
 
 from ..errors import HTTP_STATUS, RequestError, SurveylabError
@@ -23,8 +25,11 @@ __all__ = [
     "error_document",
     "error_infos",
     "error_response",
+    "read_chunks",
 ]
 
+#: Bytes per chunk of a file sent as a response body.
+CHUNK_BYTES = 1 << 20
 #: Media types of what the services return.
 VOTABLE_TYPE = "application/x-votable+xml"
 XML_TYPE = "text/xml"
@@ -176,3 +181,12 @@ def error_response(exc: SurveylabError) -> VOResponse:
         f"{VOTABLE_TYPE}; charset=utf-8",
         error_document(str(exc), infos=error_infos(exc)),
     )
+
+
+def read_chunks(source: Path | IO[bytes]) -> Iterator[bytes]:
+    """The bytes of a file in chunks of :data:`CHUNK_BYTES`, for a streamed response body:
+    ``source`` is a path, or an open file (closed at the end, so a spooled temporary file goes
+    away)."""
+    with source.open("rb") if isinstance(source, Path) else source as stream:
+        while chunk := stream.read(CHUNK_BYTES):
+            yield chunk

@@ -174,8 +174,6 @@ class VOService:
         """The id of a new query job for the TAP request (checked first)."""
         query = tap.query_parameters(request, self.survey.settings)
         options: dict[str, object] = {}
-        if query.serialization not in (None, "binary2"):
-            options["serialization"] = query.serialization
         duration = request.params.get("EXECUTIONDURATION")
         if duration is not None:
             if not duration.isdigit():

@@ -34,7 +34,7 @@ the others.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -55,7 +55,7 @@ from .datalink import (
     votable_bytes,
     votable_with_table,
 )
-from .protocol import VOTABLE_TYPE, Params, VORequest, VOResponse
+from .protocol import VOTABLE_TYPE, Params, VORequest, VOResponse, read_chunks
 from .soda import (
     FITS_TYPE,
     Circle,
@@ -103,8 +103,6 @@ _UNSUPPORTED = ("TIME", "POL", "FOV", "SPATRES", "EXPTIME", "SPECRP", "TIMERES",
 _PRODUCT_TYPES = ("image", "cube")
 #: RESPONSEFORMAT values that mean a VOTable.
 _VOTABLE_FORMATS = {"votable", VOTABLE_TYPE, "text/xml"}
-#: Bytes per chunk of a streamed file.
-_CHUNK = 1 << 20
 
 _OBSCORE = "obscore:"
 OBSCORE_COLUMNS = (
@@ -544,10 +542,4 @@ def sia_file(survey: Survey, request: VORequest, tile: str, band: str) -> VOResp
         "Content-Length": str(size),
         "Content-Disposition": f'attachment; filename="{path.name}"',
     }
-    return VOResponse(200, FITS_TYPE, _file_chunks(path), headers)
-
-
-def _file_chunks(path: Path) -> Iterator[bytes]:
-    with path.open("rb") as file:
-        while block := file.read(_CHUNK):
-            yield block
+    return VOResponse(200, FITS_TYPE, read_chunks(path), headers)

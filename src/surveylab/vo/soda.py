@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 import re
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -54,7 +54,7 @@ from ..errors import (
 )
 from ..footprint import Footprint, TileInfo
 from ..limits import CUTOUT_SIZE_MAX, CUTOUT_SIZE_MIN
-from .protocol import Params, VORequest, VOResponse
+from .protocol import Params, VORequest, VOResponse, read_chunks
 
 if TYPE_CHECKING:
     from astropy.io import fits
@@ -90,8 +90,6 @@ FITS_TYPE = "application/fits"
 #: Points sampled on a circle's edge, and on each edge of a RANGE, to size a cutout.
 _CIRCLE_SAMPLES = 72
 _RANGE_SAMPLES = 16
-#: Bytes per chunk of a streamed FITS answer.
-_CHUNK = 1 << 20
 #: Pixel scale (arcsec) of the grid that sizes the cutouts of positions outside the footprint.
 _DEFAULT_SCALE = 0.263
 #: SODA parameters the coadd images cannot honour (they have no time or polarization axis).
@@ -802,7 +800,7 @@ def _fits_response(images: Sequence[_Image]) -> VOResponse:
         "Content-Length": str(size),
         "Content-Disposition": f'inline; filename="{filename}"',
     }
-    return VOResponse(200, FITS_TYPE, _chunks(spool), headers)
+    return VOResponse(200, FITS_TYPE, read_chunks(spool), headers)
 
 
 def _extension_header(image: _Image) -> fits.Header:
@@ -813,13 +811,6 @@ def _extension_header(image: _Image) -> fits.Header:
         header.remove(key, ignore_missing=True)
     header["EXTNAME"] = (image.band, "band")
     return header
-
-
-def _chunks(spool: Any) -> Iterator[bytes]:
-    """The file's bytes in chunks; it is closed (and so removed) at the end."""
-    with spool:
-        while block := spool.read(_CHUNK):
-            yield block
 
 
 # --- asynchronous cutouts ----------------------------------------------------------------------

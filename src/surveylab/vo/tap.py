@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from ..errors import RequestError
 from ..results import CappedBatches
-from .protocol import VOTABLE_TYPE, Params, VORequest, VOResponse
+from .protocol import VOTABLE_TYPE, Params, VORequest, VOResponse, read_chunks
 
 if TYPE_CHECKING:
     from ..catalog.base import QueryHandle
@@ -66,8 +66,6 @@ MEDIA_TYPES = {
 }
 #: A table name an upload may take (``TAP_UPLOAD.<name>``).
 _UPLOAD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
-#: Bytes per chunk when a result file is sent.
-_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -262,6 +260,4 @@ def _written_file(
             write_result(capped, handle.schema, path, format=format, metadata=metadata)
         finally:
             handle.close()
-        with path.open("rb") as stream:
-            while chunk := stream.read(_CHUNK):
-                yield chunk
+        yield from read_chunks(path)

@@ -8,7 +8,7 @@ the lab's job browser, and a job started from the query panel shows in the TAP j
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,7 +16,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from ..errors import RequestError, ResourceNotFoundError, SurveylabError
 from ..jobs import Job, Phase, format_time, parse_time
-from .protocol import Params, VORequest, VOResponse, error_document
+from .protocol import Params, VORequest, VOResponse, error_document, read_chunks
 
 if TYPE_CHECKING:
     from ..job_service import JobService
@@ -35,7 +35,6 @@ _HEADER = (
     'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" version="1.1"'
 )
 _NIL = ' xsi:nil="true"/>'
-_CHUNK = 1 << 20
 #: How a query job's parameters are named in UWS (TAP's names).
 _QUERY_PARAMETERS = {
     "sql": "QUERY",
@@ -43,7 +42,6 @@ _QUERY_PARAMETERS = {
     "format": "RESPONSEFORMAT",
     "maxrec": "MAXREC",
     "uploads": "UPLOAD",
-    "serialization": "SERIALIZATION",
 }
 #: Parameters never shown (an e-mail address is the user's, not the job's).
 _HIDDEN = frozenset({"email", "compression"})
@@ -334,7 +332,7 @@ class UWSJobs:
         result = job.file(names[ident])
         media = _media_type(result.format if result else None, path)
         return VOResponse(
-            200, media, _file_chunks(path), {"Content-Length": str(path.stat().st_size)}
+            200, media, read_chunks(path), {"Content-Length": str(path.stat().st_size)}
         )
 
 
@@ -410,9 +408,3 @@ def _media_type(format: str | None, path: Path) -> str:
     if path.suffix == ".gz":
         return "application/gzip"
     return _MEDIA_TYPES.get(format or "", "application/octet-stream")
-
-
-def _file_chunks(path: Path) -> Iterator[bytes]:
-    with path.open("rb") as stream:
-        while chunk := stream.read(_CHUNK):
-            yield chunk
