@@ -8,6 +8,7 @@ access URLs) point back at the proxy, and it passes redirects through unfollowed
 from __future__ import annotations
 
 import http.client
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -52,7 +53,7 @@ def token_proxy(target: str, token: str) -> Iterator[str]:
             body = self._body()
             headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP}
             headers["Authorization"] = f"token {token}"
-            connection = http.client.HTTPConnection(backend.hostname, backend.port, timeout=300)
+            connection = http.client.HTTPConnection(backend.hostname or "127.0.0.1", backend.port, timeout=300)
             try:
                 connection.request(self.command, self.path, body=body, headers=headers)
                 answer = connection.getresponse()
@@ -69,7 +70,15 @@ def token_proxy(target: str, token: str) -> Iterator[str]:
 
         do_GET = do_POST = do_DELETE = do_PUT = do_HEAD = _forward  # noqa: N815  # http.server names
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Forward)
+    class Proxy(ThreadingHTTPServer):
+        daemon_threads = True
+
+        def handle_error(self, request: object, client_address: object) -> None:
+            """A client that drops a kept-alive connection (Java does) is no error."""
+            if not isinstance(sys.exc_info()[1], ConnectionError):
+                super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+    server = Proxy(("127.0.0.1", 0), Forward)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
