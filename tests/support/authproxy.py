@@ -53,7 +53,9 @@ def token_proxy(target: str, token: str) -> Iterator[str]:
             body = self._body()
             headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP}
             headers["Authorization"] = f"token {token}"
-            connection = http.client.HTTPConnection(backend.hostname or "127.0.0.1", backend.port, timeout=300)
+            connection = http.client.HTTPConnection(
+                backend.hostname or "127.0.0.1", backend.port, timeout=300
+            )
             try:
                 connection.request(self.command, self.path, body=body, headers=headers)
                 answer = connection.getresponse()
