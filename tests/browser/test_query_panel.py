@@ -51,7 +51,11 @@ def open_from_palette(page: Page) -> Locator:
     """Run ``surveylab:open-query`` from the command palette; return the panel."""
     page.keyboard.press("Control+Shift+C")
     page.locator(".lm-CommandPalette-input").fill("SQL Query")
-    page.locator('.lm-CommandPalette-item[data-command="surveylab:open-query"]').click()
+    # The palette re-renders its list while the lab settles, so a click can hit a detached
+    # item: wait for ours to be the active one and run it with Enter.
+    item = page.locator('.lm-CommandPalette-item[data-command="surveylab:open-query"]')
+    expect(item).to_have_class(re.compile(r"\blm-mod-active\b"))
+    page.keyboard.press("Enter")
     panel = page.locator(PANEL)
     expect(panel).to_have_attribute("data-ready", "true")
     return panel

@@ -3,6 +3,8 @@ back in Python and on the FootprintViewer, and bad input as a message."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import holoviews as hv
@@ -131,3 +133,13 @@ def test_scatter_bad_input_is_a_message_and_a_static_fallback(table: Table) -> N
     assert "color:#b71c1c" in scatter.message.value
     data = scatter._repr_mimebundle_()
     assert "surveylab-plot-static" in data["text/html"]
+
+
+def test_a_message_needs_no_plotting_extension_loaded_first() -> None:
+    """The first plot a fresh kernel makes may be a message (no extension loaded yet)."""
+    code = (
+        "from astropy.table import Table; from surveylab_widgets import plots; "
+        "print(type(plots.colour_magnitude(Table({'RA': [1.0]}))).__name__)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "Div"

@@ -115,8 +115,9 @@ def binned(x: FloatArray, y: FloatArray, gridsize: int = GRIDSIZE) -> tuple[Floa
 
 def _message(text: str) -> Any:
     import holoviews as hv
+    import holoviews.plotting.bokeh  # registers the Bokeh options; shows text escaped
 
-    return hv.Div(text).opts(width=480, height=40)  # Bokeh shows it as text, escaped
+    return hv.Div(text).opts(width=480, height=40, backend="bokeh")
 
 
 def _hex_plot(
