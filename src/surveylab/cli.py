@@ -33,10 +33,11 @@ COMMANDS_GROUP = "surveylab.commands"
 
 
 class ProgressBar:
-    """A one-line text progress bar for long work, drawn on a terminal stream."""
+    """A one-line text progress bar for long work, drawn on a terminal stream (by default
+    ``sys.stderr`` as it is when the bar is made)."""
 
-    def __init__(self, stream: TextIO = sys.stderr, width: int = 30) -> None:
-        self.stream = stream
+    def __init__(self, stream: TextIO | None = None, width: int = 30) -> None:
+        self.stream = stream or sys.stderr
         self.width = width
         self._last = ""
 

@@ -1,4 +1,5 @@
-"""The ``surveylab`` command, run as a user runs it (a subprocess of the installed script)."""
+"""The ``surveylab`` command, run as a user runs it: a subprocess of the installed script, or,
+for the many refusals of ``demo-data``, :func:`surveylab.cli.main` in this process."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.cli import run_in_process
+
 #: The installed console script, beside the interpreter running the tests.
 SURVEYLAB = str(Path(sys.executable).with_name("surveylab"))
 
@@ -18,6 +21,11 @@ def run(*args: str, data_dir: Path, stdin: str | None = None) -> subprocess.Comp
     return subprocess.run(
         [SURVEYLAB, *args], capture_output=True, text=True, env=env, input=stdin, timeout=120
     )
+
+
+def run_here(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    """:func:`run` in this process (no interpreter start-up)."""
+    return run_in_process(*args, env={**os.environ, "SURVEYLAB_DATA_DIR": str(data_dir)})
 
 
 def test_info_lists_release_and_tables(demo_data_dir: Path) -> None:
@@ -87,7 +95,7 @@ def test_demo_data_fills_an_existing_empty_folder(tmp_path: Path) -> None:
     out.mkdir()
     out.chmod(0o751)  # the operator's folder keeps its mode: it is filled, not replaced
     (out / "lost+found").mkdir()  # a fresh volume's only entry does not make it a survey
-    result = run("demo-data", *TINY, "--out", str(out), data_dir=out)
+    result = run_here("demo-data", *TINY, "--out", str(out), data_dir=out)
     assert result.returncode == 0, result.stderr
     assert "DEMO DR1: 6,000 objects" in result.stdout
     assert {"catalog.duckdb", "release.json", "images"} <= set(entries(out))
@@ -133,7 +141,7 @@ def test_demo_data_refuses_a_partial_survey_and_says_what_is_missing(
         (out / name).parent.mkdir(parents=True, exist_ok=True)
         (out / name).write_bytes(content)
     before = entries(out)
-    result = run("demo-data", *TINY, "--out", str(out), data_dir=out)
+    result = run_here("demo-data", *TINY, "--out", str(out), data_dir=out)
     assert result.returncode == 2, result.stdout
     assert "already present" not in result.stdout + result.stderr
     assert f"surveylab demo-data: {out} holds part of a demo survey" in result.stderr
@@ -148,7 +156,7 @@ def test_demo_data_leaves_a_folder_of_other_files_alone(force: bool, tmp_path: P
     out = tmp_path / "home"
     out.mkdir()
     (out / "thesis.tex").write_text("precious")
-    result = run(
+    result = run_here(
         "demo-data", *TINY, "--out", str(out), *(["--force"] if force else []), data_dir=out
     )
     assert result.returncode == 2, result.stdout
@@ -161,7 +169,7 @@ def test_demo_data_leaves_a_folder_of_other_files_alone(force: bool, tmp_path: P
 def test_demo_data_refuses_a_file(tmp_path: Path) -> None:
     out = tmp_path / "dr1"
     out.write_text("not a folder")
-    result = run("demo-data", *TINY, "--out", str(out), data_dir=out)
+    result = run_here("demo-data", *TINY, "--out", str(out), data_dir=out)
     assert result.returncode == 2
     assert "is not a folder" in result.stderr
     assert out.read_text() == "not a folder"
@@ -172,8 +180,8 @@ def test_demo_data_force_replaces_a_partial_survey(tmp_path: Path) -> None:
     out.mkdir()
     (out / "catalog.duckdb").write_bytes(b"a broken catalog")
     (out / "hips").mkdir()  # derived from the old release: goes with it
-    result = run("demo-data", *TINY, "--out", str(out), "--force", data_dir=out)
+    result = run_here("demo-data", *TINY, "--out", str(out), "--force", data_dir=out)
     assert result.returncode == 0, result.stderr
     assert set(entries(out)) >= {"catalog.duckdb", "release.json", "images"}
     assert "hips" not in entries(out)
-    assert run("info", data_dir=out).returncode == 0
+    assert run_here("info", data_dir=out).returncode == 0

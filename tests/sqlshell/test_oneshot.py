@@ -18,7 +18,7 @@ from surveylab import Settings, Survey
 from surveylab.jobs import Phase
 from surveylab.writers import read_hdf5
 
-from .conftest import PostgresLogin, run_sql
+from .conftest import PostgresLogin, run_sql, run_sql_process
 
 #: Rows with NULLs (every third G) and text, in a stable order.
 QUERY = (
@@ -286,7 +286,7 @@ def test_user_tables_on_duckdb(shell_env: dict[str, str], tmp_path: Path) -> Non
     assert listed == ["MY_TARGETS"]
     assert db.stat().st_mode & 0o777 == 0o600
     with duckdb.connect(str(db)):  # another process holds the user database
-        busy = run_sql("-c", "mytables", env=shell_env, cwd=tmp_path)
+        busy = run_sql_process("-c", "mytables", env=shell_env, cwd=tmp_path)
     assert busy.returncode == 1 and "another process has it open" in busy.stderr
 
 

@@ -27,8 +27,8 @@ class Console:
 
     Parameters
     ----------
-    out, err : text streams
-        Standard output and error.
+    out, err : text streams, optional
+        Standard output and error; by default ``sys.stdout`` and ``sys.stderr`` as they are now.
     interactive : bool
         Whether a person reads the screen: long results are paged, progress is drawn.
     show_progress : bool, optional
@@ -37,17 +37,17 @@ class Console:
 
     def __init__(
         self,
-        out: TextIO = sys.stdout,
-        err: TextIO = sys.stderr,
+        out: TextIO | None = None,
+        err: TextIO | None = None,
         *,
         interactive: bool = False,
         show_progress: bool | None = None,
     ) -> None:
-        self.out = out
-        self.err = err
+        self.out = out or sys.stdout
+        self.err = err or sys.stderr
         self.interactive = interactive
         self.show_progress = (
-            (interactive or err.isatty()) if show_progress is None else show_progress
+            (interactive or self.err.isatty()) if show_progress is None else show_progress
         )
         self.paging = True
         self._progress_started: float | None = None
