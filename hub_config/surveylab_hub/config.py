@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NotRequired, TypedDict
 
+from surveylab.labenv import PLATFORM_SERVICE_NAME
 from surveylab_hub.profiles import DEFAULT_PROFILES_PATH, configure_kubespawner, load_profiles
 from surveylab_hub.store import CredentialStore
 
@@ -67,6 +68,8 @@ ENV_VARS: dict[str, str] = {
     "SURVEYLAB_HUB_PORT": "port the proxy listens on (default 8000)",
     "SURVEYLAB_HUB_API_PORT": "port of the hub's own API, on 127.0.0.1 (default port + 81)",
     "SURVEYLAB_HUB_PROXY_API_PORT": "port of the proxy's REST API, on 127.0.0.1 (default port + 1)",
+    "SURVEYLAB_HUB_PLATFORM_PORT": "port of the platform service /services/surveylab/, on "
+    "127.0.0.1 (default port + 82)",
     "SURVEYLAB_HUB_PROXY_CMD": "configurable-http-proxy executable (default: the one installed "
     "by `npm --prefix hub_config install`, else the one on PATH)",
     "SURVEYLAB_HUB_SERVICE_TOKEN": "if set, an API token of the admin service "
@@ -174,6 +177,7 @@ class HubOptions(TypedDict):
     db_accounts_path: NotRequired[Path | None]
     pool_interval: NotRequired[float | None]
     offer_gpu: NotRequired[bool | None]
+    service_port: NotRequired[int | None]
 
 
 def default_proxy_cmd() -> list[str]:
@@ -222,6 +226,7 @@ def hub_options_from_environ(environ: Mapping[str, str], *, cwd: Path | None = N
         port=_int_var(environ, "SURVEYLAB_HUB_PORT") or 8000,
         hub_port=_int_var(environ, "SURVEYLAB_HUB_API_PORT"),
         proxy_api_port=_int_var(environ, "SURVEYLAB_HUB_PROXY_API_PORT"),
+        service_port=_int_var(environ, "SURVEYLAB_HUB_PLATFORM_PORT"),
         proxy_cmd=[proxy] if proxy else None,
         lab_env=lab_environment(environ),
         service_token=environ.get("SURVEYLAB_HUB_SERVICE_TOKEN") or None,
@@ -298,6 +303,7 @@ def configure(
     db_accounts_path: Path | None = None,
     pool_interval: float | None = None,
     offer_gpu: bool | None = None,
+    service_port: int | None = None,
 ) -> None:
     """Fill the traitlets ``Config`` ``c`` for the local surveylab hub.
 
@@ -345,6 +351,8 @@ def configure(
         Seconds between the pool service's checks for ended workshop pools (default 60).
     offer_gpu
         Local spawner: offer GPU profiles (None: if this machine has an NVIDIA GPU).
+    service_port
+        Loopback port of the platform service (default ``port + 82``).
     """
     state_dir = Path(state_dir)
     configure_hub(c, state_dir=state_dir, ip=ip, port=port, hub_port=hub_port or port + 81)
@@ -397,6 +405,14 @@ def configure(
     )
     configure_pool_service(
         c, state_dir=state_dir, python=python or sys.executable, interval=pool_interval or 60
+    )
+    configure_platform_service(
+        c,
+        home_root=state_dir / "home",
+        python=python or sys.executable,
+        port=service_port or port + 82,
+        environment=env,
+        as_root=os.geteuid() == 0 if as_root is None else as_root,
     )
     if service_token:
         configure_service(c, token=service_token)
@@ -652,6 +668,53 @@ def configure_pool_service(c: Any, *, state_dir: Path, python: str, interval: fl
         description="Stop the labs and remove the users of ended workshop pools",
         scopes=["read:users", "read:servers", "delete:servers", "delete:users"],
     )
+
+
+def configure_platform_service(
+    c: Any,
+    *,
+    home_root: Path,
+    python: str,
+    port: int,
+    environment: Mapping[str, str],
+    as_root: bool = False,
+) -> None:
+    """The platform service (:mod:`surveylab_server.service`) at ``/services/surveylab/``: the
+    REST API and the IVOA services for every user, with a JupyterHub token, lab or no lab.
+
+    It listens on loopback ``port``; each user's jobs go to ``home_root/<name>/surveylab-jobs``,
+    their lab's own job store. Every user may access it (the ``user`` role gains
+    ``access:services!service=surveylab``); the service itself needs no scope to check tokens.
+    """
+    add_service(
+        c,
+        {
+            "name": PLATFORM_SERVICE_NAME,
+            "url": f"http://127.0.0.1:{port}",
+            "command": [
+                python,
+                "-m",
+                "surveylab_server.service",
+                "--homes",
+                str(home_root / "{username}"),
+                *(["--allow-root"] if as_root else []),
+            ],
+            "environment": dict(environment),
+            "oauth_no_confirm": True,
+            "display": True,
+        },
+        description="The survey's REST API and IVOA services, for scripts and TOPCAT",
+        scopes=[],
+    )
+    roles = list(c.JupyterHub.load_roles)
+    c.JupyterHub.load_roles = [
+        *roles,
+        {
+            "name": "user",
+            "description": "Standard user privileges, and the survey's platform service",
+            "scopes": ["self", f"access:services!service={PLATFORM_SERVICE_NAME}"],
+        },
+    ]
 
 
 def add_service(c: Any, service: dict[str, Any], *, description: str, scopes: list[str]) -> None:

@@ -11,9 +11,10 @@ from tornado.ioloop import PeriodicCallback
 from traitlets import Float, Unicode
 
 from surveylab import Settings, Survey
+from surveylab.surveys import SharedSurvey, UserSurveys
 from surveylab.vo.client import TOKEN_VARIABLE, VO_URL_VARIABLE
 
-from .handlers import default_handlers
+from .handlers import routes
 
 __all__ = ["SurveylabApp"]
 
@@ -63,20 +64,41 @@ class SurveylabApp(ExtensionApp):
         catalog records (the demo survey's is 'DEMO DR1').""",
     )
 
+    user_homes = Unicode(
+        None,
+        allow_none=True,
+        config=True,
+        help="""Serve every hub user, each with a Survey of their own whose job store is the
+        'surveylab-jobs' folder of this home, e.g. '/srv/surveylab/home/{username}'. Set by
+        the hub's platform service (surveylab_server.service); a lab leaves it unset and
+        serves its one user.""",
+    )
+    mount = Unicode(
+        "/surveylab",
+        config=True,
+        help="""Where the routes are, below the server's base URL: '/surveylab' in a lab
+        ('/user/ada/surveylab/tap'), '' in the platform service ('/services/surveylab/tap').""",
+    )
+
     def survey_overrides(self) -> dict[str, Any]:
         """The settings set on this app, which take precedence over the environment."""
         names = ("data_dir", "catalog_url", "release_name", "jobs_dir")
         return {name: getattr(self, name) for name in names if getattr(self, name) is not None}
 
     def initialize_settings(self) -> None:
-        """Put the one ``Survey`` that all handlers share into the web app's settings."""
-        survey = Survey(Settings(**self.survey_overrides()))
-        self.settings["surveylab_survey"] = survey
-        self.log.info("surveylab: serving %s", survey.settings.catalog_location)
-        recovered = survey.job_service.recover()  # jobs a dead server left running → ERROR
-        if recovered:
-            self.log.warning("surveylab: jobs interrupted by a restart: %s", ", ".join(recovered))
-        self._tell_kernels()
+        """Put the surveys the handlers use into the web app's settings: the lab's one, or
+        one per user in the platform service (:mod:`surveylab.surveys`)."""
+        settings = Settings(**self.survey_overrides())
+        self.log.info("surveylab: serving %s", settings.catalog_location)
+        surveys: SharedSurvey | UserSurveys
+        if self.user_homes:
+            surveys = UserSurveys(settings, self.user_homes, on_open=self._recover)
+        else:
+            surveys = SharedSurvey(Survey(settings))
+            self._recover(surveys.survey)
+            self._tell_kernels()
+        self.settings["surveylab_surveys"] = surveys
+        self.settings["surveylab_prefix"] = self.mount
         self._expiry = PeriodicCallback(self._expire_jobs, self.expire_interval * 1000)
         self._expiry.start()
 
@@ -92,20 +114,27 @@ class SurveylabApp(ExtensionApp):
         if token and "JUPYTERHUB_API_TOKEN" not in os.environ:
             os.environ[TOKEN_VARIABLE] = token
 
+    def _recover(self, survey: Survey) -> None:
+        """Mark the jobs a dead server left running ERROR, with the reason."""
+        recovered = survey.job_service.recover()
+        if recovered:
+            self.log.warning("surveylab: jobs interrupted by a restart: %s", ", ".join(recovered))
+
     async def _expire_jobs(self) -> None:
         """Delete the jobs past their destruction time, off the event loop."""
-        survey: Survey = self.settings["surveylab_survey"]
-        expired = await asyncio.to_thread(survey.job_service.expire)
-        if expired:
-            self.log.info("surveylab: expired jobs %s", ", ".join(expired))
+        surveys: SharedSurvey | UserSurveys = self.settings["surveylab_surveys"]
+        for survey in surveys.all():
+            expired = await asyncio.to_thread(survey.job_service.expire)
+            if expired:
+                self.log.info("surveylab: expired jobs %s", ", ".join(expired))
 
     def initialize_handlers(self) -> None:
-        """Register the REST API."""
-        self.handlers.extend(default_handlers)
+        """Register the REST API and the IVOA services at :attr:`mount`."""
+        self.handlers.extend(routes(self.mount))
 
     async def stop_extension(self) -> None:
-        """Close the catalog when the server stops."""
+        """Close the catalogs when the server stops."""
         self._expiry.stop()
-        survey: Survey | None = self.settings.get("surveylab_survey")
-        if survey is not None:
-            survey.close()
+        surveys: SharedSurvey | UserSurveys | None = self.settings.get("surveylab_surveys")
+        if surveys is not None:
+            surveys.close()

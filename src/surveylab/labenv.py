@@ -32,7 +32,11 @@ from typing import ClassVar, TypeVar
 
 from .settings import Settings
 
-__all__ = ["LabEnvironment", "lab_variable"]
+__all__ = ["PLATFORM_SERVICE_NAME", "LabEnvironment", "lab_variable"]
+
+#: The hub's platform service (``surveylab_server.service``), so its address on the hub:
+#: ``/services/surveylab/``. Users reach it with the scope ``access:services!service=surveylab``.
+PLATFORM_SERVICE_NAME = "surveylab"
 
 V = TypeVar("V")
 

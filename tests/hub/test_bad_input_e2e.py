@@ -90,7 +90,7 @@ def test_bad_settings_stop_the_hub_config_with_a_clear_message(
         os.environ,
         state_dir=tmp_path / "hub",
         data_dir=demo_data_dir,
-        ports=free_ports(3),
+        ports=free_ports(4),
         token="0" * 64,
     )
     monkeypatch.setattr(os, "environ", {**hub_env, **bad_settings_env(tmp_path, env)})

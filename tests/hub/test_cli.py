@@ -276,7 +276,7 @@ def test_hub_command_and_environment(tmp_path: Path) -> None:
 def start_cli_hub(state: Path, data_dir: Path, log_path: Path, **extra_env: str) -> RunningHub:
     """``surveylab hub`` as a user's script runs it: started, not waited for."""
     require_marker("hub", "a JupyterHub")
-    ports = free_ports(3)
+    ports = free_ports(4)
     token = secrets.token_hex(32)
     env = {
         **hub_environment(os.environ, state_dir=state, data_dir=data_dir, ports=ports, token=token),

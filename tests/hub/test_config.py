@@ -12,6 +12,7 @@ import pytest
 from traitlets.config import Config, PyFileConfigLoader
 from traitlets.utils.importstring import import_item
 
+from surveylab.labenv import PLATFORM_SERVICE_NAME
 from surveylab_hub.authenticator import EmbeddedAuthenticator
 from surveylab_hub.config import (
     CULLER_NAME,
@@ -173,11 +174,31 @@ def test_service_token_adds_an_admin_service() -> None:
 def test_hub_services_run_with_minimal_scopes(name: str, module: str, scopes: set[str]) -> None:
     c = configured()
     services = {service["name"]: service for service in c.JupyterHub.services}
-    assert set(services) == {CULLER_NAME, POOL_SERVICE_NAME}
+    assert set(services) == {CULLER_NAME, POOL_SERVICE_NAME, PLATFORM_SERVICE_NAME}
     assert services[name]["command"][:3] == [VENV_PYTHON, "-m", module]
     roles = {role["name"]: role for role in c.JupyterHub.load_roles}
     assert set(roles[name]["scopes"]) == scopes
     assert roles[name]["services"] == [name]
+
+
+def test_the_platform_service_serves_every_user_from_their_home() -> None:
+    c = configured()
+    services = {service["name"]: service for service in c.JupyterHub.services}
+    service = services[PLATFORM_SERVICE_NAME]
+    assert service["url"] == "http://127.0.0.1:8082"  # port + 82, on loopback
+    assert service["command"] == [
+        VENV_PYTHON,
+        "-m",
+        "surveylab_server.service",
+        "--homes",
+        "/srv/hub/home/{username}",
+    ]
+    assert service["environment"]["SURVEYLAB_DATA_DIR"] == str(DATA)  # as the labs get it
+    roles = {role["name"]: role for role in c.JupyterHub.load_roles}
+    assert roles[PLATFORM_SERVICE_NAME]["scopes"] == []  # checking a token needs none
+    assert roles["user"]["scopes"] == ["self", "access:services!service=surveylab"]
+    moved = configured(service_port=9123).JupyterHub.services
+    assert {s["name"]: s for s in moved}[PLATFORM_SERVICE_NAME]["url"] == "http://127.0.0.1:9123"
 
 
 def test_pool_service_watches_the_state_folder_at_the_chosen_interval() -> None:

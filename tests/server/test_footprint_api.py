@@ -18,6 +18,7 @@ from tornado.httpclient import HTTPClientError, HTTPResponse
 
 from surveylab import Settings, Survey
 from surveylab.demo import M2_DEC, M2_RA
+from surveylab.surveys import SharedSurvey
 from surveylab_server.handlers import load_openapi
 from tests.support.openapi import assert_matches_contract
 
@@ -341,8 +342,8 @@ async def test_footprint_endpoints_need_authentication(
 async def test_missing_catalog_is_a_clear_503(
     jp_fetch: Fetch, jp_serverapp: Any, tmp_path: Path
 ) -> None:
-    jp_serverapp.web_app.settings["surveylab_survey"] = Survey(
-        Settings(data_dir=tmp_path / "not-generated")
+    jp_serverapp.web_app.settings["surveylab_surveys"] = SharedSurvey(
+        Survey(Settings(data_dir=tmp_path / "not-generated"))
     )
     status, body = await get_error(jp_fetch, "footprint", "tiles", ra=1, dec=0)
     assert status == 503

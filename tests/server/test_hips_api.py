@@ -13,6 +13,7 @@ from tornado.httpclient import HTTPClientError, HTTPResponse
 
 from surveylab import Settings, Survey
 from surveylab.hips import HIPS_DIR
+from surveylab.surveys import SharedSurvey
 from tests.conftest import HIPS_ORDER as ORDER
 from tests.support.openapi import assert_matches_contract
 
@@ -32,7 +33,7 @@ def serve(jp_serverapp: Any) -> Iterator[Callable[[Path], None]]:
     def serve_release(data_dir: Path) -> None:
         survey = Survey(Settings(data_dir=data_dir))
         opened.append(survey)
-        jp_serverapp.web_app.settings["surveylab_survey"] = survey
+        jp_serverapp.web_app.settings["surveylab_surveys"] = SharedSurvey(survey)
 
     yield serve_release
     for survey in opened:

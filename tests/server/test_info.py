@@ -14,6 +14,7 @@ import pytest
 from tornado.httpclient import HTTPClientError, HTTPResponse
 
 from surveylab import __version__
+from surveylab.surveys import SharedSurvey
 from surveylab_server.handlers import default_handlers, load_openapi
 from tests.conftest import REPO_ROOT
 from tests.support.openapi import assert_matches_contract
@@ -85,8 +86,8 @@ async def test_missing_catalog_is_a_clear_503(
 ) -> None:
     from surveylab import Settings, Survey
 
-    jp_serverapp.web_app.settings["surveylab_survey"] = Survey(
-        Settings(data_dir=tmp_path / "not-generated")
+    jp_serverapp.web_app.settings["surveylab_surveys"] = SharedSurvey(
+        Survey(Settings(data_dir=tmp_path / "not-generated"))
     )
     with pytest.raises(HTTPClientError) as caught:
         await jp_fetch("surveylab", "api", "info")

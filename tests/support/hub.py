@@ -183,13 +183,14 @@ def hub_environment(
     token: str,
 ) -> dict[str, str]:
     """The environment of a test hub: ``base`` without stray ``SURVEYLAB_HUB_*`` settings."""
-    port, hub_port, proxy_api_port = ports
+    port, hub_port, proxy_api_port, platform_port = ports
     env = {key: value for key, value in base.items() if not key.startswith("SURVEYLAB_HUB_")}
     env.update(
         SURVEYLAB_HUB_STATE_DIR=str(state_dir),
         SURVEYLAB_HUB_PORT=str(port),
         SURVEYLAB_HUB_API_PORT=str(hub_port),
         SURVEYLAB_HUB_PROXY_API_PORT=str(proxy_api_port),
+        SURVEYLAB_HUB_PLATFORM_PORT=str(platform_port),
         SURVEYLAB_HUB_SERVICE_TOKEN=token,
         SURVEYLAB_DATA_DIR=str(data_dir),
     )
@@ -218,7 +219,7 @@ def start_hub(
     """
     require_marker("hub", "a JupyterHub")
     state_dir.mkdir(parents=True, exist_ok=True)
-    ports = free_ports(3)
+    ports = free_ports(4)
     token = secrets.token_hex(32)
     env = hub_environment(
         os.environ, state_dir=state_dir, data_dir=data_dir, ports=ports, token=token

@@ -36,16 +36,16 @@ from .query import CheckHandler, ExamplesHandler, ExplainHandler, QueryHandler
 from .tables import TableHandler, TablesHandler
 from .vo import VOHandler
 
-__all__ = ["MAX_BODY_BYTES", "OPENAPI_PATH", "default_handlers", "load_openapi"]
+__all__ = ["MAX_BODY_BYTES", "OPENAPI_PATH", "default_handlers", "load_openapi", "routes"]
 
 
 class NotFoundHandler(SurveylabHandler):
-    """Any other path under ``/surveylab/api``: a JSON 404 that names the path."""
+    """Any other path under ``<mount>/api``: a JSON 404 that names the path."""
 
     @web.authenticated
     @authorized
     async def get(self, path: str) -> None:
-        raise web.HTTPError(HTTPStatus.NOT_FOUND, f"no surveylab endpoint /surveylab/api/{path}")
+        raise web.HTTPError(HTTPStatus.NOT_FOUND, f"no surveylab endpoint /{self.mount}api/{path}")
 
     post = patch = delete = get
 
@@ -53,7 +53,7 @@ class NotFoundHandler(SurveylabHandler):
 _JOB = r"(?P<job_id>[^/]+)"
 _TILE = r"(?P<tilename>[^/]+)"
 
-#: URL patterns (relative to the server's base URL) and their handlers.
+#: URL patterns (relative to the server's base URL) and their handlers, as a lab mounts them.
 default_handlers: list[tuple[str, type[SurveylabHandler]]] = [
     (r"/surveylab/api/info", InfoHandler),
     (r"/surveylab/api/lab", LabHandler),
@@ -82,3 +82,13 @@ default_handlers: list[tuple[str, type[SurveylabHandler]]] = [
     (r"/surveylab/api/(.*)", NotFoundHandler),
     (r"/surveylab/(?P<path>(?:tap|soda|sia|datalink)(?:/.*)?)", VOHandler),
 ]
+
+
+def routes(prefix: str = "/surveylab") -> list[tuple[str, type[SurveylabHandler]]]:
+    """:data:`default_handlers` mounted at ``prefix`` instead of ``/surveylab`` (the platform
+    service mounts them at its root: ``/services/surveylab/api/jobs``)."""
+    prefix = prefix.rstrip("/")
+    return [
+        (prefix + pattern.removeprefix("/surveylab"), handler)
+        for pattern, handler in default_handlers
+    ]

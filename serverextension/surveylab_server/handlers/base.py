@@ -23,6 +23,7 @@ from surveylab import Survey
 from surveylab.errors import HTTP_STATUS, ErrorCategory, SurveylabError
 from surveylab.inputs import json_object, parse_int
 from surveylab.limits import BODY_MAX_BYTES
+from surveylab.surveys import Surveys
 
 __all__ = [
     "CATEGORY_STATUS",
@@ -51,9 +52,17 @@ class SurveylabHandler(APIHandler):
 
     @property
     def survey(self) -> Survey:
-        """The server's one ``Survey``, created by :class:`surveylab_server.SurveylabApp`."""
-        survey: Survey = self.settings["surveylab_survey"]
-        return survey
+        """The ``Survey`` that serves this request's user: the lab's one, or in the hub's
+        platform service the user's own (:mod:`surveylab.surveys`)."""
+        surveys: Surveys = self.settings["surveylab_surveys"]
+        return surveys.for_user(self.current_user.username)
+
+    @property
+    def mount(self) -> str:
+        """Where the surveylab routes are, below the server's base URL: ``surveylab/`` in a
+        lab, nothing in the platform service (``/services/surveylab/tap``)."""
+        prefix: str = self.settings.get("surveylab_prefix", "/surveylab")
+        return prefix.strip("/") + "/" if prefix.strip("/") else ""
 
     async def call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a blocking core call in a worker thread."""

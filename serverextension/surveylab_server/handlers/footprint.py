@@ -47,7 +47,7 @@ class FootprintTileHandler(SurveylabHandler):
         tile = await self.call(self.survey.tile, tilename)
         reply = tile.to_json()
         base = url_path_join(
-            self.base_url, "surveylab/api/footprint/tiles", quote(tile.name, safe="")
+            self.base_url, f"{self.mount}api/footprint/tiles", quote(tile.name, safe="")
         )
         reply["images"] = [
             {

@@ -69,10 +69,12 @@ class VOHandler(SurveylabHandler):
 
     @property
     def vo(self) -> VOService:
-        """The VO service over the server's ``Survey``, made on first use."""
-        service: VOService | None = self.settings.get("surveylab_vo")
+        """The VO service over this user's ``Survey``, made on first use."""
+        services: dict[int, VOService] = self.settings.setdefault("surveylab_vo", {})
+        survey = self.survey
+        service = services.get(id(survey))
         if service is None:
-            service = self.settings["surveylab_vo"] = VOService(self.survey)
+            service = services[id(survey)] = VOService(survey)
         return service
 
     def vo_request(self, path: str) -> VORequest:
@@ -87,7 +89,8 @@ class VOHandler(SurveylabHandler):
             for name, found in parts.items()
             for part in found[:1]
         }
-        base = f"{self.request.protocol}://{self.request.host}{self.base_url}surveylab"
+        base = f"{self.request.protocol}://{self.request.host}{self.base_url}{self.mount}"
+        base = base.rstrip("/")
         return VORequest(self.request.method or "GET", path, Params(fields), base, files)
 
     async def answer(self, path: str) -> None:

@@ -1,0 +1,123 @@
+"""The hub's platform service: the lab's REST API and IVOA services for every hub user, at
+``/services/surveylab/``, reachable with a JupyterHub API token from a laptop's pyvo, curl or
+TOPCAT, whether or not the user's lab runs.
+
+It is a jupyter_server with one extension, :class:`~surveylab_server.SurveylabApp`, in its
+multi-user mode (``user_homes``): the same handlers as in a lab, mounted at the service's root,
+each request served by the user's own ``Survey`` (:class:`surveylab.surveys.UserSurveys`), whose
+jobs land in the user's ``~/surveylab-jobs``. JupyterHub authenticates every request
+(:class:`~jupyterhub.singleuser.extension.JupyterHubIdentityProvider`: a token in the
+``Authorization`` header, or the service's OAuth cookie in a browser); :class:`ServiceAuthorizer`
+lets a user with access to the service reach the surveylab API and nothing else of the server
+(no contents, no kernels, no terminals).
+
+The hub runs it as a managed service (``surveylab_hub.config.configure_platform_service``), with
+``python -m surveylab_server.service --homes '<home>/{username}'``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import urlparse
+
+from jupyter_server.serverapp import ServerApp
+from jupyterhub.services.auth import HubOAuth
+from jupyterhub.singleuser.extension import JupyterHubAuthorizer, JupyterHubIdentityProvider
+from traitlets import default
+from traitlets.config import Config
+
+from surveylab.labenv import PLATFORM_SERVICE_NAME
+
+__all__ = ["ServiceAuthorizer", "ServiceIdentityProvider", "main", "service_config"]
+
+
+class FreshHubOAuth(HubOAuth):  # type: ignore[misc]  # jupyterhub has no type hints
+    """JupyterHub's OAuth client, asking the hub about every token it is shown: HubOAuth keeps
+    the hub's replies for 5 minutes, so a revoked token would work on for that long."""
+
+    def user_for_token(
+        self, token: str, use_cache: bool = True, session_id: str = "", *, sync: bool = True
+    ) -> Any:
+        return super().user_for_token(token, False, session_id, sync=sync)
+
+
+class ServiceIdentityProvider(JupyterHubIdentityProvider):  # type: ignore[misc]
+    """Who a request comes from, by its JupyterHub token or the service's OAuth cookie
+    (:class:`FreshHubOAuth`: a revoked token is refused at once)."""
+
+    @default("hub_auth")
+    def _default_hub_auth(self) -> HubOAuth:
+        return FreshHubOAuth(parent=self)
+
+
+class ServiceAuthorizer(JupyterHubAuthorizer):  # type: ignore[misc]
+    """The surveylab API only, and only to users whose token or cookie may access the service."""
+
+    def is_authorized(self, handler: Any, user: Any, action: str, resource: str) -> bool:
+        return resource == "surveylab" and bool(
+            super().is_authorized(handler, user, action, resource)
+        )
+
+
+def service_config(environ: Mapping[str, str], *, homes: str, allow_root: bool = False) -> Config:
+    """The server's configuration, from the variables the hub gives a managed service
+    (``JUPYTERHUB_SERVICE_URL`` and ``JUPYTERHUB_SERVICE_PREFIX``) and the users' ``homes``.
+
+    ``allow_root``: run although the process is root (a hub run as root starts it so); it
+    serves no kernels, files or terminals, only the survey.
+    """
+    url = environ.get("JUPYTERHUB_SERVICE_URL")
+    if not url:
+        raise SystemExit(
+            "surveylab service: JUPYTERHUB_SERVICE_URL is not set; the hub starts this service"
+        )
+    address = urlparse(url)
+    c = Config()
+    c.ServerApp.ip = address.hostname or "127.0.0.1"
+    c.ServerApp.port = address.port or 80
+    c.ServerApp.port_retries = 0
+    c.ServerApp.base_url = (
+        environ.get("JUPYTERHUB_SERVICE_PREFIX") or f"/services/{PLATFORM_SERVICE_NAME}/"
+    )
+    c.ServerApp.identity_provider_class = ServiceIdentityProvider
+    c.ServerApp.authorizer_class = ServiceAuthorizer
+    c.ServerApp.open_browser = False
+    c.ServerApp.allow_remote_access = True
+    c.ServerApp.trust_xheaders = True
+    c.ServerApp.terminals_enabled = False
+    c.ServerApp.allow_root = allow_root
+    c.ServerApp.default_url = "/api/info"
+    c.ServerApp.jpserver_extensions = {"surveylab_server": True}
+    c.SurveylabApp.user_homes = homes
+    c.SurveylabApp.mount = ""
+    return c
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run the service (the hub starts it; see the module's description)."""
+    parser = argparse.ArgumentParser(prog="python -m surveylab_server.service", description=__doc__)
+    parser.add_argument(
+        "--homes",
+        required=True,
+        help="each user's home, with {username}: their jobs go to its surveylab-jobs folder",
+    )
+    parser.add_argument(
+        "--allow-root", action="store_true", help="run although the process is root"
+    )
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    config = service_config(os.environ, homes=args.homes, allow_root=args.allow_root)
+    server = ServerApp.instance(config=config)
+    server.initialize(argv=[], find_extensions=False)
+    # As jupyterhub-singleuser does: tornado's own XSRF check runs before the user is known,
+    # so it would refuse a token's POST; jupyter_server checks XSRF itself once the user is
+    # known (cookie logins only), so nothing goes unchecked.
+    server.web_app.settings["xsrf_cookies"] = False
+    server.start()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""One Survey per user (the platform service) and one for all (a lab): job stores in each
+user's home, their own database login, and names that cannot leave the homes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from surveylab import Settings, Survey
+from surveylab.errors import RequestError
+from surveylab.surveys import SharedSurvey, UserSurveys
+
+
+@pytest.fixture
+def surveys(demo_data_dir: Path, tmp_path: Path) -> Iterator[UserSurveys]:
+    logins = {"ada": ("ada_db", "ada's secret")}
+    made = UserSurveys(
+        Settings(data_dir=demo_data_dir),
+        str(tmp_path / "home" / "{username}"),
+        credentials=logins.get,
+    )
+    yield made
+    made.close()
+
+
+def test_each_user_has_a_survey_whose_jobs_are_in_their_home(
+    surveys: UserSurveys, tmp_path: Path
+) -> None:
+    ada, bob = surveys.for_user("ada"), surveys.for_user("bob")
+    assert ada is surveys.for_user("ada") and ada is not bob
+    assert ada.settings.jobs_dir == tmp_path / "home/ada/surveylab-jobs"
+    assert (tmp_path / "home/bob/surveylab-jobs").stat().st_mode & 0o777 == 0o700
+    job = ada.submit("SELECT 1 AS ONE FROM DR1_TILE_INFO LIMIT 1")
+    assert job.wait(timeout=60).phase.value == "COMPLETED"
+    assert [j.id for j in ada.job_service.list()[0]] == [job.id]
+    assert bob.job_service.list() == ([], 0)
+
+
+def test_a_users_own_database_login_is_used_and_never_shown(surveys: UserSurveys) -> None:
+    ada = surveys.for_user("ada").settings
+    assert ada.db_user == "ada_db"
+    assert ada.db_password is not None and ada.db_password.get_secret_value() == "ada's secret"
+    assert "ada's secret" not in repr(ada)
+    assert surveys.for_user("bob").settings.db_user is None  # the catalog's own account
+
+
+@pytest.mark.parametrize("name", ["../ada", "ada/../../x", ".", "..", "", "a b", "-rf", "é"])
+def test_a_name_that_cannot_be_a_folder_is_refused(surveys: UserSurveys, name: str) -> None:
+    with pytest.raises(RequestError, match="cannot name a folder"):
+        surveys.for_user(name)
+    assert surveys.all() == []
+
+
+def test_each_survey_is_opened_once(demo_data_dir: Path, tmp_path: Path) -> None:
+    opened: list[Survey] = []
+    surveys = UserSurveys(
+        Settings(data_dir=demo_data_dir), str(tmp_path / "{username}"), on_open=opened.append
+    )
+    for _ in range(3):
+        surveys.for_user("ada")
+    assert opened == [surveys.for_user("ada")]
+    with pytest.raises(ValueError, match=r"no \{username\}"):
+        UserSurveys(Settings(), str(tmp_path / "homes"))
+
+
+def test_a_lab_serves_everyone_with_its_one_survey(demo_data_dir: Path) -> None:
+    survey = Survey(Settings(data_dir=demo_data_dir))
+    shared = SharedSurvey(survey)
+    assert shared.for_user("ada") is shared.for_user("anyone") is survey
+    assert shared.all() == [survey]

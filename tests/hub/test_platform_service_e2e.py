@@ -1,0 +1,161 @@
+"""The platform service ``/services/surveylab/`` on a real hub, with no lab running: a user's
+own API token (made as the hub's Token page makes it) reaches the REST API and TAP through
+pyvo; jobs land in the user's home and are theirs alone; a revoked token, and a token without
+the service's scope, are refused at once."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import pyvo
+import requests
+
+from tests.support.hub import RunningHub
+
+pytestmark = pytest.mark.hub
+
+SERVICE = "services/surveylab"
+BOB_PASSWORD = "bob's long password, for the service"
+
+
+@dataclass(frozen=True)
+class Token:
+    """A user's API token and its id on the hub."""
+
+    user: str
+    value: str
+    id: str
+    #: The user's browser session on the hub (their login cookie), which made the token.
+    browser: requests.Session = field(repr=False)
+
+    def get(self, hub: RunningHub, path: str, **kwargs: Any) -> requests.Response:
+        return self.call(hub, "GET", path, **kwargs)
+
+    def call(self, hub: RunningHub, method: str, path: str, **kwargs: Any) -> requests.Response:
+        headers = {"Authorization": f"token {self.value}"}
+        return requests.request(
+            method, f"{hub.url}/{SERVICE}/{path}", headers=headers, timeout=60, **kwargs
+        )
+
+
+def new_token(hub: RunningHub, user: str, password: str, **body: Any) -> Token:
+    """A token made by ``user`` themselves, as the hub's Token page makes it (their login
+    cookie and the ``_xsrf`` token, ``POST /hub/api/users/<user>/tokens``)."""
+    session, response = hub.login(user, password)
+    assert response.status_code == 302, response.text
+    xsrf = session.cookies.get("_xsrf", path="/hub/")
+    made = session.post(
+        f"{hub.url}/hub/api/users/{user}/tokens",
+        json={"note": "from my laptop", **body},
+        headers={"X-XSRFToken": xsrf},
+        timeout=30,
+    )
+    assert made.status_code == 201, made.text
+    return Token(user, made.json()["token"], made.json()["id"], session)
+
+
+def revoke(hub: RunningHub, token: Token) -> requests.Response:
+    """Revoke ``token`` as its user does on the Token page."""
+    xsrf = token.browser.cookies.get("_xsrf", path="/hub/")
+    return token.browser.delete(
+        f"{hub.url}/hub/api/users/{token.user}/tokens/{token.id}",
+        headers={"X-XSRFToken": xsrf},
+        timeout=30,
+    )
+
+
+@pytest.fixture(scope="module")
+def demo(running_hub: RunningHub) -> Token:
+    return new_token(running_hub, running_hub.demo_login.name, running_hub.demo_login.password)
+
+
+@pytest.fixture(scope="module")
+def bob(running_hub: RunningHub) -> Iterator[Token]:
+    running_hub.store.add("bob", BOB_PASSWORD, replace=True)
+    yield new_token(running_hub, "bob", BOB_PASSWORD)
+    running_hub.store.remove("bob")
+
+
+def wait_for_job(
+    hub: RunningHub, token: Token, job_id: str, timeout: float = 120
+) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job: dict[str, Any] = token.get(hub, f"api/jobs/{job_id}").json()
+        if job["phase"] in ("COMPLETED", "ERROR", "ABORTED"):
+            return job
+        time.sleep(0.2)
+    raise TimeoutError(f"job {job_id} did not end in {timeout} s")
+
+
+def test_a_token_reaches_the_api_and_tap_with_no_lab(running_hub: RunningHub, demo: Token) -> None:
+    user = running_hub.api("GET", f"users/{demo.user}").json()
+    assert not user["servers"]  # no lab runs: the service answers on its own
+    info = demo.get(running_hub, "api/info")
+    assert info.status_code == 200, info.text
+    assert info.json()["release"] == "DEMO DR1"
+
+    session = requests.Session()
+    session.headers["Authorization"] = f"token {demo.value}"
+    tap = pyvo.dal.TAPService(f"{running_hub.url}/{SERVICE}/tap", session=session)
+    rows = tap.search("SELECT TOP 3 tilename FROM dr1_tile_info ORDER BY tilename").to_table()
+    assert len(rows) == 3 and list(rows["TILENAME"]) == sorted(rows["TILENAME"])
+    # the service's own addresses in its documents: the capabilities name /services/surveylab
+    capabilities = demo.get(running_hub, "tap/capabilities").text
+    assert f"{running_hub.url}/{SERVICE}/tap" in capabilities
+
+
+def test_jobs_land_in_the_users_home_and_are_theirs_alone(
+    running_hub: RunningHub, demo: Token, bob: Token
+) -> None:
+    submitted = demo.call(
+        running_hub,
+        "POST",
+        "api/jobs",
+        json={"type": "query", "sql": "SELECT * FROM DR1_TILE_INFO", "format": "csv"},
+    )
+    assert submitted.status_code == 201, submitted.text
+    job = wait_for_job(running_hub, demo, submitted.json()["id"])
+    assert job["phase"] == "COMPLETED", job
+    (result,) = job["files"]
+    home_jobs = running_hub.state_dir / "home" / demo.user / "surveylab-jobs"
+    assert (home_jobs / job["id"] / result["name"]).is_file()  # the lab's own job store
+
+    # bob sees none of it, through any of the job endpoints
+    assert job["id"] not in [j["id"] for j in bob.get(running_hub, "api/jobs").json()["jobs"]]
+    path = f"api/jobs/{job['id']}"
+    refusals = [
+        bob.get(running_hub, path),
+        bob.get(running_hub, f"{path}/files/{result['name']}"),
+        bob.get(running_hub, f"{path}/log"),
+        bob.get(running_hub, f"{path}/archive"),
+        bob.call(running_hub, "PATCH", path, json={"name": "mine now"}),
+        bob.call(running_hub, "POST", f"{path}/cancel"),
+        bob.call(running_hub, "DELETE", path),
+        bob.get(running_hub, f"tap/async/{job['id']}"),
+    ]
+    assert [r.status_code for r in refusals] == [404] * len(refusals)
+    assert demo.get(running_hub, path).json()["name"] == job["name"]  # untouched
+    assert not (running_hub.state_dir / "home" / bob.user / "surveylab-jobs" / job["id"]).exists()
+
+
+def test_revoked_and_unscoped_tokens_are_refused(running_hub: RunningHub) -> None:
+    login = running_hub.demo_login
+    token = new_token(running_hub, login.name, login.password)
+    assert token.get(running_hub, "api/info").status_code == 200
+    assert revoke(running_hub, token).status_code == 204
+    assert token.get(running_hub, "api/info").status_code == 403  # at once, not after a cache
+
+    narrow = new_token(running_hub, login.name, login.password, scopes=["read:users:name!user"])
+    assert narrow.get(running_hub, "api/info").status_code == 403
+    assert narrow.get(running_hub, "tap/sync", params={"QUERY": "SELECT 1"}).status_code == 403
+
+
+def test_the_service_serves_nothing_but_the_survey(running_hub: RunningHub, demo: Token) -> None:
+    """No files, no kernels, no terminals: a token for the service is not a shell on it."""
+    for path in ("api/contents", "api/kernels", "api/terminals", "api/sessions"):
+        assert demo.get(running_hub, path).status_code in (403, 404), path
