@@ -18,10 +18,12 @@ The hub runs it as a managed service (``surveylab_hub.config.configure_platform_
 from __future__ import annotations
 
 import argparse
+import base64
+import binascii
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlparse
 
 from jupyter_server.serverapp import ServerApp
@@ -37,7 +39,24 @@ __all__ = ["ServiceAuthorizer", "ServiceIdentityProvider", "main", "service_conf
 
 class FreshHubOAuth(HubOAuth):  # type: ignore[misc]  # jupyterhub has no type hints
     """JupyterHub's OAuth client, asking the hub about every token it is shown: HubOAuth keeps
-    the hub's replies for 5 minutes, so a revoked token would work on for that long."""
+    the hub's replies for 5 minutes, so a revoked token would work on for that long.
+
+    It also takes the token as the password of HTTP Basic authentication (any user name), which
+    is all that clients such as TOPCAT and STILTS can send: they answer the service's
+    ``WWW-Authenticate: Basic`` challenge with ``-Dstar.basicauth.password=<token>``.
+    """
+
+    def get_token(self, handler: Any, in_cookie: bool = True) -> str | None:
+        scheme, _, credentials = handler.request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "basic":
+            return cast("str | None", super().get_token(handler, in_cookie))
+        try:
+            _user, _, password = (
+                base64.b64decode(credentials, validate=True).decode().partition(":")
+            )
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        return password.strip() or None
 
     def user_for_token(
         self, token: str, use_cache: bool = True, session_id: str = "", *, sync: bool = True
@@ -91,6 +110,9 @@ def service_config(environ: Mapping[str, str], *, homes: str, allow_root: bool =
     c.ServerApp.terminals_enabled = False
     c.ServerApp.allow_root = allow_root
     c.ServerApp.default_url = "/api/info"
+    # a request with no credentials at all is asked for them (401), so that TOPCAT and STILTS
+    # send the token as a Basic password; a wrong or revoked token stays refused (403)
+    c.ServerApp.tornado_settings = {"surveylab_auth_challenge": 'Basic realm="surveylab"'}
     c.ServerApp.jpserver_extensions = {"surveylab_server": True}
     c.SurveylabApp.user_homes = homes
     c.SurveylabApp.mount = ""

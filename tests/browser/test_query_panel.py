@@ -263,7 +263,12 @@ def test_history_survives_a_reload(page: Page, running_lab: RunningLab) -> None:
     # The workspace may bring the panel back (if JupyterLab saved it in time), or not.
     expect(page.locator(f"{PANEL}, .jp-LauncherCard").first).to_be_visible(timeout=LAB_READY_MS)
     wait_until_restored(page)
-    panel = open_from_palette(page)
+    # the command itself (the palette is tested above): a reloaded lab may still be settling
+    page.evaluate(
+        "async () => { await window.jupyterapp.commands.execute('surveylab:open-query'); }"
+    )
+    panel = page.locator(PANEL)
+    expect(panel).to_have_attribute("data-ready", "true")
     panel.get_by_role("tab", name="History").click()
     entry = panel.locator('[data-testid="query-history-entry"]', has_text=str(marker))
     expect(entry).to_have_count(1)

@@ -5,9 +5,11 @@ the service's scope, are refused at once."""
 
 from __future__ import annotations
 
+import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -159,3 +161,40 @@ def test_the_service_serves_nothing_but_the_survey(running_hub: RunningHub, demo
     """No files, no kernels, no terminals: a token for the service is not a shell on it."""
     for path in ("api/contents", "api/kernels", "api/terminals", "api/sessions"):
         assert demo.get(running_hub, path).status_code in (403, 404), path
+
+
+def test_topcat_and_stilts_send_the_token_as_a_basic_password(
+    running_hub: RunningHub, demo: Token, tmp_path: Path
+) -> None:
+    """Java VO clients answer a Basic challenge only: a request with no credentials is asked
+    for them (401), and the token works as the password of any user name."""
+    asked = requests.get(f"{running_hub.url}/{SERVICE}/tap/tables", timeout=30)
+    assert asked.status_code == 401
+    assert asked.headers["WWW-Authenticate"] == 'Basic realm="surveylab"'
+    basic = requests.get(
+        f"{running_hub.url}/{SERVICE}/api/info", auth=("anyone", demo.value), timeout=30
+    )
+    assert basic.status_code == 200 and basic.json()["release"] == "DEMO DR1"
+    wrong = requests.get(f"{running_hub.url}/{SERVICE}/api/info", auth=("x", "nope"), timeout=30)
+    assert wrong.status_code == 403
+
+    out = tmp_path / "ten.csv"
+    stilts = subprocess.run(
+        [
+            "stilts",
+            "-Dstar.basicauth.user=demo",
+            f"-Dstar.basicauth.password={demo.value}",
+            "tapquery",
+            f"tapurl={running_hub.url}/{SERVICE}/tap",
+            "adql=SELECT TOP 10 TILENAME FROM DR1_TILE_INFO ORDER BY TILENAME",
+            f"out={out}",
+            "ofmt=csv",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert stilts.returncode == 0, stilts.stderr
+    lines = out.read_text().splitlines()
+    assert lines[0] == "TILENAME" and len(lines) == 11

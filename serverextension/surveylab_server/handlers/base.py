@@ -93,6 +93,13 @@ class SurveylabHandler(APIHandler):
         """Write ``{"message", "reason"}`` plus the error's details (``line``/``column`` for SQL
         syntax errors); the status of a domain error is its category's."""
         exc = kwargs.get("exc_info", (None, None, None))[1]
+        challenge = self.settings.get("surveylab_auth_challenge")  # the platform service's
+        unidentified = not self.current_user and "Authorization" not in self.request.headers
+        if status_code == HTTPStatus.FORBIDDEN and challenge and unidentified:
+            self.set_header("WWW-Authenticate", challenge)  # no credentials: ask for them
+            reply = {"message": "send your API token", "reason": "Unauthorized"}
+            self.write_json(reply, HTTPStatus.UNAUTHORIZED)
+            return
         if status_code == HTTPStatus.METHOD_NOT_ALLOWED:
             self.set_header("Allow", ", ".join(self.allowed_methods()))
         if not isinstance(exc, SurveylabError):
