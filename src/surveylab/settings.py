@@ -117,6 +117,12 @@ class Settings(BaseSettings):
     max_active_jobs: int = Field(
         default=4, gt=0, description="Queued plus running jobs a user may have at once."
     )
+    jobs_running_per_user: int = Field(
+        default=2,
+        gt=0,
+        description="In the hub's platform service: jobs of one user that run at once; the "
+        "service's job_workers are shared by all users in turns.",
+    )
     cutout_max_positions: int = Field(
         default=10_000,
         gt=0,

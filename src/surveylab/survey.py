@@ -50,6 +50,7 @@ from .footprint import (
 )
 from .job_service import JobService
 from .jobs import Job, JobRunner, Phase
+from .jobs.runner import Executor
 from .models import ColumnInfo, ReleaseInfo, TableInfo
 from .query_jobs import QUERY_JOB, query_work, upload_input
 from .results import QuickResult, column_info, original_name, result_columns
@@ -82,6 +83,10 @@ class Survey:
     footprint : Footprint, optional
         The release's tiles, e.g. ``Footprint.from_tile_list("des_dr2_tiles.csv")``; default:
         the catalog's tile table (``DR1_TILE_INFO``), read on first use.
+    job_executor : Executor, optional
+        Where the jobs run; default a local pool of ``settings.job_workers`` threads. The
+        platform service gives each user a turn of one shared pool
+        (:class:`~surveylab.jobs.fair.FairExecutor`).
 
     Examples
     --------
@@ -101,8 +106,10 @@ class Survey:
         settings: Settings | None = None,
         catalog: Catalog | None = None,
         footprint: Footprint | None = None,
+        job_executor: Executor | None = None,
     ) -> None:
         self.settings = settings or Settings()
+        self._job_executor = job_executor
         self._catalog = catalog
         self._lock = threading.Lock()
         self._runner: JobRunner | None = None
@@ -427,6 +434,7 @@ class Survey:
                             self, context, self.cutout_executor
                         ),
                     },
+                    executor=self._job_executor,
                 )
                 self._runner.store.recover()
             return self._runner

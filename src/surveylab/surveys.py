@@ -20,6 +20,7 @@ from typing import Protocol
 from pydantic import SecretStr
 
 from .errors import RequestError
+from .jobs.fair import FairExecutor
 from .settings import Settings
 from .survey import Survey
 
@@ -76,7 +77,9 @@ class SharedSurvey:
 
 
 class UserSurveys:
-    """A ``Survey`` per user, made on first use and kept.
+    """A ``Survey`` per user, made on first use and kept; their jobs share one pool of
+    ``settings.job_workers`` workers in turns, at most ``settings.jobs_running_per_user`` of
+    one user's at once (:class:`~surveylab.jobs.fair.FairExecutor`).
 
     Parameters
     ----------
@@ -113,6 +116,8 @@ class UserSurveys:
         self.on_open = on_open
         self._surveys: dict[str, Survey] = {}
         self._lock = threading.Lock()
+        #: The one pool of job workers, shared by the users in turns.
+        self.jobs = FairExecutor(settings.job_workers, settings.jobs_running_per_user)
 
     def jobs_dir(self, name: str) -> Path:
         """User ``name``'s job store."""
@@ -124,7 +129,9 @@ class UserSurveys:
         with self._lock:
             survey = self._surveys.get(name)
             if survey is None:
-                survey = self._surveys[name] = Survey(self._settings_for(name))
+                survey = self._surveys[name] = Survey(
+                    self._settings_for(name), job_executor=self.jobs.for_owner(name)
+                )
                 if self.on_open is not None:
                     self.on_open(survey)
             return survey
@@ -147,3 +154,4 @@ class UserSurveys:
     def close(self) -> None:
         for survey in self.all():
             survey.close()
+        self.jobs.shutdown(wait=False)

@@ -10,6 +10,7 @@ import pytest
 
 from surveylab import Settings, Survey
 from surveylab.errors import RequestError
+from surveylab.jobs.fair import OwnerExecutor
 from surveylab.surveys import SharedSurvey, UserSurveys
 
 
@@ -36,6 +37,10 @@ def test_each_user_has_a_survey_whose_jobs_are_in_their_home(
     assert job.wait(timeout=60).phase.value == "COMPLETED"
     assert [j.id for j in ada.job_service.list()[0]] == [job.id]
     assert bob.job_service.list() == ([], 0)
+    for survey, name in ((ada, "ada"), (bob, "bob")):  # one pool of workers, in turns
+        executor = survey.runner._executor
+        assert isinstance(executor, OwnerExecutor) and executor.pool is surveys.jobs
+        assert executor.owner == name
 
 
 def test_a_users_own_database_login_is_used_and_never_shown(surveys: UserSurveys) -> None:

@@ -480,11 +480,13 @@ class JobRunner:
 
     def _check_limit(self) -> None:
         self.store.recover()
-        active = len(self.store.active())
-        if active >= self.max_active:
+        active = self.store.active()
+        if len(active) >= self.max_active:
+            running = sum(job.phase is Phase.EXECUTING for job in active)
             raise JobLimitError(
-                f"you already have {active} jobs running or queued; "
-                "wait for one to finish or cancel one"
+                f"you have {running} jobs running and {len(active) - running} queued, as many "
+                f"as you may have at once ({self.max_active}); wait for one to finish or "
+                "cancel one"
             )
 
     # --- running ------------------------------------------------------------------------------
