@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NotRequired, TypedDict
 
-from surveylab.labenv import PLATFORM_SERVICE_NAME
+from surveylab.labenv import PLATFORM_SERVICE_NAME, LabEnvironment
 from surveylab_hub.profiles import DEFAULT_PROFILES_PATH, configure_kubespawner, load_profiles
 from surveylab_hub.store import CredentialStore
 
@@ -383,6 +383,11 @@ def configure(
     env = dict(lab_env or {})
     if data_dir is not None:
         env["SURVEYLAB_DATA_DIR"] = str(data_dir)
+    service_env = dict(env)  # the platform service serves what the labs serve
+    service_port = service_port or port + 82
+    if spawner != "kubernetes":  # the labs run on this machine: the service is on loopback
+        service_url = f"http://127.0.0.1:{service_port}/services/{PLATFORM_SERVICE_NAME}/"
+        env.update(LabEnvironment(platform_url=service_url).to_environment())
     profiles = load_profiles(profiles_path or DEFAULT_PROFILES_PATH)  # a bad file stops the hub
     if spawner == "kubernetes":
         configure_kubespawner(c, profiles, environment=env, pools_path=state_dir / "pools.json")
@@ -410,8 +415,8 @@ def configure(
         c,
         home_root=state_dir / "home",
         python=python or sys.executable,
-        port=service_port or port + 82,
-        environment=env,
+        port=service_port,
+        environment=service_env,
         as_root=os.geteuid() == 0 if as_root is None else as_root,
     )
     if service_token:
@@ -706,6 +711,12 @@ def configure_platform_service(
         description="The survey's REST API and IVOA services, for scripts and TOPCAT",
         scopes=[],
     )
+    # a lab's own token may submit the lab's jobs to the service (see surveylab.platform)
+    c.Spawner.server_token_scopes = [
+        "users:activity!user",
+        "access:servers!server",
+        f"access:services!service={PLATFORM_SERVICE_NAME}",
+    ]
     roles = list(c.JupyterHub.load_roles)
     c.JupyterHub.load_roles = [
         *roles,

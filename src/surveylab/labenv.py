@@ -12,6 +12,7 @@ variable                    Settings field    meaning
 ``SURVEYLAB_DB_PASSWORD``   ``db_password``   its password (on Kubernetes: from a Secret)
 ``SURVEYLAB_LAB_PROFILE``   ``lab_profile``   the slug of the lab's profile (``small``, ``gpu``)
 ``SURVEYLAB_LAB_DEADLINE``  ``lab_deadline``  when the hub stops a capped lab: ISO 8601 in UTC
+``SURVEYLAB_PLATFORM_URL``  ``platform_url``  the hub's platform service, where the lab's jobs run
 ==========================  ================  ===================================================
 
 The deadline is absolute, computed by the hub when it starts the lab (start + the profile's
@@ -71,11 +72,14 @@ class LabEnvironment:
     db_password: str | None = field(default=None, repr=False)
     lab_profile: str | None = None
     lab_deadline: datetime | None = None
+    platform_url: str | None = None
 
     #: The fields the hub's authenticators set: the database login.
     CREDENTIALS: ClassVar[tuple[str, ...]] = ("db_user", "db_password")
     #: The fields the hub's spawners set when a lab starts.
     SPAWN: ClassVar[tuple[str, ...]] = ("lab_profile", "lab_deadline")
+    #: The fields the hub sets for every lab alike.
+    HUB: ClassVar[tuple[str, ...]] = ("platform_url",)
 
     def __post_init__(self) -> None:
         if self.lab_deadline is not None and self.lab_deadline.utcoffset() is None:
@@ -101,6 +105,7 @@ class LabEnvironment:
             "db_password": self.db_password,
             "lab_profile": self.lab_profile,
             "lab_deadline": self.deadline_text,
+            "platform_url": self.platform_url,
         }
         return {lab_variable(name): value for name, value in values.items() if value is not None}
 
@@ -138,4 +143,5 @@ class LabEnvironment:
             db_password=password.get_secret_value() if password is not None else None,
             lab_profile=(settings.lab_profile or "").strip() or None,
             lab_deadline=settings.lab_deadline,
+            platform_url=(settings.platform_url or "").strip() or None,
         )

@@ -74,6 +74,11 @@ class Settings(BaseSettings):
         default=None,
         description="Slug of the lab profile this server runs (the hub sets it; see labenv).",
     )
+    platform_url: str | None = Field(
+        default=None,
+        description="The hub's platform service as this lab reaches it (the hub sets it; see "
+        "labenv): the lab's jobs run there and outlive the lab. Unset: jobs run in the lab.",
+    )
     lab_deadline: AwareDatetime | None = Field(
         default=None,
         description=(

@@ -22,6 +22,7 @@ CONTRACT = {
     "db_password": "SURVEYLAB_DB_PASSWORD",
     "lab_profile": "SURVEYLAB_LAB_PROFILE",
     "lab_deadline": "SURVEYLAB_LAB_DEADLINE",
+    "platform_url": "SURVEYLAB_PLATFORM_URL",
 }
 
 
@@ -30,7 +31,8 @@ def test_every_field_is_a_settings_field_with_its_variable() -> None:
     for name, variable in CONTRACT.items():
         assert name in Settings.model_fields
         assert lab_variable(name) == variable
-    assert set(LabEnvironment.CREDENTIALS) | set(LabEnvironment.SPAWN) == set(CONTRACT)
+    groups = (LabEnvironment.CREDENTIALS, LabEnvironment.SPAWN, LabEnvironment.HUB)
+    assert set().union(*groups) == set(CONTRACT)  # each field is set by someone
 
 
 def test_an_unknown_field_has_no_variable() -> None:

@@ -32,6 +32,8 @@ from tests.support.hub import HUB_CONFIG
 
 STATE = Path("/srv/hub")
 DATA = Path("/data/dr1")
+#: What every local lab is told of the platform service (port + 82 of the default 8000).
+PLATFORM = {"SURVEYLAB_PLATFORM_URL": "http://127.0.0.1:8082/services/surveylab/"}
 VENV_PYTHON = "/opt/venv/bin/python"
 
 
@@ -73,7 +75,7 @@ DEFAULTS = [
     ("Spawner.cmd", ["/opt/venv/bin/jupyterhub-singleuser"]),
     ("Spawner.args", [*LAB_ARGS]),
     ("Spawner.default_url", "/lab"),
-    ("Spawner.environment", {"SURVEYLAB_DATA_DIR": "/data/dr1"}),
+    ("Spawner.environment", {"SURVEYLAB_DATA_DIR": "/data/dr1", **PLATFORM}),
     ("Spawner.start_timeout", 120),
     ("Spawner.http_timeout", 90),
 ]
@@ -113,13 +115,13 @@ def test_defaults(dotted: str, expected: Any) -> None:
         pytest.param(
             {"lab_env": {"SURVEYLAB_RELEASE_NAME": "DR1", "SURVEYLAB_DATA_DIR": "/old"}},
             "Spawner.environment",
-            {"SURVEYLAB_RELEASE_NAME": "DR1", "SURVEYLAB_DATA_DIR": "/data/dr1"},
+            {"SURVEYLAB_RELEASE_NAME": "DR1", "SURVEYLAB_DATA_DIR": "/data/dr1", **PLATFORM},
             id="lab-env-data-dir-wins",
         ),
         pytest.param(
             {"data_dir": None, "lab_env": {"SURVEYLAB_CATALOG_URL": "duckdb:///x.duckdb"}},
             "Spawner.environment",
-            {"SURVEYLAB_CATALOG_URL": "duckdb:///x.duckdb"},
+            {"SURVEYLAB_CATALOG_URL": "duckdb:///x.duckdb", **PLATFORM},
             id="no-data-dir",
         ),
     ],
@@ -193,7 +195,11 @@ def test_the_platform_service_serves_every_user_from_their_home() -> None:
         "--homes",
         "/srv/hub/home/{username}",
     ]
-    assert service["environment"]["SURVEYLAB_DATA_DIR"] == str(DATA)  # as the labs get it
+    assert service["environment"] == {"SURVEYLAB_DATA_DIR": str(DATA)}  # the labs' survey
+    assert (
+        c.Spawner.environment["SURVEYLAB_PLATFORM_URL"] == f"{service['url']}/services/surveylab/"
+    )
+    assert "access:services!service=surveylab" in c.Spawner.server_token_scopes  # labs' token
     roles = {role["name"]: role for role in c.JupyterHub.load_roles}
     assert roles[PLATFORM_SERVICE_NAME]["scopes"] == []  # checking a token needs none
     assert roles["user"]["scopes"] == ["self", "access:services!service=surveylab"]

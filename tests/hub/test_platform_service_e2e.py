@@ -198,3 +198,55 @@ def test_topcat_and_stilts_send_the_token_as_a_basic_password(
     assert stilts.returncode == 0, stilts.stderr
     lines = out.read_text().splitlines()
     assert lines[0] == "TILENAME" and len(lines) == 11
+
+
+#: A query job of some seconds on the test survey (24,000 objects): 3.5 billion pairs.
+SECONDS_LONG_SQL = (
+    "SELECT COUNT(*) AS N FROM DR1_MAIN A, DR1_MAIN B, (SELECT RA FROM DR1_MAIN LIMIT 6) C "
+    "WHERE A.RA * B.DEC > A.DEC * B.RA + C.RA"
+)
+CAROL_PASSWORD = "carol's long password, for her lab"
+
+
+def test_a_labs_job_runs_on_the_service_and_outlives_the_lab(running_hub: RunningHub) -> None:
+    """The lab submits to the service; the lab is stopped while the job runs; the job
+    completes, and the lab started again shows it COMPLETED with its file."""
+    hub = running_hub
+    hub.store.add("carol", CAROL_PASSWORD, replace=True)
+    carol = new_token(hub, "carol", CAROL_PASSWORD)
+    session, _ = hub.login("carol", CAROL_PASSWORD)
+    try:
+        assert hub.submit_spawn_form(session, profile="small").status_code == 302
+        hub.wait_for_server("carol")
+        lab_api = f"{hub.url}/user/carol/surveylab/api"
+        assert session.get(f"{hub.url}/user/carol/lab", timeout=60).status_code == 200
+        xsrf = {"X-XSRFToken": session.cookies.get("_xsrf", path="/user/carol/") or ""}
+        submitted = session.post(
+            f"{lab_api}/jobs",
+            json={"type": "query", "sql": SECONDS_LONG_SQL, "format": "csv", "name": "long"},
+            headers=xsrf,
+            timeout=60,
+        )
+        assert submitted.status_code == 201, submitted.text
+        job_id = submitted.json()["id"]
+        running = carol.get(hub, f"api/jobs/{job_id}").json()  # the service runs it
+        assert running["phase"] in ("QUEUED", "EXECUTING"), running
+
+        hub.stop_server("carol")
+        assert carol.get(hub, f"api/jobs/{job_id}").json()["phase"] in ("QUEUED", "EXECUTING")
+        done = wait_for_job(hub, carol, job_id, timeout=600)
+        assert done["phase"] == "COMPLETED", done
+        (result,) = done["files"]
+        jobs = hub.state_dir / "home" / "carol" / "surveylab-jobs"
+        assert (jobs / job_id / result["name"]).read_text().splitlines()[0] == "N"
+
+        assert hub.submit_spawn_form(session, profile="small").status_code == 302
+        hub.wait_for_server("carol")
+        assert session.get(f"{hub.url}/user/carol/lab", timeout=60).status_code == 200  # login
+        again = session.get(f"{lab_api}/jobs/{job_id}", timeout=60)
+        assert again.status_code == 200, again.text
+        assert again.json()["phase"] == "COMPLETED" and again.json()["files"] == done["files"]
+    finally:
+        if hub.api("GET", "users/carol").json().get("servers"):
+            hub.stop_server("carol")
+        hub.store.remove("carol")

@@ -23,6 +23,7 @@ from surveylab import Survey
 from surveylab.errors import HTTP_STATUS, ErrorCategory, SurveylabError
 from surveylab.inputs import json_object, parse_int
 from surveylab.limits import BODY_MAX_BYTES
+from surveylab.platform import PlatformClient
 from surveylab.surveys import Surveys
 
 __all__ = [
@@ -56,6 +57,12 @@ class SurveylabHandler(APIHandler):
         platform service the user's own (:mod:`surveylab.surveys`)."""
         surveys: Surveys = self.settings["surveylab_surveys"]
         return surveys.for_user(self.current_user.username)
+
+    @property
+    def platform(self) -> PlatformClient | None:
+        """The hub's platform service, where a lab's jobs run when the hub has one."""
+        client: PlatformClient | None = self.settings.get("surveylab_platform")
+        return client
 
     @property
     def mount(self) -> str:
@@ -94,8 +101,7 @@ class SurveylabHandler(APIHandler):
         syntax errors); the status of a domain error is its category's."""
         exc = kwargs.get("exc_info", (None, None, None))[1]
         challenge = self.settings.get("surveylab_auth_challenge")  # the platform service's
-        unidentified = not self.current_user and "Authorization" not in self.request.headers
-        if status_code == HTTPStatus.FORBIDDEN and challenge and unidentified:
+        if status_code == HTTPStatus.FORBIDDEN and challenge and self._sent_no_credentials():
             self.set_header("WWW-Authenticate", challenge)  # no credentials: ask for them
             reply = {"message": "send your API token", "reason": "Unauthorized"}
             self.write_json(reply, HTTPStatus.UNAUTHORIZED)
@@ -110,6 +116,11 @@ class SurveylabHandler(APIHandler):
         self.set_header("Content-Type", "application/json")
         self.set_status(status)
         self.finish(json.dumps(reply))
+
+    def _sent_no_credentials(self) -> bool:
+        """Whether the request came with no token, no Basic password and no login."""
+        user = getattr(self, "_jupyter_current_user", None)  # set once authentication ran
+        return not user and "Authorization" not in self.request.headers
 
     @classmethod
     def allowed_methods(cls) -> list[str]:

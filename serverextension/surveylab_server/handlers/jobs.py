@@ -57,7 +57,12 @@ class JobsHandler(SurveylabHandler):
     @web.authenticated
     @authorized
     async def post(self) -> None:
-        request = job_request(self.body())
+        body = self.body()
+        request = job_request(body)  # checked here too: bad input is refused the same way
+        if self.platform is not None:  # the job runs on the hub's service: it outlives the lab
+            status, reply = await self.call(self.platform.submit, body)
+            self.write_json(reply, HTTPStatus(status))
+            return
         job = await self.call(request.submit, self.survey)
         self.write_json((await self.call(lambda: job.record)).to_json(), HTTPStatus.CREATED)
 
@@ -92,6 +97,10 @@ class CancelHandler(SurveylabHandler):
     @web.authenticated
     @authorized
     async def post(self, job_id: str) -> None:
+        if self.platform is not None:  # its runner is the service's
+            status, reply = await self.call(self.platform.cancel, job_id)
+            self.write_json(reply, HTTPStatus(status))
+            return
         job = await self.call(self.survey.job_service.cancel, job_id)
         self.write_json(job.to_json())
 
