@@ -94,6 +94,7 @@ class SurveylabApp(ExtensionApp):
         surveys: SharedSurvey | UserSurveys
         if self.user_homes:
             surveys = UserSurveys(settings, self.user_homes, on_open=self._recover)
+            surveys.open_existing()  # the jobs a killed service left running: ERROR, with why
         else:
             surveys = SharedSurvey(Survey(settings))
             self._recover(surveys.survey)

@@ -124,6 +124,21 @@ class UserSurveys:
         home = Path(self.home_template.format(username=check_username(name)))
         return home / JOBS_FOLDER
 
+    def users_with_jobs(self) -> list[str]:
+        """The users whose home already holds a job store, by name."""
+        head, _, tail = self.home_template.partition("{username}")
+        pattern = re.compile(re.escape(head) + r"([^/]+)" + re.escape(tail) + "/" + JOBS_FOLDER)
+        wanted = Path(self.home_template.format(username="*")) / JOBS_FOLDER
+        anchor = Path(wanted.anchor or ".")
+        stores = sorted(str(path) for path in anchor.glob(str(wanted.relative_to(anchor))))
+        found = (pattern.fullmatch(store) for store in stores)
+        return [match[1] for match in found if match and _USERNAME.fullmatch(match[1])]
+
+    def open_existing(self) -> list[Survey]:
+        """Open the survey of every user who has a job store (so ``on_open`` recovers the
+        jobs a dead service left running), as the service does when it starts."""
+        return [self.for_user(name) for name in self.users_with_jobs()]
+
     def for_user(self, name: str) -> Survey:
         """User ``name``'s own ``Survey`` (their job store, their database login)."""
         with self._lock:

@@ -10,6 +10,7 @@ import pytest
 
 from surveylab import Settings, Survey
 from surveylab.errors import RequestError
+from surveylab.jobs import JobStore, Phase
 from surveylab.jobs.fair import OwnerExecutor
 from surveylab.surveys import SharedSurvey, UserSurveys
 
@@ -75,3 +76,34 @@ def test_a_lab_serves_everyone_with_its_one_survey(demo_data_dir: Path) -> None:
     shared = SharedSurvey(survey)
     assert shared.for_user("ada") is shared.for_user("anyone") is survey
     assert shared.all() == [survey]
+
+
+def test_the_service_recovers_every_users_store_when_it_starts(
+    demo_data_dir: Path, tmp_path: Path
+) -> None:
+    """A job a killed service left EXECUTING is ERROR, with the reason, once a new service
+    opens the existing stores; homes with no store are not touched."""
+    homes = tmp_path / "home"
+    dead_runner = "some-other-host:4711:1"
+    jobs = {}
+    for name in ("ada", "bob.smith"):
+        store = JobStore(homes / name / "surveylab-jobs")
+        job = store.create("query", runner=dead_runner)
+        store.update(job.id, phase=Phase.EXECUTING)
+        jobs[name] = job.id
+    (homes / "carol").mkdir()  # never used the service
+
+    surveys = UserSurveys(
+        Settings(data_dir=demo_data_dir),
+        str(homes / "{username}"),
+        on_open=lambda survey: survey.job_service.recover(),
+    )
+    assert surveys.users_with_jobs() == ["ada", "bob.smith"]
+    opened = surveys.open_existing()
+    assert [survey.settings.jobs_dir.parent.name for survey in opened] == ["ada", "bob.smith"]
+    for name, job_id in jobs.items():  # read as the lab reads them: the store on disk
+        job = JobStore(homes / name / "surveylab-jobs").get(job_id)
+        assert job.phase is Phase.ERROR
+        assert "the server stopped while this job was running" in (job.error or "")
+    assert not (homes / "carol" / "surveylab-jobs").exists()
+    surveys.close()
