@@ -70,6 +70,9 @@ ENV_VARS: dict[str, str] = {
     "SURVEYLAB_HUB_PROXY_API_PORT": "port of the proxy's REST API, on 127.0.0.1 (default port + 1)",
     "SURVEYLAB_HUB_PLATFORM_PORT": "port of the platform service /services/surveylab/, on "
     "127.0.0.1 (default port + 82)",
+    "SURVEYLAB_HUB_PLATFORM": "on (default): the hub runs the platform service and the labs "
+    "submit their jobs to it; off: none, each lab runs its own jobs. With the kubernetes spawner "
+    "the service is a Deployment declared in the Helm values, not started by the hub",
     "SURVEYLAB_HUB_PROXY_CMD": "configurable-http-proxy executable (default: the one installed "
     "by `npm --prefix hub_config install`, else the one on PATH)",
     "SURVEYLAB_HUB_SERVICE_TOKEN": "if set, an API token of the admin service "
@@ -178,6 +181,7 @@ class HubOptions(TypedDict):
     pool_interval: NotRequired[float | None]
     offer_gpu: NotRequired[bool | None]
     service_port: NotRequired[int | None]
+    platform: NotRequired[bool]
 
 
 def default_proxy_cmd() -> list[str]:
@@ -227,6 +231,7 @@ def hub_options_from_environ(environ: Mapping[str, str], *, cwd: Path | None = N
         hub_port=_int_var(environ, "SURVEYLAB_HUB_API_PORT"),
         proxy_api_port=_int_var(environ, "SURVEYLAB_HUB_PROXY_API_PORT"),
         service_port=_int_var(environ, "SURVEYLAB_HUB_PLATFORM_PORT"),
+        platform=_choice(environ, "SURVEYLAB_HUB_PLATFORM", ("on", "off"), "on") == "on",
         proxy_cmd=[proxy] if proxy else None,
         lab_env=lab_environment(environ),
         service_token=environ.get("SURVEYLAB_HUB_SERVICE_TOKEN") or None,
@@ -304,6 +309,7 @@ def configure(
     pool_interval: float | None = None,
     offer_gpu: bool | None = None,
     service_port: int | None = None,
+    platform: bool = True,
 ) -> None:
     """Fill the traitlets ``Config`` ``c`` for the local surveylab hub.
 
@@ -353,6 +359,9 @@ def configure(
         Local spawner: offer GPU profiles (None: if this machine has an NVIDIA GPU).
     service_port
         Loopback port of the platform service (default ``port + 82``).
+    platform
+        Run the platform service and point the labs at it (local spawner only: on Kubernetes
+        it is a Deployment of its own, declared in the Helm values).
     """
     state_dir = Path(state_dir)
     configure_hub(c, state_dir=state_dir, ip=ip, port=port, hub_port=hub_port or port + 81)
@@ -385,7 +394,8 @@ def configure(
         env["SURVEYLAB_DATA_DIR"] = str(data_dir)
     service_env = dict(env)  # the platform service serves what the labs serve
     service_port = service_port or port + 82
-    if spawner != "kubernetes":  # the labs run on this machine: the service is on loopback
+    platform = platform and spawner != "kubernetes"  # on Kubernetes: a Deployment of its own
+    if platform:  # the labs run on this machine: the service is on loopback
         service_url = f"http://127.0.0.1:{service_port}/services/{PLATFORM_SERVICE_NAME}/"
         env.update(LabEnvironment(platform_url=service_url).to_environment())
     profiles = load_profiles(profiles_path or DEFAULT_PROFILES_PATH)  # a bad file stops the hub
@@ -411,14 +421,15 @@ def configure(
     configure_pool_service(
         c, state_dir=state_dir, python=python or sys.executable, interval=pool_interval or 60
     )
-    configure_platform_service(
-        c,
-        home_root=state_dir / "home",
-        python=python or sys.executable,
-        port=service_port,
-        environment=service_env,
-        as_root=os.geteuid() == 0 if as_root is None else as_root,
-    )
+    if platform:
+        configure_platform_service(
+            c,
+            home_root=state_dir / "home",
+            python=python or sys.executable,
+            port=service_port,
+            environment=service_env,
+            as_root=os.geteuid() == 0 if as_root is None else as_root,
+        )
     if service_token:
         configure_service(c, token=service_token)
 

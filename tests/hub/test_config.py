@@ -207,6 +207,38 @@ def test_the_platform_service_serves_every_user_from_their_home() -> None:
     assert {s["name"]: s for s in moved}[PLATFORM_SERVICE_NAME]["url"] == "http://127.0.0.1:9123"
 
 
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        pytest.param({"platform": False}, id="off"),
+        pytest.param({"spawner": "kubernetes"}, id="k8s"),
+    ],
+)
+def test_no_platform_service_means_labs_run_their_own_jobs(overrides: dict[str, Any]) -> None:
+    """Off, or on Kubernetes (where it is a Deployment of its own): the hub starts no service
+    and tells the labs of none, so each lab keeps its in-lab job store."""
+    c = configured(**overrides)
+    assert PLATFORM_SERVICE_NAME not in {service["name"] for service in c.JupyterHub.services}
+    spawner = c.KubeSpawner if overrides.get("spawner") == "kubernetes" else c.Spawner
+    assert spawner.environment["SURVEYLAB_DATA_DIR"] == str(DATA)
+    assert "SURVEYLAB_PLATFORM_URL" not in spawner.environment
+    assert PLATFORM_SERVICE_NAME not in {role["name"] for role in c.JupyterHub.load_roles}
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({}, True),
+        ({"SURVEYLAB_HUB_PLATFORM": "on"}, True),
+        ({"SURVEYLAB_HUB_PLATFORM": "OFF"}, False),
+    ],
+)
+def test_platform_option_from_environ(environ: dict[str, str], expected: bool) -> None:
+    assert hub_options_from_environ(environ)["platform"] is expected
+    with pytest.raises(ValueError, match="SURVEYLAB_HUB_PLATFORM='maybe': choose one of on, off"):
+        hub_options_from_environ({"SURVEYLAB_HUB_PLATFORM": "maybe"})
+
+
 def test_pool_service_watches_the_state_folder_at_the_chosen_interval() -> None:
     services = {s["name"]: s for s in configured(pool_interval=1.5).JupyterHub.services}
     assert services[POOL_SERVICE_NAME]["command"][3:] == [

@@ -181,8 +181,10 @@ def hub_environment(
     data_dir: Path,
     ports: Sequence[int],
     token: str,
+    platform: bool = False,
 ) -> dict[str, str]:
-    """The environment of a test hub: ``base`` without stray ``SURVEYLAB_HUB_*`` settings."""
+    """The environment of a test hub: ``base`` without stray ``SURVEYLAB_HUB_*`` settings; the
+    platform service only with ``platform`` (it costs every hub a process start)."""
     port, hub_port, proxy_api_port, platform_port = ports
     env = {key: value for key, value in base.items() if not key.startswith("SURVEYLAB_HUB_")}
     env.update(
@@ -191,6 +193,7 @@ def hub_environment(
         SURVEYLAB_HUB_API_PORT=str(hub_port),
         SURVEYLAB_HUB_PROXY_API_PORT=str(proxy_api_port),
         SURVEYLAB_HUB_PLATFORM_PORT=str(platform_port),
+        SURVEYLAB_HUB_PLATFORM="on" if platform else "off",
         SURVEYLAB_HUB_SERVICE_TOKEN=token,
         SURVEYLAB_DATA_DIR=str(data_dir),
     )
@@ -205,10 +208,12 @@ def start_hub(
     timeout: float = 60,
     extra_env: Mapping[str, str] | None = None,
     config: Path = HUB_CONFIG,
+    platform: bool = False,
 ) -> RunningHub:
     """Start a hub in ``state_dir`` serving the survey in ``data_dir``; wait until it answers.
 
     ``extra_env`` adds or overrides variables of the hub (e.g. ``SURVEYLAB_HUB_AUTH``);
+    ``platform`` runs the platform service too;
     ``config`` is the configuration file (a test's own may ``load_subconfig`` the shipped one).
 
     The command is ``python -m jupyterhub -f <config>``, or with
@@ -222,7 +227,12 @@ def start_hub(
     ports = free_ports(4)
     token = secrets.token_hex(32)
     env = hub_environment(
-        os.environ, state_dir=state_dir, data_dir=data_dir, ports=ports, token=token
+        os.environ,
+        state_dir=state_dir,
+        data_dir=data_dir,
+        ports=ports,
+        token=token,
+        platform=platform,
     )
     env.update(extra_env or {})
     log_path = state_dir / "hub.log"
@@ -297,14 +307,15 @@ def running_hub(
     demo_data_dir: Path,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[RunningHub]:
-    """One real hub for the whole session, serving the small demo survey.
+    """One real hub for the whole session, serving the small demo survey, with the platform
+    service (as ``surveylab hub`` runs it).
 
     Shared through the pytest config, so every conftest that imports this fixture gets the
     same hub; it stops when the session ends.
     """
     config = request.config
     if _HUB not in config.stash:
-        hub = start_hub(tmp_path_factory.mktemp("hub"), demo_data_dir)
+        hub = start_hub(tmp_path_factory.mktemp("hub"), demo_data_dir, platform=True)
         config.stash[_HUB] = hub
         config.add_cleanup(lambda: stop_hub(hub))
     yield config.stash[_HUB]
