@@ -123,6 +123,7 @@ def query_work(source: QuerySource, context: JobContext) -> None:
                 metadata=metadata,
                 progress=lambda done: context.progress(rows=done, message=f"{done:,} rows"),
                 overflow=None if batches is None else lambda: batches.truncated,
+                serialization=parameters.get("serialization"),
             )
         rows = written.rows
         if batches is not None and batches.truncated:

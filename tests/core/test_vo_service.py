@@ -106,6 +106,35 @@ def test_phase_run_at_creation_queues_the_job(vo: VOService, survey: Survey) -> 
     assert job.files[0].format == "votable" or job.files[0].name.endswith(".vot")
 
 
+def serialization_of(document: bytes) -> str:
+    """The serialization element of a VOTable's one table: TABLEDATA or BINARY2."""
+    (data,) = [e for e in ET.fromstring(document).iter() if e.tag.endswith("}DATA")]
+    return data[0].tag.rsplit("}", 1)[-1]
+
+
+@pytest.mark.parametrize("when", ["at-creation", "changed-while-pending"])
+def test_an_async_votable_keeps_the_serialization_asked_for(vo: VOService, when: str) -> None:
+    """``RESPONSEFORMAT=votable/td`` gives TABLEDATA in an async result as in a sync one,
+    given at creation or set while the job waits; the job shows it under that name."""
+    first = "votable/td" if when == "at-creation" else "csv"
+    job_id = job_id_of(ask(vo, "POST", "tap/async", LANG="SQL", QUERY=SQL, RESPONSEFORMAT=first))
+    if when == "changed-while-pending":
+        changed = ask(vo, "POST", f"tap/async/{job_id}/parameters", RESPONSEFORMAT="votable/td")
+        assert changed.status == 303, body(changed)
+    job = xml(ask(vo, "GET", f"tap/async/{job_id}"))
+    parameters = {p.get("id"): p.text for p in job.iter(f"{UWS}parameter")}
+    assert parameters["RESPONSEFORMAT"] == "votable/td" and "SERIALIZATION" not in parameters
+    ask(vo, "POST", f"tap/async/{job_id}/phase", PHASE="RUN")
+    vo.survey.job_service.wait(job_id, timeout=60)
+    answer = ask(vo, "GET", f"tap/async/{job_id}/results/result")
+    assert answer.status == 200 and serialization_of(body(answer)) == "TABLEDATA"
+    # and the default stays BINARY2
+    plain = job_id_of(ask(vo, "POST", "tap/async", LANG="SQL", QUERY=SQL, PHASE="RUN"))
+    vo.survey.job_service.wait(plain, timeout=60)
+    default = body(ask(vo, "GET", f"tap/async/{plain}/results/result"))
+    assert serialization_of(default) == "BINARY2"
+
+
 def test_panel_jobs_and_tap_jobs_are_one_list(vo: VOService, survey: Survey) -> None:
     panel = survey.submit(SQL, format="csv", name="from the panel")
     tap = job_id_of(ask(vo, "POST", "tap/async", LANG="SQL", QUERY=SQL))

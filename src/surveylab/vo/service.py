@@ -179,6 +179,8 @@ class VOService:
             if not duration.isdigit():
                 raise RequestError(f"EXECUTIONDURATION={duration} is not a whole number of seconds")
             options["executionduration"] = int(duration)
+        if query.format == "votable" and query.serialization == "tabledata":
+            options["serialization"] = "tabledata"
         job = self.survey.submit(
             query.query,
             format=query.format,

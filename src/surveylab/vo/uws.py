@@ -44,7 +44,7 @@ _QUERY_PARAMETERS = {
     "uploads": "UPLOAD",
 }
 #: Parameters never shown (an e-mail address is the user's, not the job's).
-_HIDDEN = frozenset({"email", "compression"})
+_HIDDEN = frozenset({"email", "compression", "serialization"})
 
 
 def _time(tag: str, value: datetime | None) -> str:
@@ -83,6 +83,8 @@ class UWSJobs:
         }
         if self.job_type == "query":
             shown.setdefault("LANG", "SQL")
+            if job.parameters.get("serialization") == "tabledata":
+                shown["RESPONSEFORMAT"] = "votable/td"
         return shown
 
     def result_ids(self, job: Job) -> list[tuple[str, str]]:
@@ -271,6 +273,8 @@ class UWSJobs:
                 self._destruction(request, job)
             elif name == "EXECUTIONDURATION":
                 self._execution_duration(request, job)
+            elif self.job_type == "query" and name == "RESPONSEFORMAT":
+                changes["format"], changes["serialization"] = _response_format(value)
             elif self.job_type == "query" and name in _SETTABLE:
                 changes[_SETTABLE[name]] = _checked_parameter(name, value)
             else:
@@ -337,12 +341,12 @@ class UWSJobs:
 
 
 #: The TAP parameters a PENDING query job may change, and the job parameter each one sets.
-_SETTABLE = {"QUERY": "sql", "LANG": "lang", "MAXREC": "maxrec", "RESPONSEFORMAT": "format"}
+_SETTABLE = {"QUERY": "sql", "LANG": "lang", "MAXREC": "maxrec"}
 
 
 def _checked_parameter(name: str, value: str) -> Any:
     """A TAP parameter's new value, checked as at creation."""
-    from .tap import LANGUAGES, RESPONSE_FORMATS
+    from .tap import LANGUAGES
 
     if name == "MAXREC":
         if not value.isdigit():
@@ -350,12 +354,19 @@ def _checked_parameter(name: str, value: str) -> Any:
         return int(value)
     if name == "LANG" and value.upper() not in LANGUAGES:
         raise RequestError(f"LANG={value} is not supported; use one of {', '.join(LANGUAGES)}")
-    if name == "RESPONSEFORMAT":
-        chosen = RESPONSE_FORMATS.get(value.strip().lower())
-        if chosen is None:
-            raise RequestError(f"RESPONSEFORMAT={value} is not supported")
-        return chosen[0]
     return value.upper() if name == "LANG" else value
+
+
+def _response_format(value: str) -> tuple[str, str | None]:
+    """A new ``RESPONSEFORMAT``: the job's result format, and its VOTable serialization if
+    TABLEDATA (None: the default, BINARY2)."""
+    from .tap import RESPONSE_FORMATS
+
+    chosen = RESPONSE_FORMATS.get(value.strip().lower())
+    if chosen is None:
+        raise RequestError(f"RESPONSEFORMAT={value} is not supported")
+    format, serialization = chosen
+    return format, "tabledata" if serialization == "tabledata" else None
 
 
 def _method(request: VORequest) -> SurveylabError:

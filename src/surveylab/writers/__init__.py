@@ -31,6 +31,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 
 import pyarrow as pa
@@ -211,6 +212,7 @@ def write_result(
     metadata: ResultMetadata,
     progress: Callable[[int], None] | None = None,
     overflow: Callable[[], bool] | None = None,
+    serialization: str | None = None,
 ) -> WrittenFile:
     """Stream ``batches`` into a result file at ``path``.
 
@@ -233,6 +235,8 @@ def write_result(
     overflow : callable, optional
         Asked once, after the last batch, whether the result was cut at a row limit (TAP's
         MAXREC); a VOTable then ends with ``<INFO name="QUERY_STATUS" value="OVERFLOW"/>``.
+    serialization : str, optional
+        A VOTable's serialization: ``"binary2"`` (the default) or ``"tabledata"``.
 
     Returns
     -------
@@ -255,7 +259,10 @@ def write_result(
     rows = 0
     sink: ResultSink | None = None
     try:
-        sink = _sink_factory(format)(temporary, schema, compression, metadata)
+        factory = _sink_factory(format)
+        if format == "votable" and serialization:
+            factory = partial(factory, serialization=serialization)
+        sink = factory(temporary, schema, compression, metadata)
         for batch in batches:
             sink.write(_conform(batch, schema))
             rows += batch.num_rows

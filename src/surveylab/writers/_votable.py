@@ -568,9 +568,9 @@ def _escaped(array: pa.Array) -> pa.Array:
 
 class VOTableSink:
     """Writes one VOTable file (``compression="gzip"``: a ``.vot.gz``) with
-    :class:`VOTableEncoder`; the serialization is BINARY2.
+    :class:`VOTableEncoder`, in BINARY2 (the default) or TABLEDATA.
 
-    NULLs are BINARY2 NULL flags. The header is written when the first rows come (their text
+    NULLs are BINARY2 NULL flags (empty cells in TABLEDATA). The header is written when the first rows come (their text
     decides ``char`` or ``unicodeChar``), or at the end for an empty result.
     """
 
