@@ -46,9 +46,9 @@ class QuerySource(Protocol):
         """The release's name, written into the result file."""
         ...
 
-    @property
-    def known_columns(self) -> Mapping[str, ColumnInfo]:
-        """Catalog column metadata by upper-case name (units and descriptions of the result)."""
+    def query_columns(self, prepared: PreparedQuery) -> Mapping[str, ColumnInfo]:
+        """Column metadata of a result of ``prepared`` by upper-case name (units, UCDs and
+        descriptions of the result)."""
         ...
 
     def check(
@@ -93,7 +93,7 @@ def query_work(source: QuerySource, context: JobContext) -> None:
         release=source.release,
         version=__version__,
         created=datetime.now(UTC),
-        columns=source.known_columns,
+        columns=source.query_columns(prepared),
     )
     context.log(f"running the query on {source.catalog.backend}, writing {name}")
     context.progress(message="running the query")

@@ -206,12 +206,14 @@ class Survey:
                 }
             return self._tap_schema
 
-    def result_metadata(self, query: str) -> ResultMetadata:
-        """What a result file of ``query`` records: the query, the release, this version, the
-        time now and the catalog's column metadata."""
+    def result_metadata(self, prepared: PreparedQuery) -> ResultMetadata:
+        """What a result file of ``prepared`` records: the query, the release, this version,
+        the time now and the column metadata of the tables it reads."""
         from .writers import ResultMetadata
 
-        return ResultMetadata(query=query, release=self.release, columns=self.known_columns)
+        return ResultMetadata(
+            query=prepared.text, release=self.release, columns=self.query_columns(prepared)
+        )
 
     def explain(self, sql: str) -> str:
         """The backend's execution plan of ``sql``, as text."""
@@ -232,7 +234,7 @@ class Survey:
         return QuickResult(
             query=prepared.text,
             sql=prepared.sql,
-            columns=result_columns(data.schema, self.known_columns),
+            columns=result_columns(data.schema, self.query_columns(prepared)),
             rows=rows,
             truncated=truncated,
             elapsed=elapsed,
@@ -247,8 +249,8 @@ class Survey:
         holds ``release``, ``query``, ``truncated`` (whether the query had more than
         ``max_rows`` rows) and ``elapsed`` (seconds).
         """
-        _prepared, data, truncated, elapsed = self._quick_rows(sql, timeout, max_rows)
-        table = self._annotated_table(data, sql)
+        prepared, data, truncated, elapsed = self._quick_rows(sql, timeout, max_rows)
+        table = self._annotated_table(data, prepared)
         table.meta.update(truncated=truncated, elapsed=elapsed)
         return table
 
@@ -301,33 +303,53 @@ class Survey:
             return data
         if output == "pandas":
             return data.to_pandas()
-        return self._annotated_table(data, sql)
+        return self._annotated_table(data, self.check(sql))
 
-    def _annotated_table(self, data: pa.Table, sql: str) -> Table:
+    def _annotated_table(self, data: pa.Table, prepared: PreparedQuery) -> Table:
         """``data`` as an astropy Table with the catalog's units and descriptions, and the
-        release and ``sql`` in its ``meta``."""
+        release and the query in its ``meta``."""
         table = arrow_to_table(data)
+        known = self.query_columns(prepared)
         for field in data.schema:
-            column = column_info(field, self.known_columns)
+            column = column_info(field, known)
             if column is not None:
                 table[field.name].unit = column.unit or None
                 table[field.name].description = column.description
         table.meta["release"] = self.release
-        table.meta["query"] = sql
+        table.meta["query"] = prepared.text
         return table
+
+    @cached_property
+    def _table_columns(self) -> dict[str, dict[str, ColumnInfo]]:
+        """Each catalog table's column metadata by upper-case name, by upper-case table name."""
+        return {
+            table.name.upper(): {column.name.upper(): column for column in self.columns(table.name)}
+            for table in self.catalog.tables()
+        }
 
     @cached_property
     def known_columns(self) -> dict[str, ColumnInfo]:
         """Catalog column metadata by upper-case name, where the name is unambiguous."""
         seen: dict[str, ColumnInfo] = {}
         ambiguous: set[str] = set()
-        for table in self.catalog.tables():
-            for column in self.columns(table.name):
-                key = column.name.upper()
+        for columns in self._table_columns.values():
+            for key, column in columns.items():
                 if key in seen and seen[key].unit != column.unit:
                     ambiguous.add(key)
                 seen.setdefault(key, column)
         return {key: value for key, value in seen.items() if key not in ambiguous}
+
+    def query_columns(self, prepared: PreparedQuery) -> dict[str, ColumnInfo]:
+        """Column metadata for a result of ``prepared``, by upper-case name: the columns of the
+        tables it reads (the first one named wins a name they share), then every unambiguous
+        catalog column (:attr:`known_columns`)."""
+        found = dict(self.known_columns)
+        for table in reversed(prepared.tables):
+            columns = self._table_columns.get(table) or self._table_columns.get(
+                table.rpartition(".")[2]
+            )
+            found.update(columns or {})
+        return found
 
     # --- the footprint --------------------------------------------------------------------
 

@@ -173,3 +173,37 @@ def test_a_query_whose_alias_takes_the_next_name_gets_a_further_one(survey: Surv
     data = survey.query("SELECT 1 AS A, 2 AS A, 3 AS A_2", output="arrow")
     assert data.column_names == ["A", "A_3", "A_2"]
     assert data.to_pylist() == [{"A": 1, "A_3": 2, "A_2": 3}]
+
+
+@pytest.mark.parametrize(
+    ("sql", "lang", "table"),
+    [
+        ("SELECT TOP 1 * FROM DR1_TILE_INFO", "ADQL", "DR1_TILE_INFO"),
+        ("SELECT TILENAME FROM DR1_MAIN FETCH FIRST 1 ROWS ONLY", "SQL", "DR1_MAIN"),
+        (
+            "SELECT t.TILENAME, m.RA FROM DR1_TILE_INFO t JOIN DR1_MAIN m "
+            "ON m.TILENAME = t.TILENAME FETCH FIRST 1 ROWS ONLY",
+            "SQL",
+            "DR1_TILE_INFO",
+        ),
+    ],
+    ids=["tile-info", "main", "join-first-named"],
+)
+def test_a_result_column_takes_the_metadata_of_the_table_it_comes_from(
+    survey: Survey, sql: str, lang: str, table: str
+) -> None:
+    """A name two tables share (``TILENAME``, with a different UCD in each) is described as in
+    the table the query reads: in a join, the first one named."""
+    ucds = {
+        name: next(c.ucd for c in survey.columns(name) if c.name.upper() == "TILENAME")
+        for name in ("DR1_MAIN", "DR1_TILE_INFO")
+    }
+    assert ucds["DR1_MAIN"] != ucds["DR1_TILE_INFO"]  # the case that matters
+    prepared = survey.check(sql, lang=lang)
+    assert survey.query_columns(prepared)["TILENAME"].ucd == ucds[table]
+    assert survey.result_metadata(prepared).columns["TILENAME"].ucd == ucds[table]
+    quick = survey.quick(sql if lang == "SQL" else "SELECT * FROM DR1_TILE_INFO")
+    (tilename,) = [c for c in quick.columns if c.name == "TILENAME"]
+    assert tilename.ucd == ucds[table if lang == "SQL" else "DR1_TILE_INFO"]
+    # a column only one table has keeps its metadata either way
+    assert survey.query_columns(prepared)["RA"].unit == "deg"

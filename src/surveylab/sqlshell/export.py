@@ -86,7 +86,7 @@ def export_result(
     """Run ``prepared`` and stream every row into ``target.path``; see the module's notes."""
     path = Path(target.path).expanduser().absolute()
     metadata = ResultMetadata(
-        query=prepared.text, release=survey.release, columns=survey.known_columns
+        query=prepared.text, release=survey.release, columns=survey.query_columns(prepared)
     )
     with survey.catalog.execute(
         prepared.sql, timeout=timeout, batch_rows=EXPORT_BATCH_ROWS

@@ -217,7 +217,7 @@ def sync_query(survey: Survey, request: VORequest) -> VOResponse:
     tap = query_parameters(request, survey.settings)
     prepared = survey.check(tap.query, lang=tap.lang, uploads=tap.uploads)
     handle = survey.catalog.execute(prepared.sql, timeout=survey.settings.tap_sync_timeout)
-    metadata = survey.result_metadata(tap.query)
+    metadata = survey.result_metadata(prepared)
     try:
         capped = CappedBatches(handle.batches(), tap.maxrec)
         if tap.format == "votable":

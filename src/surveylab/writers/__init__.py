@@ -31,7 +31,6 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from functools import partial
 from pathlib import Path
 
 import pyarrow as pa
@@ -169,7 +168,8 @@ def result_filename(stem: str, format: str, compression: str | None) -> str:
 
 
 def _sink_factory(format: str) -> SinkFactory:
-    """The writer class of ``format`` (FITS and HDF5 import astropy / h5py on first use)."""
+    """The writer class of ``format``, VOTable aside (FITS and HDF5 import astropy / h5py on
+    first use)."""
     if format == "csv":
         from ._csv import CsvSink
 
@@ -182,10 +182,6 @@ def _sink_factory(format: str) -> SinkFactory:
         from ._hdf5 import Hdf5Sink
 
         return Hdf5Sink
-    if format == "votable":
-        from ._votable import VOTableSink
-
-        return VOTableSink
     from ._parquet import ParquetSink
 
     return ParquetSink
@@ -259,10 +255,12 @@ def write_result(
     rows = 0
     sink: ResultSink | None = None
     try:
-        factory = _sink_factory(format)
-        if format == "votable" and serialization:
-            factory = partial(factory, serialization=serialization)
-        sink = factory(temporary, schema, compression, metadata)
+        if format == "votable":
+            from ._votable import VOTableSink
+
+            sink = VOTableSink(temporary, schema, compression, metadata, serialization or "binary2")
+        else:
+            sink = _sink_factory(format)(temporary, schema, compression, metadata)
         for batch in batches:
             sink.write(_conform(batch, schema))
             rows += batch.num_rows

@@ -570,8 +570,9 @@ class VOTableSink:
     """Writes one VOTable file (``compression="gzip"``: a ``.vot.gz``) with
     :class:`VOTableEncoder`, in BINARY2 (the default) or TABLEDATA.
 
-    NULLs are BINARY2 NULL flags (empty cells in TABLEDATA). The header is written when the first rows come (their text
-    decides ``char`` or ``unicodeChar``), or at the end for an empty result.
+    NULLs are BINARY2 NULL flags (empty cells in TABLEDATA). The header is written when the
+    first rows come (their text decides ``char`` or ``unicodeChar``), or at the end for an
+    empty result.
     """
 
     def __init__(
