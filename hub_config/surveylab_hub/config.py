@@ -429,6 +429,7 @@ def configure(
             port=service_port,
             environment=service_env,
             as_root=os.geteuid() == 0 if as_root is None else as_root,
+            logins_from_hub=auth not in ("embedded", *OAUTH_AUTHS),
         )
     if service_token:
         configure_service(c, token=service_token)
@@ -694,13 +695,17 @@ def configure_platform_service(
     port: int,
     environment: Mapping[str, str],
     as_root: bool = False,
+    logins_from_hub: bool = False,
 ) -> None:
     """The platform service (:mod:`surveylab_server.service`) at ``/services/surveylab/``: the
     REST API and the IVOA services for every user, with a JupyterHub token, lab or no lab.
 
     It listens on loopback ``port``; each user's jobs go to ``home_root/<name>/surveylab-jobs``,
     their lab's own job store. Every user may access it (the ``user`` role gains
-    ``access:services!service=surveylab``); the service itself needs no scope to check tokens.
+    ``access:services!service=surveylab``); the service needs no scope to check tokens. With
+    ``logins_from_hub`` (a database login) it runs each user's work as their own database
+    account, read from auth_state: its role gets ``read:users:name`` and ``admin:auth_state``,
+    and nothing more.
     """
     add_service(
         c,
@@ -714,13 +719,14 @@ def configure_platform_service(
                 "--homes",
                 str(home_root / "{username}"),
                 *(["--allow-root"] if as_root else []),
+                *(["--logins-from-hub"] if logins_from_hub else []),
             ],
             "environment": dict(environment),
             "oauth_no_confirm": True,
             "display": True,
         },
         description="The survey's REST API and IVOA services, for scripts and TOPCAT",
-        scopes=[],
+        scopes=["read:users:name", "admin:auth_state"] if logins_from_hub else [],
     )
     # a lab's own token may submit the lab's jobs to the service (see surveylab.platform)
     c.Spawner.server_token_scopes = [

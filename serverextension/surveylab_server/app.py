@@ -8,7 +8,7 @@ from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
 from tornado.ioloop import PeriodicCallback
-from traitlets import Float, Unicode
+from traitlets import Bool, Float, Unicode
 
 from surveylab import Settings, Survey
 from surveylab.platform import PlatformClient
@@ -16,6 +16,7 @@ from surveylab.surveys import SharedSurvey, UserSurveys
 from surveylab.vo.client import TOKEN_VARIABLE, VO_URL_VARIABLE
 
 from .handlers import routes
+from .hub_logins import HubDatabaseLogins
 
 __all__ = ["SurveylabApp"]
 
@@ -74,6 +75,14 @@ class SurveylabApp(ExtensionApp):
         the hub's platform service (surveylab_server.service); a lab leaves it unset and
         serves its one user.""",
     )
+    logins_from_hub = Bool(
+        False,
+        config=True,
+        help="""With user_homes: run each user's queries and jobs as their own database
+        account, read from the hub's encrypted auth_state (a PostgreSQL or Oracle login; the
+        service's role needs read:users:name and admin:auth_state). Users with none there use
+        the service's own account.""",
+    )
     mount = Unicode(
         "/surveylab",
         config=True,
@@ -93,7 +102,12 @@ class SurveylabApp(ExtensionApp):
         self.log.info("surveylab: serving %s", settings.catalog_location)
         surveys: SharedSurvey | UserSurveys
         if self.user_homes:
-            surveys = UserSurveys(settings, self.user_homes, on_open=self._recover)
+            logins = HubDatabaseLogins.from_environ() if self.logins_from_hub else None
+            if self.logins_from_hub and logins is None:
+                raise SystemExit("surveylab: logins_from_hub needs JUPYTERHUB_API_URL and _TOKEN")
+            surveys = UserSurveys(
+                settings, self.user_homes, credentials=logins, on_open=self._recover
+            )
             surveys.open_existing()  # the jobs a killed service left running: ERROR, with why
         else:
             surveys = SharedSurvey(Survey(settings))
@@ -122,9 +136,6 @@ class SurveylabApp(ExtensionApp):
         this lab's hub token to reach it)."""
         token = os.environ.get("JUPYTERHUB_API_TOKEN")
         if not settings.platform_url or not token:
-            return None
-        if settings.db_user:  # the service cannot yet query as the user's own account
-            self.log.info("surveylab: jobs run in this lab, as database user %s", settings.db_user)
             return None
         self.log.info("surveylab: jobs run on the platform service %s", settings.platform_url)
         return PlatformClient(settings.platform_url, token)

@@ -82,9 +82,18 @@ class ServiceAuthorizer(JupyterHubAuthorizer):  # type: ignore[misc]
         )
 
 
-def service_config(environ: Mapping[str, str], *, homes: str, allow_root: bool = False) -> Config:
+def service_config(
+    environ: Mapping[str, str],
+    *,
+    homes: str,
+    allow_root: bool = False,
+    logins_from_hub: bool = False,
+) -> Config:
     """The server's configuration, from the variables the hub gives a managed service
     (``JUPYTERHUB_SERVICE_URL`` and ``JUPYTERHUB_SERVICE_PREFIX``) and the users' ``homes``.
+
+    ``logins_from_hub``: query as each user's own database account, from the hub's auth_state
+    (:mod:`surveylab_server.hub_logins`).
 
     ``allow_root``: run although the process is root (a hub run as root starts it so); it
     serves no kernels, files or terminals, only the survey.
@@ -115,6 +124,7 @@ def service_config(environ: Mapping[str, str], *, homes: str, allow_root: bool =
     c.ServerApp.tornado_settings = {"surveylab_auth_challenge": 'Basic realm="surveylab"'}
     c.ServerApp.jpserver_extensions = {"surveylab_server": True}
     c.SurveylabApp.user_homes = homes
+    c.SurveylabApp.logins_from_hub = logins_from_hub
     c.SurveylabApp.mount = ""
     return c
 
@@ -130,8 +140,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--allow-root", action="store_true", help="run although the process is root"
     )
+    parser.add_argument(
+        "--logins-from-hub",
+        action="store_true",
+        help="query as each user's own database account, from the hub's auth_state",
+    )
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
-    config = service_config(os.environ, homes=args.homes, allow_root=args.allow_root)
+    config = service_config(
+        os.environ,
+        homes=args.homes,
+        allow_root=args.allow_root,
+        logins_from_hub=args.logins_from_hub,
+    )
     server = ServerApp.instance(config=config)
     server.initialize(argv=[], find_extensions=False)
     # As jupyterhub-singleuser does: tornado's own XSRF check runs before the user is known,

@@ -44,6 +44,25 @@ def test_database_login_is_configured_with_encrypted_auth_state(
         assert c[expected_class][key] == value
 
 
+@pytest.mark.parametrize(
+    ("auth", "reads_logins"),
+    [("postgresql", True), ("oracle", True), ("embedded", False), ("oauth", False)],
+)
+def test_only_a_database_login_lets_the_platform_service_read_auth_state(
+    tmp_path: Path, auth: str, reads_logins: bool
+) -> None:
+    """The service queries as the user's own account where the login keeps one in auth_state,
+    and only then may its role read auth_state (and user names, to ask for a user)."""
+    options: dict[str, Any] = {"auth": auth, "crypt_key": CRYPT_KEY}
+    if auth == "oauth":
+        options["oauth"] = GENERIC
+    c = configured(tmp_path, **options)
+    (service,) = [s for s in c.JupyterHub.services if s["name"] == "surveylab"]
+    (role,) = [r for r in c.JupyterHub.load_roles if r["name"] == "surveylab"]
+    assert ("--logins-from-hub" in service["command"]) is reads_logins
+    assert role["scopes"] == (["read:users:name", "admin:auth_state"] if reads_logins else [])
+
+
 def test_database_login_refuses_to_start_without_a_crypt_key(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="needs JUPYTERHUB_CRYPT_KEY"):
         configured(tmp_path, auth="postgresql", crypt_key="")

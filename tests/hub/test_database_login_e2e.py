@@ -1,16 +1,19 @@
-"""A real hub with the PostgreSQL login: the lab queries the survey as the user who logged in."""
+"""A real hub with the PostgreSQL login: the lab, and the platform service for the lab's jobs,
+query the survey as the user who logged in."""
 
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
 from psycopg import sql
 
-from tests.support.hub import RunningHub, free_ports, start_hub, stop_hub
+from tests.support.hub import RunningHub, descendants, free_ports, start_hub, stop_hub
 from tests.support.postgres import PostgresServer
 
 pytestmark = pytest.mark.hub
@@ -33,6 +36,7 @@ def database_hub(
             # the labs query the PostgreSQL catalog, as whoever logged in
             "SURVEYLAB_CATALOG_URL": postgres_server.url,
         },
+        platform=True,
     )
     yield hub
     stop_hub(hub)
@@ -64,10 +68,47 @@ def test_lab_queries_as_the_database_user(
         )
         assert query.status_code == 200, query.text
         assert query.json()["rows"][0][0] == user
-        # the password reached the lab's environment, never the hub's log
+
+        # the lab's job runs in the platform service, which reads the login from auth_state
+        lab_api = f"{hub.url}/user/{user}/surveylab/api"
+        submitted = session.post(
+            f"{lab_api}/jobs",
+            json={"type": "query", "sql": "SELECT CURRENT_USER AS WHO", "format": "csv"},
+            headers={"X-XSRFToken": xsrf},
+            timeout=60,
+        )
+        assert submitted.status_code == 201, submitted.text
+        job = wait_for_lab_job(session, lab_api, submitted.json()["id"])
+        assert job["phase"] == "COMPLETED", job
+        (result,) = job["files"]
+        answer = session.get(f"{lab_api}/jobs/{job['id']}/files/{result['name']}", timeout=60)
+        assert answer.text.split() == ["WHO", user]  # the user's own account, not the service's
+        assert "surveylab: jobs run on the platform service" in hub.log_path.read_text()
+        # the password reached the lab and the service, never a log, a job record or a
+        # command line
         assert postgres_server.password not in hub.log_path.read_text()
+        jobs_dir = hub.state_dir / "home" / user / "surveylab-jobs" / job["id"]
+        assert jobs_dir.is_dir()
+        for path in jobs_dir.rglob("*"):
+            if path.is_file():
+                assert postgres_server.password.encode() not in path.read_bytes(), path
+        for pid in descendants(hub.process.pid):
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+            assert postgres_server.password.encode() not in command
     finally:
         hub.stop_server(user)
+
+
+def wait_for_lab_job(
+    session: requests.Session, lab_api: str, job_id: str, timeout: float = 120
+) -> dict[str, Any]:
+    """The job once it has ended (COMPLETED, ERROR or ABORTED)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        job: dict[str, Any] = session.get(f"{lab_api}/jobs/{job_id}", timeout=60).json()
+        if job["phase"] in ("COMPLETED", "ERROR", "ABORTED") or time.monotonic() > deadline:
+            return job
+        time.sleep(0.2)
 
 
 @pytest.fixture(scope="module")

@@ -26,6 +26,12 @@ def test_the_server_listens_where_the_hub_routes_the_service() -> None:
     assert (c.SurveylabApp.user_homes, c.SurveylabApp.mount) == ("/srv/home/{username}", "")
 
 
+def test_the_flag_reads_database_logins_from_the_hub() -> None:
+    assert service_config(HUB_GIVES, homes="/h/{username}").SurveylabApp.logins_from_hub is False
+    c = service_config(HUB_GIVES, homes="/h/{username}", logins_from_hub=True)
+    assert c.SurveylabApp.logins_from_hub is True
+
+
 def test_without_the_hub_it_says_who_starts_it() -> None:
     with pytest.raises(SystemExit, match="the hub starts this service"):
         service_config({}, homes="/srv/home/{username}")

@@ -1,0 +1,72 @@
+"""The database login of a hub user, as the platform service reads it from the hub.
+
+A database login (PostgreSQL, Oracle) keeps the user's credentials in the hub's encrypted
+``auth_state`` (``db_user``, ``db_password``), whence the hub gives them to the user's lab. The
+platform service asks the hub for them with its own token, whose role holds only
+``read:users:name`` and ``admin:auth_state``, so that it runs the user's jobs as the user's own
+database account. A user with none there (the embedded store, a workshop pool, OAuth) gets the
+service's own account.
+
+The password is never logged, and never part of an error message.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from urllib.parse import quote
+
+from surveylab.errors import CatalogUnavailableError
+
+__all__ = ["HubDatabaseLogins"]
+
+
+class HubDatabaseLogins:
+    """``logins(name)``: user ``name``'s database login ``(user, password)`` from the hub's
+    auth_state, or None if the hub keeps none for them.
+
+    Raises :class:`~surveylab.errors.CatalogUnavailableError` (503) if the hub cannot be asked,
+    so that a request is refused rather than run as the wrong account.
+    """
+
+    def __init__(self, api_url: str, token: str, *, timeout: float = 10.0) -> None:
+        self.api_url = api_url.rstrip("/")
+        self._token = token
+        self.timeout = timeout
+
+    def __repr__(self) -> str:
+        return f"HubDatabaseLogins({self.api_url!r})"
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] = os.environ) -> HubDatabaseLogins | None:
+        """The hub a managed service was started by (``JUPYTERHUB_API_URL`` and
+        ``JUPYTERHUB_API_TOKEN``), or None outside a hub."""
+        url, token = environ.get("JUPYTERHUB_API_URL"), environ.get("JUPYTERHUB_API_TOKEN")
+        return cls(url, token) if url and token else None
+
+    def __call__(self, name: str) -> tuple[str, str] | None:
+        request = urllib.request.Request(
+            f"{self.api_url}/users/{quote(name, safe='')}",
+            headers={"Authorization": f"token {self._token}", "Accept": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                model = json.load(response)
+        except urllib.error.HTTPError as error:
+            raise CatalogUnavailableError(
+                f"the hub did not give the database login of {name!r} (HTTP {error.code}); "
+                "try again in a moment"
+            ) from None
+        except (OSError, ValueError) as error:
+            raise CatalogUnavailableError(
+                f"the hub could not be asked for the database login of {name!r} "
+                f"({type(error).__name__}); try again in a moment"
+            ) from None
+        state = model.get("auth_state") or {}
+        user, password = state.get("db_user"), state.get("db_password")
+        if isinstance(user, str) and isinstance(password, str) and user and password:
+            return user, password
+        return None
