@@ -1,0 +1,95 @@
+"""The platform service's reading of a user's database login from the hub, against a small
+real HTTP server that answers as the hub's ``GET /users/{name}`` (the real hub:
+``tests/hub/test_database_login_e2e.py``)."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from surveylab.errors import CatalogUnavailableError
+from surveylab_server.hub_logins import HubDatabaseLogins
+from tests.support.hub import free_ports
+
+TOKEN = "service-token-0123"
+#: What the fake hub answers, by user name: (status, JSON body).
+ANSWERS: dict[str, tuple[int, Any]] = {
+    "ada": (200, {"name": "ada", "auth_state": {"db_user": "ada", "db_password": "s3cret"}}),
+    "pool-7": (200, {"name": "pool-7", "auth_state": None}),
+    "oauth": (200, {"name": "oauth", "auth_state": {"identity": "ada@uni.edu"}}),
+    "gone": (404, {"message": "no such user"}),
+}
+
+
+class FakeHub(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        if self.headers.get("Authorization") != f"token {TOKEN}":
+            self.send_response(403)
+            self.end_headers()
+            return
+        name = self.path.rsplit("/", 1)[1]
+        status, body = ANSWERS.get(name, (500, {}))
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(json.dumps(body).encode())
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def hub_api() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeHub)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hub/api/"
+    server.shutdown()
+
+
+def test_a_database_login_is_read_from_auth_state(hub_api: str) -> None:
+    logins = HubDatabaseLogins(hub_api, TOKEN)
+    assert logins("ada") == ("ada", "s3cret")
+    assert "s3cret" not in repr(logins) and TOKEN not in repr(logins)
+
+
+@pytest.mark.parametrize("name", ["pool-7", "oauth"])
+def test_no_login_of_their_own_means_the_services_account(hub_api: str, name: str) -> None:
+    assert HubDatabaseLogins(hub_api, TOKEN)(name) is None
+
+
+@pytest.mark.parametrize(
+    ("token", "name", "message"),
+    [
+        (TOKEN, "gone", "the hub did not give the database login of 'gone' (HTTP 404)"),
+        ("wrong", "ada", "the hub did not give the database login of 'ada' (HTTP 403)"),
+    ],
+    ids=["unknown-user", "service-token-refused"],
+)
+def test_a_hub_that_says_no_is_a_clear_refusal(
+    hub_api: str, token: str, name: str, message: str
+) -> None:
+    with pytest.raises(CatalogUnavailableError, match=re.escape(message)) as caught:
+        HubDatabaseLogins(hub_api, token)(name)
+    assert caught.value.__cause__ is None and token not in str(caught.value)
+
+
+def test_a_hub_that_does_not_answer_is_a_clear_refusal() -> None:
+    (port,) = free_ports(1)  # nothing listens there
+    logins = HubDatabaseLogins(f"http://127.0.0.1:{port}/hub/api", TOKEN, timeout=5)
+    with pytest.raises(CatalogUnavailableError, match=r"could not be asked .* try again"):
+        logins("ada")
+
+
+def test_from_environ_needs_the_hubs_address_and_token() -> None:
+    assert HubDatabaseLogins.from_environ({}) is None
+    found = HubDatabaseLogins.from_environ(
+        {"JUPYTERHUB_API_URL": "http://127.0.0.1:8081/hub/api", "JUPYTERHUB_API_TOKEN": TOKEN}
+    )
+    assert found is not None and found.api_url == "http://127.0.0.1:8081/hub/api"
