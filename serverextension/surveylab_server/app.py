@@ -11,7 +11,6 @@ from tornado.ioloop import PeriodicCallback
 from traitlets import Bool, Float, Unicode
 
 from surveylab import Settings, Survey
-from surveylab.platform import PlatformClient
 from surveylab.surveys import SharedSurvey, UserSurveys
 from surveylab.vo.client import TOKEN_VARIABLE, VO_URL_VARIABLE
 
@@ -113,7 +112,7 @@ class SurveylabApp(ExtensionApp):
             surveys = SharedSurvey(Survey(settings))
             self._recover(surveys.survey)
             self._tell_kernels()
-            self.settings["surveylab_platform"] = self._platform(settings)
+            self._say_where_jobs_run(surveys.survey)
         self.settings["surveylab_surveys"] = surveys
         self.settings["surveylab_prefix"] = self.mount
         self._expiry = PeriodicCallback(self._expire_jobs, self.expire_interval * 1000)
@@ -131,14 +130,9 @@ class SurveylabApp(ExtensionApp):
         if token and "JUPYTERHUB_API_TOKEN" not in os.environ:
             os.environ[TOKEN_VARIABLE] = token
 
-    def _platform(self, settings: Settings) -> PlatformClient | None:
-        """The hub's platform service, where this lab's jobs run, if the hub gave one (and
-        this lab's hub token to reach it)."""
-        token = os.environ.get("JUPYTERHUB_API_TOKEN")
-        if not settings.platform_url or not token:
-            return None
-        self.log.info("surveylab: jobs run on the platform service %s", settings.platform_url)
-        return PlatformClient(settings.platform_url, token)
+    def _say_where_jobs_run(self, survey: Survey) -> None:
+        if survey.platform is not None:
+            self.log.info("surveylab: jobs run on the platform service %s", survey.platform.url)
 
     def _recover(self, survey: Survey) -> None:
         """Mark the jobs a dead server left running ERROR, with the reason."""

@@ -2,20 +2,29 @@
 so that stopping or culling the lab does not stop them.
 
 The hub tells a lab the service's address (``SURVEYLAB_PLATFORM_URL``, the contract of
-:mod:`surveylab.labenv`); the lab's server submits and cancels jobs there with its own hub token,
-which may access the service. The results land in the job store the lab reads, the user's
-``~/surveylab-jobs``, so everything else (listing, files, logs) stays local.
+:mod:`surveylab.labenv`); a :class:`~surveylab.Survey` in the lab, in its server or in a kernel
+(the query panel, the widgets, ``surveylab sql``), submits jobs there with the lab's own hub
+token, which may access the service. The results land in the job store the lab reads, the
+user's ``~/surveylab-jobs``, so everything else (listing, files, logs, cancelling through the
+store) stays local.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
 import requests
 
-from .errors import ErrorCategory, SurveylabError
+from .errors import (
+    ErrorCategory,
+    JobLimitError,
+    JobNotFoundError,
+    RequestError,
+    SurveylabError,
+)
 
 __all__ = ["PlatformClient", "PlatformUnavailableError"]
 
@@ -42,6 +51,25 @@ class PlatformClient:
     def __repr__(self) -> str:  # the token stays out of logs
         return f"PlatformClient({self.url!r})"
 
+    @classmethod
+    def for_lab(
+        cls, platform_url: str | None, environ: Mapping[str, str] = os.environ
+    ) -> PlatformClient | None:
+        """The service a lab's jobs go to: ``platform_url`` (``settings.platform_url``) with
+        the lab's hub token (``JUPYTERHUB_API_TOKEN``), or None if either is missing."""
+        token = environ.get("JUPYTERHUB_API_TOKEN")
+        return cls(platform_url, token) if platform_url and token else None
+
+    def submit_job(self, request: Mapping[str, Any]) -> str:
+        """Submit the job ``request`` and return its id; a refusal is raised as the error of
+        its kind (bad input, a full job list, ...), with the service's message."""
+        status, reply = self.submit(request)
+        job_id = reply.get("id")
+        if status == 201 and isinstance(job_id, str):
+            return job_id
+        message = str(reply.get("message") or f"the platform service answered HTTP {status}")
+        raise _REFUSALS.get(status, SurveylabError)(message)
+
     def submit(self, request: Mapping[str, Any]) -> tuple[int, dict[str, Any]]:
         """``POST api/jobs`` with the job ``request`` (the REST API's JobRequest)."""
         return self._call("POST", "api/jobs", json=dict(request))
@@ -62,3 +90,12 @@ class PlatformClient:
         if not isinstance(body, dict):
             raise PlatformUnavailableError(f"the platform service at {self.url} answered oddly")
         return reply.status_code, body
+
+
+#: The error a refusal of the service is raised as, by HTTP status.
+_REFUSALS: dict[int, type[SurveylabError]] = {
+    400: RequestError,
+    404: JobNotFoundError,
+    429: JobLimitError,
+    503: PlatformUnavailableError,
+}

@@ -52,6 +52,7 @@ from .job_service import JobService
 from .jobs import Job, JobRunner, Phase
 from .jobs.runner import Executor
 from .models import ColumnInfo, ReleaseInfo, TableInfo
+from .platform import PlatformClient
 from .query_jobs import QUERY_JOB, query_work, upload_input
 from .results import QuickResult, column_info, original_name, result_columns
 from .settings import Settings
@@ -492,6 +493,9 @@ class Survey:
         ``MAXREC``). With ``start=False`` the job waits, PENDING, for
         ``job_service.start(id)`` (a UWS job before ``PHASE=RUN``). ``options`` are further job
         parameters (e.g. a VOTable ``serialization``).
+
+        Under a hub with a platform service (:attr:`platform`) a plain SQL job runs there, so
+        that it outlives the lab; a TAP job (ADQL, MAXREC, uploads, PENDING) runs here.
         """
         import io
 
@@ -501,6 +505,11 @@ class Survey:
 
         self.check(sql, lang=lang, uploads=uploads)
         format, compression = validate_format(format, compression)
+        simple = start and not uploads and not options and maxrec is None
+        if self.platform is not None and simple and lang.upper() == "SQL":
+            request = {"type": QUERY_JOB, "sql": sql, "format": format, "name": name}
+            request |= {"compression": compression, "email": email}
+            return SurveyJob(self, self.platform.submit_job(request))
         parameters: dict[str, Any] = {
             **(options or {}),
             "sql": sql,
@@ -527,6 +536,13 @@ class Survey:
                 QUERY_JOB, name=name, parameters={**parameters, "email": email}, inputs=inputs
             )
         return SurveyJob(self, job.id)
+
+    @cached_property
+    def platform(self) -> PlatformClient | None:
+        """The hub's platform service, where this survey's new jobs run so that they outlive
+        the lab (a lab under a hub that has one: ``settings.platform_url`` and the lab's hub
+        token), or None: they run here. Either way they land in the same job store."""
+        return PlatformClient.for_lab(self.settings.platform_url)
 
     @property
     def cutout_executor(self) -> CutoutExecutor:
@@ -648,9 +664,17 @@ class Survey:
             For a malformed request (a size out of range, an unknown band, more positions than
             ``settings.cutout_max_positions``, an empty or unusable CSV upload), before any job
             exists. Bad CSV rows do not stop the job: each is reported by line.
+
+        Under a hub with a platform service (:attr:`platform`) the checked request runs there,
+        so that it outlives the lab.
         """
         request = self.cutout_request(positions, **options)
         parameters = request.to_parameters()
+        if self.platform is not None and start:
+            inputs = _cutout_inputs(request, positions, options.get("csv"))
+            body = {"type": CUTOUT_JOB, **request.options.to_json(), **inputs}
+            body |= {"name": name, "email": email}
+            return SurveyJob(self, self.platform.submit_job(body))
         if start:
             job = self.runner.submit(CUTOUT_JOB, name=name, parameters=parameters, email=email)
         else:
@@ -699,6 +723,22 @@ class Survey:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _cutout_inputs(request: CutoutRequest, positions: Any, csv: Any) -> dict[str, Any]:
+    """The places of a checked cutout request as the REST API takes them: the user's own CSV
+    text (so that the service reports bad rows by line, as here), else the checked object ids
+    or positions in degrees."""
+    text = csv if csv is not None else positions
+    if isinstance(text, Path):
+        return {"csv": text.read_text(encoding="utf-8")}
+    if isinstance(text, bytes):
+        return {"csv": text.decode("utf-8")}
+    if isinstance(text, str) and "\n" in text:
+        return {"csv": text}
+    if all(target.object_id is not None for target in request.targets):
+        return {"ids": [target.object_id for target in request.targets]}
+    return {"positions": [[target.ra, target.dec] for target in request.targets]}
 
 
 class SurveyJob:

@@ -23,7 +23,6 @@ from surveylab import Survey
 from surveylab.errors import HTTP_STATUS, ErrorCategory, SurveylabError
 from surveylab.inputs import json_object, parse_int
 from surveylab.limits import BODY_MAX_BYTES
-from surveylab.platform import PlatformClient
 from surveylab.surveys import Surveys
 
 __all__ = [
@@ -57,12 +56,6 @@ class SurveylabHandler(APIHandler):
         platform service the user's own (:mod:`surveylab.surveys`)."""
         surveys: Surveys = self.settings["surveylab_surveys"]
         return surveys.for_user(self.current_user.username)
-
-    @property
-    def platform(self) -> PlatformClient | None:
-        """The hub's platform service, where a lab's jobs run when the hub has one."""
-        client: PlatformClient | None = self.settings.get("surveylab_platform")
-        return client
 
     @property
     def mount(self) -> str:

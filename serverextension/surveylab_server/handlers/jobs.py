@@ -57,12 +57,8 @@ class JobsHandler(SurveylabHandler):
     @web.authenticated
     @authorized
     async def post(self) -> None:
-        body = self.body()
-        request = job_request(body)  # checked here too: bad input is refused the same way
-        if self.platform is not None:  # the job runs on the hub's service: it outlives the lab
-            status, reply = await self.call(self.platform.submit, body)
-            self.write_json(reply, HTTPStatus(status))
-            return
+        request = job_request(self.body())
+        # under a hub with a platform service the job runs there (Survey.platform)
         job = await self.call(request.submit, self.survey)
         self.write_json((await self.call(lambda: job.record)).to_json(), HTTPStatus.CREATED)
 
@@ -97,8 +93,9 @@ class CancelHandler(SurveylabHandler):
     @web.authenticated
     @authorized
     async def post(self, job_id: str) -> None:
-        if self.platform is not None:  # its runner is the service's
-            status, reply = await self.call(self.platform.cancel, job_id)
+        platform = self.survey.platform
+        if platform is not None:  # its runner is the service's: it stops the job at once
+            status, reply = await self.call(platform.cancel, job_id)
             self.write_json(reply, HTTPStatus(status))
             return
         job = await self.call(self.survey.job_service.cancel, job_id)
