@@ -18,6 +18,7 @@ from surveylab.demo import M2_DEC, M2_RA
 from surveylab.errors import JobLimitError
 from surveylab.jobs import Phase
 from surveylab.jobs._process import process_token
+from tests.support.cli import run_in_process
 from tests.support.server import RunningServer, jupyter_server
 
 #: A query job of some seconds on the test survey, cancelled once it has done its part.
@@ -104,6 +105,32 @@ def test_the_services_refusal_is_raised_as_its_kind(lab: Survey) -> None:
     finally:
         first.cancel()
     assert first.wait(timeout=60).phase is Phase.ABORTED
+
+
+def test_the_sql_shell_submits_there_and_leaves_without_waiting(
+    service: tuple[Path, RunningServer], demo_data_dir: Path, tmp_path: Path
+) -> None:
+    """``surveylab sql``'s ``submit`` in a lab terminal: the job runs in the service, so
+    leaving the shell does not wait for it (nor stop it)."""
+    root, running = service
+    env = {key: value for key, value in os.environ.items() if not key.startswith("SURVEYLAB_")}
+    env.update(
+        HOME=str(tmp_path),
+        SURVEYLAB_DATA_DIR=str(demo_data_dir),
+        SURVEYLAB_JOBS_DIR=str(root / "home" / "surveylab-jobs"),
+        SURVEYLAB_PLATFORM_URL=f"{running.url}/surveylab/",
+        JUPYTERHUB_API_TOKEN=running.token,
+    )
+    result = run_in_process("sql", "-c", f"submit {SECONDS_LONG_SQL}; > pairs.csv", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "1 submitted job(s) go on in the platform service" in result.stderr
+    job_id = result.stdout.split()[1]
+    settings = Settings(data_dir=demo_data_dir, jobs_dir=root / "home" / "surveylab-jobs")
+    with Survey(settings) as survey:
+        job = survey.job(job_id)
+        assert job.record.name == "pairs" and not job.record.is_final  # still going on there
+        job.cancel()
+        assert job.wait(timeout=60).phase is Phase.ABORTED
 
 
 def test_without_the_labs_token_jobs_run_here(

@@ -256,9 +256,16 @@ class Interpreter:
         )
 
     def wait_for_jobs(self) -> None:
-        """Wait for the jobs this session submitted (they run in this process); Ctrl-C cancels."""
+        """Wait for the jobs this session submitted if they run in this process (Ctrl-C
+        cancels them); jobs of the hub's platform service go on without the shell."""
         running = [j for j in self.submitted if not self.survey.job(j).record.is_final]
         if not running:
+            return
+        if self.survey.platform is not None:
+            self.console.error(
+                f"{len(running)} submitted job(s) go on in the platform service; "
+                "the job browser shows them"
+            )
             return
         self.console.error(
             f"waiting for {len(running)} submitted job(s) to finish (Ctrl-C cancels them) ..."
