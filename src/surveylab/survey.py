@@ -665,6 +665,8 @@ class Survey:
             ``settings.cutout_max_positions``, an empty or unusable CSV upload), before any job
             exists. Bad CSV rows do not stop the job: each is reported by line.
 
+        Notes
+        -----
         Under a hub with a platform service (:attr:`platform`) the checked request runs there,
         so that it outlives the lab.
         """

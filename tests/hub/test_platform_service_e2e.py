@@ -5,6 +5,8 @@ the service's scope, are refused at once."""
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -16,7 +18,8 @@ import pytest
 import pyvo
 import requests
 
-from tests.support.hub import RunningHub
+from surveylab.demo import M2_DEC, M2_RA
+from tests.support.hub import RunningHub, descendants
 
 pytestmark = pytest.mark.hub
 
@@ -208,9 +211,10 @@ SECONDS_LONG_SQL = (
 CAROL_PASSWORD = "carol's long password, for her lab"
 
 
-def test_a_labs_job_runs_on_the_service_and_outlives_the_lab(running_hub: RunningHub) -> None:
-    """The lab submits to the service; the lab is stopped while the job runs; the job
-    completes, and the lab started again shows it COMPLETED with its file."""
+def test_a_labs_jobs_run_on_the_service_and_outlive_the_lab(running_hub: RunningHub) -> None:
+    """The lab submits a query job and a cutout job to the service; the lab is stopped while
+    they run; both complete, and the lab started again shows them COMPLETED with their
+    files."""
     hub = running_hub
     hub.store.add("carol", CAROL_PASSWORD, replace=True)
     carol = new_token(hub, "carol", CAROL_PASSWORD)
@@ -231,6 +235,15 @@ def test_a_labs_job_runs_on_the_service_and_outlives_the_lab(running_hub: Runnin
         job_id = submitted.json()["id"]
         running = carol.get(hub, f"api/jobs/{job_id}").json()  # the service runs it
         assert running["phase"] in ("QUEUED", "EXECUTING"), running
+        around_m2 = [[M2_RA + 0.0004 * (i % 20), M2_DEC + 0.0004 * (i // 20)] for i in range(200)]
+        cutouts = session.post(
+            f"{lab_api}/jobs",
+            json={"type": "cutout", "positions": around_m2, "bands": "gri", "rgb": "irg"},
+            headers=xsrf,
+            timeout=60,
+        )
+        assert cutouts.status_code == 201, cutouts.text
+        cutout_id = cutouts.json()["id"]
 
         hub.stop_server("carol")
         assert carol.get(hub, f"api/jobs/{job_id}").json()["phase"] in ("QUEUED", "EXECUTING")
@@ -239,6 +252,9 @@ def test_a_labs_job_runs_on_the_service_and_outlives_the_lab(running_hub: Runnin
         (result,) = done["files"]
         jobs = hub.state_dir / "home" / "carol" / "surveylab-jobs"
         assert (jobs / job_id / result["name"]).read_text().splitlines()[0] == "N"
+        images = wait_for_job(hub, carol, cutout_id, timeout=600)
+        assert images["phase"] == "COMPLETED", images
+        assert len([f for f in images["files"] if f["name"].endswith(".fits")]) == 600
 
         assert hub.submit_spawn_form(session, profile="small").status_code == 302
         hub.wait_for_server("carol")
@@ -246,7 +262,60 @@ def test_a_labs_job_runs_on_the_service_and_outlives_the_lab(running_hub: Runnin
         again = session.get(f"{lab_api}/jobs/{job_id}", timeout=60)
         assert again.status_code == 200, again.text
         assert again.json()["phase"] == "COMPLETED" and again.json()["files"] == done["files"]
+        shown = session.get(f"{lab_api}/jobs", params={"type": "cutout"}, timeout=60).json()
+        assert [(j["id"], j["phase"]) for j in shown["jobs"]] == [(cutout_id, "COMPLETED")]
     finally:
         if hub.api("GET", "users/carol").json().get("servers"):
             hub.stop_server("carol")
         hub.store.remove("carol")
+
+
+def service_pid(hub: RunningHub) -> int:
+    """The pid of the hub's platform service process (a child of the hub; its own children,
+    e.g. the cutout workers, share its command line)."""
+    (pid,) = [
+        pid
+        for pid in descendants(hub.process.pid)
+        if b"surveylab_server.service" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        and Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1]
+        == str(hub.process.pid)
+    ]
+    return pid
+
+
+def test_a_service_killed_mid_job_comes_back_and_says_why(
+    running_hub: RunningHub, demo: Token
+) -> None:
+    """``kill -9`` while a job executes: the hub starts the service again (it restarts a
+    managed service that exits), which marks the job ERROR with the reason; no partial file
+    stands under a final name."""
+    hub = running_hub
+    submitted = demo.call(
+        hub, "POST", "api/jobs", json={"type": "query", "sql": SECONDS_LONG_SQL, "format": "fits"}
+    )
+    assert submitted.status_code == 201, submitted.text
+    job_id = submitted.json()["id"]
+    deadline = time.monotonic() + 60
+    while demo.get(hub, f"api/jobs/{job_id}").json()["phase"] != "EXECUTING":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    killed = service_pid(hub)
+    os.kill(killed, signal.SIGKILL)
+
+    deadline = time.monotonic() + 120  # the hub polls its services every 30 s
+    while True:
+        try:
+            answer = demo.get(hub, f"api/jobs/{job_id}")
+            if answer.status_code == 200 and answer.json()["phase"] != "EXECUTING":
+                break
+        except requests.ConnectionError:
+            pass
+        assert time.monotonic() < deadline, hub.log_tail()
+        time.sleep(0.5)
+    assert service_pid(hub) != killed  # a new service
+    job = answer.json()
+    assert job["phase"] == "ERROR" and "stopped while this job was running" in job["error"], job
+    folder = hub.state_dir / "home" / demo.user / "surveylab-jobs" / job_id
+    finals = [p.name for p in folder.iterdir() if not p.name.startswith(".")]
+    assert sorted(finals) == ["job.json", "job.log"], finals  # no result file, partial or not
+    assert job["files"] == []
