@@ -34,6 +34,7 @@ __all__ = [
     "RequestError",
     "ResourceNotFoundError",
     "SQLSyntaxError",
+    "StorageQuotaError",
     "SurveylabError",
     "TableNotFoundError",
     "TileListError",
@@ -176,6 +177,12 @@ class JobNotFoundError(SurveylabError):
 
 class JobLimitError(SurveylabError):
     """The user already runs as many jobs as allowed; a new one is refused."""
+
+    category = ErrorCategory.LIMIT_REACHED
+
+
+class StorageQuotaError(SurveylabError):
+    """The user's job files fill their storage quota; a new job is refused."""
 
     category = ErrorCategory.LIMIT_REACHED
 

@@ -17,12 +17,14 @@ Examples
 from __future__ import annotations
 
 import builtins
+import os
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .cutouts.labels import job_labels, label_keys, save_labels
+from .errors import StorageQuotaError
 
 if TYPE_CHECKING:
     from .jobs import BinaryWriter, Job, JobRunner, Phase
@@ -118,6 +120,30 @@ class JobService:
     def file_path(self, job_id: str, name: str) -> Path:
         """The path of result file ``name`` of job ``job_id`` (checked: no path escapes)."""
         return self._store.file_path(job_id, name)
+
+    def storage_used(self) -> int:
+        """Bytes the user's job store holds on disk: every job's files, inputs, records and
+        logs, and files still being written."""
+        total = 0
+        for folder, _dirs, names in os.walk(self._store.root):
+            for name in names:
+                try:
+                    total += (Path(folder) / name).lstat().st_size
+                except OSError:  # a file deleted or renamed meanwhile
+                    continue
+        return total
+
+    def check_storage(self, quota_gb: float | None) -> None:
+        """Refuse a new job (:class:`~surveylab.errors.StorageQuotaError`) if the store holds
+        ``quota_gb`` gigabytes or more; None: no quota. Nothing is deleted."""
+        if quota_gb is None:
+            return
+        used = self.storage_used()
+        if used >= quota_gb * 1e9:
+            raise StorageQuotaError(
+                f"your jobs hold {used / 1e9:.2f} GB of files and your quota is {quota_gb:g} GB: "
+                "delete jobs you no longer need before starting another (nothing was deleted)"
+            )
 
     def files(self, job_id: str) -> builtins.list[Path]:
         """The paths of job ``job_id``'s result files, in the order the job wrote them."""

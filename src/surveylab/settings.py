@@ -122,6 +122,12 @@ class Settings(BaseSettings):
     max_active_jobs: int = Field(
         default=4, gt=0, description="Queued plus running jobs a user may have at once."
     )
+    job_storage_quota_gb: float | None = Field(
+        default=50.0,
+        gt=0,
+        description="Gigabytes of job files (results, inputs, logs) a user may keep; past it "
+        "a new job is refused until some are deleted. None (unset): no quota.",
+    )
     jobs_running_per_user: int = Field(
         default=2,
         gt=0,

@@ -527,6 +527,7 @@ class Survey:
             inputs[upload_input(table_name)] = buffer.getvalue()
         if inputs:
             parameters["uploads"] = sorted(uploads or {})
+        self.job_service.check_storage(self.settings.job_storage_quota_gb)
         if start:
             job = self.runner.submit(
                 QUERY_JOB, name=name, parameters=parameters, email=email, inputs=inputs
@@ -677,6 +678,7 @@ class Survey:
             body = {"type": CUTOUT_JOB, **request.options.to_json(), **inputs}
             body |= {"name": name, "email": email}
             return SurveyJob(self, self.platform.submit_job(body))
+        self.job_service.check_storage(self.settings.job_storage_quota_gb)
         if start:
             job = self.runner.submit(CUTOUT_JOB, name=name, parameters=parameters, email=email)
         else:

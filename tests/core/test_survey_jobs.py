@@ -182,3 +182,50 @@ def test_job_service_does_what_the_adapters_ask_of_a_job(survey: Survey, tmp_pat
     assert jobs.list() == ([], 0)
     with pytest.raises(JobNotFoundError):
         jobs.get(job.id)
+
+
+def test_a_full_storage_quota_refuses_new_jobs_and_deletes_nothing(
+    demo_data_dir: Path, tmp_path: Path
+) -> None:
+    """Past the quota a query job, a cutout job and a TAP job are refused with the figures;
+    deleting a job frees the room."""
+    from surveylab.errors import HTTP_STATUS, StorageQuotaError
+    from surveylab.vo.protocol import Params, VORequest
+    from surveylab.vo.service import VOService
+
+    quota_gb = 20_000 / 1e9  # 20 kB: one job's files fill it
+    settings = Settings(
+        data_dir=demo_data_dir, jobs_dir=tmp_path / "jobs", job_storage_quota_gb=quota_gb
+    )
+    with Survey(settings) as survey:
+        first = survey.submit("SELECT * FROM DR1_MAIN FETCH FIRST 2000 ROWS ONLY")
+        assert first.wait(timeout=60).phase is Phase.COMPLETED
+        used = survey.job_service.storage_used()
+        assert used >= 20_000
+        assert used >= sum(path.stat().st_size for path in first.files)
+        with pytest.raises(StorageQuotaError) as refused:
+            survey.submit("SELECT 1 AS ONE")
+        assert str(refused.value) == (
+            f"your jobs hold {used / 1e9:.2f} GB of files and your quota is 2e-05 GB: delete "
+            "jobs you no longer need before starting another (nothing was deleted)"
+        )
+        assert HTTP_STATUS[refused.value.category] == 429
+        with pytest.raises(StorageQuotaError):
+            survey.cutouts([(323.36, -0.82)], bands="g")
+        tap = VOService(survey).handle(
+            VORequest(
+                "POST",
+                "tap/async",
+                Params({"LANG": ["SQL"], "QUERY": ["SELECT 1 AS ONE"]}),
+                "http://lab.test/surveylab",
+            )
+        )
+        assert tap.status == 429  # refused outright: not even a job in ERROR
+        assert [job.id for job in survey.jobs()] == [first.id]  # nothing made, nothing deleted
+        survey.job_service.delete(first.id)
+        assert survey.submit("SELECT 1 AS ONE").wait(timeout=60).phase is Phase.COMPLETED
+
+
+def test_no_quota_means_none() -> None:
+    assert Settings(job_storage_quota_gb=None).job_storage_quota_gb is None
+    assert Settings().job_storage_quota_gb == 50.0

@@ -19,7 +19,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape, quoteattr
 
-from ..errors import JobLimitError, RequestError, ResourceNotFoundError, SurveylabError
+from ..errors import (
+    JobLimitError,
+    RequestError,
+    ResourceNotFoundError,
+    StorageQuotaError,
+    SurveylabError,
+)
 from . import tap, vosi
 from .protocol import VORequest, VOResponse, error_response
 from .uws import UWSJobs
@@ -156,7 +162,7 @@ class VOService:
             raise RequestError(f"PHASE={phase} cannot start a job: give RUN, or no PHASE")
         try:
             job_id = self._tap_job(request, start=phase == "RUN")
-        except JobLimitError:
+        except (JobLimitError, StorageQuotaError):  # no new job, not even one in ERROR
             raise
         except SurveylabError as exc:
             params = request.params
