@@ -1,5 +1,6 @@
 """The benchmarks: ``benchmarks/run.py`` as ``make benchmark`` runs it, the plots benchmark on
-a small table, and the hub and lab benchmarks' measures and reports in-process."""
+a small table, the hub and lab benchmarks' measures and reports in-process, and the platform
+benchmark's ``--quick`` run on a real hub."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
+
+import pytest
 
 from surveylab_hub.store import CredentialStore
 
@@ -98,3 +101,30 @@ def test_plots_benchmark_prints_its_table_and_judges_by_its_limits() -> None:
     seconds = [float(s) for s, _ in ratios]
     if max(seconds) != 1.0:  # printed 1.00 could be either side of the limit
         assert result.returncode == (0 if max(seconds) < 1 else 1), out
+
+
+@pytest.mark.hub
+def test_platform_benchmark_quick_run_on_a_real_hub() -> None:
+    """``--quick``: 2 users, 20 TAP queries per path, 4 jobs; a few seconds past the hub start."""
+    result = subprocess.run(
+        [*RUN, "platform", "--", "--quick"],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=240, check=False,
+    )  # fmt: skip
+    out = result.stdout
+    assert result.returncode == 0, out + result.stderr
+    figure = r"\s+p50\s+[\d.]+ ms\s+p99\s+[\d.]+ ms\s+errors 0/{}"
+    for label, total in (
+        ("TAP sync via the hub's proxy", 20),
+        ("TAP sync to the service's port \\(a\\)", 20),
+        ("GET /hub/api/user, token check \\(b\\)", 20),
+        ("in-process VOService.handle \\(c\\)", 20),
+        ("TAP sync to a lab \\(d\\)", 20),
+        ("POST api/jobs", 4),
+        ("created -> started \\(job record\\)", 4),
+        ("submit -> COMPLETED, polled", 4),
+    ):
+        assert re.search(label + figure.format(total), out), out
+    compared = r"via the proxy: [\d.]+x a lab \(d\) and [\d.]+x the in-process query \(c\)"
+    assert re.search(compared, out), out
+    assert re.search(r"token check alone \(b\) is \d+% of the proxied p50", out), out
+    assert re.search(r"2 job workers, polled every 20 ms", out), out
