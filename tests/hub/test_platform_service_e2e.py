@@ -10,6 +10,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -319,3 +320,56 @@ def test_a_service_killed_mid_job_comes_back_and_says_why(
     finals = [p.name for p in folder.iterdir() if not p.name.startswith(".")]
     assert sorted(finals) == ["job.json", "job.log"], finals  # no result file, partial or not
     assert job["files"] == []
+
+
+def test_ten_users_submit_fifty_jobs_at_once_and_each_completes_once(
+    running_hub: RunningHub,
+) -> None:
+    """Ten users, five jobs each, all sent at once (a user's script resubmits a job the
+    per-user limit refused, 429, as the message asks): every job completes with its own
+    result, none is lost and none is made twice."""
+    hub = running_hub
+    names = [f"crowd{i}" for i in range(10)]
+    for name in names:
+        hub.store.add(name, f"{name}'s password, long enough", replace=True)
+    try:
+        tokens = {name: new_token(hub, name, f"{name}'s password, long enough") for name in names}
+
+        def submit_five(name: str) -> list[str]:
+            ids = []
+            for k in range(5):
+                body = {
+                    "type": "query",
+                    "sql": f"SELECT {k} AS K, '{name}' AS WHO",
+                    "name": f"j{k}",
+                }
+                while True:
+                    answer = tokens[name].call(hub, "POST", "api/jobs", json=body)
+                    if answer.status_code != 429:
+                        break
+                    assert "as many as you may have at once" in answer.json()["message"]
+                    time.sleep(0.2)
+                assert answer.status_code == 201, answer.text
+                ids.append(answer.json()["id"])
+            return ids
+
+        with ThreadPoolExecutor(max_workers=10) as pool:
+            submitted = dict(zip(names, pool.map(submit_five, names), strict=True))
+        assert sum(len(ids) for ids in submitted.values()) == 50
+        for name, ids in submitted.items():
+            assert len(set(ids)) == 5
+            for k, job_id in enumerate(ids):
+                job = wait_for_job(hub, tokens[name], job_id)
+                assert job["phase"] == "COMPLETED" and job["name"] == f"j{k}", job
+                (result,) = job["files"]
+                text = tokens[name].get(hub, f"api/jobs/{job_id}/files/{result['name']}").text
+                assert text.split() == ["K,WHO", f"{k},{name}"]
+            listed = tokens[name].get(hub, "api/jobs").json()
+            assert sorted(j["id"] for j in listed["jobs"]) == sorted(ids)  # no more, no fewer
+            store = hub.state_dir / "home" / name / "surveylab-jobs"
+            assert sorted(p.name for p in store.iterdir() if not p.name.startswith(".")) == sorted(
+                ids
+            )
+    finally:
+        for name in names:
+            hub.store.remove(name)
