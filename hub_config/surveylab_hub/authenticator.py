@@ -11,7 +11,7 @@ that a throttled one costs no password check.
 Workshop pool users (:mod:`surveylab_hub.pools`) log in through the same flow, whatever the
 database: their passwords live in the embedded credential store, an ended pool refuses them with
 a message saying so, and their labs query as the pool's shared read-only database account
-(:mod:`surveylab_hub.accounts`), read from its file at every spawn.
+(:mod:`surveylab.accounts`), read from its file at every spawn.
 
 The password is never logged, and never put into an error message.
 """
@@ -26,8 +26,14 @@ from jupyterhub.auth import Authenticator
 from tornado import web
 from traitlets import Bool, TraitError, Unicode, default, validate
 
+from surveylab.accounts import (
+    AUTH_STATE_ACCOUNT,
+    AUTH_STATE_PASSWORD,
+    AUTH_STATE_USER,
+    SharedAccountsError,
+    shared_account,
+)
 from surveylab.labenv import LabEnvironment
-from surveylab_hub.accounts import SharedAccountsError, shared_account
 from surveylab_hub.caps import SpawnRefusedError
 from surveylab_hub.login import LoginRefusedError, MalformedLoginError
 from surveylab_hub.pools import Pool, PoolStore, pool_store
@@ -102,7 +108,7 @@ class DatabaseAuthenticator(LoginThrottle, Authenticator):  # type: ignore[misc]
         "",
         config=True,
         help="""
-        The shared database accounts file (YAML, mode 0600; see `surveylab_hub.accounts`).
+        The shared database accounts file (YAML, mode 0600; see `surveylab.accounts`).
 
         A workshop pool with a `db_account` has its labs query as that account: its username
         and password are read from this file when a lab starts (so a rotated password applies
@@ -195,7 +201,8 @@ class DatabaseAuthenticator(LoginThrottle, Authenticator):  # type: ignore[misc]
             self.log.warning("Login failed for %r: wrong username or password", username)
             return None
         if self.pass_credentials_to_lab:
-            return {"name": username, "auth_state": {"db_user": username, "db_password": password}}
+            login = {AUTH_STATE_USER: username, AUTH_STATE_PASSWORD: password}
+            return {"name": username, "auth_state": login}
         return {"name": username}
 
     async def _authenticate_pool_user(
@@ -211,7 +218,10 @@ class DatabaseAuthenticator(LoginThrottle, Authenticator):  # type: ignore[misc]
         if not await asyncio.to_thread(store.credentials.verify, username, password):
             self.log.warning("Login failed for %r: wrong username or password", username)
             return None
-        return {"name": username}
+        if pool.db_account is None:
+            return {"name": username}
+        # the platform service reads the account's name (never its password) from here
+        return {"name": username, "auth_state": {AUTH_STATE_ACCOUNT: pool.db_account}}
 
     async def pre_spawn_start(self, user: Any, spawner: Any) -> None:
         """Give the lab its database credentials.
@@ -227,10 +237,12 @@ class DatabaseAuthenticator(LoginThrottle, Authenticator):  # type: ignore[misc]
         if not self.pass_credentials_to_lab:
             return
         auth_state = await user.get_auth_state()
-        if not auth_state or "db_password" not in auth_state:
+        if not auth_state or AUTH_STATE_PASSWORD not in auth_state:
             self.log.warning("No database credentials in auth_state for %r", user.name)
             return
-        lab = LabEnvironment(db_user=auth_state["db_user"], db_password=auth_state["db_password"])
+        lab = LabEnvironment(
+            db_user=auth_state[AUTH_STATE_USER], db_password=auth_state[AUTH_STATE_PASSWORD]
+        )
         spawner.environment = lab.merged_into(spawner.environment, LabEnvironment.CREDENTIALS)
 
     def _give_pool_account(self, pool: Pool, username: str, spawner: Any) -> None:

@@ -429,7 +429,8 @@ def configure(
             port=service_port,
             environment=service_env,
             as_root=os.geteuid() == 0 if as_root is None else as_root,
-            logins_from_hub=auth not in ("embedded", *OAUTH_AUTHS),
+            logins_from_hub=auth != "embedded",
+            db_accounts=db_accounts_path or state_dir / "db-accounts.yaml",
         )
     if service_token:
         configure_service(c, token=service_token)
@@ -696,6 +697,7 @@ def configure_platform_service(
     environment: Mapping[str, str],
     as_root: bool = False,
     logins_from_hub: bool = False,
+    db_accounts: Path | None = None,
 ) -> None:
     """The platform service (:mod:`surveylab_server.service`) at ``/services/surveylab/``: the
     REST API and the IVOA services for every user, with a JupyterHub token, lab or no lab.
@@ -703,9 +705,10 @@ def configure_platform_service(
     It listens on loopback ``port``; each user's jobs go to ``home_root/<name>/surveylab-jobs``,
     their lab's own job store. Every user may access it (the ``user`` role gains
     ``access:services!service=surveylab``); the service needs no scope to check tokens. With
-    ``logins_from_hub`` (a database login) it runs each user's work as their own database
-    account, read from auth_state: its role gets ``read:users:name`` and ``admin:auth_state``,
-    and nothing more.
+    ``logins_from_hub`` (any login with auth_state) it runs each user's work as the database
+    account their lab gets: their own login, or the shared account of ``db_accounts`` named in
+    their auth_state; its role gets ``read:users:name`` and ``admin:auth_state``, and nothing
+    more.
     """
     add_service(
         c,
@@ -720,6 +723,7 @@ def configure_platform_service(
                 str(home_root / "{username}"),
                 *(["--allow-root"] if as_root else []),
                 *(["--logins-from-hub"] if logins_from_hub else []),
+                *(["--db-accounts", str(db_accounts)] if logins_from_hub and db_accounts else []),
             ],
             "environment": dict(environment),
             "oauth_no_confirm": True,

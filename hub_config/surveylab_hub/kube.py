@@ -17,12 +17,18 @@ anyone who may ``get pods`` reads them. :class:`SurveylabKubeSpawner` moves them
 
 Pure functions build the data (:func:`split_credentials`, :func:`credentials_secret`,
 :func:`credentials_env`), so manifests are tested with no cluster.
+
+The platform service (:mod:`surveylab_server.service`) is no pod of the hub's on Kubernetes but a
+Deployment of its own; :func:`platform_service_manifests` builds it, its Service and the one
+ReadWriteMany volume of users' homes that it shares with the labs (written to
+``hub_config/helm/platform-service.yaml`` by ``hub_config/helm/render_values.py``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -33,9 +39,12 @@ from kubernetes_asyncio.client.rest import ApiException
 from kubespawner import KubeSpawner
 from traitlets import List, TraitError, Unicode, validate
 
-from surveylab.labenv import LabEnvironment
+from surveylab.labenv import PLATFORM_SERVICE_NAME, LabEnvironment
 
 __all__ = [
+    "HOME_CLAIM",
+    "PLATFORM_NAME",
+    "PLATFORM_PORT",
     "SECRET_COMPONENT",
     "SECRET_VERBS",
     "CredentialsSecretError",
@@ -43,6 +52,9 @@ __all__ = [
     "check_secret_name",
     "credentials_env",
     "credentials_secret",
+    "platform_service_manifests",
+    "platform_service_prefix",
+    "platform_service_url",
     "split_credentials",
 ]
 
@@ -370,3 +382,249 @@ class SurveylabKubeSpawner(KubeSpawner):  # type: ignore[misc]  # kubespawner ha
         super().clear_state()
         self.db_secret_name = None
         self._db_secret_keys = ()
+
+
+# --- the platform service's own objects ---------------------------------------------------------
+
+#: Name of the platform service's Deployment and Service, and its pods' ``app.kubernetes.io/name``.
+PLATFORM_NAME = "surveylab-platform"
+#: The port the service listens on, in its pod and on its Service.
+PLATFORM_PORT = 8000
+#: The ReadWriteMany claim holding every user's home, ``<volume>/<user name>``.
+HOME_CLAIM = "surveylab-home"
+#: The lab images' user and group (jovyan, users): the service writes users' files as labs do.
+LAB_UID, LAB_GID = 1000, 100
+#: The shared database accounts Secret (the hub's, ``hub.extraVolumes``), where the service
+#: mounts it, and its file.
+DB_ACCOUNTS_SECRET = "surveylab-db-accounts"
+DB_ACCOUNTS_DIR = "/usr/local/etc/surveylab/db-accounts"
+DB_ACCOUNTS_FILE = f"{DB_ACCOUNTS_DIR}/db-accounts.yaml"
+#: Z2JH's hub Service (``fullnameOverride: ""``) and the Secret where the chart keeps the API
+#: tokens it generates for ``hub.services``.
+HUB_SERVICE = "hub"
+HUB_SECRET = "hub"
+_HUB_ACCESS_LABEL = "hub.jupyter.org/network-access-hub"  # the hub's NetworkPolicy lets these in
+_SENSITIVE_ENV = re.compile(r"PASSWORD|SECRET|TOKEN|CRYPT|KEY", re.IGNORECASE)
+
+
+def _check_base_url(base_url: str) -> str:
+    if not (base_url.startswith("/") and base_url.endswith("/")):
+        raise ValueError(f"hub base URL {base_url!r} must start and end with '/'")
+    return base_url
+
+
+def platform_service_prefix(hub_base_url: str = "/") -> str:
+    """The service's path on the hub (``JUPYTERHUB_SERVICE_PREFIX``).
+
+    >>> platform_service_prefix()
+    '/services/surveylab/'
+    """
+    return f"{_check_base_url(hub_base_url)}services/{PLATFORM_SERVICE_NAME}/"
+
+
+def platform_service_url(hub_base_url: str = "/") -> str:
+    """The labs' in-cluster URL of the service (their ``SURVEYLAB_PLATFORM_URL``).
+
+    >>> platform_service_url()
+    'http://surveylab-platform:8000/services/surveylab/'
+    """
+    return f"http://{PLATFORM_NAME}:{PLATFORM_PORT}{platform_service_prefix(hub_base_url)}"
+
+
+def _platform_env(hub_base_url: str, environment: Mapping[str, str]) -> list[dict[str, Any]]:
+    """What the hub gives a managed service, set by hand; the API token from the chart's Secret."""
+    prefix = platform_service_prefix(hub_base_url)
+    fixed = {
+        "JUPYTERHUB_SERVICE_NAME": PLATFORM_SERVICE_NAME,
+        # where the server binds (surveylab_server.service reads host and port from it)
+        "JUPYTERHUB_SERVICE_URL": f"http://0.0.0.0:{PLATFORM_PORT}",
+        "JUPYTERHUB_SERVICE_PREFIX": prefix,
+        "JUPYTERHUB_BASE_URL": hub_base_url,
+        "JUPYTERHUB_API_URL": f"http://{HUB_SERVICE}:8081{hub_base_url}hub/api",
+        "JUPYTERHUB_CLIENT_ID": f"service-{PLATFORM_SERVICE_NAME}",
+        "JUPYTERHUB_OAUTH_CALLBACK_URL": f"{prefix}oauth_callback",
+        "JUPYTERHUB_OAUTH_ACCESS_SCOPES": json.dumps(
+            ["access:services", f"access:services!service={PLATFORM_SERVICE_NAME}"]
+        ),
+        # the root file system is read-only: Jupyter's runtime files and caches go to /tmp
+        "HOME": "/tmp",
+    }
+    refused = sorted(
+        name
+        for name in environment
+        if name in fixed or name == "JUPYTERHUB_API_TOKEN" or _SENSITIVE_ENV.search(name)
+    )
+    if refused:
+        raise ValueError(
+            f"platform service environment: {refused} are set by the manifest or are "
+            "credentials (give those through a Secret)"
+        )
+    token = {
+        "secretKeyRef": {
+            "name": HUB_SECRET,
+            "key": f"hub.services.{PLATFORM_SERVICE_NAME}.apiToken",
+        }
+    }
+    return [
+        {"name": "JUPYTERHUB_API_TOKEN", "valueFrom": token},
+        *({"name": k, "value": v} for k, v in fixed.items()),
+        *({"name": k, "value": environment[k]} for k in sorted(environment)),
+    ]
+
+
+def platform_service_manifests(
+    namespace: str,
+    image: str,
+    *,
+    storage_class: str | None = "nfs-client",
+    storage: str = "1Ti",
+    hub_base_url: str = "/",
+    logins_from_hub: bool = True,
+    environment: Mapping[str, str] | None = None,
+) -> list[dict[str, Any]]:
+    """The platform service's objects in ``namespace``: the homes' claim, Deployment, Service.
+
+    Parameters
+    ----------
+    namespace
+        The Helm release's namespace (the hub and the labs are there).
+    image
+        An image with ``surveylab_server`` and the survey's code: the labs' default image, so
+        that the service serves what the labs serve.
+    storage_class, storage
+        The claim ``surveylab-home``: a ReadWriteMany class (NFS, CephFS); None takes the
+        cluster's default class, which is rarely ReadWriteMany.
+    hub_base_url
+        ``hub.baseUrl`` of the chart.
+    logins_from_hub
+        Run each user's jobs as the database account their lab gets, named in the hub's
+        auth_state (``--logins-from-hub``; the service's role needs ``read:users:name`` and
+        ``admin:auth_state``): a database login's own, or the shared account of a workshop pool
+        or an OAuth identity, read from the Secret ``surveylab-db-accounts`` as the hub reads it
+        (``--db-accounts``).
+    environment
+        More variables for the service, e.g. the labs' ``SURVEYLAB_*`` settings; no credentials.
+
+    Raises
+    ------
+    ValueError
+        A bad base URL, or an environment variable that the manifest sets or that holds a
+        credential.
+    """
+    prefix = platform_service_prefix(hub_base_url)
+
+    def labels(**more: str) -> dict[str, str]:
+        return {
+            "app.kubernetes.io/name": PLATFORM_NAME,
+            "app.kubernetes.io/part-of": "surveylab",
+            "app.kubernetes.io/component": "platform-service",
+            **more,
+        }
+
+    def selector() -> dict[str, str]:
+        return {"app.kubernetes.io/name": PLATFORM_NAME}
+
+    def probe(**timing: int) -> dict[str, Any]:
+        # jupyter_server's version endpoint: it answers with no token and asks nothing of the hub
+        return {"httpGet": {"path": f"{prefix}api", "port": "http"}, **timing}
+
+    claim = {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": HOME_CLAIM, "namespace": namespace, "labels": labels()},
+        "spec": {
+            "accessModes": ["ReadWriteMany"],
+            **({"storageClassName": storage_class} if storage_class else {}),
+            "resources": {"requests": {"storage": storage}},
+        },
+    }
+    container = {
+        "name": "platform",
+        "image": image,
+        "imagePullPolicy": "IfNotPresent",
+        "command": [
+            *("python", "-m", "surveylab_server.service", "--homes", "/home/{username}"),
+            *(["--logins-from-hub", "--db-accounts", DB_ACCOUNTS_FILE] if logins_from_hub else []),
+        ],
+        "workingDir": "/tmp",
+        "env": _platform_env(hub_base_url, environment or {}),
+        "ports": [{"name": "http", "containerPort": PLATFORM_PORT, "protocol": "TCP"}],
+        # the survey may take minutes to open at first (the demo survey is generated)
+        "startupProbe": probe(periodSeconds=10, failureThreshold=30),
+        "readinessProbe": probe(periodSeconds=10, timeoutSeconds=5),
+        "livenessProbe": probe(periodSeconds=20, timeoutSeconds=5, failureThreshold=5),
+        "resources": {
+            "requests": {"cpu": "1", "memory": "2Gi"},
+            "limits": {"cpu": "4", "memory": "8Gi"},
+        },
+        "securityContext": {
+            "allowPrivilegeEscalation": False,
+            "readOnlyRootFilesystem": True,
+            "privileged": False,
+            "capabilities": {"drop": ["ALL"]},
+        },
+        "volumeMounts": [
+            {"name": "home", "mountPath": "/home"},
+            {"name": "tmp", "mountPath": "/tmp"},
+            {"name": "db-accounts", "mountPath": DB_ACCOUNTS_DIR, "readOnly": True},
+        ],
+    }
+    deployment = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": PLATFORM_NAME, "namespace": namespace, "labels": labels()},
+        "spec": {
+            # One job runner per user's store: the per-user caps and fair turns hold within one
+            # process, and a new pod's recovery must not meet an old pod's running jobs. So
+            # one replica, and Recreate: the old pod stops before the new one starts (a rolling
+            # update would run both).
+            "replicas": 1,
+            "strategy": {"type": "Recreate"},
+            "selector": {"matchLabels": selector()},
+            "template": {
+                "metadata": {"labels": labels(**{_HUB_ACCESS_LABEL: "true"})},
+                "spec": {
+                    # One host name for every pod of it: a replacement pod judges the jobs its
+                    # predecessor left as its own host's, by pid and start time, at once.
+                    "hostname": PLATFORM_NAME,
+                    "automountServiceAccountToken": False,
+                    "enableServiceLinks": False,
+                    "terminationGracePeriodSeconds": 60,
+                    "securityContext": {
+                        "runAsNonRoot": True,
+                        "runAsUser": LAB_UID,
+                        "runAsGroup": LAB_GID,
+                        # the accounts Secret's file: group-readable by this group alone
+                        "fsGroup": LAB_GID,
+                        "seccompProfile": {"type": "RuntimeDefault"},
+                    },
+                    "containers": [container],
+                    "volumes": [
+                        {"name": "home", "persistentVolumeClaim": {"claimName": HOME_CLAIM}},
+                        {"name": "tmp", "emptyDir": {"sizeLimit": "4Gi"}},
+                        {
+                            "name": "db-accounts",
+                            "secret": {
+                                "secretName": DB_ACCOUNTS_SECRET,
+                                "defaultMode": 0o400,
+                                "optional": True,
+                            },
+                        },
+                    ],
+                },
+            },
+        },
+    }
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": PLATFORM_NAME, "namespace": namespace, "labels": labels()},
+        "spec": {
+            "type": "ClusterIP",
+            "selector": selector(),
+            "ports": [
+                {"name": "http", "port": PLATFORM_PORT, "targetPort": "http", "protocol": "TCP"}
+            ],
+        },
+    }
+    return [claim, deployment, service]

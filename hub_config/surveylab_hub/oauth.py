@@ -15,7 +15,7 @@ oauthenticator offers:
   (``alice-at-example.org-<10 hex>``). ``Authenticator.username_map`` still applies first, so
   an operator can give an identity a nicer name.
 - **database account**: the account map (:func:`load_account_map`, a YAML file) names the
-  shared account (:mod:`surveylab_hub.accounts`) each identity queries the survey as; an
+  shared account (:mod:`surveylab.accounts`) each identity queries the survey as; an
   identity it does not list gets ``default_db_account`` (``readonly``), or is refused if that
   is empty. When the lab starts, the account's user and password go into its environment
   (``SURVEYLAB_DB_USER``, ``SURVEYLAB_DB_PASSWORD``). ``auth_state`` keeps only the identity,
@@ -45,8 +45,8 @@ from tornado import web
 from tornado.httpclient import HTTPClientError
 from traitlets import Bool, TraitError, Unicode, default, validate
 
+from surveylab.accounts import AUTH_STATE_ACCOUNT, SharedAccountsError, shared_account
 from surveylab.labenv import LabEnvironment
-from surveylab_hub.accounts import SharedAccountsError, shared_account
 from surveylab_hub.login import LoginRefusedError
 from surveylab_hub.store import InvalidUsernameError, validate_username
 from surveylab_hub.throttle import LoginThrottle
@@ -247,7 +247,7 @@ class SurveylabOAuthMixin(LoginThrottle):
     shared_accounts_path = Unicode(
         config=True,
         help="""
-        Path of the private shared accounts file (see `surveylab_hub.accounts`) whose accounts
+        Path of the private shared accounts file (see `surveylab.accounts`) whose accounts
         `db_account_map` and `default_db_account` name. Read when a lab starts; the password
         goes into the lab's environment only. Default `db-accounts.yaml` in the hub's working
         folder; `surveylab hub` sets `<state dir>/db-accounts.yaml`.
@@ -391,10 +391,18 @@ class SurveylabOAuthMixin(LoginThrottle):
         return self.account_map().resolve(identity, self.default_db_account or None)
 
     async def update_auth_model(self, auth_model: dict[str, Any]) -> dict[str, Any]:
-        """Keep the identity (never a password) in auth_state, for the spawn."""
+        """Keep the identity in auth_state, for the spawn, and the name of its shared account
+        (never a password), for the platform service."""
         auth_model = await super().update_auth_model(auth_model)  # type: ignore[misc]
         auth_state = auth_model.setdefault("auth_state", {})
-        auth_state[IDENTITY_KEY] = self.identity_of(auth_state[self.user_auth_state_key])
+        identity = self.identity_of(auth_state[self.user_auth_state_key])
+        auth_state[IDENTITY_KEY] = identity
+        try:
+            account = self.account_for(identity)
+        except AccountMapError:  # check_allowed refuses the login, with the reason
+            account = None
+        if account:
+            auth_state[AUTH_STATE_ACCOUNT] = account
         return auth_model
 
     async def check_allowed(self, username: str, auth_model: dict[str, Any] | None) -> bool:

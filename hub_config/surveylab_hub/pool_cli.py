@@ -22,7 +22,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from surveylab_hub.accounts import SharedAccountsError
+from surveylab.accounts import SharedAccountsError
 from surveylab_hub.cli import _add_state_dir, _state_dir
 from surveylab_hub.pools import (
     HOME_POLICIES,

@@ -33,7 +33,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from surveylab_hub.accounts import load_shared_accounts
+from surveylab.accounts import load_shared_accounts
 from surveylab_hub.store import (
     CredentialStore,
     StoreError,

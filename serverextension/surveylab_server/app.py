@@ -82,6 +82,14 @@ class SurveylabApp(ExtensionApp):
         service's role needs read:users:name and admin:auth_state). Users with none there use
         the service's own account.""",
     )
+    db_accounts_path = Unicode(
+        None,
+        allow_none=True,
+        config=True,
+        help="""With logins_from_hub: the shared database accounts file (mode 0600) where the
+        accounts of workshop pool users and OAuth identities are, by the name the hub keeps in
+        their auth_state.""",
+    )
     mount = Unicode(
         "/surveylab",
         config=True,
@@ -101,7 +109,11 @@ class SurveylabApp(ExtensionApp):
         self.log.info("surveylab: serving %s", settings.catalog_location)
         surveys: SharedSurvey | UserSurveys
         if self.user_homes:
-            logins = HubDatabaseLogins.from_environ() if self.logins_from_hub else None
+            logins = (
+                HubDatabaseLogins.from_environ(accounts_path=self.db_accounts_path)
+                if self.logins_from_hub
+                else None
+            )
             if self.logins_from_hub and logins is None:
                 raise SystemExit("surveylab: logins_from_hub needs JUPYTERHUB_API_URL and _TOKEN")
             surveys = UserSurveys(

@@ -1,11 +1,12 @@
 """The database login of a hub user, as the platform service reads it from the hub.
 
 A database login (PostgreSQL, Oracle) keeps the user's credentials in the hub's encrypted
-``auth_state`` (``db_user``, ``db_password``), whence the hub gives them to the user's lab. The
-platform service asks the hub for them with its own token, whose role holds only
-``read:users:name`` and ``admin:auth_state``, so that it runs the user's jobs as the user's own
-database account. A user with none there (the embedded store, a workshop pool, OAuth) gets the
-service's own account.
+``auth_state`` (``db_user``, ``db_password``), whence the hub gives them to the user's lab; a
+workshop pool user or an OAuth identity has the name of a shared account there (``db_account``,
+:mod:`surveylab.accounts`). The platform service asks the hub for them with its own token,
+whose role holds only ``read:users:name`` and ``admin:auth_state``, and looks a shared account
+up in the shared accounts file, so that it runs the user's jobs as the account their lab
+queries as. A user with neither (the embedded store) gets the service's own account.
 
 The password is never logged, and never part of an error message.
 """
@@ -19,6 +20,13 @@ import urllib.request
 from collections.abc import Mapping
 from urllib.parse import quote
 
+from surveylab.accounts import (
+    AUTH_STATE_ACCOUNT,
+    AUTH_STATE_PASSWORD,
+    AUTH_STATE_USER,
+    SharedAccountsError,
+    shared_account,
+)
 from surveylab.errors import CatalogUnavailableError
 
 __all__ = ["HubDatabaseLogins"]
@@ -32,20 +40,32 @@ class HubDatabaseLogins:
     so that a request is refused rather than run as the wrong account.
     """
 
-    def __init__(self, api_url: str, token: str, *, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        api_url: str,
+        token: str,
+        *,
+        accounts_path: str | os.PathLike[str] | None = None,
+        timeout: float = 10.0,
+    ) -> None:
         self.api_url = api_url.rstrip("/")
         self._token = token
+        self.accounts_path = accounts_path
         self.timeout = timeout
 
     def __repr__(self) -> str:
         return f"HubDatabaseLogins({self.api_url!r})"
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str] = os.environ) -> HubDatabaseLogins | None:
+    def from_environ(
+        cls,
+        environ: Mapping[str, str] = os.environ,
+        accounts_path: str | os.PathLike[str] | None = None,
+    ) -> HubDatabaseLogins | None:
         """The hub a managed service was started by (``JUPYTERHUB_API_URL`` and
         ``JUPYTERHUB_API_TOKEN``), or None outside a hub."""
         url, token = environ.get("JUPYTERHUB_API_URL"), environ.get("JUPYTERHUB_API_TOKEN")
-        return cls(url, token) if url and token else None
+        return cls(url, token, accounts_path=accounts_path) if url and token else None
 
     def __call__(self, name: str) -> tuple[str, str] | None:
         request = urllib.request.Request(
@@ -66,7 +86,16 @@ class HubDatabaseLogins:
                 f"({type(error).__name__}); try again in a moment"
             ) from None
         state = model.get("auth_state") or {}
-        user, password = state.get("db_user"), state.get("db_password")
+        user, password = state.get(AUTH_STATE_USER), state.get(AUTH_STATE_PASSWORD)
         if isinstance(user, str) and isinstance(password, str) and user and password:
             return user, password
-        return None
+        account = state.get(AUTH_STATE_ACCOUNT)
+        if not isinstance(account, str) or not account or self.accounts_path is None:
+            return None
+        try:
+            found = shared_account(self.accounts_path, account)
+        except SharedAccountsError as error:  # names the file and the entry, never a password
+            raise CatalogUnavailableError(
+                f"the shared database account of {name!r} is not available: {error}"
+            ) from None
+        return found.db_user, found.password

@@ -88,12 +88,14 @@ def service_config(
     homes: str,
     allow_root: bool = False,
     logins_from_hub: bool = False,
+    db_accounts: str | None = None,
 ) -> Config:
     """The server's configuration, from the variables the hub gives a managed service
     (``JUPYTERHUB_SERVICE_URL`` and ``JUPYTERHUB_SERVICE_PREFIX``) and the users' ``homes``.
 
     ``logins_from_hub``: query as each user's own database account, from the hub's auth_state
-    (:mod:`surveylab_server.hub_logins`).
+    (:mod:`surveylab_server.hub_logins`), or the shared account named there, from the
+    ``db_accounts`` file.
 
     ``allow_root``: run although the process is root (a hub run as root starts it so); it
     serves no kernels, files or terminals, only the survey.
@@ -125,6 +127,7 @@ def service_config(
     c.ServerApp.jpserver_extensions = {"surveylab_server": True}
     c.SurveylabApp.user_homes = homes
     c.SurveylabApp.logins_from_hub = logins_from_hub
+    c.SurveylabApp.db_accounts_path = db_accounts
     c.SurveylabApp.mount = ""
     return c
 
@@ -145,12 +148,17 @@ def main(argv: Sequence[str] | None = None) -> None:
         action="store_true",
         help="query as each user's own database account, from the hub's auth_state",
     )
+    parser.add_argument(
+        "--db-accounts",
+        help="the shared database accounts file, for workshop pool and OAuth users",
+    )
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     config = service_config(
         os.environ,
         homes=args.homes,
         allow_root=args.allow_root,
         logins_from_hub=args.logins_from_hub,
+        db_accounts=args.db_accounts,
     )
     server = ServerApp.instance(config=config)
     server.initialize(argv=[], find_extensions=False)

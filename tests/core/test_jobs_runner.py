@@ -6,10 +6,11 @@ Events, not sleeps, order the steps, so the tests are fast and do not flake.
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -518,6 +519,82 @@ def test_recover_leaves_jobs_running_in_a_live_process_alone(
 
     assert JobStore(store.root).recover() == []  # e.g. the server restarted, a kernel runs it
     assert store.get(job.id).phase is Phase.EXECUTING
+
+
+class Clock:
+    """A clock the test moves by hand (the store's, so the runner's heartbeats follow it)."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def on_another_host(
+    tmp_path: Path, make_runner: RunnerFactory, gate: Gate, monkeypatch: pytest.MonkeyPatch
+) -> tuple[JobRunner, Job, JobStore, Clock]:
+    """A job running in a runner (the platform service's pod), and the same store as a lab pod
+    sees it: from here on this process's host name is another, so the runner is on a host the
+    lab cannot look into. The runner's watcher never ticks: the test calls ``heartbeat``."""
+    clock = Clock()
+    service = make_runner(store=JobStore(tmp_path / "shared", clock=clock), poll_interval=3600)
+    job = service.submit("gate")
+    gate.wait_entered()
+    monkeypatch.setattr(socket, "gethostname", lambda: "jupyter-ada")
+    return service, job, JobStore(tmp_path / "shared", clock=clock), clock
+
+
+def test_a_runner_on_another_host_keeps_its_jobs_alive_by_heartbeats(
+    on_another_host: tuple[JobRunner, Job, JobStore, Clock],
+) -> None:
+    service, job, lab, clock = on_another_host
+    host = str(job.runner).split(":")[0]  # the runner's real host name
+    assert lab.last_beat(lab.get(job.id)) == clock.now  # beat as the job was claimed
+
+    clock.advance(10)
+    service.heartbeat()  # the first beat of the runner
+    beat = clock.now
+    clock.advance(20)
+    service.heartbeat()  # not due: 20 s < 30 s
+    assert lab.last_beat(lab.get(job.id)) == beat
+
+    clock.advance(100)  # 120 s since the beat: the stale limit, not past it
+    assert lab.recover() == []
+    service.heartbeat()
+    clock.advance(120)
+    assert lab.recover() == []
+    assert lab.get(job.id).phase is Phase.EXECUTING
+
+    clock.advance(1)  # the runner stopped beating 121 s ago
+    assert lab.recover() == [job.id]
+    failed = lab.get(job.id)
+    assert failed.phase is Phase.ERROR
+    assert failed.error is not None
+    assert failed.error.startswith(
+        f"the job's runner on host {host} stopped answering while this job was running "
+    )
+
+
+def test_cancel_on_another_host_asks_a_runner_that_answers(
+    on_another_host: tuple[JobRunner, Job, JobStore, Clock], make_runner: RunnerFactory
+) -> None:
+    _service, job, lab_store, clock = on_another_host
+    lab = make_runner(store=lab_store)
+
+    clock.advance(60)
+    assert lab.cancel(job.id).phase is Phase.EXECUTING  # left to the runner that has it
+    assert lab_store.cancel_requested(job.id)
+    assert "cancel requested" in lab_store.read_log(job.id)
+
+    clock.advance(120)  # no beat for 3 minutes
+    aborted = lab.cancel(job.id)
+    assert aborted.phase is Phase.ABORTED
+    assert aborted.message == "cancelled on request"
 
 
 def test_shutdown_cancels_queued_and_running_jobs(make_runner: RunnerFactory, gate: Gate) -> None:

@@ -32,6 +32,7 @@ from surveylab.jobs import (
     Phase,
     ResultFile,
     UnsafePathError,
+    format_time,
 )
 from surveylab.jobs._process import process_token
 
@@ -739,6 +740,156 @@ def test_recover_marks_jobs_of_dead_servers_as_errors(
         assert job.ended == clock.now
         assert f"ERROR: {job.error}" in after.read_log(job.id)
         assert after.recover() == []
+
+
+# --- several hosts, one store: heartbeats -----------------------------------------------------
+
+#: A runner in another pod sharing the store (e.g. the platform service's), never this host.
+OTHER_HOST = "surveylab-platform-7c9f"
+OTHER_RUNNER = f"{OTHER_HOST}:1:5512"
+
+
+def claimed_job(store: JobStore, runner: str, phase: Phase = Phase.EXECUTING) -> Job:
+    job = store.create("query", runner=runner)
+    return store.update(job.id, phase=phase, started=T0 if phase is Phase.EXECUTING else None)
+
+
+@pytest.mark.parametrize(
+    ("phase", "beat_age", "expected", "reason"),
+    [
+        pytest.param(Phase.EXECUTING, timedelta(seconds=5), Phase.EXECUTING, None, id="fresh"),
+        pytest.param(
+            Phase.EXECUTING, timedelta(minutes=2), Phase.EXECUTING, None, id="at-the-stale-limit"
+        ),
+        pytest.param(Phase.QUEUED, timedelta(seconds=30), Phase.QUEUED, None, id="queued-fresh"),
+        pytest.param(
+            Phase.EXECUTING,
+            timedelta(minutes=2, seconds=1),
+            Phase.ERROR,
+            "while this job was running",
+            id="stale",
+        ),
+        pytest.param(
+            Phase.QUEUED,
+            timedelta(hours=5),
+            Phase.ERROR,
+            "before this job could run",
+            id="queued-stale",
+        ),
+    ],
+)
+def test_recover_judges_another_hosts_runner_by_its_heartbeat(
+    tmp_path: Path,
+    clock: Clock,
+    phase: Phase,
+    beat_age: timedelta,
+    expected: Phase,
+    reason: str | None,
+) -> None:
+    service = JobStore(tmp_path / "jobs", clock=clock)  # as the other pod sees the store
+    job = claimed_job(service, OTHER_RUNNER, phase)
+    service.beat(job.id, OTHER_RUNNER)
+
+    clock.now = T0 + beat_age
+    lab = JobStore(tmp_path / "jobs", clock=clock)  # a lab starting on this host
+    recovered = lab.recover()
+    job = lab.get(job.id)
+
+    assert job.phase is expected
+    if reason is None:
+        assert recovered == []
+        assert lab.runner_alive(job)
+    else:
+        assert recovered == [job.id]
+        assert job.error == (
+            f"the job's runner on host {OTHER_HOST} stopped answering {reason} "
+            f"(last heartbeat 2026-11-22T10:00:00Z; found at {format_time(clock.now)})"
+        )
+        assert f"ERROR: {job.error}" in lab.read_log(job.id)
+
+
+@pytest.mark.parametrize(
+    ("beat_by", "stale_after", "alive"),
+    [
+        pytest.param(OTHER_RUNNER, timedelta(minutes=2), True, id="own-beat"),
+        pytest.param(None, timedelta(minutes=2), False, id="never-beat"),
+        pytest.param("another-pod:9:1", timedelta(minutes=2), False, id="beat-of-another-runner"),
+        pytest.param(OTHER_RUNNER, timedelta(seconds=10), False, id="shorter-stale-limit"),
+    ],
+)
+def test_only_the_runners_own_recent_beat_keeps_its_job(
+    tmp_path: Path, clock: Clock, beat_by: str | None, stale_after: timedelta, alive: bool
+) -> None:
+    store = JobStore(tmp_path / "jobs", clock=clock, heartbeat_stale=stale_after)
+    job = claimed_job(store, OTHER_RUNNER)
+    if beat_by is not None:
+        store.beat(job.id, beat_by)
+    clock.advance(seconds=60)
+    assert store.runner_alive(job) is alive
+    assert (store.recover() == []) is alive
+
+
+@pytest.mark.parametrize(
+    ("runner", "beat", "orphaned"),
+    [
+        pytest.param("live", False, False, id="live-no-beat"),
+        pytest.param("live", True, False, id="live-stale-beat"),
+        pytest.param("reused-pid", True, True, id="dead-fresh-beat"),
+    ],
+)
+def test_a_runner_on_this_host_is_judged_by_its_process_not_its_heartbeat(
+    store: JobStore, clock: Clock, runner: str, beat: bool, orphaned: bool
+) -> None:
+    token = process_token() if runner == "live" else f"{process_token().rsplit(':', 1)[0]}:0"
+    job = claimed_job(store, token)
+    if beat:
+        store.beat(job.id, token)
+    clock.advance(hours=1 if runner == "live" else 0)  # "live": its beat is long stale
+    assert store.recover() == ([job.id] if orphaned else [])
+    if orphaned:  # the message of a restarted server, as before heartbeats
+        assert store.get(job.id).error == (
+            "the server stopped while this job was running (restarted at 2026-11-22T10:00:00Z)"
+        )
+
+
+def test_delete_refuses_a_job_another_host_still_runs(store: JobStore, clock: Clock) -> None:
+    job = claimed_job(store, OTHER_RUNNER)
+    store.beat(job.id, OTHER_RUNNER)
+    with pytest.raises(JobStateError, match="cancel it before deleting it"):
+        store.delete(job.id)
+    clock.advance(minutes=3)
+    store.delete(job.id)
+    assert store.list() == ([], 0)
+
+
+def test_a_heartbeat_is_one_hidden_file_replaced_whole(store: JobStore, clock: Clock) -> None:
+    job = claimed_job(store, OTHER_RUNNER)
+    store.beat(job.id, OTHER_RUNNER)
+    clock.advance(seconds=30)
+    store.beat(job.id, OTHER_RUNNER)
+
+    hidden = sorted(p.name for p in store.job_dir(job.id).iterdir() if p.name.startswith("."))
+    assert hidden == [".heartbeat", ".lock"]
+    assert store.last_beat(job) == clock.now
+    assert store.get(job.id) == job  # the record is not touched
+    with pytest.raises(JobNotFoundError):
+        store.beat("0123456789ab", OTHER_RUNNER)
+
+
+def test_a_torn_or_foreign_heartbeat_file_is_no_beat(store: JobStore) -> None:
+    job = claimed_job(store, OTHER_RUNNER)
+    path = store.job_dir(job.id) / ".heartbeat"
+    torn = ["", "{", "[]", json.dumps({"runner": OTHER_RUNNER})]
+    foreign = [json.dumps({"runner": "x:1:2", "time": "2026-11-22T10:00:00Z"})]
+    for text in [*torn, *foreign, json.dumps({"runner": OTHER_RUNNER, "time": "noon"})]:
+        path.write_text(text)
+        assert store.last_beat(job) is None, text
+    assert not store.runner_alive(job)
+
+
+def test_the_stale_limit_must_be_positive(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="heartbeat_stale"):
+        JobStore(tmp_path / "jobs", heartbeat_stale=timedelta(0))
 
 
 def test_recover_removes_half_created_and_half_deleted_folders(

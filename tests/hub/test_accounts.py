@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from surveylab_hub.accounts import (
+from surveylab.accounts import (
     SharedAccountsError,
     UnknownAccountError,
     load_shared_accounts,

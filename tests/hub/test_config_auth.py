@@ -46,13 +46,14 @@ def test_database_login_is_configured_with_encrypted_auth_state(
 
 @pytest.mark.parametrize(
     ("auth", "reads_logins"),
-    [("postgresql", True), ("oracle", True), ("embedded", False), ("oauth", False)],
+    [("postgresql", True), ("oracle", True), ("oauth", True), ("embedded", False)],
 )
-def test_only_a_database_login_lets_the_platform_service_read_auth_state(
+def test_a_login_with_auth_state_lets_the_platform_service_read_it(
     tmp_path: Path, auth: str, reads_logins: bool
 ) -> None:
-    """The service queries as the user's own account where the login keeps one in auth_state,
-    and only then may its role read auth_state (and user names, to ask for a user)."""
+    """The service queries as the account the lab gets, named in auth_state (a database
+    login's own, or a shared one of the accounts file), and only then may its role read
+    auth_state (and user names, to ask for a user)."""
     options: dict[str, Any] = {"auth": auth, "crypt_key": CRYPT_KEY}
     if auth == "oauth":
         options["oauth"] = GENERIC
@@ -60,6 +61,8 @@ def test_only_a_database_login_lets_the_platform_service_read_auth_state(
     (service,) = [s for s in c.JupyterHub.services if s["name"] == "surveylab"]
     (role,) = [r for r in c.JupyterHub.load_roles if r["name"] == "surveylab"]
     assert ("--logins-from-hub" in service["command"]) is reads_logins
+    accounts = ["--db-accounts", str(tmp_path / "db-accounts.yaml")]
+    assert (service["command"][-2:] == accounts) is reads_logins
     assert role["scopes"] == (["read:users:name", "admin:auth_state"] if reads_logins else [])
 
 

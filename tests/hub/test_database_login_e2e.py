@@ -3,6 +3,7 @@ query the survey as the user who logged in."""
 
 from __future__ import annotations
 
+import csv
 import secrets
 import time
 from collections.abc import Iterator
@@ -13,8 +14,9 @@ import pytest
 import requests
 from psycopg import sql
 
+from tests.hub.test_pool_cli import run_pool
 from tests.support.hub import RunningHub, descendants, free_ports, start_hub, stop_hub
-from tests.support.postgres import PostgresServer
+from tests.support.postgres import PostgresServer, create_login_roles
 
 pytestmark = pytest.mark.hub
 
@@ -185,3 +187,60 @@ def test_a_database_that_is_down_is_said_so(
         assert requests.get(f"{hub.url}/hub/api/", timeout=10).status_code == 200  # still up
     finally:
         stop_hub(hub)
+
+
+def test_a_pool_users_jobs_in_the_service_query_as_the_pools_shared_account(
+    database_hub: RunningHub, postgres_server: PostgresServer
+) -> None:
+    """A workshop pool on the PostgreSQL hub, with a shared account: the pool user's token
+    reaches the platform service, whose job queries as that account, as their lab would."""
+    hub = database_hub
+    shared_password = "Ws-" + secrets.token_hex(8)
+    create_login_roles(postgres_server, {"workshop_reader": shared_password})
+    with postgres_server.admin() as admin:  # the reader's rights, under its own name
+        admin.execute(
+            sql.SQL("GRANT {} TO workshop_reader").format(sql.Identifier(postgres_server.user))
+        )
+    accounts = hub.state_dir / "db-accounts.yaml"
+    accounts.write_text(
+        f"accounts:\n  readonly:\n    user: workshop_reader\n    password: {shared_password}\n"
+    )
+    accounts.chmod(0o600)
+    handout = hub.state_dir.parent / "ws.csv"
+    created = run_pool(
+        *("create", "ws", "--size", "1", "--expires", "+1h", "--db-account", "readonly"),
+        *("--csv", str(handout), "--state-dir", str(hub.state_dir)),
+        env=hub.env,
+    )
+    assert created == 0
+    with handout.open() as rows:
+        ((user, password),) = [(row["username"], row["password"]) for row in csv.DictReader(rows)]
+    try:
+        browser, response = hub.login(user, password)
+        assert response.status_code == 302
+        made = browser.post(
+            f"{hub.url}/hub/api/users/{user}/tokens",
+            json={"note": "workshop script"},
+            headers={"X-XSRFToken": browser.cookies.get("_xsrf", path="/hub/") or ""},
+            timeout=30,
+        )
+        assert made.status_code == 201, made.text
+        service = f"{hub.url}/services/surveylab/api"
+        headers = {"Authorization": f"token {made.json()['token']}"}
+        submitted = requests.post(
+            f"{service}/jobs",
+            json={"type": "query", "sql": "SELECT CURRENT_USER AS WHO", "format": "csv"},
+            headers=headers,
+            timeout=60,
+        )
+        assert submitted.status_code == 201, submitted.text
+        session = requests.Session()
+        session.headers.update(headers)
+        job = wait_for_lab_job(session, service, submitted.json()["id"])
+        assert job["phase"] == "COMPLETED", job.get("error")
+        (result,) = job["files"]
+        answer = session.get(f"{service}/jobs/{job['id']}/files/{result['name']}", timeout=60)
+        assert answer.text.split() == ["WHO", "workshop_reader"]
+        assert shared_password not in hub.log_path.read_text()
+    finally:
+        run_pool("end", "ws", "--state-dir", str(hub.state_dir), env=hub.env)

@@ -1,4 +1,5 @@
-"""Zero to JupyterHub values (``hub_config/helm/values.yaml``): schema, secrets, profiles, culler.
+"""Zero to JupyterHub values (``hub_config/helm/values.yaml``): schema, secrets, profiles, culler,
+the platform service.
 
 The chart's own schema (``../shared/data/z2jh_values.schema.yaml``) validates the file. Its
 generated blocks must equal what ``surveylab_hub.profiles`` builds from ``hub_config/profiles.yaml``
@@ -19,7 +20,16 @@ import pytest
 import yaml
 from traitlets.config import Config
 
-from surveylab_hub.kube import SECRET_VERBS
+from surveylab.labenv import PLATFORM_SERVICE_NAME, LabEnvironment
+from surveylab_hub.authenticator import DatabaseAuthenticator
+from surveylab_hub.config import configure_platform_service
+from surveylab_hub.kube import (
+    HOME_CLAIM,
+    PLATFORM_NAME,
+    PLATFORM_PORT,
+    SECRET_VERBS,
+    platform_service_url,
+)
 from surveylab_hub.profiles import DEFAULT_PROFILES_PATH, kubespawner_profile_list, load_profiles
 
 REPO = Path(__file__).resolve().parents[2]
@@ -28,6 +38,11 @@ VALUES_PATH = HELM_DIR / "values.yaml"
 SCHEMA_PATH = REPO.parent / "shared" / "data" / "z2jh_values.schema.yaml"
 
 VALUES: dict[str, Any] = yaml.safe_load(VALUES_PATH.read_text(encoding="utf-8"))
+#: The platform service's objects (hub_config/helm/platform-service.yaml), by kind.
+PLATFORM = {
+    doc["kind"]: doc
+    for doc in yaml.safe_load_all((HELM_DIR / "platform-service.yaml").read_text(encoding="utf-8"))
+}
 
 #: Keys whose value would be a credential if it were a literal.
 SENSITIVE = re.compile(r"password|passwd|secret|token|crypt", re.IGNORECASE)
@@ -37,8 +52,9 @@ K8S_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
 def _is_reference(key: str, value: Any) -> bool:
-    """Whether ``value`` under the sensitive ``key`` is empty or a reference to a Secret."""
-    if value in (None, "", {}, []):
+    """Whether ``value`` under the sensitive ``key`` is empty, a switch (e.g.
+    ``automountServiceAccountToken: false``) or a reference to a Secret."""
+    if value in (None, "", {}, []) or isinstance(value, bool):
         return True
     if key in SECRET_NAME_KEYS:
         return isinstance(value, str) and bool(K8S_NAME.match(value))
@@ -182,6 +198,8 @@ def test_no_literal_secret_in_values() -> None:
             id="secret-volume-with-data",
         ),
         pytest.param({"proxy": {"secretToken": None}}, [], id="empty-ok"),
+        pytest.param({"spec": {"automountServiceAccountToken": False}}, [], id="switch-ok"),
+        pytest.param({"x": {"apiToken": 1234}}, ["x.apiToken"], id="number-literal"),
     ],
 )
 def test_literal_secret_check(values: dict[str, Any], expected: list[str]) -> None:
@@ -356,3 +374,117 @@ def test_z2jh_culler_is_off_and_the_surveylab_culler_runs_as_a_service() -> None
     text = VALUES_PATH.read_text(encoding="utf-8")
     cull_comment = text[: text.index("\ncull:")].rsplit("\n\n", 1)[1]
     assert "hub.services.surveylab-culler" in cull_comment
+
+
+# --- the platform service ----------------------------------------------------------------------
+
+
+def _local_platform_config() -> Config:
+    """What a hub on one machine with a database login configures for the platform service."""
+    c = Config()
+    configure_platform_service(
+        c,
+        home_root=Path("/home"),
+        python="python",
+        port=8082,
+        environment={},
+        logins_from_hub=True,
+    )
+    return c
+
+
+def test_the_platform_service_is_registered_at_its_kubernetes_service() -> None:
+    service = VALUES["hub"]["services"][PLATFORM_SERVICE_NAME]
+    assert service == {
+        "url": f"http://{PLATFORM_NAME}:{PLATFORM_PORT}",
+        "oauth_no_confirm": True,
+        "display": True,
+    }  # no command: the hub does not start it; no api_token: the chart generates it
+    (local,) = _local_platform_config().JupyterHub.services
+    assert {k: local[k] for k in ("oauth_no_confirm", "display")} == {
+        "oauth_no_confirm": True,
+        "display": True,
+    }
+    kube_service = PLATFORM["Service"]
+    assert kube_service["metadata"]["name"] == PLATFORM_NAME
+    assert [port["port"] for port in kube_service["spec"]["ports"]] == [PLATFORM_PORT]
+
+
+def test_users_and_their_labs_may_reach_the_platform_service_as_on_one_machine() -> None:
+    local = _local_platform_config()
+    local_roles = {role["name"]: role for role in local.JupyterHub.load_roles}
+    user_role = VALUES["hub"]["loadRoles"]["user"]
+    assert {"name": "user", **user_role} == local_roles["user"]
+    assert f"access:services!service={PLATFORM_SERVICE_NAME}" in user_role["scopes"]
+
+    c = Config()
+    exec(compile(VALUES["hub"]["extraConfig"]["20-surveylab-platform"], "20", "exec"), {"c": c})
+    assert c.Spawner.server_token_scopes == local.Spawner.server_token_scopes
+    assert f"access:services!service={PLATFORM_SERVICE_NAME}" in c.Spawner.server_token_scopes
+
+
+def test_the_platform_service_may_read_database_logins_and_nothing_more() -> None:
+    """A database login (the chart's authenticator): the service runs each user's jobs as their
+    own account, read from auth_state, with the scopes a hub on one machine gives it."""
+    authenticator = _import(VALUES["hub"]["config"]["JupyterHub"]["authenticator_class"])
+    assert issubclass(authenticator, DatabaseAuthenticator)
+    role = VALUES["hub"]["loadRoles"][PLATFORM_SERVICE_NAME]
+    local = {r["name"]: r for r in _local_platform_config().JupyterHub.load_roles}
+    assert {"name": PLATFORM_SERVICE_NAME, **role} == local[PLATFORM_SERVICE_NAME]
+    assert set(role["scopes"]) == {"read:users:name", "admin:auth_state"}
+    (container,) = PLATFORM["Deployment"]["spec"]["template"]["spec"]["containers"]
+    # and the shared accounts (pools, OAuth) from the hub's own Secret, at the hub's own path
+    assert container["command"][-3:] == [
+        "--logins-from-hub",
+        "--db-accounts",
+        VALUES["hub"]["extraEnv"]["SURVEYLAB_HUB_DB_ACCOUNTS"],
+    ]
+    (hub_accounts,) = [v for v in VALUES["hub"]["extraVolumes"] if "secret" in v]
+    pod = PLATFORM["Deployment"]["spec"]["template"]["spec"]
+    (accounts,) = [v for v in pod["volumes"] if "secret" in v]
+    assert accounts["secret"] == hub_accounts["secret"]
+    text = VALUES_PATH.read_text(encoding="utf-8")
+    block = text[text.index("\n    surveylab:\n      description:") :]
+    reason = block[: block.index("scopes:")]
+    assert "auth_state" in reason and "database account" in reason
+
+
+def test_the_labs_are_told_where_the_platform_service_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = VALUES["singleuser"]["extraEnv"]
+    assert env == LabEnvironment(platform_url=platform_service_url()).to_environment()
+    assert env["SURVEYLAB_PLATFORM_URL"] == (
+        f"http://{PLATFORM_NAME}:{PLATFORM_PORT}/services/{PLATFORM_SERVICE_NAME}/"
+    )
+    # the chart sets singleuser.extraEnv first; hub.extraConfig keeps it
+    profiles_file = tmp_path / "profiles.yaml"
+    profiles_file.write_text(VALUES["hub"]["extraFiles"]["surveylab-profiles"]["stringData"])
+    monkeypatch.setenv("SURVEYLAB_HUB_PROFILES", str(profiles_file))
+    for name in ("SURVEYLAB_HUB_STATE_DIR", "SURVEYLAB_HUB_DB_ACCOUNTS"):
+        monkeypatch.setenv(name, VALUES["hub"]["extraEnv"][name])
+    c = Config()
+    c.KubeSpawner.environment = dict(env)
+    for name in sorted(VALUES["hub"]["extraConfig"]):
+        exec(compile(VALUES["hub"]["extraConfig"][name], name, "exec"), {"c": c})
+    assert c.KubeSpawner.environment == env
+
+
+def test_the_labs_network_policy_lets_them_reach_the_platform_pod() -> None:
+    (rule,) = VALUES["singleuser"]["networkPolicy"]["egress"]
+    (target,) = rule["to"]
+    pod = PLATFORM["Deployment"]["spec"]["template"]
+    assert target["podSelector"]["matchLabels"].items() <= pod["metadata"]["labels"].items()
+    (container,) = pod["spec"]["containers"]
+    assert rule["ports"] == [{"protocol": "TCP", "port": container["ports"][0]["containerPort"]}]
+    # and the hub's own policy lets the service's pod reach the hub's API
+    assert pod["metadata"]["labels"]["hub.jupyter.org/network-access-hub"] == "true"
+
+
+def test_every_home_is_a_folder_of_one_shared_volume() -> None:
+    storage = VALUES["singleuser"]["storage"]
+    assert storage["type"] == "static"
+    assert storage["static"] == {"pvcName": HOME_CLAIM, "subPath": "{unescaped_username}"}
+    claim = PLATFORM["PersistentVolumeClaim"]
+    assert claim["metadata"]["name"] == HOME_CLAIM
+    assert claim["spec"]["accessModes"] == ["ReadWriteMany"]

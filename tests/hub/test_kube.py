@@ -4,29 +4,40 @@ Manifests come from a real KubeSpawner subclass with no cluster (``load_config``
 client patched out, as in test_profiles.py) and are validated against the Kubernetes schemas.
 The Secret's life (create before the pod, replace a stale one, delete on stop) runs the real
 ``KubeSpawner._start`` and ``stop`` against :class:`FakeCoreV1Api`, which records every call.
+
+The platform service's own objects (``hub_config/helm/platform-service.yaml``) are validated the
+same way, checked against their generator, and against what a lab pod mounts.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import importlib.util
 import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import kubernetes_validate
 import pytest
+import yaml
+from jupyter_server.base.handlers import APIVersionHandler
+from jupyterhub.services.auth import HubOAuth
 from jupyterhub.utils import maybe_future
 from kubernetes_asyncio.client import ApiClient
 from kubernetes_asyncio.client.rest import ApiException
 from traitlets import TraitError
 from traitlets.config import Config
 
+from surveylab.labenv import PLATFORM_SERVICE_NAME
 from surveylab_hub.authenticator import DatabaseAuthenticator
 from surveylab_hub.kube import (
+    HOME_CLAIM,
+    PLATFORM_PORT,
     SECRET_COMPONENT,
     SECRET_VERBS,
     CredentialsSecretError,
@@ -34,9 +45,14 @@ from surveylab_hub.kube import (
     check_secret_name,
     credentials_env,
     credentials_secret,
+    platform_service_manifests,
+    platform_service_prefix,
     split_credentials,
 )
 from surveylab_hub.profiles import configure_kubespawner, load_profiles
+from surveylab_server.service import service_config
+
+from .test_helm_values import VALUES, literal_secrets
 
 K8S_VERSIONS = ["1.30", kubernetes_validate.latest_version()]
 SHIPPED = load_profiles()
@@ -190,12 +206,15 @@ def make_spawner(monkeypatch: pytest.MonkeyPatch) -> Callable[..., SurveylabKube
     configure_kubespawner(c, SHIPPED, namespace=NAMESPACE, environment={"SURVEYLAB_X": "1"})
 
     def make(
-        user_options: dict[str, str] | None = None, name: str = "", **traits: Any
+        user_options: dict[str, str] | None = None,
+        name: str = "",
+        user_name: str = "ada",
+        **traits: Any,
     ) -> SurveylabKubeSpawner:
         spawner = SurveylabKubeSpawner(
             _mock=True,
             config=c,
-            user=_user(),
+            user=_user(user_name),
             orm_spawner=SimpleNamespace(name=name, server=None),
             log=logging.getLogger(LOGGER),
             **traits,
@@ -519,3 +538,187 @@ async def test_delete_forever_deletes_the_secret(
     await make().delete_forever()
     assert api.calls == [("delete_pvc", "claim-ada"), ("delete_secret", "surveylab-db-ada")]
     assert api.secrets == {}
+
+
+# --- the platform service's objects ---------------------------------------------------------------
+
+HELM_DIR = Path(__file__).resolve().parents[2] / "hub_config" / "helm"
+PLATFORM_FILE = HELM_DIR / "platform-service.yaml"
+PLATFORM_DOCS: list[dict[str, Any]] = list(
+    yaml.safe_load_all(PLATFORM_FILE.read_text(encoding="utf-8"))
+)
+PLATFORM = {doc["kind"]: doc for doc in PLATFORM_DOCS}
+POD = PLATFORM["Deployment"]["spec"]["template"]
+(CONTAINER,) = POD["spec"]["containers"]
+PREFIX = platform_service_prefix()
+
+
+def _render_values_module() -> Any:
+    spec = importlib.util.spec_from_file_location("render_values", HELM_DIR / "render_values.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("manifest", PLATFORM_DOCS, ids=lambda doc: doc["kind"])
+def test_platform_service_manifests_are_valid_kubernetes(manifest: dict[str, Any]) -> None:
+    for version in K8S_VERSIONS:
+        kubernetes_validate.validate(manifest, version, strict=True)
+
+
+def test_the_committed_platform_manifests_are_the_generators_output() -> None:
+    render_values = _render_values_module()
+    assert PLATFORM_FILE.read_text(encoding="utf-8") == render_values.render_platform(), (
+        "stale: run python hub_config/helm/render_values.py"
+    )
+    default = SHIPPED.images[SHIPPED.default_profile.images[0]].image
+    assert platform_service_manifests("surveylab", default) == PLATFORM_DOCS
+    assert sorted(PLATFORM) == ["Deployment", "PersistentVolumeClaim", "Service"]
+
+
+def test_the_platform_service_runs_in_the_labs_image_over_every_home() -> None:
+    default = SHIPPED.images[SHIPPED.default_profile.images[0]].image
+    assert CONTAINER["image"] == default  # the labs' code: it serves what they serve
+    assert CONTAINER["command"] == [
+        "python",
+        "-m",
+        "surveylab_server.service",
+        "--homes",
+        "/home/{username}",
+        "--logins-from-hub",  # the chart's login is a database's (test_helm_values.py)
+        "--db-accounts",  # pools' and OAuth identities' shared accounts
+        "/usr/local/etc/surveylab/db-accounts/db-accounts.yaml",
+    ]
+    mounts = {m["mountPath"]: m["name"] for m in CONTAINER["volumeMounts"]}
+    volumes = {v["name"]: v for v in POD["spec"]["volumes"]}
+    assert volumes[mounts["/home"]]["persistentVolumeClaim"] == {"claimName": HOME_CLAIM}
+    assert "subPath" not in next(m for m in CONTAINER["volumeMounts"] if m["mountPath"] == "/home")
+    assert "emptyDir" in volumes[mounts["/tmp"]]  # the only other writable place: HOME
+    accounts = volumes[mounts["/usr/local/etc/surveylab/db-accounts"]]["secret"]
+    assert accounts["defaultMode"] == 0o400 and POD["spec"]["securityContext"]["fsGroup"] == 100
+    env = {e["name"]: e.get("value") for e in CONTAINER["env"]}
+    assert env["HOME"] == "/tmp" and CONTAINER["workingDir"] == "/tmp"
+
+
+def test_one_platform_pod_at_a_time_under_one_host_name() -> None:
+    spec = PLATFORM["Deployment"]["spec"]
+    assert spec["replicas"] == 1
+    assert spec["strategy"] == {"type": "Recreate"}
+    assert POD["spec"]["hostname"] == PLATFORM["Deployment"]["metadata"]["name"]
+    assert spec["selector"]["matchLabels"].items() <= POD["metadata"]["labels"].items()
+    assert PLATFORM["Service"]["spec"]["selector"] == spec["selector"]["matchLabels"]
+
+
+def test_the_platform_pod_is_locked_down() -> None:
+    pod_security = POD["spec"]["securityContext"]
+    assert pod_security["runAsNonRoot"] is True
+    assert pod_security["runAsUser"] == 1000  # the labs' jovyan: users' files stay theirs
+    assert CONTAINER["securityContext"] == {
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "privileged": False,
+        "capabilities": {"drop": ["ALL"]},
+    }
+    assert POD["spec"]["automountServiceAccountToken"] is False  # it never calls Kubernetes
+    for bound in ("requests", "limits"):
+        assert set(CONTAINER["resources"][bound]) == {"cpu", "memory"}
+
+
+def test_the_platform_probes_need_no_token() -> None:
+    named_ports = {port["name"] for port in CONTAINER["ports"]}
+    for kind in ("startupProbe", "readinessProbe", "livenessProbe"):
+        assert CONTAINER[kind]["httpGet"] == {"path": f"{PREFIX}api", "port": "http"}, kind
+    assert "http" in named_ports
+    # jupyter_server's "api" route (its version) is open without a login, and asks no hub
+    assert getattr(APIVersionHandler.get, "__allow_unauthenticated", False) is True
+
+
+def test_the_platform_pod_gets_what_the_hub_gives_a_managed_service(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    env = {e["name"]: e["value"] for e in CONTAINER["env"] if "value" in e}
+    config = service_config(env, homes="/home/{username}")
+    assert (config.ServerApp.ip, config.ServerApp.port) == ("0.0.0.0", PLATFORM_PORT)
+    assert config.ServerApp.base_url == PREFIX == f"/services/{PLATFORM_SERVICE_NAME}/"
+
+    (token,) = [e for e in CONTAINER["env"] if e["name"] == "JUPYTERHUB_API_TOKEN"]
+    service_key = PLATFORM_SERVICE_NAME
+    assert service_key in VALUES["hub"]["services"]  # the chart generates its token ...
+    assert token["valueFrom"] == {  # ... into its own Secret `hub`, under this key
+        "secretKeyRef": {"name": "hub", "key": f"hub.services.{service_key}.apiToken"}
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    auth = HubOAuth(api_token="from-the-secret")
+    assert auth.oauth_client_id == f"service-{PLATFORM_SERVICE_NAME}"  # JupyterHub's default
+    assert auth.oauth_redirect_uri == f"{PREFIX}oauth_callback"
+    assert auth.api_url == "http://hub:8081/hub/api"
+    assert f"access:services!service={PLATFORM_SERVICE_NAME}" in auth.access_scopes
+    assert literal_secrets(PLATFORM_DOCS) == []
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        pytest.param({"hub_base_url": "hub"}, "must start and end with", id="bad-base-url"),
+        pytest.param({"environment": {"HOME": "/x"}}, "HOME", id="sets-a-fixed-variable"),
+        pytest.param(
+            {"environment": {"SURVEYLAB_DB_PASSWORD": "pw"}}, "credentials", id="a-credential"
+        ),
+    ],
+)
+def test_platform_service_manifests_refuse_bad_input(kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        platform_service_manifests("surveylab", "lab:1", **kwargs)
+
+
+def test_platform_service_manifests_follow_the_hub_base_url_and_settings() -> None:
+    manifests = platform_service_manifests(
+        "sky",
+        "lab:1",
+        storage_class=None,
+        hub_base_url="/sky/",
+        logins_from_hub=False,
+        environment={"SURVEYLAB_CATALOG_URL": "postgresql://db/survey"},
+    )
+    claim, deployment, _service = manifests
+    assert "storageClassName" not in claim["spec"]  # the cluster's default class
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    assert "--logins-from-hub" not in container["command"]  # e.g. an OAuth login
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    assert env["JUPYTERHUB_SERVICE_PREFIX"] == "/sky/services/surveylab/"
+    assert env["JUPYTERHUB_API_URL"] == "http://hub:8081/sky/hub/api"
+    assert env["SURVEYLAB_CATALOG_URL"] == "postgresql://db/survey"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/sky/services/surveylab/api"
+    assert {m["metadata"]["namespace"] for m in manifests} == {"sky"}
+
+
+@pytest.mark.parametrize("user_name", ["ada", "ada.lovelace", "Ada_L+survey@example.org"])
+async def test_a_lab_and_the_platform_service_see_one_folder_per_user(
+    make_spawner: Callable[..., SurveylabKubeSpawner], user_name: str
+) -> None:
+    """The lab mounts its user's folder of the shared volume as its home, as the chart does for
+    ``singleuser.storage.type: static``; the service finds the same folder by the user's name."""
+    storage = VALUES["singleuser"]["storage"]
+    volumes = [
+        {"name": "home", "persistentVolumeClaim": {"claimName": storage["static"]["pvcName"]}}
+    ]
+    mounts = [
+        {
+            "name": "home",
+            "mountPath": storage["homeMountPath"],
+            "subPath": storage["static"]["subPath"],
+        }
+    ]
+    spawner = make_spawner(user_name=user_name, volumes=volumes, volume_mounts=mounts)
+    pod = _pod(await spawner.get_pod_manifest())
+    for version in K8S_VERSIONS:
+        kubernetes_validate.validate(pod, version, strict=True)
+
+    (lab_home,) = [m for m in pod["spec"]["containers"][0]["volumeMounts"] if m["name"] == "home"]
+    (lab_volume,) = [v for v in pod["spec"]["volumes"] if v["name"] == "home"]
+    assert lab_volume["persistentVolumeClaim"]["claimName"] == HOME_CLAIM
+    homes = CONTAINER["command"][CONTAINER["command"].index("--homes") + 1]
+    service_home = homes.format(username=user_name)  # under /home, the whole volume
+    assert service_home == f"/home/{lab_home['subPath']}"

@@ -186,6 +186,18 @@ async def test_login_turns_the_claim_into_identity_and_username(tmp_path: Path) 
         {"name": "x", "auth_state": {auth.user_auth_state_key: user_info}}
     )
     assert model["auth_state"][IDENTITY_KEY] == identity
+    # the mapped account by name, for the platform service; never its password
+    assert model["auth_state"]["db_account"] == "alice_db"
+    assert "pw-alice" not in str(model)
+
+
+async def test_an_identity_with_no_account_keeps_no_account_name(tmp_path: Path) -> None:
+    auth = authenticator(tmp_path, username_claim="email", default_db_account="")
+    user_info = {"email": "mallory@example.org", "sub": "2"}
+    model = await auth.update_auth_model(
+        {"name": "x", "auth_state": {auth.user_auth_state_key: user_info}}
+    )
+    assert "db_account" not in model["auth_state"]  # check_allowed refuses this login
 
 
 def test_username_map_names_an_identity(tmp_path: Path) -> None:

@@ -98,7 +98,9 @@ async def test_pool_users_log_in_against_the_embedded_store(
     authenticator: DatabaseAuthenticator = make(state)
     login = pool_login(state)
     data = {"username": " WS-01 ", "password": login.password}
-    assert await authenticator.authenticate(None, data) == {"name": "ws-01"}
+    # the pool's shared account by name (never its password), for the platform service
+    logged_in = {"name": "ws-01", "auth_state": {"db_account": "readonly"}}
+    assert await authenticator.authenticate(None, data) == logged_in
     wrong = {"username": "ws-01", "password": "not-the-handout"}
     assert await authenticator.authenticate(None, wrong) is None
     assert authenticator.check_allowed("ws-01", {"name": "ws-01"})

@@ -9,6 +9,7 @@ import re
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,7 +22,9 @@ TOKEN = "service-token-0123"
 #: What the fake hub answers, by user name: (status, JSON body).
 ANSWERS: dict[str, tuple[int, Any]] = {
     "ada": (200, {"name": "ada", "auth_state": {"db_user": "ada", "db_password": "s3cret"}}),
-    "pool-7": (200, {"name": "pool-7", "auth_state": None}),
+    "pool-7": (200, {"name": "pool-7", "auth_state": {"db_account": "readonly"}}),
+    "pool-8": (200, {"name": "pool-8", "auth_state": {"db_account": "gone"}}),
+    "demo": (200, {"name": "demo", "auth_state": None}),
     "oauth": (200, {"name": "oauth", "auth_state": {"identity": "ada@uni.edu"}}),
     "gone": (404, {"message": "no such user"}),
 }
@@ -59,9 +62,32 @@ def test_a_database_login_is_read_from_auth_state(hub_api: str) -> None:
     assert "s3cret" not in repr(logins) and TOKEN not in repr(logins)
 
 
-@pytest.mark.parametrize("name", ["pool-7", "oauth"])
+@pytest.mark.parametrize("name", ["demo", "oauth", "pool-7"])
 def test_no_login_of_their_own_means_the_services_account(hub_api: str, name: str) -> None:
+    """No login and no account named (an embedded user), or no accounts file to look one up
+    in: the service's own account."""
     assert HubDatabaseLogins(hub_api, TOKEN)(name) is None
+
+
+@pytest.fixture
+def accounts(tmp_path: Path) -> Path:
+    path = tmp_path / "db-accounts.yaml"
+    path.write_text("accounts:\n  readonly: {user: des_public, password: pw-readonly}\n")
+    path.chmod(0o600)
+    return path
+
+
+def test_a_named_shared_account_is_looked_up_in_the_accounts_file(
+    hub_api: str, accounts: Path
+) -> None:
+    """A workshop pool user (or an OAuth identity): the account their lab queries as."""
+    logins = HubDatabaseLogins(hub_api, TOKEN, accounts_path=accounts)
+    assert logins("pool-7") == ("des_public", "pw-readonly")
+    assert logins("ada") == ("ada", "s3cret")  # a login of their own comes first
+    with pytest.raises(CatalogUnavailableError) as missing:
+        logins("pool-8")
+    assert "no shared database account 'gone'" in str(missing.value)
+    assert "pw-readonly" not in str(missing.value)
 
 
 @pytest.mark.parametrize(

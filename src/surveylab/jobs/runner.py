@@ -23,7 +23,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -35,7 +35,7 @@ from surveylab.errors import (
     SurveylabError,
 )
 
-from ._process import process_token, runner_alive
+from ._process import HEARTBEAT_INTERVAL, process_token
 from .errors import JobStateError
 from .models import Job, Phase, ResultFile
 from .notify import EmailNotifier, Notifier
@@ -281,6 +281,9 @@ class JobRunner:
         Seconds between progress writes to a job's record.
     poll_interval : float
         Seconds between checks for cancel requests left by other processes.
+    heartbeat_interval : timedelta
+        How often the runner refreshes the heartbeat of each job it has (:meth:`heartbeat`),
+        by the store's clock; keep it well under the store's ``heartbeat_stale``.
 
     Examples
     --------
@@ -304,6 +307,7 @@ class JobRunner:
         notifier: Notifier | None = None,
         progress_interval: float = 0.5,
         poll_interval: float = 1.0,
+        heartbeat_interval: timedelta = HEARTBEAT_INTERVAL,
     ) -> None:
         self.store = store
         self._work = dict(work)
@@ -312,7 +316,9 @@ class JobRunner:
         self.notifier = notifier
         self.progress_interval = progress_interval
         self.poll_interval = poll_interval
+        self.heartbeat_interval = heartbeat_interval
         self._token = process_token()
+        self._last_beat: datetime | None = None
         self._lock = threading.RLock()
         self._contexts: dict[str, JobContext] = {}
         self._futures: dict[str, Future[None]] = {}
@@ -382,7 +388,7 @@ class JobRunner:
         params = _with_email(dict(parameters or {}), email)
         with self._lock:
             self._refuse_new_work()
-            job = self.store.create(type, name, params, runner=self._token, inputs=inputs)
+            job = self.store.create(type, name, params, inputs=inputs)
             job = self._queue(job, work)
         self._ensure_watcher()
         return job
@@ -436,10 +442,9 @@ class JobRunner:
         with self._lock:
             self._refuse_new_work()
             try:
-                job = self.store.update(job_id, expect=(Phase.PENDING,), runner=self._token)
+                job = self._queue(job, work)
             except JobStateError:  # started, or aborted, meanwhile
                 return self.store.get(job_id)
-            job = self._queue(job, work)
         self._ensure_watcher()
         return job
 
@@ -451,8 +456,17 @@ class JobRunner:
         self._check_limit()
 
     def _queue(self, job: Job, work: WorkFunction) -> Job:
-        """Mark ``job`` QUEUED and hand it to the executor. Call it holding the lock."""
-        job = self.store.update(job.id, phase=Phase.QUEUED, message="queued")
+        """Claim the PENDING ``job``, mark it QUEUED and hand it to the executor; the first
+        heartbeat is written before the claim, so no other host finds it orphaned. Call it
+        holding the lock."""
+        self.store.beat(job.id, self._token)
+        job = self.store.update(
+            job.id,
+            expect=(Phase.PENDING,),
+            runner=self._token,
+            phase=Phase.QUEUED,
+            message="queued",
+        )
         self.store.log(job.id, "queued")
         ctx = JobContext(self.store, job, progress_interval=self.progress_interval)
         self._contexts[job.id] = ctx
@@ -615,7 +629,7 @@ class JobRunner:
 
     def _cancel_elsewhere(self, job: Job, reason: str) -> Job:
         """Cancel a job this runner does not run."""
-        if job.phase is Phase.PENDING or not runner_alive(job.runner):
+        if job.phase is Phase.PENDING or not self.store.runner_alive(job):
             return self._abort_now(job.id, reason)
         self.store.request_cancel(job.id)
         self.store.log(job.id, f"cancel requested: {reason}")
@@ -668,9 +682,27 @@ class JobRunner:
                 )
                 self._watcher.start()
 
+    def heartbeat(self) -> None:
+        """Refresh the heartbeat of every job this runner has queued or running, if
+        ``heartbeat_interval`` has passed since the last (the watcher calls it every poll)."""
+        now = self.store.now()
+        last = self._last_beat
+        if last is not None and timedelta(0) <= now - last < self.heartbeat_interval:
+            return
+        self._last_beat = now
+        with self._lock:
+            job_ids = list(self._contexts)
+        for job_id in job_ids:
+            try:
+                self.store.beat(job_id, self._token)
+            except (JobNotFoundError, OSError):  # deleted meanwhile
+                continue
+
     def _watch(self) -> None:
-        """Act on cancel requests other processes leave for the jobs this runner runs."""
+        """Keep the heartbeats of this runner's jobs fresh, and act on cancel requests other
+        processes leave for them."""
         while not self._stopping.wait(self.poll_interval):
+            self.heartbeat()
             with self._lock:
                 running = [i for i, ctx in self._contexts.items() if not ctx.cancelled()]
             for job_id in running:

@@ -7,6 +7,7 @@ Layout of ``root`` (``settings.jobs_dir``, ``~/surveylab-jobs`` by default, mode
     <root>/<id>/<result files>        complete results only
     <root>/<id>/.<name>.part-<hex>    a result being written (hidden; renamed when complete)
     <root>/<id>/.lock, .cancel        lock file; a cancel request from another process
+    <root>/<id>/.heartbeat            its runner's last sign of life, for other hosts
 
 The record is rewritten atomically (temporary file and :func:`os.replace`), under a lock that
 holds across threads (one lock per store) and processes (``flock`` on ``.lock``), so a kernel and
@@ -36,9 +37,9 @@ from typing import Any, Protocol
 
 from surveylab.errors import JobNotFoundError, SurveylabError
 
-from ._process import runner_alive
+from ._process import HEARTBEAT_STALE, runner_alive, runner_host, this_host
 from .errors import JobFileNotFoundError, JobStateError, UnsafePathError
-from .models import Job, Phase, ResultFile, format_time, utcnow
+from .models import Job, Phase, ResultFile, format_time, parse_time, utcnow
 from .validation import (
     check_file_name,
     check_job_id,
@@ -57,6 +58,7 @@ LOG_NAME = "job.log"
 LABELS_NAME = "labels.json"
 _LOCK_NAME = ".lock"
 _CANCEL_NAME = ".cancel"
+_HEARTBEAT_NAME = ".heartbeat"
 _TEMP_MARK = ".part-"
 #: Input files given at creation (``input-<name>``): what the work reads, not results.
 _INPUT_PREFIX = "input-"
@@ -145,19 +147,30 @@ def _log_time(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
-def _orphaned(job: Job) -> bool:
-    """Whether ``job`` was left queued or running by a process that no longer runs."""
-    claimed = job.phase.is_active or (job.phase is Phase.PENDING and job.runner is not None)
-    return claimed and not runner_alive(job.runner)
-
-
-def _recovery_changes(job: Job, now: datetime) -> dict[str, Any]:
+def _recovery_changes(job: Job, now: datetime, last_beat: datetime | None) -> dict[str, Any]:
     when = format_time(now)
-    if job.phase is Phase.EXECUTING:
-        error = f"the server stopped while this job was running (restarted at {when})"
+    running = job.phase is Phase.EXECUTING
+    stage = "while this job was running" if running else "before this job could run"
+    host = runner_host(job.runner)
+    if last_beat is not None and host is not None and host != this_host():
+        error = (
+            f"the job's runner on host {host} stopped answering {stage} "
+            f"(last heartbeat {format_time(last_beat)}; found at {when})"
+        )
     else:
-        error = f"the server stopped before this job could run (restarted at {when})"
+        error = f"the server stopped {stage} (restarted at {when})"
     return {"phase": Phase.ERROR, "ended": now, "error": error, "message": error}
+
+
+def _replace_text(directory: Path, name: str, text: str) -> None:
+    """Write ``directory / name`` atomically: a temporary file, then :func:`os.replace`."""
+    temp = directory / f".{name.lstrip('.')}.{secrets.token_hex(4)}.tmp"
+    try:
+        temp.write_text(text, encoding="utf-8")
+        temp.replace(directory / name)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
 
 
 class JobStore:
@@ -173,6 +186,9 @@ class JobStore:
         Returns the current time, timezone-aware; tests inject their own.
     max_renewal : timedelta
         The longest a single :meth:`renew` may push the destruction time ahead.
+    heartbeat_stale : timedelta
+        A job claimed by a process on another host counts as orphaned once its last
+        heartbeat (:meth:`beat`) is older than this.
 
     Examples
     --------
@@ -189,11 +205,13 @@ class JobStore:
         lifetime: timedelta = timedelta(days=14),
         clock: Callable[[], datetime] = utcnow,
         max_renewal: timedelta = timedelta(days=365),
+        heartbeat_stale: timedelta = HEARTBEAT_STALE,
     ) -> None:
-        if lifetime <= timedelta(0) or max_renewal <= timedelta(0):
-            raise ValueError("JobStore lifetime and max_renewal must be positive")
+        if min(lifetime, max_renewal, heartbeat_stale) <= timedelta(0):
+            raise ValueError("JobStore lifetime, max_renewal and heartbeat_stale must be positive")
         self.lifetime = lifetime
         self.max_renewal = max_renewal
+        self.heartbeat_stale = heartbeat_stale
         self._clock = clock
         self._lock = threading.RLock()
         self._warned: set[str] = set()
@@ -296,13 +314,7 @@ class JobStore:
         # compact, through json's C encoder, which is ~10x faster on it.
         indent = 1 if len(job.files) <= _INDENTED_FILES else None
         text = json.dumps(job.to_json(), indent=indent, ensure_ascii=False, allow_nan=False)
-        temp = directory / f".{RECORD_NAME}.{secrets.token_hex(4)}.tmp"
-        try:
-            temp.write_text(text + "\n", encoding="utf-8")
-            temp.replace(directory / RECORD_NAME)
-        except BaseException:
-            temp.unlink(missing_ok=True)
-            raise
+        _replace_text(directory, RECORD_NAME, text + "\n")
 
     def _modify(self, job_id: str, change: Callable[[Job], Job | None]) -> Job:
         """Read, change and write job ``job_id`` under its lock; ``change`` may return None."""
@@ -535,7 +547,7 @@ class JobStore:
                 job: Job | None = self._load(directory)
             except _CorruptRecordError:
                 job = None
-            if job is not None and job.phase.is_active and runner_alive(job.runner):
+            if job is not None and job.phase.is_active and self.runner_alive(job):
                 raise JobStateError(f"job {job_id} is {job.phase}: cancel it before deleting it")
             trash = self.root / f"{_TRASH_PREFIX}{job_id}-{secrets.token_hex(4)}"
             directory.rename(trash)
@@ -761,14 +773,47 @@ class JobStore:
         except JobNotFoundError:
             return True
 
+    # --- runners' heartbeats ------------------------------------------------------------------
+
+    def beat(self, job_id: str, runner: str) -> None:
+        """Record, at the store's time, that process ``runner`` (its token) still has job
+        ``job_id``: its heartbeat, which processes on other hosts read (:meth:`runner_alive`)."""
+        text = json.dumps({"runner": runner, "time": format_time(self.now())})
+        _replace_text(self.job_dir(job_id), _HEARTBEAT_NAME, text + "\n")
+
+    def last_beat(self, job: Job) -> datetime | None:
+        """When ``job``'s runner last beat for it; None if never (or the beat is another's)."""
+        try:
+            beat = json.loads((self.root / job.id / _HEARTBEAT_NAME).read_text("utf-8"))
+            return parse_time(beat["time"]) if beat["runner"] == job.runner else None
+        except (OSError, ValueError, TypeError, KeyError):
+            return None
+
+    def runner_alive(self, job: Job) -> bool:
+        """Whether the process that claimed ``job`` still runs: on this host, by its pid and
+        start time; on another host, while its heartbeat is at most ``heartbeat_stale`` old."""
+        host = runner_host(job.runner)
+        if host is None or host == this_host():
+            return runner_alive(job.runner)
+        beat = self.last_beat(job)
+        return runner_alive(
+            job.runner, last_beat=beat, now=self.now(), stale_after=self.heartbeat_stale
+        )
+
+    def _orphaned(self, job: Job) -> bool:
+        """Whether ``job`` was left queued or running by a process that no longer runs."""
+        claimed = job.phase.is_active or (job.phase is Phase.PENDING and job.runner is not None)
+        return claimed and not self.runner_alive(job)
+
     # --- upkeep -------------------------------------------------------------------------------
 
     def recover(self) -> builtins.list[str]:
         """Mark as ERROR the jobs left queued or running by a process that has stopped.
 
         Call it when the server starts. Safe to call at any time: a job whose process still
-        runs (this one, or a kernel sharing the store) is left alone, and so is a PENDING job
-        that no runner has claimed (a UWS job waiting for ``PHASE=RUN``).
+        runs (this one, a kernel sharing the store, or a process on another host whose
+        heartbeat is fresh) is left alone, and so is a PENDING job that no runner has claimed
+        (a UWS job waiting for ``PHASE=RUN``).
 
         Returns
         -------
@@ -779,7 +824,7 @@ class JobStore:
         now = self.now()
         recovered = []
         for job in self._iter_jobs():
-            if _orphaned(job) and self._recover_one(job.id, now):
+            if self._orphaned(job) and self._recover_one(job.id, now):
                 recovered.append(job.id)
         return recovered
 
@@ -788,10 +833,10 @@ class JobStore:
         marked = []
 
         def change(job: Job) -> Job | None:
-            if not _orphaned(job):
+            if not self._orphaned(job):
                 return None
             marked.append(job)
-            return dataclasses.replace(job, **_recovery_changes(job, now))
+            return dataclasses.replace(job, **_recovery_changes(job, now, self.last_beat(job)))
 
         try:
             job = self._modify(job_id, change)

@@ -2,8 +2,8 @@
 
 Workshop pool users and OAuth identities mapped to a shared read-only account query the survey
 as one of these accounts. They live in one private YAML file (mode 0600, checked on every read:
-never readable by others, by its group only if that is the hub's own; never logged) that only
-the hub reads::
+never readable by others, by its group only if that is the reader's own; never logged) that
+only the hub and its platform service read::
 
     accounts:
       readonly:                 # the name pools and OAuth mappings refer to
@@ -12,7 +12,8 @@ the hub reads::
 
 The file is read when a lab starts, so an operator can rotate a password without restarting
 the hub. Pure Python, no jupyterhub: a lab receives the account through the core's contract,
-:class:`surveylab.labenv.LabEnvironment`.
+:class:`surveylab.labenv.LabEnvironment`; the platform service reads it by the name the hub
+keeps in the user's auth_state (:mod:`surveylab_server.hub_logins`).
 """
 
 from __future__ import annotations
@@ -26,15 +27,25 @@ from typing import Any
 
 import yaml
 
-from surveylab.labenv import LabEnvironment
+from .labenv import LabEnvironment
 
 __all__ = [
+    "AUTH_STATE_ACCOUNT",
+    "AUTH_STATE_PASSWORD",
+    "AUTH_STATE_USER",
     "SharedAccount",
     "SharedAccountsError",
     "UnknownAccountError",
     "load_shared_accounts",
     "shared_account",
 ]
+
+#: What the hub keeps of a user's database login in its encrypted auth_state, for the labs and
+#: the platform service: the user's own login (a database login)...
+AUTH_STATE_USER = "db_user"
+AUTH_STATE_PASSWORD = "db_password"
+#: ... or the name of the shared account they query as (a workshop pool, an OAuth identity).
+AUTH_STATE_ACCOUNT = "db_account"
 
 _ACCOUNT_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
 
