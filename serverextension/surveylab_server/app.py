@@ -15,6 +15,7 @@ from surveylab.surveys import SharedSurvey, UserSurveys
 from surveylab.vo.client import TOKEN_VARIABLE, VO_URL_VARIABLE
 
 from .handlers import routes
+from .handlers.home import HOME_PATH, ServiceHomeHandler
 from .hub_logins import HubDatabaseLogins
 
 __all__ = ["SurveylabApp"]
@@ -161,8 +162,11 @@ class SurveylabApp(ExtensionApp):
                 self.log.info("surveylab: expired jobs %s", ", ".join(expired))
 
     def initialize_handlers(self) -> None:
-        """Register the REST API and the IVOA services at :attr:`mount`."""
+        """Register the REST API and the IVOA services at :attr:`mount`; in the platform
+        service also the page for a browser."""
         self.handlers.extend(routes(self.mount))
+        if self.user_homes:
+            self.handlers.append((HOME_PATH, ServiceHomeHandler))
 
     async def stop_extension(self) -> None:
         """Close the catalogs when the server stops."""

@@ -120,7 +120,7 @@ def service_config(
     c.ServerApp.trust_xheaders = True
     c.ServerApp.terminals_enabled = False
     c.ServerApp.allow_root = allow_root
-    c.ServerApp.default_url = "/api/info"
+    c.ServerApp.default_url = "/home"  # a browser's page; scripts go to api/ and tap
     # a request with no credentials at all is asked for them (401), so that TOPCAT and STILTS
     # send the token as a Basic password; a wrong or revoked token stays refused (403)
     c.ServerApp.tornado_settings = {"surveylab_auth_challenge": 'Basic realm="surveylab"'}

@@ -373,3 +373,30 @@ def test_ten_users_submit_fifty_jobs_at_once_and_each_completes_once(
     finally:
         for name in names:
             hub.store.remove(name)
+
+
+def test_a_browser_signs_in_through_the_hub_and_sees_its_page(
+    running_hub: RunningHub, demo: Token
+) -> None:
+    """A browser gets the hub's login, not a password box: the service's address (or an API
+    address, asked for as a page) leads through the hub's OAuth to the user's page, which lists
+    their jobs with their files; the same browser then reads the API with its cookie."""
+    hub = running_hub
+    page_please = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    stranger = requests.get(
+        f"{hub.url}/{SERVICE}/api/jobs", headers={"Accept": page_please}, timeout=30
+    )
+    assert stranger.status_code == 200 and "/hub/login" in stranger.url  # the hub's login form
+    assert "WWW-Authenticate" not in stranger.headers
+
+    submitted = demo.call(hub, "POST", "api/jobs", json={"type": "query", "sql": "SELECT 1 AS A"})
+    job = wait_for_job(hub, demo, submitted.json()["id"])
+    browser, _ = hub.login(hub.demo_login.name, hub.demo_login.password)
+    page = browser.get(f"{hub.url}/{SERVICE}/", timeout=60)  # OAuth: hub, callback, page
+    assert page.status_code == 200, page.text
+    assert page.url == f"{hub.url}/{SERVICE}/home"
+    assert f"Signed in as <b>{demo.user}</b>" in page.text
+    (result,) = job["files"]
+    link = f"/{SERVICE}/api/jobs/{job['id']}/files/{result['name']}"
+    assert f"href='{link}'" in page.text
+    assert browser.get(f"{hub.url}{link}", timeout=60).text.split() == ["A", "1"]

@@ -25,6 +25,12 @@ from surveylab.inputs import json_object, parse_int
 from surveylab.limits import BODY_MAX_BYTES
 from surveylab.surveys import Surveys
 
+from .home import HOME_PATH
+
+#: What a browser's Accept header has and a VO client's does not (Java's default Accept
+#: starts with text/html too).
+_BROWSER = "application/xhtml+xml"
+
 __all__ = [
     "CATEGORY_STATUS",
     "CHUNK_BYTES",
@@ -95,6 +101,9 @@ class SurveylabHandler(APIHandler):
         exc = kwargs.get("exc_info", (None, None, None))[1]
         challenge = self.settings.get("surveylab_auth_challenge")  # the platform service's
         if status_code == HTTPStatus.FORBIDDEN and challenge and self._sent_no_credentials():
+            if _BROWSER in self.request.headers.get("Accept", ""):  # a browser: its page
+                self.redirect(self.base_url.rstrip("/") + HOME_PATH)  # signs in by hub OAuth
+                return
             self.set_header("WWW-Authenticate", challenge)  # no credentials: ask for them
             reply = {"message": "send your API token", "reason": "Unauthorized"}
             self.write_json(reply, HTTPStatus.UNAUTHORIZED)
