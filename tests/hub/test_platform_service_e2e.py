@@ -149,12 +149,21 @@ def test_jobs_land_in_the_users_home_and_are_theirs_alone(
     assert not (running_hub.state_dir / "home" / bob.user / "surveylab-jobs" / job["id"]).exists()
 
 
-def test_revoked_and_unscoped_tokens_are_refused(running_hub: RunningHub) -> None:
+def test_revoked_expired_and_unscoped_tokens_are_refused(running_hub: RunningHub) -> None:
     login = running_hub.demo_login
     token = new_token(running_hub, login.name, login.password)
     assert token.get(running_hub, "api/info").status_code == 200
     assert revoke(running_hub, token).status_code == 204
     assert token.get(running_hub, "api/info").status_code == 403  # at once, not after a cache
+
+    # a token that expires: refused from then on (the hub's own clock; no fixed sleep)
+    brief = new_token(running_hub, login.name, login.password, expires_in=5)
+    assert brief.get(running_hub, "api/info").status_code == 200
+    deadline = time.monotonic() + 60
+    while brief.get(running_hub, "api/info").status_code == 200:
+        assert time.monotonic() < deadline, "an expired token still works"
+        time.sleep(0.5)
+    assert brief.get(running_hub, "api/info").status_code == 403
 
     narrow = new_token(running_hub, login.name, login.password, scopes=["read:users:name!user"])
     assert narrow.get(running_hub, "api/info").status_code == 403
