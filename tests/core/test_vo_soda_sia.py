@@ -25,6 +25,7 @@ from pyvo.dal.sia2 import SIA2Query, SIA2Results  # type: ignore[import-untyped]
 from scipy.ndimage import map_coordinates
 
 from surveylab import Settings, Survey
+from surveylab.bands import PASSBANDS
 from surveylab.errors import (
     CutoutSizeError,
     ImageNotFoundError,
@@ -40,7 +41,6 @@ from surveylab.vo.protocol import Params, VORequest, VOResponse, error_response
 from surveylab.vo.sia import MAX_POLYGON_REACH, sia_file, sia_query, tiles_in_region
 from surveylab.vo.soda import (
     FITS_TYPE,
-    PASSBANDS,
     Circle,
     Polygon,
     Range,

@@ -143,3 +143,72 @@ def test_a_message_needs_no_plotting_extension_loaded_first() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "Div"
+
+
+# --- SED ---------------------------------------------------------------------------------------
+
+
+def sed_table() -> Table:
+    """Three objects: one measured in every band, one with a flagged z and a NULL Y, one with
+    only flags."""
+    mags = {
+        "G": [20.0, 21.0, 99.0],
+        "R": [19.5, 20.6, 99.0],
+        "I": [19.2, 20.3, -99.0],
+        "Z": [19.0, 99.0, 99.0],
+        "Y": [18.9, np.nan, 99.0],
+    }
+    table = Table({"COADD_OBJECT_ID": [101, 102, 103]})
+    for band, values in mags.items():
+        table[f"MAG_AUTO_{band}"] = values
+        table[f"MAGERR_AUTO_{band}"] = [0.01, 0.05, 0.3]
+    return table
+
+
+def test_an_sed_puts_each_magnitude_at_its_bands_wavelength() -> None:
+    from surveylab.bands import PASSBANDS
+
+    plot = plots.sed(sed_table())
+    assert isinstance(plot, hv.Overlay)
+    points = [layer for layer in plot if isinstance(layer, hv.Scatter)]
+    assert [p.label for p in points] == ["101", "102"]  # the all-flag object has no line
+    nm = {band: PASSBANDS[band].effective * 1e9 for band in "grizY"}
+    first, second = points
+    assert first.dimension_values(0).tolist() == pytest.approx([nm[b] for b in "grizY"])
+    assert first.dimension_values(1).tolist() == [20.0, 19.5, 19.2, 19.0, 18.9]
+    assert second.dimension_values(0).tolist() == pytest.approx([nm[b] for b in "gri"])
+    errors = [layer for layer in plot if isinstance(layer, hv.ErrorBars)]
+    assert errors[1].dimension_values("error").tolist() == pytest.approx([0.05] * 3)
+    figure = hv.render(plot, backend="bokeh")
+    assert figure.y_range.start > figure.y_range.end  # bright at the top
+    assert "SED (2 objects)" in figure.title.text
+
+
+def test_an_sed_shows_at_most_its_cap_of_objects() -> None:
+    rows = Table({f"MAG_AUTO_{b}": np.full(50, 20.0) for b in "GRIZY"})
+    plot = plots.sed(rows, max_objects=7)
+    assert len([layer for layer in plot if isinstance(layer, hv.Curve)]) == 7
+    assert [layer.label for layer in plot if isinstance(layer, hv.Curve)][0] == "row 1"
+
+
+@pytest.mark.parametrize(
+    ("table", "bands", "message"),
+    [
+        pytest.param(sed_table()[:0], "grizY", "the table is empty", id="empty"),
+        pytest.param(sed_table(), "gu", "no wavelength known for band(s) u", id="unknown-band"),
+        pytest.param(Table({"RA": [1.0]}), "gr", "no magnitude column for band", id="no-mags"),
+        pytest.param(sed_table()[2:], "grizY", "no object has a measured magnitude", id="flags"),
+    ],
+)
+def test_sed_bad_input_is_a_message_in_the_plot(table: Table, bands: str, message: str) -> None:
+    plot = plots.sed(table, bands=bands)
+    assert isinstance(plot, hv.Div) and message in plot.data
+
+
+def test_an_sed_renders_as_standalone_html() -> None:
+    """As in a published notebook: the figure and its data in one HTML page, no kernel."""
+    from bokeh.embed import file_html
+    from bokeh.resources import INLINE
+
+    page = file_html(hv.render(plots.sed(sed_table()), backend="bokeh"), INLINE, "SED")
+    assert "wavelength (nm)" in page and "Bokeh" in page

@@ -4,6 +4,8 @@
   binned with numpy first (on a grid :data:`OVERSAMPLE` times finer than the hexagons, so that
   every hexagon under the data gets bins), so a million rows make a plot of a few thousand
   hexagons, in the kernel and in the output.
+- :func:`sed`: objects' magnitudes against the DES bands' effective wavelengths
+  (:data:`surveylab.bands.PASSBANDS`), with their errors: a few lines, not a binned cloud.
 - :func:`linked_scatter`: a bqplot scatter with a brush; the brushed rows are in
   :attr:`LinkedScatter.selected` and, with a :class:`~surveylab_widgets.footprint.FootprintViewer`,
   shown on the sky as markers; rows picked on the viewer's sky are selected in the scatter.
@@ -38,6 +40,7 @@ __all__ = [
     "colour_magnitude",
     "linked_scatter",
     "magnitude_column",
+    "sed",
 ]
 
 #: Hexagons across the x axis.
@@ -47,6 +50,10 @@ GRIDSIZE = 60
 OVERSAMPLE = 4
 #: Magnitudes beyond these are flags (99, -99) or failures, not measurements.
 MAG_RANGE = (5.0, 40.0)
+#: An SED plot shows at most this many objects (the first rows), so that it stays legible.
+MAX_SED_OBJECTS = 20
+#: The DES bands, blue to red.
+DES_BANDS = ("g", "r", "i", "z", "Y")
 #: The bqplot scatter draws at most this many points (a random subset, reproducible).
 MAX_SCATTER_POINTS = 20_000
 SELECTED_COLOUR = "#ffee58"
@@ -197,6 +204,76 @@ def colour_colour(
     y = mags[a] - mags[b]
     good = _good(x, y) & _in_range(mags[a], mags[b], mags[c])
     return _hex_plot(x[good], y[good], f"{b} - {c}", f"{a} - {b}", title, gridsize, False)
+
+
+def sed(
+    table: Any,
+    bands: Sequence[str] = DES_BANDS,
+    id_column: str = "COADD_OBJECT_ID",
+    error_prefix: str = "MAGERR_AUTO_",
+    max_objects: int = MAX_SED_OBJECTS,
+    title: str = "SED",
+) -> Any:
+    """Spectral energy distributions: each object's magnitude in ``bands`` (columns as
+    :func:`magnitude_column` finds them, ``MAG_AUTO_G``...) against the band's effective
+    wavelength in nm (:data:`surveylab.bands.PASSBANDS`), with ``<error_prefix><BAND>`` error
+    bars where the table has them; bright at the top, one line per object (labelled by
+    ``id_column`` if present), at most ``max_objects`` (the first rows).
+
+    Flags (99, -99) and NULLs leave a band out of that object's line. Returns a HoloViews
+    ``Overlay``, or a ``Div`` with the problem (an empty table, an unknown band, no magnitude
+    columns, no measured magnitude).
+    """
+    import holoviews as hv
+    import holoviews.plotting.bokeh  # registers the Bokeh options used below
+
+    from surveylab.bands import passband
+
+    try:
+        rows = as_table(table)[:max_objects]
+        unknown = [band for band in bands if passband(band) is None]
+        if unknown:
+            raise BadColumnsError(f"no wavelength known for band(s) {', '.join(unknown)}")
+        mags = _magnitudes(rows, bands)
+    except (BadColumnsError, ValueError, TypeError) as err:
+        return _message(f"{title}: {err}")
+    nm = np.array([passband(band).effective * 1e9 for band in bands])  # type: ignore[union-attr]
+    errors = {band: _optional_values(rows, f"{error_prefix}{band}") for band in bands}
+    names = [str(v) for v in rows[id_column]] if id_column in rows.colnames else None
+    layers: list[Any] = []
+    for k in range(len(rows)):
+        mag = np.array([mags[band][k] for band in bands])
+        sigma = np.nan_to_num(np.array([errors[band][k] for band in bands]), nan=0.0)
+        keep = _good(mag) & _in_range(mag)
+        if not keep.any():
+            continue
+        label = names[k] if names else f"row {k + 1}"
+        kdims, vdims = ["wavelength (nm)"], ["magnitude"]
+        points = (nm[keep], mag[keep])
+        layers += [
+            hv.Curve(points, kdims, vdims, label=label),
+            hv.Scatter(points, kdims, vdims, label=label).opts(size=7, backend="bokeh"),
+            hv.ErrorBars((*points, sigma[keep]), kdims, [*vdims, "error"]),
+        ]
+    if not layers:
+        return _message(f"{title}: no object has a measured magnitude in {', '.join(bands)}")
+    return hv.Overlay(layers).opts(
+        title=f"{title} ({len(layers) // 3} objects)",
+        invert_yaxis=True,
+        width=520,
+        height=380,
+        legend_position="right",
+        show_grid=True,
+        backend="bokeh",
+    )
+
+
+def _optional_values(table: Table, column: str) -> FloatArray:
+    """The column (case-insensitive) as floats, or NaN everywhere if the table has none."""
+    by_upper = {name.upper(): name for name in table.colnames}
+    if column.upper() not in by_upper:
+        return np.full(len(table), np.nan)
+    return _values(table, by_upper[column.upper()])
 
 
 def _in_range(*mags: FloatArray) -> np.ndarray[Any, np.dtype[np.bool_]]:

@@ -20,10 +20,11 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from ..bands import PASSBANDS, passband
 from ..cutouts import known_bands
 from ..errors import ErrorCategory, RequestError, SurveylabError
 from .protocol import VORequest, VOResponse
-from .soda import FITS_TYPE, PASSBANDS, Dataset, parse_dataset_id, passband
+from .soda import FITS_TYPE, Dataset, parse_dataset_id
 
 if TYPE_CHECKING:
     from astropy.io.votable.tree import Resource, VOTableFile

@@ -15,7 +15,7 @@ Constraints (each may repeat; values of one parameter are OR-ed, parameters AND-
     the tiles whose RA/Dec bounds meet it. A polygon may reach at most 80 deg from its centre.
 ``BAND``
     Wavelengths in metres, ``low high`` or one value: the bands whose passband
-    (:data:`~surveylab.vo.soda.PASSBANDS`) meets the interval, or holds the value.
+    (:data:`~surveylab.bands.PASSBANDS`) meets the interval, or holds the value.
 ``COLLECTION``
     The release's name (case-insensitive); another name is an error.
 ``CALIB``
@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from ..bands import passband
 from ..cutouts import known_bands
 from ..cutouts.engine import image_hdu
 from ..errors import RequestError
@@ -65,7 +66,6 @@ from .soda import (
     dataset_id,
     parse_interval,
     parse_shape,
-    passband,
     unit_vectors,
 )
 
