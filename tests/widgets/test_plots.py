@@ -187,8 +187,8 @@ def test_an_sed_puts_each_magnitude_at_its_bands_wavelength() -> None:
 def test_an_sed_shows_at_most_its_cap_of_objects() -> None:
     rows = Table({f"MAG_AUTO_{b}": np.full(50, 20.0) for b in "GRIZY"})
     plot = plots.sed(rows, max_objects=7)
-    assert len([layer for layer in plot if isinstance(layer, hv.Curve)]) == 7
-    assert [layer.label for layer in plot if isinstance(layer, hv.Curve)][0] == "row 1"
+    labels = [layer.label for layer in plot if isinstance(layer, hv.Curve)]
+    assert len(labels) == 7 and labels[0] == "row 1"
 
 
 @pytest.mark.parametrize(
