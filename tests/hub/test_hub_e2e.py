@@ -159,7 +159,7 @@ def test_surveylab_hub_command_runs_and_stops_cleanly(tmp_path: Path, demo_data_
 
     SIGTERM (as Ctrl-C) stops the hub, its proxy and its labs: nothing is left behind.
     """
-    hub = start_hub(tmp_path / "hub", demo_data_dir, via_cli=True, platform=True)
+    hub = start_hub(tmp_path / "hub", demo_data_dir, via_cli=True)
     try:
         login_line = f"demo login: username demo, password in {hub.state_dir / 'demo-login.txt'}"
         deadline = time.monotonic() + 30

@@ -23,7 +23,7 @@ from tests.support.server import RunningServer, jupyter_server
 
 #: A query job of some seconds on the test survey, cancelled once it has done its part.
 SECONDS_LONG_SQL = (
-    "SELECT COUNT(*) AS N FROM DR1_MAIN A, DR1_MAIN B, (SELECT RA FROM DR1_MAIN LIMIT 6) C "
+    "SELECT COUNT(*) AS N FROM DR1_MAIN A, DR1_MAIN B, (SELECT RA FROM DR1_MAIN LIMIT 2) C "
     "WHERE A.RA * B.DEC > A.DEC * B.RA + C.RA"
 )
 
