@@ -59,7 +59,7 @@ class Timings:
 
     seconds: list[float]
     errors: list[str]
-    wall: float
+    wall: float = 0.0
 
     def percentile(self, fraction: float) -> float:
         """The ``fraction`` quantile of the successful operations (NaN if none)."""
@@ -70,36 +70,42 @@ class Timings:
         quantiles = statistics.quantiles(self.seconds, n=100, method="inclusive")
         return quantiles[round(fraction * 100) - 1]
 
-    def line(self, label: str, total: int) -> str:
-        rate = len(self.seconds) / self.wall if self.wall else float("nan")
+    @property
+    def rate(self) -> float:
+        """Successful operations per second of wall time."""
+        return len(self.seconds) / self.wall if self.wall else float("nan")
+
+    def line(self, label: str, total: int, *, rate: bool = True) -> str:
         return (
-            f"  {label:<34} p50 {self.percentile(0.5) * 1e3:7.1f} ms   "
+            f"  {label:<38} p50 {self.percentile(0.5) * 1e3:7.1f} ms   "
             f"p99 {self.percentile(0.99) * 1e3:7.1f} ms   errors {len(self.errors)}/{total}"
-            f"   ({rate:.1f}/s)"
+            + (f"   ({self.rate:.1f}/s)" if rate else "")
         )
 
 
 def run_concurrently(operation: Callable[[int], None], count: int, concurrency: int) -> Timings:
-    """Run ``operation(i)`` for i in range(count) from ``concurrency`` threads; time each."""
+    """Run ``operation(i)`` for i in range(count) from ``concurrency`` threads, thread ``t``
+    taking the i with ``i % concurrency == t`` in order; time each."""
     seconds: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
 
-    def timed(i: int) -> None:
-        started = time.perf_counter()
-        try:
-            operation(i)
-        except Exception as e:  # a failed login is a result, not a crash
+    def worker(t: int) -> None:
+        for i in range(t, count, concurrency):
+            started = time.perf_counter()
+            try:
+                operation(i)
+            except Exception as e:  # a failed request is a result, not a crash
+                with lock:
+                    errors.append(f"{type(e).__name__}: {e}")
+                continue
+            elapsed = time.perf_counter() - started
             with lock:
-                errors.append(f"{type(e).__name__}: {e}")
-            return
-        elapsed = time.perf_counter() - started
-        with lock:
-            seconds.append(elapsed)
+                seconds.append(elapsed)
 
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        list(pool.map(timed, range(count)))
+        list(pool.map(worker, range(concurrency)))
     return Timings(seconds, errors, time.perf_counter() - started)
 
 

@@ -43,13 +43,10 @@ from __future__ import annotations
 import argparse
 import math
 import random
-import statistics
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,6 +55,8 @@ import requests
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))  # tests.support: the test suite's real hub
+
+from bench_hub import Timings, run_concurrently  # noqa: E402  (the same measures)
 
 from surveylab import Settings, Survey  # noqa: E402  (after the path)
 from surveylab.demo import M2_DEC, M2_RA, generate_demo  # noqa: E402
@@ -79,62 +78,6 @@ SPREAD = 0.2
 JOB_SQL = "SELECT TILENAME FROM DR1_TILE_INFO"
 PASSWORD = "a long password for the platform benchmark"
 OK = b'<INFO name="QUERY_STATUS" value="OK"'
-
-
-@dataclass
-class Timings:
-    """Seconds of each successful operation, and the failures' descriptions."""
-
-    seconds: list[float]
-    errors: list[str]
-    wall: float = 0.0
-
-    def percentile(self, fraction: float) -> float:
-        """The ``fraction`` quantile of the successful operations (NaN if none)."""
-        if not self.seconds:
-            return float("nan")
-        if len(self.seconds) == 1:
-            return self.seconds[0]
-        quantiles = statistics.quantiles(self.seconds, n=100, method="inclusive")
-        return quantiles[round(fraction * 100) - 1]
-
-    @property
-    def rate(self) -> float:
-        """Successful operations per second of wall time."""
-        return len(self.seconds) / self.wall if self.wall else float("nan")
-
-    def line(self, label: str, total: int, *, rate: bool = True) -> str:
-        return (
-            f"  {label:<38} p50 {self.percentile(0.5) * 1e3:7.1f} ms   "
-            f"p99 {self.percentile(0.99) * 1e3:7.1f} ms   errors {len(self.errors)}/{total}"
-            + (f"   ({self.rate:.1f}/s)" if rate else "")
-        )
-
-
-def run_concurrently(operation: Callable[[int], None], count: int, concurrency: int) -> Timings:
-    """Run ``operation(i)`` for i in range(count) from ``concurrency`` threads, thread ``t``
-    taking the i with ``i % concurrency == t`` in order; time each."""
-    seconds: list[float] = []
-    errors: list[str] = []
-    lock = threading.Lock()
-
-    def worker(t: int) -> None:
-        for i in range(t, count, concurrency):
-            started = time.perf_counter()
-            try:
-                operation(i)
-            except Exception as e:  # a failed request is a result, not a crash
-                with lock:
-                    errors.append(f"{type(e).__name__}: {e}")
-                continue
-            elapsed = time.perf_counter() - started
-            with lock:
-                seconds.append(elapsed)
-
-    started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        list(pool.map(worker, range(concurrency)))
-    return Timings(seconds, errors, time.perf_counter() - started)
 
 
 def cone_queries(count: int, seed: int = 20261121) -> list[str]:

@@ -803,7 +803,7 @@ def test_recover_judges_another_hosts_runner_by_its_heartbeat(
         assert recovered == [job.id]
         assert job.error == (
             f"the job's runner on host {OTHER_HOST} stopped answering {reason} "
-            f"(last heartbeat 2026-11-22T10:00:00Z; found at {format_time(clock.now)})"
+            f"(last heartbeat {format_time(T0)}; found at {format_time(clock.now)})"
         )
         assert f"ERROR: {job.error}" in lab.read_log(job.id)
 
@@ -848,7 +848,7 @@ def test_a_runner_on_this_host_is_judged_by_its_process_not_its_heartbeat(
     assert store.recover() == ([job.id] if orphaned else [])
     if orphaned:  # the message of a restarted server, as before heartbeats
         assert store.get(job.id).error == (
-            "the server stopped while this job was running (restarted at 2026-11-22T10:00:00Z)"
+            f"the server stopped while this job was running (restarted at {format_time(T0)})"
         )
 
 
@@ -880,7 +880,7 @@ def test_a_torn_or_foreign_heartbeat_file_is_no_beat(store: JobStore) -> None:
     job = claimed_job(store, OTHER_RUNNER)
     path = store.job_dir(job.id) / ".heartbeat"
     torn = ["", "{", "[]", json.dumps({"runner": OTHER_RUNNER})]
-    foreign = [json.dumps({"runner": "x:1:2", "time": "2026-11-22T10:00:00Z"})]
+    foreign = [json.dumps({"runner": "x:1:2", "time": format_time(T0)})]
     for text in [*torn, *foreign, json.dumps({"runner": OTHER_RUNNER, "time": "noon"})]:
         path.write_text(text)
         assert store.last_beat(job) is None, text

@@ -286,19 +286,28 @@ def test_render_script_check_passes() -> None:
     assert module.render(stale) == VALUES_PATH.read_text(encoding="utf-8")
 
 
-def test_extra_config_makes_the_profile_list_group_aware(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Run the extraConfig snippets as the chart does, on the mounted profiles file."""
+def run_extra_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, environment: dict[str, str]
+) -> Config:
+    """Run the extraConfig snippets as the chart does, on the mounted profiles file, over a
+    KubeSpawner ``environment`` the chart set first (``singleuser.extraEnv``)."""
     profiles_file = tmp_path / "profiles.yaml"
     profiles_file.write_text(VALUES["hub"]["extraFiles"]["surveylab-profiles"]["stringData"])
     monkeypatch.setenv("SURVEYLAB_HUB_PROFILES", str(profiles_file))
     for name in ("SURVEYLAB_HUB_STATE_DIR", "SURVEYLAB_HUB_DB_ACCOUNTS"):
         monkeypatch.setenv(name, VALUES["hub"]["extraEnv"][name])
     c = Config()
-    c.KubeSpawner.environment = {"FROM_SINGLEUSER_EXTRAENV": "1"}  # set by the chart first
+    c.KubeSpawner.environment = environment
     for name in sorted(VALUES["hub"]["extraConfig"]):
         exec(compile(VALUES["hub"]["extraConfig"][name], name, "exec"), {"c": c})
+    return c
+
+
+def test_extra_config_makes_the_profile_list_group_aware(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run the extraConfig snippets as the chart does, on the mounted profiles file."""
+    c = run_extra_config(tmp_path, monkeypatch, {"FROM_SINGLEUSER_EXTRAENV": "1"})
     assert c.KubeSpawner.environment == {"FROM_SINGLEUSER_EXTRAENV": "1"}
     assert c.JupyterHub.spawner_class == "surveylab_hub.kube.SurveylabKubeSpawner"
     assert issubclass(_import(c.JupyterHub.spawner_class), _import("kubespawner.KubeSpawner"))
@@ -458,15 +467,7 @@ def test_the_labs_are_told_where_the_platform_service_is(
         f"http://{PLATFORM_NAME}:{PLATFORM_PORT}/services/{PLATFORM_SERVICE_NAME}/"
     )
     # the chart sets singleuser.extraEnv first; hub.extraConfig keeps it
-    profiles_file = tmp_path / "profiles.yaml"
-    profiles_file.write_text(VALUES["hub"]["extraFiles"]["surveylab-profiles"]["stringData"])
-    monkeypatch.setenv("SURVEYLAB_HUB_PROFILES", str(profiles_file))
-    for name in ("SURVEYLAB_HUB_STATE_DIR", "SURVEYLAB_HUB_DB_ACCOUNTS"):
-        monkeypatch.setenv(name, VALUES["hub"]["extraEnv"][name])
-    c = Config()
-    c.KubeSpawner.environment = dict(env)
-    for name in sorted(VALUES["hub"]["extraConfig"]):
-        exec(compile(VALUES["hub"]["extraConfig"][name], name, "exec"), {"c": c})
+    c = run_extra_config(tmp_path, monkeypatch, dict(env))
     assert c.KubeSpawner.environment == env
 
 

@@ -21,6 +21,7 @@ import requests
 
 from surveylab.demo import M2_DEC, M2_RA
 from tests.support.hub import RunningHub, descendants
+from tests.support.server import SECONDS_LONG_SQL
 
 pytestmark = pytest.mark.hub
 
@@ -213,11 +214,6 @@ def test_topcat_and_stilts_send_the_token_as_a_basic_password(
     assert lines[0] == "TILENAME" and len(lines) == 11
 
 
-#: A query job of some seconds on the test survey (24,000 objects): 1.2 billion pairs.
-SECONDS_LONG_SQL = (
-    "SELECT COUNT(*) AS N FROM DR1_MAIN A, DR1_MAIN B, (SELECT RA FROM DR1_MAIN LIMIT 2) C "
-    "WHERE A.RA * B.DEC > A.DEC * B.RA + C.RA"
-)
 CAROL_PASSWORD = "carol's long password, for her lab"
 
 

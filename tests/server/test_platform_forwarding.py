@@ -19,13 +19,7 @@ from surveylab.errors import JobLimitError
 from surveylab.jobs import Phase
 from surveylab.jobs._process import process_token
 from tests.support.cli import run_in_process
-from tests.support.server import RunningServer, jupyter_server
-
-#: A query job of some seconds on the test survey, cancelled once it has done its part.
-SECONDS_LONG_SQL = (
-    "SELECT COUNT(*) AS N FROM DR1_MAIN A, DR1_MAIN B, (SELECT RA FROM DR1_MAIN LIMIT 2) C "
-    "WHERE A.RA * B.DEC > A.DEC * B.RA + C.RA"
-)
+from tests.support.server import SECONDS_LONG_SQL, RunningServer, jupyter_server
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,13 @@ from pathlib import Path
 
 import requests
 
+#: A query job of some seconds on the test survey (24,000 objects): 1.2 billion pairs. It is
+#: still running when a test stops a lab, kills the service or hits a job limit under it.
+SECONDS_LONG_SQL = (
+    "SELECT COUNT(*) AS N FROM DR1_MAIN A, DR1_MAIN B, (SELECT RA FROM DR1_MAIN LIMIT 2) C "
+    "WHERE A.RA * B.DEC > A.DEC * B.RA + C.RA"
+)
+
 
 @dataclass(frozen=True)
 class RunningServer:

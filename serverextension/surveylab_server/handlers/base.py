@@ -56,6 +56,14 @@ class SurveylabHandler(APIHandler):
 
     auth_resource = "surveylab"
 
+    async def prepare(self) -> None:  # type: ignore[override]  # as APIHandler.prepare
+        """Authenticate, then open the user's ``Survey`` off the event loop: in the platform
+        service its first opening asks the hub for the user's database login."""
+        await super().prepare()
+        if self.current_user is not None:
+            surveys: Surveys = self.settings["surveylab_surveys"]
+            await self.call(surveys.for_user, self.current_user.username)
+
     @property
     def survey(self) -> Survey:
         """The ``Survey`` that serves this request's user: the lab's one, or in the hub's

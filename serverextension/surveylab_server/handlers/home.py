@@ -33,7 +33,7 @@ class ServiceHomeHandler(JupyterHandler):
     async def get(self) -> None:
         surveys: Surveys = self.settings["surveylab_surveys"]
         name = self.current_user.username
-        survey = surveys.for_user(name)
+        survey = await asyncio.to_thread(surveys.for_user, name)  # may ask the hub
         jobs, total = await asyncio.to_thread(survey.job_service.list, limit=LATEST)
         base = self.base_url.rstrip("/")
         here = f"{self.request.protocol}://{self.request.host}{base}"
