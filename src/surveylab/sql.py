@@ -184,19 +184,22 @@ def prepare(text: str, dialect: str, *, source: str = SOURCE_DIALECT) -> Prepare
         if name not in DIALECTS:
             raise ValueError(f"unknown SQL dialect {name!r}; known: {', '.join(DIALECTS)}")
     body = _strip(text)
-    statements, read = _parse(body, dialect, source)
-    tree = _one_read_only_query(
-        statements,
-        body,
-        ALLOWED_FUNCTIONS[dialect],
-        ALLOWED_TABLE_FUNCTIONS,
-        f"on {_BACKEND_NAMES[dialect]}, which may call only known maths, string, date, aggregate "
-        "and window functions",
-    )
-    tables = query_tables(tree)
-    if read == dialect:
-        return PreparedQuery(text=body.strip(), sql=body.strip(), tables=tables)
-    return PreparedQuery(text=body.strip(), sql=_translate(tree, dialect), tables=tables)
+    try:
+        statements, read = _parse(body, dialect, source)
+        tree = _one_read_only_query(
+            statements,
+            body,
+            ALLOWED_FUNCTIONS[dialect],
+            ALLOWED_TABLE_FUNCTIONS,
+            f"on {_BACKEND_NAMES[dialect]}, which may call only known maths, string, date, "
+            "aggregate and window functions",
+        )
+        tables = query_tables(tree)
+        if read == dialect:
+            return PreparedQuery(text=body.strip(), sql=body.strip(), tables=tables)
+        return PreparedQuery(text=body.strip(), sql=_translate(tree, dialect), tables=tables)
+    except RecursionError:
+        raise _too_deep(body) from None
 
 
 def check(text: str, dialect: str, *, source: str = SOURCE_DIALECT) -> PreparedQuery:
@@ -242,9 +245,11 @@ def parse_query(
     body = _strip(text)
     try:
         statements = _parse_as(body, dialect)
+        return body, _one_read_only_query(statements, body, functions, table_functions, language)
     except (ParseError, TokenError) as error:
         raise _parse_failure(body, error) from None
-    return body, _one_read_only_query(statements, body, functions, table_functions, language)
+    except RecursionError:
+        raise _too_deep(body) from None
 
 
 # --- parsing ---------------------------------------------------------------------------------
@@ -307,6 +312,34 @@ def _syntax_error(body: str, error: ParseError | TokenError) -> SQLSyntaxError:
         line,
         column,
         token=highlight or None,
+    )
+
+
+def _too_deep(body: str) -> SQLSyntaxError:
+    """The refusal of a query nested deeper than the parser can follow (about 50 parentheses or
+    subqueries), pointing at its deepest parenthesis."""
+    depth = deepest = 0
+    deepest_at: int | None = None
+    index = 0
+    while index < len(body):
+        after = skip_literal(body, index)
+        if after is not None and after > index:
+            index = after
+            continue
+        if body[index] == "(":
+            depth += 1
+            if depth > deepest:
+                deepest, deepest_at = depth, index
+        elif body[index] == ")":
+            depth -= 1
+        index += 1
+    line, column = text_position(body, deepest_at) if deepest_at is not None else (None, None)
+    levels = f" ({deepest} levels of parentheses)" if deepest else ""
+    return SQLSyntaxError(
+        f"the query is nested too deeply to check{levels}: flatten it, e.g. with a WITH clause "
+        "or fewer parentheses",
+        line,
+        column,
     )
 
 

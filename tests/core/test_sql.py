@@ -647,3 +647,13 @@ def test_empty_query(text: str) -> None:
     with pytest.raises(SQLSyntaxError, match="the query is empty") as raised:
         prepare(text, "duckdb")
     assert raised.value.line is None
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_a_query_nested_too_deeply_is_refused_where_it_is_deepest(dialect: str) -> None:
+    depth = 400  # the parser gives up near 50 levels; Python's recursion limit near 1,000
+    query = "SELECT\n  " + "(" * depth + "1" + ")" * depth + " AS X FROM DR1_MAIN"
+    with pytest.raises(SQLSyntaxError, match=r"nested too deeply to check \(400 levels") as err:
+        prepare(query, dialect)
+    assert (err.value.line, err.value.column) == (2, 3 + depth - 1)
+    prepare("SELECT " + "(" * 20 + "1" + ")" * 20 + " FROM DR1_MAIN", dialect)  # still fine

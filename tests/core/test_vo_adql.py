@@ -776,3 +776,10 @@ def test_an_unknown_upload_names_the_ones_sent() -> None:
 def test_an_unknown_dialect_is_a_programming_error() -> None:
     with pytest.raises(ValueError, match="unknown SQL dialect 'sqlite'"):
         translate("SELECT RA FROM DR1_MAIN", "sqlite")
+
+
+def test_an_adql_query_nested_too_deeply_is_a_syntax_error_not_a_crash() -> None:
+    query = "SELECT " + "(" * 300 + "RA" + ")" * 300 + " FROM DR1_MAIN"
+    with pytest.raises(SQLSyntaxError, match=r"nested too deeply to check \(300 levels") as err:
+        translate(query, "duckdb")
+    assert (err.value.line, err.value.column) == (1, 8 + 300 - 1)
