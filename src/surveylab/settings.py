@@ -109,6 +109,12 @@ class Settings(BaseSettings):
     tap_upload_max_bytes: int = Field(
         default=32_000_000, gt=0, description="Bytes a TAP_UPLOAD VOTable may have."
     )
+    tap_upload_private_urls: bool = Field(
+        default=False,
+        description="Let TAP uploads by URL (UPLOAD=name,http://...) fetch from loopback, "
+        "private and link-local addresses. Off by default: such a URL would let any user make "
+        "the server read the hub's API or a cloud's metadata service.",
+    )
     jobs_dir: Path = Field(
         default_factory=lambda: Path.home() / "surveylab-jobs",
         description="The user's job store: one folder per job with its record, log and results.",

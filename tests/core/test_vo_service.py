@@ -363,3 +363,73 @@ def test_soda_async_jobs_are_cutout_jobs_under_uws(vo: VOService, survey: Survey
     assert ask(vo, "GET", f"tap/async/{job_id}").status == 404
     listed = [r.get("id") for r in xml(ask(vo, "GET", "soda/async")).iter(f"{UWS}jobref")]
     assert listed == [job_id]
+
+
+# --- uploads by URL ---------------------------------------------------------------------------
+
+_UPLOAD_VOTABLE = b"""<?xml version="1.0"?>
+<VOTABLE version="1.4" xmlns="http://www.ivoa.net/xml/VOTable/v1.3"><RESOURCE><TABLE>
+<FIELD name="ID" datatype="int"/><DATA><TABLEDATA><TR><TD>7</TD></TR><TR><TD>8</TD></TR>
+</TABLEDATA></DATA></TABLE></RESOURCE></VOTABLE>"""
+
+
+@pytest.fixture
+def table_server() -> Iterator[str]:
+    """A real HTTP server on loopback: ``/t.xml`` is a VOTable, ``/moved`` redirects to it."""
+    import http.server
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path == "/moved":
+                self.send_response(302)
+                self.send_header("Location", "/t.xml")
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-votable+xml")
+            self.end_headers()
+            self.wfile.write(_UPLOAD_VOTABLE)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+UPLOAD_QUERY = "SELECT ID FROM TAP_UPLOAD.t ORDER BY ID"
+
+
+def test_an_upload_url_on_a_private_address_is_refused_by_default(
+    vo: VOService, table_server: str
+) -> None:
+    for url, kind in (
+        (f"{table_server}/t.xml", "loopback address (127.0.0.1)"),
+        ("http://169.254.169.254/latest/meta-data", "link-local address (169.254.169.254)"),
+        ("http://10.1.2.3/t.xml", "private address (10.1.2.3)"),
+    ):
+        answer = ask(vo, "POST", "tap/sync", LANG="ADQL", QUERY=UPLOAD_QUERY, UPLOAD=f"t,{url}")
+        assert answer.status == 400
+        assert f"UPLOAD t: {url} is on a {kind}" in error_message(answer)
+
+
+def test_an_upload_url_is_read_where_private_addresses_are_allowed(
+    survey: Survey, table_server: str
+) -> None:
+    settings = survey.settings.model_copy(update={"tap_upload_private_urls": True})
+    with Survey(settings) as trusting:
+        vo = VOService(trusting)
+        answer = ask(
+            vo, "POST", "tap/sync", LANG="ADQL", QUERY=UPLOAD_QUERY, RESPONSEFORMAT="csv",
+            UPLOAD=f"t,{table_server}/t.xml",
+        )  # fmt: skip
+        assert answer.status == 200, body(answer)
+        assert list(csv.reader(io.StringIO(body(answer).decode()))) == [["ID"], ["7"], ["8"]]
+        moved = ask(vo, "POST", "tap/sync", LANG="ADQL", QUERY=UPLOAD_QUERY,
+                    UPLOAD=f"t,{table_server}/moved")  # fmt: skip
+        assert f"{table_server}/moved redirects to /t.xml" in error_message(moved)

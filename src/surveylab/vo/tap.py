@@ -9,12 +9,15 @@ store (:func:`job_parameters`), so the lab's job browser and the TAP job list sh
 
 from __future__ import annotations
 
+import ipaddress
 import re
+import socket
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import pyarrow as pa
 
@@ -170,7 +173,7 @@ def read_uploads(request: VORequest, settings: Settings) -> dict[str, pa.Table]:
                     raise RequestError(f"UPLOAD {name} names the part {part!r}, which was not sent")
                 data = upload.data
             elif source.startswith(("http://", "https://")):
-                data = _fetch(name, source, settings.tap_upload_max_bytes)
+                data = _fetch(name, source, settings)
             else:
                 raise RequestError(
                     f"UPLOAD {name} comes from {source}: give param:PART (a part of this "
@@ -185,13 +188,22 @@ def read_uploads(request: VORequest, settings: Settings) -> dict[str, pa.Table]:
     return tables
 
 
-def _fetch(name: str, url: str, max_bytes: int) -> bytes:
-    """The VOTable at ``url`` (TAP's http upload), at most ``max_bytes``; a clear error if it
-    cannot be read."""
+def _fetch(name: str, url: str, settings: Settings) -> bytes:
+    """The VOTable at ``url`` (TAP's http upload), at most ``settings.tap_upload_max_bytes``;
+    a clear error if it cannot be read, redirects, or is on a private address (unless
+    ``settings.tap_upload_private_urls``)."""
     import requests
 
+    max_bytes = settings.tap_upload_max_bytes
+    if not settings.tap_upload_private_urls:
+        _refuse_private_host(name, url)
     try:
-        with requests.get(url, stream=True, timeout=30) as answer:
+        with requests.get(url, stream=True, timeout=30, allow_redirects=False) as answer:
+            if answer.is_redirect:
+                raise RequestError(
+                    f"UPLOAD {name}: {url} redirects to {answer.headers.get('Location')}; give "
+                    "the address the table is at"
+                )
             if answer.status_code != 200:
                 raise RequestError(f"UPLOAD {name}: {url} answered {answer.status_code}")
             data = bytearray()
@@ -204,6 +216,32 @@ def _fetch(name: str, url: str, max_bytes: int) -> bytes:
     except requests.RequestException as exc:
         raise RequestError(f"UPLOAD {name}: {url} cannot be read ({type(exc).__name__})") from None
     return bytes(data)
+
+
+def _refuse_private_host(name: str, url: str) -> None:
+    """Refuse an upload URL whose host is, or resolves to, a loopback, private, link-local or
+    otherwise non-public address: the server must not be made to read its own network."""
+    host = urlsplit(url).hostname
+    if not host:
+        raise RequestError(f"UPLOAD {name}: {url} names no host")
+    try:
+        found = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except OSError:
+        raise RequestError(f"UPLOAD {name}: the host of {url} is unknown") from None
+    for *_, address in found:
+        ip = ipaddress.ip_address(str(address[0]).partition("%")[0])
+        if not ip.is_global:
+            raise RequestError(
+                f"UPLOAD {name}: {url} is on a {_address_kind(ip)} address ({ip}), which this "
+                "service does not fetch from; send the table as a part of the request instead"
+            )
+
+
+def _address_kind(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
+    for kind in ("loopback", "link_local", "private", "multicast", "reserved", "unspecified"):
+        if getattr(ip, f"is_{kind}"):
+            return kind.replace("_", "-")
+    return "non-public"
 
 
 def sync_query(survey: Survey, request: VORequest) -> VOResponse:
