@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NotRequired, TypedDict
 
-from surveylab.labenv import PLATFORM_SERVICE_NAME, LabEnvironment
+from surveylab.labenv import PLATFORM_SERVICE_NAME, LabEnvironment, lab_variable
 from surveylab_hub.profiles import DEFAULT_PROFILES_PATH, configure_kubespawner, load_profiles
 from surveylab_hub.store import CredentialStore
 
@@ -35,6 +35,7 @@ __all__ = [
     "LAB_ARGS",
     "POOL_SERVICE_NAME",
     "SERVICE_NAME",
+    "SERVICE_ONLY_VARIABLES",
     "HubOptions",
     "add_service",
     "configure",
@@ -53,6 +54,7 @@ __all__ = [
     "hub_options_from_environ",
     "lab_environment",
     "prepare_state_dir",
+    "service_environment",
 ]
 
 DEFAULT_STATE_DIR = Path("var/hub")
@@ -171,6 +173,7 @@ class HubOptions(TypedDict):
     proxy_api_port: NotRequired[int | None]
     proxy_cmd: NotRequired[Sequence[str] | None]
     lab_env: NotRequired[Mapping[str, str]]
+    service_env: NotRequired[Mapping[str, str]]
     service_token: NotRequired[str | None]
     auth: NotRequired[str]
     database: NotRequired[Mapping[str, str]]
@@ -191,13 +194,25 @@ def default_proxy_cmd() -> list[str]:
     return [shutil.which("configurable-http-proxy") or "configurable-http-proxy"]
 
 
-def lab_environment(environ: Mapping[str, str]) -> dict[str, str]:
-    """The ``SURVEYLAB_*`` variables to pass on to the labs: all but the hub's own."""
+#: Settings that stay with the hub and its platform service, never in a lab's environment (or
+#: pod spec) where its user could read them: the login of the SMTP server. A lab sends e-mail
+#: through ``SURVEYLAB_SMTP_HOST`` without a login.
+SERVICE_ONLY_VARIABLES = frozenset({lab_variable("smtp_user"), lab_variable("smtp_password")})
+
+
+def service_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """The ``SURVEYLAB_*`` variables to pass on to the platform service: all but the hub's own."""
     return {
         key: value
         for key, value in environ.items()
         if key.startswith("SURVEYLAB_") and not key.startswith("SURVEYLAB_HUB_")
     }
+
+
+def lab_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """The ``SURVEYLAB_*`` variables to pass on to the labs: the service's but the SMTP login."""
+    service = service_environment(environ)
+    return {key: value for key, value in service.items() if key not in SERVICE_ONLY_VARIABLES}
 
 
 def _int_var(environ: Mapping[str, str], name: str) -> int | None:
@@ -234,6 +249,7 @@ def hub_options_from_environ(environ: Mapping[str, str], *, cwd: Path | None = N
         platform=_choice(environ, "SURVEYLAB_HUB_PLATFORM", ("on", "off"), "on") == "on",
         proxy_cmd=[proxy] if proxy else None,
         lab_env=lab_environment(environ),
+        service_env=service_environment(environ),
         service_token=environ.get("SURVEYLAB_HUB_SERVICE_TOKEN") or None,
         auth=_choice(environ, "SURVEYLAB_HUB_AUTH", tuple(AUTHENTICATORS), "embedded"),
         database={
@@ -296,6 +312,7 @@ def configure(
     proxy_api_port: int | None = None,
     proxy_cmd: Sequence[str] | None = None,
     lab_env: Mapping[str, str] | None = None,
+    service_env: Mapping[str, str] | None = None,
     service_token: str | None = None,
     python: str | None = None,
     as_root: bool | None = None,
@@ -331,6 +348,9 @@ def configure(
         configurable-http-proxy command; default :func:`default_proxy_cmd`.
     lab_env
         Variables for every lab, e.g. ``SURVEYLAB_*`` from :func:`lab_environment`.
+    service_env
+        Variables for the platform service besides ``lab_env``'s, e.g. from
+        :func:`service_environment` (the SMTP login, which no lab sees).
     service_token
         If given, the API token of an admin service named :data:`SERVICE_NAME`.
     python
@@ -392,7 +412,7 @@ def configure(
     env = dict(lab_env or {})
     if data_dir is not None:
         env["SURVEYLAB_DATA_DIR"] = str(data_dir)
-    service_env = dict(env)  # the platform service serves what the labs serve
+    service_env = {**(service_env or {}), **env}  # the service serves what the labs serve
     service_port = service_port or port + 82
     platform = platform and spawner != "kubernetes"  # on Kubernetes: a Deployment of its own
     if platform:  # the labs run on this machine: the service is on loopback

@@ -420,10 +420,33 @@ def test_bad_ports_name_the_variable(environ: dict[str, str], message: str) -> N
             {"SURVEYLAB_DATA_DIR": "/d", "SURVEYLAB_CATALOG_URL": "duckdb:///c"},
             id="hub-variables-stay-in-the-hub",
         ),
+        pytest.param(
+            {
+                "SURVEYLAB_SMTP_HOST": "mail",
+                "SURVEYLAB_SMTP_USER": "desk",
+                "SURVEYLAB_SMTP_PASSWORD": "smtp-secret",
+            },
+            {"SURVEYLAB_SMTP_HOST": "mail"},
+            id="the-smtp-login-stays-with-the-service",
+        ),
     ],
 )
 def test_lab_environment(environ: dict[str, str], expected: dict[str, str]) -> None:
     assert lab_environment(environ) == expected
+
+
+def test_the_platform_service_gets_the_smtp_login_the_labs_do_not(tmp_path: Path) -> None:
+    environ = {
+        "SURVEYLAB_SMTP_HOST": "mail",
+        "SURVEYLAB_SMTP_PASSWORD": "smtp-secret",
+        "SURVEYLAB_HUB_STATE_DIR": str(tmp_path),
+    }
+    c = Config()
+    configure(c, **hub_options_from_environ(environ), python="/usr/bin/python3", as_root=False)
+    (service,) = [s for s in c.JupyterHub.services if s["name"] == PLATFORM_SERVICE_NAME]
+    assert service["environment"]["SURVEYLAB_SMTP_PASSWORD"] == "smtp-secret"
+    assert "smtp-secret" not in repr(c.Spawner.environment)
+    assert c.Spawner.environment["SURVEYLAB_SMTP_HOST"] == "mail"
 
 
 @pytest.mark.parametrize(
