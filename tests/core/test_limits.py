@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 import surveylab
-from surveylab import limits
+from surveylab import finding_chart, limits
 from surveylab.cutouts import labels, request
 from surveylab.footprint import core
 from surveylab.jobs import validation
@@ -37,6 +37,9 @@ def test_each_limit_is_the_contracts_keyword(contract: dict[str, Any]) -> None:
         "LABEL_MAX": schemas["Label"]["maximum"],
         "LABELS_MAX": schemas["Labels"]["properties"]["labels"]["maxProperties"],
         "BODY_MAX_BYTES": contract["components"]["responses"]["TooLarge"]["x-max-bytes"],
+        "FINDING_CHART_TARGETS_MAX": (
+            schemas["FindingChartRequest"]["properties"]["targets"]["maxItems"]
+        ),
     }
     assert set(contract["x-limits"]) == set(expected)
     assert {name: getattr(limits, name) for name in expected} == expected
@@ -49,6 +52,7 @@ def test_the_limits_are_used_where_the_core_checks(contract: dict[str, Any]) -> 
     assert (labels.MIN_LABEL, labels.MAX_LABEL) == (limits.LABEL_MIN, limits.LABEL_MAX)
     assert labels.MAX_LABELS == limits.LABELS_MAX
     assert validation.MAX_NAME_LENGTH == limits.JOB_NAME_MAX_LENGTH
+    assert finding_chart.FINDING_CHART_TARGETS_MAX == limits.FINDING_CHART_TARGETS_MAX
 
 
 def test_the_contract_references_the_shared_schemas(contract: dict[str, Any]) -> None:
@@ -60,6 +64,8 @@ def test_the_contract_references_the_shared_schemas(contract: dict[str, Any]) ->
     )
     jobs = contract["paths"]["/jobs"]["get"]["parameters"]
     assert {"$ref": "#/components/parameters/JobPageLimit"} in jobs
+    chart = contract["components"]["schemas"]["FindingChartRequest"]["properties"]
+    assert chart["size"]["$ref"] == "#/components/schemas/CutoutSize"
     moc = contract["paths"]["/footprint/moc"]["get"]["parameters"]
     assert {"$ref": "#/components/parameters/MOCOrder"} in moc
 

@@ -50,7 +50,7 @@ async def test_several_targets_are_a_pdf_with_a_page_each(jp_fetch: Fetch) -> No
          f"finding charts take at most {FINDING_CHART_TARGETS_MAX}"),
         ({"targets": [1]}, 404, "COADD_OBJECT_ID 1 is not in DR1_MAIN"),
         ({"targets": [M2, M2], "format": "png"}, 400, "a PNG holds one chart"),
-        ({"targets": M2}, 400, "targets must be a list"),
+        ({"targets": "323.36 -0.82"}, 400, "targets must be a list"),
         ({"targets": [M2], "catalog": "yes"}, 400, "catalog must be true or false"),
         ({"targets": [M2], "colour": True}, 400, "unknown field(s) of a finding chart: colour"),
         ({}, 400, "missing field(s): targets"),

@@ -81,9 +81,9 @@ export function targetTitle(target: ChartTarget): string {
     return String(target);
   }
   if (Array.isArray(target)) {
-    return target.map(value => Number(value).toFixed(5)).join(' ');
+    return target.map(value => value.toFixed(5)).join(' ');
   }
-  const row = target as Record<string, unknown>;
+  const row = target;
   const id = row.COADD_OBJECT_ID ?? row.coadd_object_id;
   if (typeof id === 'number' || typeof id === 'string') {
     return String(id);
@@ -112,7 +112,5 @@ export function rowTarget(
       row[upper] = values[index];
     }
   });
-  return typeof row.RA === 'number' && typeof row.DEC === 'number'
-    ? row
-    : null;
+  return typeof row.RA === 'number' && typeof row.DEC === 'number' ? row : null;
 }

@@ -15,9 +15,16 @@ import type { IFindingChartArgs } from '../commands';
 import type { ChartTarget } from './api';
 import { createFindingChart } from './widget';
 
-export { FindingChartInputError, requestChart, rowTarget, targetTitle } from './api';
+export {
+  FindingChartInputError,
+  requestChart,
+  rowTarget,
+  targetTitle
+} from './api';
 export type { ChartTarget, IFindingChartRequest } from './api';
 export { FindingChartView, createFindingChart } from './widget';
+export { ChartOpenerContext, commandOpener } from './context';
+export type { ChartOpener } from './context';
 
 /** The plugin's id. */
 export const FINDING_CHART_PLUGIN_ID = '@surveylab/labextension:finding-chart';
@@ -68,7 +75,10 @@ function activate(app: JupyterFrontEnd, palette: ICommandPalette | null): void {
       return widget;
     }
   });
-  palette?.addItem({ command: CommandIDs.openFindingChart, category: CATEGORY });
+  palette?.addItem({
+    command: CommandIDs.openFindingChart,
+    category: CATEGORY
+  });
 }
 
 /** The finding-chart plugin. */

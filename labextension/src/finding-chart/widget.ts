@@ -48,7 +48,9 @@ export class FindingChartView extends Widget {
       document.body.append(link);
       link.click();
       link.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      setTimeout(() => {
+        URL.revokeObjectURL(url);
+      }, 60_000);
     } catch (error) {
       this._showError(error);
     }

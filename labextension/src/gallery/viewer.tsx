@@ -15,6 +15,8 @@ import {
 } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
+import { ChartOpenerContext } from '../finding-chart/context';
+import type { ChartTarget } from '../finding-chart/api';
 import { describeError } from '../format';
 import type { IErrorView } from '../format';
 import { fetchFitsHeader } from './api';
@@ -31,6 +33,14 @@ export const COLOUR = 'colour';
 export function viewerBands(item: IGalleryItem): string[] {
   const bands = item.previews.map(preview => preview.band);
   return item.colour?.png || item.colour?.jpeg ? [COLOUR, ...bands] : bands;
+}
+
+/** What a cutout's finding chart is of: its object id, else its position. */
+export function galleryChartTarget(item: IGalleryItem): ChartTarget | null {
+  if (item.id !== null) {
+    return String(item.id);
+  }
+  return item.ra !== null && item.dec !== null ? [item.ra, item.dec] : null;
 }
 
 /** The viewer's props. */
@@ -56,6 +66,8 @@ type HeaderState =
 /** The enlarged cutout, over the grid. */
 export function Viewer(props: IViewerProps): React.ReactElement {
   const { item, urlOf } = props;
+  const openChart = React.useContext(ChartOpenerContext);
+  const chartTarget = galleryChartTarget(item);
   const bands = viewerBands(item);
   const [band, setBand] = React.useState<string>(bands[0] ?? '');
   const shown = bands.includes(band) ? band : (bands[0] ?? '');
@@ -199,6 +211,19 @@ export function Viewer(props: IViewerProps): React.ReactElement {
             <caretRightIcon.react tag="span" />
           </Button>
           <span className="sl-GalleryViewer-spacer" />
+          {openChart !== null && chartTarget !== null ? (
+            <Button
+              minimal
+              small
+              title="A finding chart of this object: compass, scale bar, the target marked"
+              data-testid="gallery-finding-chart"
+              onClick={() => {
+                openChart([chartTarget]);
+              }}
+            >
+              Finding chart
+            </Button>
+          ) : null}
           <Button
             minimal
             small

@@ -23,6 +23,7 @@ import {
   checkIcon,
   downloadIcon,
   fileUploadIcon,
+  imageIcon,
   notebookIcon,
   runIcon,
   searchIcon,
@@ -32,6 +33,8 @@ import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
 import { CATEGORY, CommandIDs } from '../commands';
 import type { IQueryArgs } from '../commands';
+import { commandOpener } from '../finding-chart/context';
+import { rowTarget } from '../finding-chart/api';
 import { describeError } from '../format';
 import { requestAPI } from '../request';
 import type { ILabInfo } from '../types';
@@ -356,6 +359,36 @@ function activate(
     toolbar.addItem('export', exportButton);
     model.stateChanged.connect((_, state) => {
       exportButton.enabled = state.kind === 'result';
+    });
+    // The finding chart of the row with the cursor (a result with RA and DEC).
+    let cursorRow: number | null = null;
+    const cursorRowTarget = (): Record<string, unknown> | null => {
+      const grid = content.grid.model;
+      if (grid === null || cursorRow === null) {
+        return null;
+      }
+      return rowTarget(
+        grid.result.columns.map(column => column.name),
+        grid.rowAt(cursorRow)
+      );
+    };
+    const chartButton = button('query-finding-chart', {
+      icon: imageIcon,
+      label: 'Finding chart',
+      tooltip:
+        "A finding chart of the selected row's object (the result needs RA and DEC)",
+      enabled: false,
+      onClick: () => {
+        const target = cursorRowTarget();
+        if (target !== null) {
+          commandOpener(app.commands)([target]);
+        }
+      }
+    });
+    toolbar.addItem('finding-chart', chartButton);
+    content.grid.cellChanged.connect((_, cell) => {
+      cursorRow = cell?.row ?? null;
+      chartButton.enabled = cursorRowTarget() !== null;
     });
 
     fetchExamples()

@@ -23,4 +23,7 @@ class FindingChartHandler(SurveylabHandler):
         extension = "png" if media_type == "image/png" else "pdf"
         self.set_header("Content-Type", media_type)
         self.set_header("Content-Disposition", f'inline; filename="finding-chart.{extension}"')
-        self.finish(data)
+        self.set_header("Content-Length", str(len(data)))
+        self.write(data)
+        await self.flush()  # the headers go now: APIHandler.finish would make them JSON's
+        await self.finish()
