@@ -114,3 +114,18 @@ export function rowTarget(
   });
   return typeof row.RA === 'number' && typeof row.DEC === 'number' ? row : null;
 }
+
+/**
+ * What a cutout's finding chart is of: the object id it was asked by (as
+ * digits: an id may pass 2^53), else its position; null for neither.
+ */
+export function cutoutTarget(item: {
+  id: number | null;
+  ra: number | null;
+  dec: number | null;
+}): ChartTarget | null {
+  if (item.id !== null) {
+    return String(item.id);
+  }
+  return item.ra !== null && item.dec !== null ? [item.ra, item.dec] : null;
+}

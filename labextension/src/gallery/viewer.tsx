@@ -16,7 +16,7 @@ import {
 import * as React from 'react';
 
 import { ChartOpenerContext } from '../finding-chart/context';
-import type { ChartTarget } from '../finding-chart/api';
+import { cutoutTarget } from '../finding-chart/api';
 import { describeError } from '../format';
 import type { IErrorView } from '../format';
 import { fetchFitsHeader } from './api';
@@ -33,14 +33,6 @@ export const COLOUR = 'colour';
 export function viewerBands(item: IGalleryItem): string[] {
   const bands = item.previews.map(preview => preview.band);
   return item.colour?.png || item.colour?.jpeg ? [COLOUR, ...bands] : bands;
-}
-
-/** What a cutout's finding chart is of: its object id, else its position. */
-export function galleryChartTarget(item: IGalleryItem): ChartTarget | null {
-  if (item.id !== null) {
-    return String(item.id);
-  }
-  return item.ra !== null && item.dec !== null ? [item.ra, item.dec] : null;
 }
 
 /** The viewer's props. */
@@ -67,7 +59,7 @@ type HeaderState =
 export function Viewer(props: IViewerProps): React.ReactElement {
   const { item, urlOf } = props;
   const openChart = React.useContext(ChartOpenerContext);
-  const chartTarget = galleryChartTarget(item);
+  const chartTarget = cutoutTarget(item);
   const bands = viewerBands(item);
   const [band, setBand] = React.useState<string>(bands[0] ?? '');
   const shown = bands.includes(band) ? band : (bands[0] ?? '');
