@@ -573,6 +573,7 @@ def draw_chart(chart: FindingChart, figure: Figure | None = None) -> Figure:
     ``compass-north``, ``compass-east``, ``scale-bar``, ``catalog``, ``positions``.
     """
     from astropy.visualization import AsinhStretch, ImageNormalize, ZScaleInterval
+    from matplotlib import patheffects
     from matplotlib.figure import Figure
 
     fig = figure if figure is not None else Figure(figsize=(6.4, 7.4), layout="constrained")
@@ -587,6 +588,7 @@ def draw_chart(chart: FindingChart, figure: Figure | None = None) -> Figure:
         norm = ImageNormalize(pixels, interval=ZScaleInterval(), stretch=AsinhStretch(0.3))
         ax.imshow(pixels, origin="lower", cmap="gray_r", norm=norm, interpolation="nearest")
     ink = "white" if colour else "black"
+    halo = [patheffects.withStroke(linewidth=3.5, foreground="black" if colour else "white")]
     accent = "#ff4040" if colour else "#d00000"
     ax.set_xlim(-0.5, columns - 0.5)
     ax.set_ylim(-0.5, rows - 0.5)
@@ -599,7 +601,16 @@ def draw_chart(chart: FindingChart, figure: Figure | None = None) -> Figure:
     # the target
     x, y = chart.pixel(chart.target.ra, chart.target.dec)
     if chart.options.marker == "circle":
-        ax.plot([x], [y], marker="o", markersize=22, fillstyle="none", color=accent, gid="target")
+        ax.plot(
+            [x],
+            [y],
+            marker="o",
+            markersize=30,
+            markeredgewidth=2,
+            fillstyle="none",
+            color=accent,
+            gid="target",
+        )
     else:
         gap, arm = 0.04 * side, 0.12 * side
         xs = [x - gap - arm, x - gap, np.nan, x + gap, x + gap + arm, np.nan, x, x, np.nan, x, x]
@@ -634,7 +645,12 @@ def draw_chart(chart: FindingChart, figure: Figure | None = None) -> Figure:
     for name, (dx, dy) in (("north", arrows.north), ("east", arrows.east)):
         tip_x, tip_y = origin_x + dx * length, origin_y + dy * length
         ax.plot(
-            [origin_x, tip_x], [origin_y, tip_y], color=ink, linewidth=1.5, gid=f"compass-{name}"
+            [origin_x, tip_x],
+            [origin_y, tip_y],
+            color=ink,
+            linewidth=1.5,
+            gid=f"compass-{name}",
+            path_effects=halo,
         )
         ax.plot(
             [tip_x],
@@ -642,6 +658,7 @@ def draw_chart(chart: FindingChart, figure: Figure | None = None) -> Figure:
             marker=(3, 0, math.degrees(math.atan2(dy, dx)) - 90.0),
             color=ink,
             markersize=7,
+            path_effects=halo,
         )
         ax.text(
             origin_x + dx * length * 1.35,
@@ -652,6 +669,7 @@ def draw_chart(chart: FindingChart, figure: Figure | None = None) -> Figure:
             va="center",
             fontsize=11,
             fontweight="bold",
+            path_effects=halo,
         )
 
     # scale bar, bottom left
@@ -665,6 +683,7 @@ def draw_chart(chart: FindingChart, figure: Figure | None = None) -> Figure:
         linewidth=3,
         gid="scale-bar",
         solid_capstyle="butt",
+        path_effects=halo,
     )
     ax.text(
         start_x + bar / 2.0,
@@ -674,6 +693,8 @@ def draw_chart(chart: FindingChart, figure: Figure | None = None) -> Figure:
         ha="center",
         va="bottom",
         fontsize=11,
+        fontweight="bold",
+        path_effects=halo,
     )
 
     fig.suptitle(_title(chart), fontsize=9, family="monospace", ha="left", x=0.02)

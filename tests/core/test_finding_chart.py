@@ -226,7 +226,7 @@ def test_the_target_is_marked_at_the_pixel_of_its_position(
     wcs = WCS(chart.images[0].header)
     x, y = wcs.world_to_pixel(SkyCoord(bright["RA"], bright["DEC"], unit="deg"))
     centre: Line2D = artist(figure, "target-centre")
-    np.testing.assert_allclose(centre.get_xydata()[0], (x, y), atol=1e-6)
+    np.testing.assert_allclose(np.asarray(centre.get_xydata())[0], (x, y), atol=1e-6)
     cross = artist(figure, "target").get_xydata()
     np.testing.assert_allclose(np.nanmean(cross, axis=0), (x, y), atol=1e-6)  # symmetric arms
     rows, columns = chart.images[0].data.shape

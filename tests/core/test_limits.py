@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 import surveylab
-from surveylab import finding_chart, limits
+from surveylab import limits
 from surveylab.cutouts import labels, request
 from surveylab.footprint import core
 from surveylab.jobs import validation
@@ -52,7 +52,6 @@ def test_the_limits_are_used_where_the_core_checks(contract: dict[str, Any]) -> 
     assert (labels.MIN_LABEL, labels.MAX_LABEL) == (limits.LABEL_MIN, limits.LABEL_MAX)
     assert labels.MAX_LABELS == limits.LABELS_MAX
     assert validation.MAX_NAME_LENGTH == limits.JOB_NAME_MAX_LENGTH
-    assert finding_chart.FINDING_CHART_TARGETS_MAX == limits.FINDING_CHART_TARGETS_MAX
 
 
 def test_the_contract_references_the_shared_schemas(contract: dict[str, Any]) -> None:
