@@ -33,6 +33,7 @@ import io
 import math
 import re
 import threading
+from numbers import Real
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -47,7 +48,7 @@ from .cutouts.sync import CutImage, cut_now, imaged_tile
 from .cutouts.writers import lupton_rgb
 from .errors import CutoutError, ObjectNotFoundError, PositionError, TileNotFoundError
 from .footprint.release import MAIN_TABLE
-from .limits import FINDING_CHART_TARGETS_MAX
+from .limits import FINDING_CHART_POSITIONS_MAX, FINDING_CHART_TARGETS_MAX
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -215,7 +216,13 @@ def _object_row(source: CutoutSource, object_id: int, bands: Sequence[str]) -> C
 
 
 def _usable_magnitude(value: Any) -> bool:
-    return isinstance(value, int | float) and math.isfinite(value) and abs(value) < 90.0
+    """Whether a MAG_AUTO is measured (not null, masked, NaN or DES's 99)."""
+    return (
+        isinstance(value, Real)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and abs(value) < 90.0
+    )
 
 
 def _from_des_name(text: str) -> ChartTarget | None:
@@ -231,7 +238,7 @@ def _from_des_name(text: str) -> ChartTarget | None:
 def _row_value(row: Mapping[str, Any], *keys: str) -> Any:
     upper = {str(key).upper(): value for key, value in row.items()}
     for key in keys:
-        if key in upper and upper[key] is not None:
+        if key in upper and upper[key] is not None and upper[key] is not np.ma.masked:
             return upper[key]
     return None
 
@@ -271,8 +278,8 @@ def resolve_target(
         A ``COADD_OBJECT_ID`` (a whole number, or its digits as text), a DES object name
         (``DESJ213326.40-004912.0``), a tile name (``DES2134-0041``: its centre), a position
         (``"323.36 -0.82"``, ``"21:33:26.4 -0:49:12"``, a pair of degrees or a SkyCoord), or a
-        row of a query result (``RA``, ``DEC``; optionally ``COADD_OBJECT_ID`` and
-        ``MAG_AUTO_<band>``).
+        row of a query result (a mapping or an astropy ``Row``: ``RA``, ``DEC``; optionally
+        ``COADD_OBJECT_ID`` and ``MAG_AUTO_<band>``).
     bands : sequence of str
         Bands whose ``MAG_AUTO`` to look up for an object id.
     label : str
@@ -288,7 +295,10 @@ def resolve_target(
         For a position that cannot be read.
     """
     from astropy.coordinates import SkyCoord
+    from astropy.table import Row
 
+    if isinstance(target, Row):
+        target = {name: target[name] for name in target.colnames}
     if isinstance(target, Mapping):
         return _from_row(target, bands, label)
     if isinstance(target, bool):
@@ -391,7 +401,15 @@ def chart_options(
             raise CutoutError(f"mag_limit must be a finite number, not {mag_limit!r}")
     marks: tuple[tuple[float, float], ...] = ()
     if positions is not None and len(positions):
-        parsed = parse_positions(positions, CATALOG_OBJECTS_MAX)
+        if len(positions) > FINDING_CHART_POSITIONS_MAX:
+            raise CutoutError(
+                f"positions: {len(positions)} given; a chart marks at most "
+                f"{FINDING_CHART_POSITIONS_MAX} of your own positions"
+            )
+        try:
+            parsed = parse_positions(positions, FINDING_CHART_POSITIONS_MAX)
+        except PositionError as err:
+            raise PositionError(f"positions: {err}") from None
         marks = tuple((p.ra, p.dec) for p in parsed if p.ra is not None and p.dec is not None)
     return ChartOptions(
         side,

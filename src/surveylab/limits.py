@@ -17,6 +17,7 @@ __all__ = [
     "BODY_MAX_BYTES",
     "CUTOUT_SIZE_MAX",
     "CUTOUT_SIZE_MIN",
+    "FINDING_CHART_POSITIONS_MAX",
     "FINDING_CHART_TARGETS_MAX",
     "JOB_NAME_MAX_LENGTH",
     "JOB_PAGE_MAX",
@@ -97,3 +98,5 @@ LABELS_MAX: int = _whole("LABELS_MAX")
 BODY_MAX_BYTES: int = _whole("BODY_MAX_BYTES")
 #: Most targets of one finding-chart request (one PDF page each).
 FINDING_CHART_TARGETS_MAX: int = _whole("FINDING_CHART_TARGETS_MAX")
+#: Most positions of one's own marked on a finding chart.
+FINDING_CHART_POSITIONS_MAX: int = _whole("FINDING_CHART_POSITIONS_MAX")

@@ -39,7 +39,7 @@ from surveylab.finding_chart import (
     scale_bar_length,
     scale_bar_pixels,
 )
-from surveylab.limits import FINDING_CHART_TARGETS_MAX
+from surveylab.limits import FINDING_CHART_POSITIONS_MAX, FINDING_CHART_TARGETS_MAX
 from tests.support.pdf import pdf_page_count
 
 #: The centre of M2's tile, and a position far from the demo footprint.
@@ -316,7 +316,12 @@ def test_a_position_outside_the_footprint_is_refused_naming_it(survey: Survey) -
         ({"band": "gr"}, CutoutError, "give one band, or three"),
         ({"marker": "star"}, CutoutError, "marker must be 'cross' or 'circle'"),
         ({"mag_limit": "faint"}, CutoutError, "mag_limit must be a number"),
-        ({"positions": [(1.0, 100.0)]}, PositionError, "Dec 100 is outside"),
+        ({"positions": [(1.0, 100.0)]}, PositionError, "positions: position 1: Dec 100 is outside"),
+        (
+            {"positions": [(1.0, 2.0)] * (FINDING_CHART_POSITIONS_MAX + 1)},
+            CutoutError,
+            f"a chart marks at most {FINDING_CHART_POSITIONS_MAX}",
+        ),
     ],
     ids=[
         "size-too-big",
@@ -326,6 +331,7 @@ def test_a_position_outside_the_footprint_is_refused_naming_it(survey: Survey) -
         "marker",
         "mag-limit",
         "bad-position",
+        "too-many-positions",
     ],
 )
 def test_bad_options_are_refused_clearly(
@@ -348,3 +354,15 @@ def test_too_many_targets_and_a_png_of_several_are_refused(survey: Survey) -> No
 
 def test_options_default_to_one_band_and_a_cross() -> None:
     assert chart_options(["g", "r", "i"]) == ChartOptions()
+
+
+def test_rows_of_a_query_result_are_targets(survey: Survey, bright: dict[str, Any]) -> None:
+    rows = survey.query(
+        "SELECT COADD_OBJECT_ID, RA, DEC, MAG_AUTO_I, MAG_AUTO_R FROM DR1_MAIN "
+        f"WHERE COADD_OBJECT_ID = {bright['COADD_OBJECT_ID']}"
+    )
+    target = resolve_target(survey, rows[0], ("i", "r", "g"))
+    assert target.object_id == bright["COADD_OBJECT_ID"]
+    assert (target.ra, target.dec) == (bright["RA"], bright["DEC"])
+    assert target.magnitudes == {"i": bright["MAG_AUTO_I"], "r": bright["MAG_AUTO_R"]}
+    assert pdf_page_count(survey.finding_charts(rows, size=0.5)) == 1

@@ -40,6 +40,9 @@ def test_each_limit_is_the_contracts_keyword(contract: dict[str, Any]) -> None:
         "FINDING_CHART_TARGETS_MAX": (
             schemas["FindingChartRequest"]["properties"]["targets"]["maxItems"]
         ),
+        "FINDING_CHART_POSITIONS_MAX": (
+            schemas["FindingChartRequest"]["properties"]["positions"]["maxItems"]
+        ),
     }
     assert set(contract["x-limits"]) == set(expected)
     assert {name: getattr(limits, name) for name in expected} == expected
