@@ -33,9 +33,9 @@ import io
 import math
 import re
 import threading
-from numbers import Real
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from numbers import Real
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
