@@ -607,7 +607,7 @@ def draw_chart(chart: FindingChart, figure: Figure | None = None) -> Figure:
         ax.imshow(pixels, origin="lower", cmap="gray_r", norm=norm, interpolation="nearest")
     ink = "white" if colour else "black"
     halo = [patheffects.withStroke(linewidth=3.5, foreground="black" if colour else "white")]
-    accent = "#ff4040" if colour else "#d00000"
+    accent = "#ff3030" if colour else "#d00000"
     ax.set_xlim(-0.5, columns - 0.5)
     ax.set_ylim(-0.5, rows - 0.5)
     ax.coords[0].set_axislabel("RA")
@@ -628,12 +628,13 @@ def draw_chart(chart: FindingChart, figure: Figure | None = None) -> Figure:
             fillstyle="none",
             color=accent,
             gid="target",
+            path_effects=halo,
         )
     else:
         gap, arm = 0.04 * side, 0.12 * side
         xs = [x - gap - arm, x - gap, np.nan, x + gap, x + gap + arm, np.nan, x, x, np.nan, x, x]
         ys = [y, y, np.nan, y, y, np.nan, y - gap - arm, y - gap, np.nan, y + gap, y + gap + arm]
-        ax.plot(xs, ys, color=accent, linewidth=1.5, gid="target")
+        ax.plot(xs, ys, color=accent, linewidth=2, gid="target", path_effects=halo)
         ax.plot([x], [y], linestyle="none", gid="target-centre")
 
     # overlays
