@@ -57,7 +57,7 @@ def test_the_tile_panels_action_opens_the_chart_and_its_pdf(
     assert pdf_page_count(saved.read_bytes()) == 1
 
 
-def test_the_query_panels_action_charts_the_selected_row(
+def test_the_query_panels_actions_chart_the_selected_row_and_the_row_menus(
     page: Page, running_lab: RunningLab
 ) -> None:
     open_workspace(page, running_lab)
@@ -75,6 +75,16 @@ def test_the_query_panels_action_charts_the_selected_row(
     chart_loaded(page)
     object_id = expected["rows"][0][0]
     expect(page.locator(".lm-TabBar-tab.jp-mod-current")).to_contain_text(f"Chart {object_id}")
+
+    # The row menu (right click) charts the row clicked.
+    page.locator(".lm-TabBar-tab", has_text="SQL Query").click()
+    box = page.locator('[data-testid="query-grid"] .lm-DataGrid').bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + 64 + 12, box["y"] + 28 + 24 * 1 + 12, button="right")
+    page.locator(".sl-QueryRowMenu .lm-Menu-item", has_text="Finding chart").click()
+    chart_loaded(page)
+    second = expected["rows"][1][0]
+    expect(page.locator(".lm-TabBar-tab.jp-mod-current")).to_contain_text(f"Chart {second}")
 
 
 def test_the_gallery_viewers_action_charts_the_cutout(

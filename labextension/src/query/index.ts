@@ -29,7 +29,9 @@ import {
   searchIcon,
   terminalIcon
 } from '@jupyterlab/ui-components';
+import { CommandRegistry } from '@lumino/commands';
 import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
+import { Menu } from '@lumino/widgets';
 
 import { CATEGORY, CommandIDs } from '../commands';
 import type { IQueryArgs } from '../commands';
@@ -386,6 +388,36 @@ function activate(
       }
     });
     toolbar.addItem('finding-chart', chartButton);
+    // The result's row menu (right click): the finding chart of that row.
+    const rowMenuCommands = new CommandRegistry();
+    let menuTarget: Record<string, unknown> | null = null;
+    rowMenuCommands.addCommand('finding-chart', {
+      label: 'Finding chart',
+      caption: "A finding chart of this row's object",
+      isEnabled: () => menuTarget !== null,
+      execute: () => {
+        if (menuTarget !== null) {
+          commandOpener(app.commands)([menuTarget]);
+        }
+      }
+    });
+    const rowMenu = new Menu({ commands: rowMenuCommands });
+    rowMenu.addClass('sl-QueryRowMenu');
+    rowMenu.addItem({ command: 'finding-chart' });
+    content.grid.node.addEventListener('contextmenu', event => {
+      const row = content.grid.selectRowAt(event.clientX, event.clientY);
+      if (row === null) {
+        return; // not on a row: JupyterLab's own menu
+      }
+      event.preventDefault();
+      event.stopPropagation();
+      cursorRow = row;
+      menuTarget = cursorRowTarget();
+      rowMenu.open(event.clientX, event.clientY);
+    });
+    widget.disposed.connect(() => {
+      rowMenu.dispose();
+    });
     content.grid.cellChanged.connect((_, cell) => {
       cursorRow = cell?.row ?? null;
       chartButton.enabled = cursorRowTarget() !== null;
