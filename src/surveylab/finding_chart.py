@@ -24,7 +24,7 @@ Examples
 --------
 >>> from surveylab import Survey
 >>> png = Survey().finding_chart(1000001, size=2.0, band="i")  # doctest: +SKIP
->>> pdf = Survey().finding_charts(["323.36 -0.82", "DES2134-0041"], format="pdf")  # doctest: +SKIP
+>>> pdf = Survey().finding_charts(["323.36 -0.82", "DES2134-0041"])  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -115,7 +115,7 @@ def compass(wcs: Any, x: float, y: float) -> Compass:
     >>> wcs.wcs.ctype = ["RA---TAN", "DEC--TAN"]
     >>> wcs.wcs.cdelt = [-0.263 / 3600, 0.263 / 3600]
     >>> arrows = compass(wcs, 0.0, 0.0)
-    >>> [round(v, 6) for v in (*arrows.north, *arrows.east)]
+    >>> [round(v, 6) + 0.0 for v in (*arrows.north, *arrows.east)]  # + 0.0: no -0.0
     [0.0, 1.0, -1.0, 0.0]
     """
     from astropy import units as u
