@@ -217,12 +217,10 @@ def _object_row(source: CutoutSource, object_id: int, bands: Sequence[str]) -> C
 
 def _usable_magnitude(value: Any) -> bool:
     """Whether a MAG_AUTO is measured (not null, masked, NaN or DES's 99)."""
-    return (
-        isinstance(value, Real)
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and abs(value) < 90.0
-    )
+    if not isinstance(value, Real) or isinstance(value, bool):
+        return False
+    magnitude = float(value)
+    return math.isfinite(magnitude) and abs(magnitude) < 90.0
 
 
 def _from_des_name(text: str) -> ChartTarget | None:
