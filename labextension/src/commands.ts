@@ -13,6 +13,8 @@ export namespace CommandIDs {
   export const openGallery = 'surveylab:open-gallery';
   /** Open the footprint viewer; args `{ target?: string }` (a position or tile name). */
   export const openFootprint = 'surveylab:open-footprint';
+  /** Open a finding chart; args {@link IFindingChartArgs}. */
+  export const openFindingChart = 'surveylab:open-finding-chart';
 }
 
 /** Arguments of {@link CommandIDs.openQuery}. */
@@ -27,6 +29,21 @@ export interface IGalleryArgs {
   jobId?: string;
   /** Pre-fill the form with these positions, one per line ("ra dec" or sexagesimal). */
   positions?: string;
+}
+
+/** Arguments of {@link CommandIDs.openFindingChart}. */
+export interface IFindingChartArgs {
+  /**
+   * What to chart: object ids, names or positions ("ra dec"), `[ra, dec]`,
+   * or query rows with RA and DEC. None: the command asks for one.
+   */
+  targets?: unknown[];
+  /** Side in arcmin. */
+  size?: number;
+  /** One band, or three (red, green, blue) for a colour image. */
+  band?: string;
+  /** Mark the catalog's objects in the field. */
+  catalog?: boolean;
 }
 
 /** The launcher and palette category of every surveylab command. */

@@ -12,6 +12,7 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
 import { CATEGORY, CommandIDs } from './commands';
 import deadlinePlugin from './deadline';
+import findingChartPlugin from './finding-chart';
 import footprintPlugin from './footprint';
 import galleryPlugin from './gallery';
 import { surveyIcon } from './icon';
@@ -21,6 +22,7 @@ import queryPlugin from './query';
 
 export { CATEGORY, CommandIDs } from './commands';
 export type { IGalleryArgs, IQueryArgs } from './commands';
+export type { IFindingChartArgs } from './commands';
 export { surveyIcon } from './icon';
 export { SurveyInfoModel } from './model';
 export type { SurveyInfoState } from './model';
@@ -101,7 +103,8 @@ const plugins: JupyterFrontEndPlugin<void>[] = [
   jobsPlugin,
   galleryPlugin,
   footprintPlugin,
-  deadlinePlugin
+  deadlinePlugin,
+  findingChartPlugin
 ];
 
 export default plugins;

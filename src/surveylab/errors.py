@@ -26,6 +26,7 @@ __all__ = [
     "JobLimitError",
     "JobNotFoundError",
     "NsideError",
+    "ObjectNotFoundError",
     "PositionError",
     "QueryCancelledError",
     "QueryError",
@@ -244,5 +245,11 @@ class UnknownBandError(CutoutError):
 class ResourceNotFoundError(SurveylabError):
     """A path or part of a service that does not exist (an unknown VO endpoint, a job's result
     that is not there)."""
+
+    category = ErrorCategory.NOT_FOUND
+
+
+class ObjectNotFoundError(SurveylabError):
+    """No catalog object with that ``COADD_OBJECT_ID`` in the release."""
 
     category = ErrorCategory.NOT_FOUND

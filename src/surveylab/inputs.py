@@ -34,6 +34,7 @@ __all__ = [
     "CUTOUT_OPTIONS",
     "MOC_FORMATS",
     "CutoutJobRequest",
+    "FindingChartRequest",
     "JobChanges",
     "JobRequest",
     "QueryJobRequest",
@@ -230,6 +231,50 @@ class CutoutJobRequest:
             email=self.email,
             **self.options,
         )
+
+
+#: Fields of a ``POST /finding-chart`` body besides ``targets``.
+_CHART_OPTIONS = ("size", "band", "marker", "catalog", "mag_limit", "positions")
+_CHART_FIELDS = frozenset({"targets", "format", *_CHART_OPTIONS})
+
+
+@dataclass(frozen=True)
+class FindingChartRequest:
+    """A ``POST /finding-chart`` body: the targets, the format and the chart's options, with
+    their JSON types checked (their values are checked by :mod:`surveylab.finding_chart`)."""
+
+    targets: list[Any]
+    format: str | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, body: Mapping[str, Any]) -> FindingChartRequest:
+        """The request from its JSON body, checked."""
+        _refuse_unknown(body, _CHART_FIELDS, "a finding chart")
+        require(body, "targets")
+        targets = body["targets"]
+        if not isinstance(targets, list):
+            raise RequestError("targets must be a list of object ids, names, positions or rows")
+        for key, kinds, what in (
+            ("size", (int, float), "a number of arcmin"),
+            ("band", (str,), "a string like 'i' or 'irg'"),
+            ("marker", (str,), "'cross' or 'circle'"),
+            ("catalog", (bool,), "true or false"),
+            ("mag_limit", (int, float), "a number"),
+            ("positions", (list,), "a list of [ra, dec] pairs"),
+        ):
+            value = body.get(key)
+            wrong_bool = isinstance(value, bool) and bool not in kinds
+            if value is not None and (wrong_bool or not isinstance(value, kinds)):
+                raise RequestError(f"{key} must be {what}, not {value!r}")
+        options = {key: body[key] for key in _CHART_OPTIONS if body.get(key) is not None}
+        return cls(targets, optional_str(body, "format"), options)
+
+    def render(self, survey: Survey) -> tuple[bytes, str]:
+        """The chart file and its media type (see :meth:`Survey.finding_charts`)."""
+        from .finding_chart import chart_bytes
+
+        return chart_bytes(survey, self.targets, format=self.format, **self.options)
 
 
 #: A job as ``POST /jobs`` asks for it.

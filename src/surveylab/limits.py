@@ -17,6 +17,8 @@ __all__ = [
     "BODY_MAX_BYTES",
     "CUTOUT_SIZE_MAX",
     "CUTOUT_SIZE_MIN",
+    "FINDING_CHART_POSITIONS_MAX",
+    "FINDING_CHART_TARGETS_MAX",
     "JOB_NAME_MAX_LENGTH",
     "JOB_PAGE_MAX",
     "LABELS_MAX",
@@ -94,3 +96,7 @@ LABEL_MAX: int = _whole("LABEL_MAX")
 LABELS_MAX: int = _whole("LABELS_MAX")
 #: Largest JSON request body, in bytes.
 BODY_MAX_BYTES: int = _whole("BODY_MAX_BYTES")
+#: Most targets of one finding-chart request (one PDF page each).
+FINDING_CHART_TARGETS_MAX: int = _whole("FINDING_CHART_TARGETS_MAX")
+#: Most positions of one's own marked on a finding chart.
+FINDING_CHART_POSITIONS_MAX: int = _whole("FINDING_CHART_POSITIONS_MAX")

@@ -687,6 +687,36 @@ class Survey:
             )
         return SurveyJob(self, job.id)
 
+    def finding_chart(self, target: Any, *, format: str = "png", **options: Any) -> bytes:
+        """A finding chart of one object or position, as PNG (default) or PDF bytes.
+
+        Parameters
+        ----------
+        target : int, str, (ra, dec), SkyCoord or mapping
+            A ``COADD_OBJECT_ID``, a DES object or tile name, a position, or a row of a query
+            result (see :func:`surveylab.finding_chart.resolve_target`).
+        format : {"png", "pdf"}
+        **options
+            ``size`` (arcmin, default 2), ``band`` (one, or three for colour: ``"irg"``),
+            ``marker`` (``"cross"`` or ``"circle"``), ``catalog`` (draw the field's objects),
+            ``mag_limit``, ``positions`` (the user's own (ra, dec) to mark).
+
+        Raises
+        ------
+        SurveylabError
+            For a bad option, an unknown object, or a target outside the footprint.
+        """
+        from .finding_chart import chart_bytes
+
+        return chart_bytes(self, [target], format=format, **options)[0]
+
+    def finding_charts(self, targets: Any, **options: Any) -> bytes:
+        """Finding charts of several targets as one PDF, a page each (at most
+        ``FINDING_CHART_TARGETS_MAX``); options as :meth:`finding_chart`."""
+        from .finding_chart import chart_bytes
+
+        return chart_bytes(self, list(targets), format="pdf", **options)[0]
+
     def job(self, job_id: str) -> SurveyJob:
         """The job ``job_id`` of the user's store."""
         self.job_service.get(job_id)

@@ -37,6 +37,12 @@ def test_each_limit_is_the_contracts_keyword(contract: dict[str, Any]) -> None:
         "LABEL_MAX": schemas["Label"]["maximum"],
         "LABELS_MAX": schemas["Labels"]["properties"]["labels"]["maxProperties"],
         "BODY_MAX_BYTES": contract["components"]["responses"]["TooLarge"]["x-max-bytes"],
+        "FINDING_CHART_TARGETS_MAX": (
+            schemas["FindingChartRequest"]["properties"]["targets"]["maxItems"]
+        ),
+        "FINDING_CHART_POSITIONS_MAX": (
+            schemas["FindingChartRequest"]["properties"]["positions"]["maxItems"]
+        ),
     }
     assert set(contract["x-limits"]) == set(expected)
     assert {name: getattr(limits, name) for name in expected} == expected
@@ -60,6 +66,8 @@ def test_the_contract_references_the_shared_schemas(contract: dict[str, Any]) ->
     )
     jobs = contract["paths"]["/jobs"]["get"]["parameters"]
     assert {"$ref": "#/components/parameters/JobPageLimit"} in jobs
+    chart = contract["components"]["schemas"]["FindingChartRequest"]["properties"]
+    assert chart["size"]["$ref"] == "#/components/schemas/CutoutSize"
     moc = contract["paths"]["/footprint/moc"]["get"]["parameters"]
     assert {"$ref": "#/components/parameters/MOCOrder"} in moc
 

@@ -9,6 +9,7 @@ representation in the output, so an exported notebook shows it without a kernel.
 - :class:`JobBrowser`: the user's jobs; cancel, delete, rename, results; refreshes while jobs run.
 - :class:`CutoutGallery`: a cutout job's thumbnails, enlarge, labels 0-9 (``.labels``,
   ``.fits_paths``).
+- :class:`FindingChart`: a finding chart of one object or position (its PNG; ``.save()``).
 - :class:`FootprintViewer`: Aladin Lite (ipyaladin) with the survey's overlays, offline.
 - :mod:`surveylab_widgets.plots`: colour-magnitude and colour-colour diagrams.
 
@@ -26,6 +27,7 @@ import ipywidgets as widgets
 
 from surveylab import Survey
 
+from .chart import FindingChart
 from .gallery import CutoutGallery
 from .jobs import JobBrowser
 from .query import QueryPanel
@@ -34,7 +36,15 @@ if TYPE_CHECKING:
     from . import plots
     from .footprint import FootprintViewer
 
-__all__ = ["CutoutGallery", "FootprintViewer", "JobBrowser", "QueryPanel", "plots", "release_card"]
+__all__ = [
+    "CutoutGallery",
+    "FindingChart",
+    "FootprintViewer",
+    "JobBrowser",
+    "QueryPanel",
+    "plots",
+    "release_card",
+]
 
 
 def __getattr__(name: str) -> Any:

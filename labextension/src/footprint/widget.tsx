@@ -18,6 +18,7 @@ import { BoxPanel } from '@lumino/widgets';
 import * as React from 'react';
 
 import { CommandIDs } from '../commands';
+import { commandOpener } from '../finding-chart/context';
 import { viridis } from './colour';
 import { footprintIcon } from './icon';
 import {
@@ -303,7 +304,8 @@ class TilePanel extends ModelWidget {
   ): void {
     if (
       change.id === CommandIDs.openGallery ||
-      change.id === CommandIDs.openQuery
+      change.id === CommandIDs.openQuery ||
+      change.id === CommandIDs.openFindingChart
     ) {
       this.update();
     }
@@ -377,6 +379,8 @@ function TileView(props: {
   const { tile, position, commands } = props;
   const canCutout = commands.hasCommand(CommandIDs.openGallery);
   const canQuery = commands.hasCommand(CommandIDs.openQuery);
+  const canChart =
+    commands.hasCommand(CommandIDs.openFindingChart) && tile.images.length > 0;
   return (
     <section className="sl-FootprintTile-tile" aria-label={`Tile ${tile.name}`}>
       <h3 className="sl-FootprintTile-name" data-testid="footprint-tile-name">
@@ -448,7 +452,7 @@ function TileView(props: {
           ))}
         </ul>
       )}
-      {canCutout || canQuery ? (
+      {canCutout || canQuery || canChart ? (
         <div className="sl-FootprintTile-actions">
           {canCutout ? (
             <Button
@@ -476,6 +480,18 @@ function TileView(props: {
               }}
             >
               Query this tile
+            </Button>
+          ) : null}
+          {canChart ? (
+            <Button
+              className="jp-mod-styled"
+              data-testid="footprint-finding-chart"
+              title="A finding chart of this position: compass, scale bar, the target marked"
+              onClick={() => {
+                commandOpener(commands)([cutoutPosition(tile, position)]);
+              }}
+            >
+              Finding chart
             </Button>
           ) : null}
         </div>

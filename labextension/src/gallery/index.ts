@@ -13,6 +13,7 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { imageIcon } from '@jupyterlab/ui-components';
 
 import { CATEGORY, CommandIDs } from '../commands';
+import { commandOpener } from '../finding-chart/context';
 import type { IGalleryArgs } from '../commands';
 import { formFromArgs } from './form';
 import { GalleryPanel } from './panel';
@@ -61,6 +62,7 @@ function activate(
       if (panel === undefined) {
         panel = new GalleryPanel();
         panel.settings = settings;
+        panel.chartOpener = commandOpener(app.commands);
         panel.jobChanged.connect(changed => void tracker.save(changed));
         void tracker.add(panel);
       }
@@ -100,6 +102,7 @@ function activate(
           settings = readSettings(loaded.composite);
           tracker.forEach(panel => {
             panel.settings = settings;
+            panel.chartOpener = commandOpener(app.commands);
           });
         };
         apply();

@@ -25,6 +25,8 @@ import { Signal } from '@lumino/signaling';
 import type { ISignal } from '@lumino/signaling';
 import * as React from 'react';
 
+import { ChartOpenerContext } from '../finding-chart/context';
+import type { ChartOpener } from '../finding-chart/context';
 import { describeError } from '../format';
 import type { IErrorView } from '../format';
 import {
@@ -102,6 +104,15 @@ export class GalleryPanel extends ReactWidget {
     this.update();
   }
 
+  /** Opens finding charts from the viewer's "Finding chart" action (none: no action). */
+  get chartOpener(): ChartOpener | null {
+    return this._chartOpener;
+  }
+  set chartOpener(opener: ChartOpener | null) {
+    this._chartOpener = opener;
+    this.update();
+  }
+
   /** Show a job's gallery, or the form (pre-filled). */
   showView(request: GalleryRequest): void {
     this._request = request;
@@ -136,14 +147,16 @@ export class GalleryPanel extends ReactWidget {
 
   protected render(): React.ReactElement {
     return (
-      <GalleryApp
-        key={this._generation}
-        request={this._request}
-        settings={this._settings}
-        onShow={request => {
-          this.showView(request);
-        }}
-      />
+      <ChartOpenerContext.Provider value={this._chartOpener}>
+        <GalleryApp
+          key={this._generation}
+          request={this._request}
+          settings={this._settings}
+          onShow={request => {
+            this.showView(request);
+          }}
+        />
+      </ChartOpenerContext.Provider>
     );
   }
 
@@ -153,6 +166,7 @@ export class GalleryPanel extends ReactWidget {
   };
   private _generation = 0;
   private _settings: IGallerySettings = DEFAULT_SETTINGS;
+  private _chartOpener: ChartOpener | null = null;
   private readonly _jobChanged = new Signal<this, string | null>(this);
 }
 

@@ -15,6 +15,8 @@ import {
 } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
+import { ChartOpenerContext } from '../finding-chart/context';
+import { cutoutTarget } from '../finding-chart/api';
 import { describeError } from '../format';
 import type { IErrorView } from '../format';
 import { fetchFitsHeader } from './api';
@@ -56,6 +58,8 @@ type HeaderState =
 /** The enlarged cutout, over the grid. */
 export function Viewer(props: IViewerProps): React.ReactElement {
   const { item, urlOf } = props;
+  const openChart = React.useContext(ChartOpenerContext);
+  const chartTarget = cutoutTarget(item);
   const bands = viewerBands(item);
   const [band, setBand] = React.useState<string>(bands[0] ?? '');
   const shown = bands.includes(band) ? band : (bands[0] ?? '');
@@ -199,6 +203,19 @@ export function Viewer(props: IViewerProps): React.ReactElement {
             <caretRightIcon.react tag="span" />
           </Button>
           <span className="sl-GalleryViewer-spacer" />
+          {openChart !== null && chartTarget !== null ? (
+            <Button
+              minimal
+              small
+              title="A finding chart of this object: compass, scale bar, the target marked"
+              data-testid="gallery-finding-chart"
+              onClick={() => {
+                openChart([chartTarget]);
+              }}
+            >
+              Finding chart
+            </Button>
+          ) : null}
           <Button
             minimal
             small

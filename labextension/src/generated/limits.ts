@@ -23,3 +23,7 @@ export const LABEL_MAX = 9;
 export const LABELS_MAX = 10000;
 /** `#/components/responses/TooLarge/x-max-bytes` */
 export const BODY_MAX_BYTES = 1000000;
+/** `#/components/schemas/FindingChartRequest/properties/targets/maxItems` */
+export const FINDING_CHART_TARGETS_MAX = 20;
+/** `#/components/schemas/FindingChartRequest/properties/positions/maxItems` */
+export const FINDING_CHART_POSITIONS_MAX = 2000;

@@ -482,6 +482,31 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/finding-chart': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * A finding chart (PNG or PDF) of one or more objects, made at once.
+     * @description A cutout around each target with a cross-hair (or circle) on it, a north/east compass
+     *     that follows the image's WCS, a scale bar, optionally the catalog's objects in the field
+     *     (down to a magnitude limit) and the user's own positions, and a title block (ID,
+     *     coordinates in degrees and sexagesimal, tile, MAG_AUTO). One target gives a PNG unless
+     *     `format` is `pdf`; several give one PDF, a page each. A target outside the survey's
+     *     footprint is refused (400) naming it; an unknown object id is 404.
+     */
+    post: operations['findingChart'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -583,6 +608,42 @@ export interface components {
       title: string;
       description: string;
       sql: string;
+    };
+    FindingChartRequest: {
+      /**
+       * @description What to chart: `COADD_OBJECT_ID`s (numbers or digits), DES object names
+       *     (`DESJ213326.40-004912.0`), tile names (their centre), positions as text
+       *     (`"323.36 -0.82"`, `"21:33:26.4 -0:49:12"`) or as `[ra, dec]` degrees, or rows of a
+       *     query result (objects with `RA`, `DEC`, optionally `COADD_OBJECT_ID` and
+       *     `MAG_AUTO_<band>`).
+       */
+      targets: (number | string | number[] | Record<string, unknown>)[];
+      /** @description The chart's side in arcmin, 0.1 to 12; 2 by default. */
+      size?: components['schemas']['CutoutSize'];
+      /**
+       * @description One band (`i`), or three for a colour image (`irg`, red green blue).
+       * @default i
+       */
+      band?: string;
+      /**
+       * @default cross
+       * @enum {string}
+       */
+      marker?: 'cross' | 'circle';
+      /**
+       * @description Draw the catalog's objects in the field.
+       * @default false
+       */
+      catalog?: boolean;
+      /** @description Only catalog objects brighter than this MAG_AUTO (of the first band); implies `catalog`. */
+      mag_limit?: number;
+      /** @description The user's own positions to mark, `[ra, dec]` degrees. */
+      positions?: number[][];
+      /**
+       * @description `png` (one target only) or `pdf`; by default PNG for one target, PDF for several.
+       * @enum {string}
+       */
+      format?: 'png' | 'pdf';
     };
     /**
      * @description A cutout side in arcmin.
@@ -1629,6 +1690,36 @@ export interface operations {
       };
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
+    };
+  };
+  findingChart: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['FindingChartRequest'];
+      };
+    };
+    responses: {
+      /** @description The chart. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'image/png': string;
+          'application/pdf': string;
+        };
+      };
+      400: components['responses']['BadRequest'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      413: components['responses']['TooLarge'];
+      503: components['responses']['Unavailable'];
     };
   };
 }

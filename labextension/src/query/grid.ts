@@ -225,6 +225,28 @@ export class ResultGrid extends Panel {
     return this._model;
   }
 
+  /**
+   * The body row (0-based, as shown) under a point of the page, or `null`;
+   * the cursor moves to its first cell.
+   */
+  selectRowAt(clientX: number, clientY: number): number | null {
+    const hit = this._grid.hitTest(clientX, clientY);
+    const selection = this._grid.selectionModel;
+    if (hit.region !== 'body' || hit.row < 0 || selection === null) {
+      return null;
+    }
+    selection.select({
+      r1: hit.row,
+      c1: hit.column,
+      r2: hit.row,
+      c2: hit.column,
+      cursorRow: hit.row,
+      cursorColumn: hit.column,
+      clear: 'all'
+    });
+    return hit.row;
+  }
+
   /** Emitted after the user re-sorts the rows. */
   get sorted(): ISignal<this, void> {
     return this._sorted;

@@ -23,15 +23,20 @@ import {
   checkIcon,
   downloadIcon,
   fileUploadIcon,
+  imageIcon,
   notebookIcon,
   runIcon,
   searchIcon,
   terminalIcon
 } from '@jupyterlab/ui-components';
+import { CommandRegistry } from '@lumino/commands';
 import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
+import { Menu } from '@lumino/widgets';
 
 import { CATEGORY, CommandIDs } from '../commands';
 import type { IQueryArgs } from '../commands';
+import { commandOpener } from '../finding-chart/context';
+import { rowTarget } from '../finding-chart/api';
 import { describeError } from '../format';
 import { requestAPI } from '../request';
 import type { ILabInfo } from '../types';
@@ -356,6 +361,66 @@ function activate(
     toolbar.addItem('export', exportButton);
     model.stateChanged.connect((_, state) => {
       exportButton.enabled = state.kind === 'result';
+    });
+    // The finding chart of the row with the cursor (a result with RA and DEC).
+    let cursorRow: number | null = null;
+    const cursorRowTarget = (): Record<string, unknown> | null => {
+      const grid = content.grid.model;
+      if (grid === null || cursorRow === null) {
+        return null;
+      }
+      return rowTarget(
+        grid.result.columns.map(column => column.name),
+        grid.rowAt(cursorRow)
+      );
+    };
+    const chartButton = button('query-finding-chart', {
+      icon: imageIcon,
+      label: 'Finding chart',
+      tooltip:
+        "A finding chart of the selected row's object (the result needs RA and DEC)",
+      enabled: false,
+      onClick: () => {
+        const target = cursorRowTarget();
+        if (target !== null) {
+          commandOpener(app.commands)([target]);
+        }
+      }
+    });
+    toolbar.addItem('finding-chart', chartButton);
+    // The result's row menu (right click): the finding chart of that row.
+    const rowMenuCommands = new CommandRegistry();
+    let menuTarget: Record<string, unknown> | null = null;
+    rowMenuCommands.addCommand('finding-chart', {
+      label: 'Finding chart',
+      caption: "A finding chart of this row's object",
+      isEnabled: () => menuTarget !== null,
+      execute: () => {
+        if (menuTarget !== null) {
+          commandOpener(app.commands)([menuTarget]);
+        }
+      }
+    });
+    const rowMenu = new Menu({ commands: rowMenuCommands });
+    rowMenu.addClass('sl-QueryRowMenu');
+    rowMenu.addItem({ command: 'finding-chart' });
+    content.grid.node.addEventListener('contextmenu', event => {
+      const row = content.grid.selectRowAt(event.clientX, event.clientY);
+      if (row === null) {
+        return; // not on a row: JupyterLab's own menu
+      }
+      event.preventDefault();
+      event.stopPropagation();
+      cursorRow = row;
+      menuTarget = cursorRowTarget();
+      rowMenu.open(event.clientX, event.clientY);
+    });
+    widget.disposed.connect(() => {
+      rowMenu.dispose();
+    });
+    content.grid.cellChanged.connect((_, cell) => {
+      cursorRow = cell?.row ?? null;
+      chartButton.enabled = cursorRowTarget() !== null;
     });
 
     fetchExamples()

@@ -14,6 +14,7 @@ from tornado import web
 
 from .base import MAX_BODY_BYTES, SurveylabHandler
 from .cutouts import LabelsHandler
+from .finding_chart import FindingChartHandler
 from .footprint import (
     FootprintTileHandler,
     HealpixHandler,
@@ -79,6 +80,7 @@ default_handlers: list[tuple[str, type[SurveylabHandler]]] = [
     (r"/surveylab/api/footprint/moc", MOCHandler),
     (r"/surveylab/api/hips/properties", HiPSHandler),
     (r"/surveylab/api/hips/(?P<path>.+)", HiPSHandler),
+    (r"/surveylab/api/finding-chart", FindingChartHandler),
     (r"/surveylab/api/(.*)", NotFoundHandler),
     (r"/surveylab/(?P<path>(?:tap|soda|sia|datalink)(?:/.*)?)", VOHandler),
 ]

@@ -42,10 +42,9 @@ import numpy as np
 import numpy.typing as npt
 
 from ..bands import passband
-from ..cutouts import CutoutOptions, Target, known_bands, plan_cutouts, run_tile_task
-from ..cutouts.engine import OutputFile, Partial, TileTask, finish_cutout, stitch
-from ..cutouts.plan import PlannedCutout, TileGrid, read_grid
-from ..cutouts.writers import Card
+from ..cutouts import known_bands
+from ..cutouts.plan import TileGrid, read_grid
+from ..cutouts.sync import CutImage, clip_to_image, cut_now, imaged_tile
 from ..errors import (
     CutoutSizeError,
     ImageNotFoundError,
@@ -596,35 +595,9 @@ def soda_sync(survey: Survey, request: VORequest) -> VOResponse:
     return _fits_response(images)
 
 
-def _owner(survey: Survey, ra: float, dec: float, label: str) -> TileInfo:
-    """The tile owning the centre of a region, which has images."""
-    index = int(survey.footprint.locate(ra, dec))
-    if index < 0:
-        raise PositionError(
-            f"{label}: its centre (RA {ra:.6f}, Dec {dec:.6f}) is outside the survey's footprint"
-        )
-    tile = survey.footprint.tiles[index]
-    if not tile.images:
-        raise PositionError(
-            f"{label}: its centre (RA {ra:.6f}, Dec {dec:.6f}) is outside the imaged footprint: "
-            f"tile {tile.name} has no images"
-        )
-    return tile
-
-
-@dataclass
-class _Image:
-    """One band of a finished cutout."""
-
-    band: str
-    data: npt.NDArray[np.float32]
-    header: fits.Header
-    name: str
-
-
 def _cut(
     survey: Survey, shape: Shape, label: str, bands: Sequence[str], dataset: Dataset | None
-) -> list[_Image]:
+) -> list[CutImage]:
     """Cut ``shape`` in ``bands`` with the cutout engine: from the ID's image alone (clipped to
     it), or from the survey's images (stitched across tile edges)."""
     _check_reach(shape, label)
@@ -638,85 +611,19 @@ def _cut(
             )
         footprint = Footprint([tile], name=f"tile {tile.name}")
     else:
-        tile = _owner(survey, ra, dec, label)
+        tile = imaged_tile(survey.footprint, ra, dec, label)
         footprint = survey.footprint
     grid = read_grid(next(iter(tile.images.values())))
     width, height = _cutout_sides(shape, grid, label)
-    options = CutoutOptions(xsize=width, ysize=height, bands=tuple(bands), previews=False)
-    with tempfile.TemporaryDirectory(prefix="surveylab-soda-") as folder:
-        plan = plan_cutouts(
-            footprint,
-            [(Target(1, ra, dec), options)],
-            temp_path=lambda name: Path(folder) / name,
-            release=survey.release,
-            grids={tile.name: grid},
-        )
-        cutout = plan.cutouts[0]
-        if cutout.error:
-            raise RequestError(f"{label}: {cutout.error}")
-        files = _run(plan.tasks, cutout, plan.priority.get(cutout.index, []), label)
-        images = [_read(output) for output in files if output.kind == "fits"]
+    images = cut_now(
+        footprint, survey.release, ra, dec, width, height, bands, label=label, tile=tile, grid=grid
+    )
     if dataset is not None:
-        assert cutout.spec is not None
-        images = [_clipped(image, cutout.spec.owner_shape, label) for image in images]
+        images = [clip_to_image(image, grid.shape, label) for image in images]
     return images
 
 
-def _run(
-    tasks: Sequence[TileTask], cutout: PlannedCutout, priority: Sequence[str], label: str
-) -> list[OutputFile]:
-    """Run a one-cutout plan's tile tasks here; stitch the parts if there are several."""
-    spec = cutout.spec
-    assert spec is not None
-    parts: list[Partial] = []
-    band_cards: dict[str, dict[str, list[Card]]] = {}
-    finished = False
-    for task in tasks:
-        result = run_tile_task(task)
-        if cutout.index in result.errors:
-            raise RequestError(f"{label}: {result.errors[cutout.index]}")
-        band_cards[result.tile] = result.band_cards
-        parts += result.partials
-        finished = finished or cutout.index in result.done
-    if finished:
-        return spec.files
-    arrays, coverage = stitch(spec, parts, priority)
-    if coverage == 0.0:
-        raise PositionError(f"{label}: outside the imaged footprint: no tile image covers it")
-    cards = band_cards.get(cutout.tile or "", {})
-    return finish_cutout(spec, arrays, cards, stitched=cutout.stitched, coverage=coverage)
-
-
-def _read(output: OutputFile) -> _Image:
-    from astropy.io import fits
-
-    with fits.open(output.temp, memmap=False) as hdul:
-        hdu = hdul[0]
-        return _Image(output.band, np.asarray(hdu.data), hdu.header.copy(), output.name)
-
-
-def _clipped(image: _Image, owner_shape: tuple[int, int], label: str) -> _Image:
-    """``image`` trimmed to the pixels of the tile image it was cut from, its WCS shifted."""
-    rows, columns = owner_shape
-    header = image.header
-    x0, y0 = int(header["CUT_X0"]) - 1, int(header["CUT_Y0"]) - 1
-    ny, nx = image.data.shape
-    left, right = max(0, -x0), min(nx, columns - x0)
-    bottom, top = max(0, -y0), min(ny, rows - y0)
-    if right <= left or top <= bottom:
-        raise PositionError(f"{label}: the region misses the image")
-    if (left, bottom, right, top) == (0, 0, nx, ny):
-        return image
-    header["CRPIX1"] = float(header["CRPIX1"]) - left
-    header["CRPIX2"] = float(header["CRPIX2"]) - bottom
-    header["CUT_X0"] = x0 + left + 1
-    header["CUT_Y0"] = y0 + bottom + 1
-    header["COVERAGE"] = 1.0
-    data = np.ascontiguousarray(image.data[bottom:top, left:right])
-    return _Image(image.band, data, header, image.name)
-
-
-def _fits_response(images: Sequence[_Image]) -> VOResponse:
+def _fits_response(images: Sequence[CutImage]) -> VOResponse:
     """The cutout as one FITS file, streamed from a temporary file."""
     from astropy.io import fits
 
@@ -747,7 +654,7 @@ def _fits_response(images: Sequence[_Image]) -> VOResponse:
     return VOResponse(200, FITS_TYPE, read_chunks(spool), headers)
 
 
-def _extension_header(image: _Image) -> fits.Header:
+def _extension_header(image: CutImage) -> fits.Header:
     """A band's header as an extension's: without SIMPLE and EXTEND, ``EXTNAME`` the band as
     the release spells it (astropy's ``name=`` would upper-case it)."""
     header = image.header.copy()
