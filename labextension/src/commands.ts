@@ -13,6 +13,8 @@ export namespace CommandIDs {
   export const openGallery = 'surveylab:open-gallery';
   /** Open the footprint viewer; args `{ target?: string }` (a position or tile name). */
   export const openFootprint = 'surveylab:open-footprint';
+  /** Open the help desk form; args `{ jobId?: string }` fills in the job. */
+  export const contactHelpDesk = 'surveylab:contact-help-desk';
 }
 
 /** Arguments of {@link CommandIDs.openQuery}. */

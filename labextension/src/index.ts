@@ -14,6 +14,7 @@ import { CATEGORY, CommandIDs } from './commands';
 import deadlinePlugin from './deadline';
 import footprintPlugin from './footprint';
 import galleryPlugin from './gallery';
+import helpPlugin from './help';
 import { surveyIcon } from './icon';
 import jobsPlugin from './jobs';
 import { SurveyPanel } from './panel';
@@ -101,7 +102,8 @@ const plugins: JupyterFrontEndPlugin<void>[] = [
   jobsPlugin,
   galleryPlugin,
   footprintPlugin,
-  deadlinePlugin
+  deadlinePlugin,
+  helpPlugin
 ];
 
 export default plugins;

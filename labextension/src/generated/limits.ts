@@ -23,3 +23,7 @@ export const LABEL_MAX = 9;
 export const LABELS_MAX = 10000;
 /** `#/components/responses/TooLarge/x-max-bytes` */
 export const BODY_MAX_BYTES = 1000000;
+/** `#/components/schemas/HelpRequest/properties/subject/maxLength` */
+export const HELP_SUBJECT_MAX_LENGTH = 200;
+/** `#/components/schemas/HelpRequest/properties/message/maxLength` */
+export const HELP_MESSAGE_MAX_LENGTH = 10000;

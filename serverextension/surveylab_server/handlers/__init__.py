@@ -22,6 +22,7 @@ from .footprint import (
     TilesAtHandler,
     TilesGeoJSONHandler,
 )
+from .help import HelpHandler
 from .hips import HiPSHandler
 from .info import OPENAPI_PATH, InfoHandler, LabHandler, OpenAPIHandler, load_openapi
 from .jobs import (
@@ -79,6 +80,7 @@ default_handlers: list[tuple[str, type[SurveylabHandler]]] = [
     (r"/surveylab/api/footprint/moc", MOCHandler),
     (r"/surveylab/api/hips/properties", HiPSHandler),
     (r"/surveylab/api/hips/(?P<path>.+)", HiPSHandler),
+    (r"/surveylab/api/help", HelpHandler),
     (r"/surveylab/api/(.*)", NotFoundHandler),
     (r"/surveylab/(?P<path>(?:tap|soda|sia|datalink)(?:/.*)?)", VOHandler),
 ]
