@@ -79,7 +79,7 @@ class HelpFormBody
           <textarea
             className="jp-mod-styled"
             data-testid="help-message"
-            rows={8}
+            rows={5}
             value={form.message}
             onChange={event => {
               set({ ...form, message: event.target.value });
@@ -188,7 +188,7 @@ export async function showNotConfigured(
 ): Promise<void> {
   const body = (
     <div className="sl-HelpResult" data-testid="help-not-configured">
-      <p>{reason}</p>
+      <p>{reason.charAt(0).toUpperCase() + reason.slice(1)}</p>
       <p>Please write to {addressNode(address)} instead.</p>
     </div>
   );
