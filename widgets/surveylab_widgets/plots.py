@@ -365,6 +365,7 @@ def colour_colour_sed(
     points = ColumnDataSource(data, name="surveylab-ccd-points")
 
     ccd = hv.render(hex_tiles, backend="bokeh")
+    ccd.name = "surveylab-ccd-figure"
     subset = "" if len(shown) == len(good) else f"; {len(shown):,} of them as points"
     ccd.title.text = f"{title} ({len(good):,} objects{subset}): click a point for its SED"
     dots = ccd.scatter(
