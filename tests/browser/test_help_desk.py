@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import open_lab, shot
+from tests.browser.test_job_browser import job_row, open_details, open_job_browser
 from tests.support.lab import RunningLab, running_lab_server
 from tests.support.smtp import SmtpServer, start_smtp_server
 
@@ -102,6 +103,25 @@ def test_the_help_menu_form_sends_with_the_lab_filled_in(
         with contextlib.suppress(Exception):
             shot(page, "help-desk-failure")
         raise
+
+
+def test_the_job_browser_asks_about_a_job_with_its_id_filled_in(
+    page: Page, help_lab: RunningLab, smtp: SmtpServer
+) -> None:
+    # A job that will fail: what users most often write about.
+    response = help_lab.api("POST", "jobs", json={"type": "query", "sql": "SELECT NOPE FROM X"})
+    assert response.status_code == 201
+    job_id = response.json()["id"]
+    open_lab(page, help_lab)
+    browser = open_job_browser(page)
+    details = open_details(job_row(browser, job_id))
+    details.locator('[data-testid="job-action-askHelp"]').click()
+    expect(page.get_by_test_id("help-job-id")).to_have_value(job_id)
+    before = len(smtp.received())
+    fill_form(page, "About my count")
+    expect(page.get_by_test_id("help-reference")).to_be_visible()
+    desk = smtp.received()[before]
+    assert f"Job:          {job_id}" in desk.message.get_content().replace("\r\n", "\n")
 
 
 def test_the_form_offers_the_address_when_the_message_cannot_go(
