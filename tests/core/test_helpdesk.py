@@ -279,3 +279,14 @@ def test_the_login_password_stays_out_of_errors_logs_and_reprs(
     for text in (str(caught.value), caplog.text, repr(desk), repr(good), str(vars(desk))):
         assert SMTP_PASSWORD not in text
     assert all(SMTP_PASSWORD.encode() not in mail.raw for mail in received)
+
+
+def test_the_rate_limit_can_count_one_sender_over_user_names(smtp_server: SmtpServer) -> None:
+    """A lab's token requests carry a new user name each time without a hub: the server counts
+    them as one sender."""
+    desk = desk_on(smtp_server, rate_limit=RateLimit(2, 600, clock=Clock()))
+    request = HelpRequest.from_json(body())
+    for user in ("a1", "a2"):
+        desk.send(request, LabContext(user=user, release="R"), sender="the lab's user")
+    with pytest.raises(HelpDeskLimitError):
+        desk.send(request, LabContext(user="a3", release="R"), sender="the lab's user")
