@@ -15,6 +15,8 @@ export namespace CommandIDs {
   export const openFootprint = 'surveylab:open-footprint';
   /** Open a finding chart; args {@link IFindingChartArgs}. */
   export const openFindingChart = 'surveylab:open-finding-chart';
+  /** Open the help desk form; args `{ jobId?: string }` fills in the job. */
+  export const contactHelpDesk = 'surveylab:contact-help-desk';
 }
 
 /** Arguments of {@link CommandIDs.openQuery}. */

@@ -15,6 +15,7 @@ import deadlinePlugin from './deadline';
 import findingChartPlugin from './finding-chart';
 import footprintPlugin from './footprint';
 import galleryPlugin from './gallery';
+import helpPlugin from './help';
 import { surveyIcon } from './icon';
 import jobsPlugin from './jobs';
 import { SurveyPanel } from './panel';
@@ -104,7 +105,8 @@ const plugins: JupyterFrontEndPlugin<void>[] = [
   galleryPlugin,
   footprintPlugin,
   deadlinePlugin,
-  findingChartPlugin
+  findingChartPlugin,
+  helpPlugin
 ];
 
 export default plugins;

@@ -81,11 +81,17 @@ export function parseErrorBody(data: unknown): IErrorBody | null {
   if (typeof record.reason === 'string' && record.reason.length > 0) {
     body.reason = record.reason;
   }
-  for (const key of ['line', 'column'] as const) {
+  for (const key of ['line', 'column', 'retry_after'] as const) {
     const value = record[key];
     if (typeof value === 'number' && Number.isInteger(value) && value > 0) {
       body[key] = value;
     }
+  }
+  if (typeof record.field === 'string' && record.field.length > 0) {
+    body.field = record.field;
+  }
+  if (typeof record.address === 'string' || record.address === null) {
+    body.address = record.address;
   }
   return body;
 }

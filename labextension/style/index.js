@@ -5,3 +5,4 @@ import './gallery.css';
 import './footprint.css';
 import './deadline.css';
 import './finding-chart.css';
+import './help.css';

@@ -10,6 +10,7 @@ import {
   neighbourAfterRemoval,
   pollDelay
 } from '../src/jobs/state';
+import type { ICommandAvailability } from '../src/jobs/state';
 
 const T10 = '2026-11-22T10:00:00+00:00';
 const T11 = '2026-11-22T11:00:00+00:00';
@@ -200,8 +201,8 @@ describe('jobSQL', () => {
 });
 
 describe('jobActions', () => {
-  const all = { openQuery: true, openGallery: true };
-  const none = { openQuery: false, openGallery: false };
+  const all: ICommandAvailability = { openQuery: true, openGallery: true };
+  const none: ICommandAvailability = { openQuery: false, openGallery: false };
   const file = { name: 'result.fits', size: 10 };
   it.each<[string, IJob, typeof all, string[]]>([
     [
@@ -233,6 +234,12 @@ describe('jobActions', () => {
       makeJob('a', { type: 'cutout', parameters: {}, phase: 'QUEUED' }),
       none,
       ['cancel', 'openFolder', 'rename', 'renew', 'delete']
+    ],
+    [
+      'a failed job with the help desk form',
+      makeJob('a', { phase: 'ERROR' }),
+      { ...none, contactHelpDesk: true },
+      ['openFolder', 'rename', 'renew', 'askHelp', 'delete']
     ],
     [
       'an archived job cannot be renewed',

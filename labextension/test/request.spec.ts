@@ -70,6 +70,11 @@ describe('parseErrorBody', () => {
       { message: 'bad', line: null, column: 0 },
       { message: 'bad' }
     ],
+    [
+      'help desk field, address and wait kept',
+      { message: 'm', field: 'subject', address: null, retry_after: 30 },
+      { message: 'm', field: 'subject', address: null, retry_after: 30 }
+    ],
     ['empty message', { message: '' }, null],
     ['message not a string', { message: 42 }, null],
     ['no message', { error: 'x' }, null],

@@ -11,6 +11,7 @@ from tornado.ioloop import PeriodicCallback
 from traitlets import Bool, Float, Unicode
 
 from surveylab import Settings, Survey
+from surveylab.helpdesk import HelpDesk
 from surveylab.surveys import SharedSurvey, UserSurveys
 from surveylab.vo.client import TOKEN_VARIABLE, VO_URL_VARIABLE
 
@@ -128,6 +129,7 @@ class SurveylabApp(ExtensionApp):
             self._say_where_jobs_run(surveys.survey)
         self.settings["surveylab_surveys"] = surveys
         self.settings["surveylab_prefix"] = self.mount
+        self.settings["surveylab_helpdesk"] = HelpDesk.from_settings(settings)
         self._expiry = PeriodicCallback(self._expire_jobs, self.expire_interval * 1000)
         self._expiry.start()
 

@@ -171,6 +171,14 @@ class Settings(BaseSettings):
     smtp_starttls: bool = Field(default=False, description="Use STARTTLS with smtp_host.")
     smtp_user: str | None = Field(default=None, description="SMTP login, if the server needs one.")
     smtp_password: SecretStr | None = Field(default=None, description="Password of smtp_user.")
+    helpdesk_address: str | None = Field(
+        default=None,
+        description=(
+            "E-mail address of the survey's help desk: the lab's Help menu form sends to it "
+            "through smtp_host (Reply-To the user). Unset, or smtp_host unset: the form says "
+            "so and shows this address instead."
+        ),
+    )
 
     @property
     def catalog_location(self) -> str:

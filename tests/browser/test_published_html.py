@@ -198,3 +198,62 @@ def test_published_example_renders_offline(
     assert blocked == [], f"the page asked the network for {blocked}"
     assert page_errors == []
     assert not [url for url in requests if "hips" in url.lower()]  # no HiPS without a lab
+
+
+# --- the colour-colour diagram linked to the SED, published -----------------------------------
+
+#: In the page: the Bokeh models of the linked plot, and where on the screen a point is drawn.
+LINKED_PLOT_JS = """
+([k]) => {
+  const doc = Bokeh.documents.find(d => d.get_model_by_name('surveylab-ccd-points') !== null);
+  if (doc === undefined) { return null; }
+  const points = doc.get_model_by_name('surveylab-ccd-points');
+  const figure = doc.get_model_by_name('surveylab-ccd-figure');
+  const view = Bokeh.index.find_one(figure);
+  if (view === null) { return null; }
+  const box = view.el.getBoundingClientRect();
+  return {
+    count: points.data.x.length,
+    label: points.data.label[k],
+    mags: ['g', 'r', 'i'].map(band => points.data['mag_' + band][k]),
+    x: box.left + view.frame.x_scale.compute(points.data.x[k]),
+    y: box.top + view.frame.y_scale.compute(points.data.y[k]),
+  };
+}
+"""
+#: In the page: the SED figure's data and title.
+SED_JS = """
+() => {
+  const doc = Bokeh.documents.find(d => d.get_model_by_name('surveylab-sed') !== null);
+  const sed = doc.get_model_by_name('surveylab-sed');
+  const figure = doc.get_model_by_name('surveylab-sed-figure');
+  return {band: [...sed.data.band], magnitude: [...sed.data.magnitude], title: figure.title.text};
+}
+"""
+
+
+def test_a_clicked_point_of_the_colour_colour_diagram_shows_its_sed(
+    published: Published, offline_page: tuple[Page, list[str]], page_errors: list[str]
+) -> None:
+    page, blocked = offline_page
+    page.goto(published.path.as_uri())
+    figure = page.locator(".bk-Figure").last
+    figure.scroll_into_view_if_needed()
+    page.wait_for_function(f"() => ({LINKED_PLOT_JS})([0]) !== null")
+    before = page.evaluate(SED_JS)
+    assert before["band"] == [] and before["title"].startswith("SED: click a point")
+
+    # The brightest-listed point lies under others now and then: the first one on top is taken.
+    for k in range(20):
+        point = page.evaluate(LINKED_PLOT_JS, [k])
+        assert point["count"] > 50
+        page.mouse.click(point["x"], point["y"])
+        sed = page.evaluate(SED_JS)
+        if sed["title"].startswith(f"SED of {point['label']} "):
+            break
+    else:
+        raise AssertionError(f"no click on a point showed its SED; last SED: {sed}")
+    assert sed["band"] == ["g", "r", "i"]  # the demo's bands, blue to red
+    assert sed["magnitude"] == pytest.approx(point["mags"])  # the clicked object's own
+    shot(page, "published-colour-colour-sed")
+    assert blocked == [] and page_errors == []

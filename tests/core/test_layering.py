@@ -30,6 +30,8 @@ CORE_MODULES = [
     "surveylab.footprint",
     "surveylab.hips",
     "surveylab.limits",
+    "surveylab.mail",
+    "surveylab.helpdesk",
 ]
 FORBIDDEN = ["jupyter_server", "ipywidgets", "jupyterhub", "tornado", "traitlets"]
 

@@ -43,9 +43,11 @@ def test_each_limit_is_the_contracts_keyword(contract: dict[str, Any]) -> None:
         "FINDING_CHART_POSITIONS_MAX": (
             schemas["FindingChartRequest"]["properties"]["positions"]["maxItems"]
         ),
+        "HELP_SUBJECT_MAX_LENGTH": schemas["HelpRequest"]["properties"]["subject"]["maxLength"],
+        "HELP_MESSAGE_MAX_LENGTH": schemas["HelpRequest"]["properties"]["message"]["maxLength"],
     }
     assert set(contract["x-limits"]) == set(expected)
-    assert {name: getattr(limits, name) for name in expected} == expected
+    assert {name: limits.limit(name) for name in expected} == expected
     assert (limits.CUTOUT_SIZE_MIN, limits.CUTOUT_SIZE_MAX) == (0.1, 12)
 
 

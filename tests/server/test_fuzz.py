@@ -12,6 +12,7 @@ from schemathesis.checks import positive_data_acceptance
 
 from surveylab_server.handlers import load_openapi
 from tests.support.server import RunningServer, jupyter_server
+from tests.support.smtp import start_smtp_server
 
 schema = schemathesis.openapi.from_dict(load_openapi())
 
@@ -20,8 +21,15 @@ schema = schemathesis.openapi.from_dict(load_openapi())
 def server(
     demo_data_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningServer]:
-    with jupyter_server(demo_data_dir, tmp_path_factory.mktemp("fuzz")) as running:
-        yield running
+    # With an SMTP server, so that the help desk form sends (unconfigured, it answers 503).
+    with start_smtp_server() as smtp:
+        env = {
+            "SURVEYLAB_SMTP_HOST": smtp.host,
+            "SURVEYLAB_SMTP_PORT": str(smtp.port),
+            "SURVEYLAB_HELPDESK_ADDRESS": "help@survey.example",
+        }
+        with jupyter_server(demo_data_dir, tmp_path_factory.mktemp("fuzz"), env=env) as running:
+            yield running
 
 
 @schema.parametrize()

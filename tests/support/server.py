@@ -46,8 +46,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def jupyter_server(data_dir: Path, root: Path, timeout: float = 60) -> Iterator[RunningServer]:
-    """Run ``jupyter server`` with surveylab on a free port until the block ends."""
+def jupyter_server(
+    data_dir: Path, root: Path, timeout: float = 60, env: dict[str, str] | None = None
+) -> Iterator[RunningServer]:
+    """Run ``jupyter server`` with surveylab on a free port until the block ends; ``env`` adds
+    environment variables (e.g. ``SURVEYLAB_SMTP_HOST``)."""
     port, token = free_port(), secrets.token_hex(16)
     home = root / "home"
     home.mkdir(parents=True, exist_ok=True)
@@ -57,6 +60,7 @@ def jupyter_server(data_dir: Path, root: Path, timeout: float = 60) -> Iterator[
         "SURVEYLAB_DATA_DIR": str(data_dir),
         "SURVEYLAB_JOBS_DIR": str(home / "surveylab-jobs"),
         "JUPYTER_TOKEN": token,
+        **(env or {}),
     }
     command = [
         sys.executable, "-m", "jupyter_server", "--no-browser", f"--port={port}",

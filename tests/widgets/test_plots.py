@@ -212,3 +212,128 @@ def test_an_sed_renders_as_standalone_html() -> None:
 
     page = file_html(hv.render(plots.sed(sed_table()), backend="bokeh"), INLINE, "SED")
     assert "wavelength (nm)" in page and "Bokeh" in page
+
+
+# --- colour-colour linked to the SED -------------------------------------------------------------
+
+
+def linked_table(n: int = 40) -> Table:
+    """``n`` objects measured in g, r, i, z (no Y), with errors; the last one flagged in r."""
+    rng = np.random.default_rng(3)
+    table = Table({"COADD_OBJECT_ID": np.arange(1000, 1000 + n)})
+    for k, band in enumerate("GRIZ"):
+        table[f"MAG_AUTO_{band}"] = rng.normal(21.0 - 0.3 * k, 0.5, n)
+        table[f"MAGERR_AUTO_{band}"] = np.full(n, 0.02 * (k + 1))
+    table["MAG_AUTO_R"][-1] = 99.0
+    return table
+
+
+def linked_parts(plot: object) -> dict[str, object]:
+    """The named Bokeh models of a linked plot: the layout, its sources and its callback."""
+    from bokeh.models import CustomJS, Row, TapTool
+
+    layout = plot.object  # type: ignore[attr-defined]
+    assert isinstance(layout, Row) and layout.name == "surveylab-ccd-sed"
+    (points,) = layout.select({"name": "surveylab-ccd-points"})
+    (sed,) = layout.select({"name": "surveylab-sed"})
+    (dots,) = layout.select({"name": "surveylab-ccd-dots"})
+    (tap,) = layout.select({"type": TapTool})
+    (callback,) = points.selected.js_property_callbacks["change:indices"]
+    assert isinstance(callback, CustomJS)
+    return {
+        "layout": layout,
+        "points": points,
+        "sed": sed,
+        "dots": dots,
+        "tap": tap,
+        "js": callback,
+    }
+
+
+def test_the_linked_plot_carries_each_objects_magnitudes_and_the_callback() -> None:
+    from surveylab.bands import PASSBANDS
+
+    table = linked_table()
+    parts = linked_parts(plots.colour_colour_sed(table))
+    points, sed, callback = parts["points"], parts["sed"], parts["js"]
+    data = points.data  # type: ignore[attr-defined]
+    assert list(data["label"]) == [str(i) for i in table["COADD_OBJECT_ID"][:-1]]  # r flagged
+    assert np.allclose(data["x"], (table["MAG_AUTO_R"] - table["MAG_AUTO_I"])[:-1])
+    assert np.allclose(data["y"], (table["MAG_AUTO_G"] - table["MAG_AUTO_R"])[:-1])
+    for band in "griz":  # the DES bands the table has; no Y
+        assert np.allclose(data[f"mag_{band}"], table[f"MAG_AUTO_{band.upper()}"][:-1])
+        assert np.allclose(data[f"err_{band}"], table[f"MAGERR_AUTO_{band.upper()}"][:-1])
+    assert "mag_Y" not in data
+    assert sed.data["wavelength"] == []  # type: ignore[attr-defined]  # empty until a click
+    args = callback.args  # type: ignore[attr-defined]
+    assert args["points"] is points and args["sed"] is sed
+    assert args["bands"] == list("griz")
+    assert args["nm"] == pytest.approx([PASSBANDS[b].effective * 1e9 for b in "griz"])
+    assert parts["tap"].renderers == [parts["dots"]]  # type: ignore[attr-defined]
+    (ccd, spectrum) = parts["layout"].children  # type: ignore[attr-defined]
+    assert "39 objects" in ccd.title.text and "click a point" in ccd.title.text
+    assert spectrum.y_range.flipped  # bright at the top
+
+
+def test_the_callback_fills_the_sed_from_the_clicked_point(tmp_path: Path) -> None:
+    """The CustomJS code itself, run by node on the plot's own data: flags are left out."""
+    import json
+    import shutil
+
+    node = shutil.which("node")
+    assert node is not None, "node (installed for the lab extension) runs the callback"
+    table = linked_table(3)
+    table["MAG_AUTO_Z"][1] = -99.0
+    table["MAGERR_AUTO_I"][1] = np.nan
+    parts = linked_parts(plots.colour_colour_sed(table))
+    points, callback = parts["points"], parts["js"]
+    args = callback.args  # type: ignore[attr-defined]
+    data = {key: np.asarray(value).tolist() for key, value in points.data.items()}  # type: ignore[attr-defined]
+    script = tmp_path / "callback.js"
+    script.write_text(
+        f"const points = {{selected: {{indices: [1]}}, data: {json.dumps(data)}}};\n"
+        f"const sed = {{data: null}}; const title = {{text: ''}};\n"
+        f"const bands = {json.dumps(args['bands'])}, nm = {json.dumps(args['nm'])};\n"
+        f"const mag_range = {json.dumps(args['mag_range'])};\n"
+        f"(() => {{ {callback.code} }})();\n"  # type: ignore[attr-defined]
+        "console.log(JSON.stringify({sed: sed.data, title: title.text}));\n"
+    )
+    out = subprocess.run([node, str(script)], capture_output=True, text=True, check=True)
+    shown = json.loads(out.stdout)
+    sed = shown["sed"]
+    assert sed["band"] == ["g", "r", "i"]  # z flagged (-99), Y not in the table
+    assert sed["magnitude"] == pytest.approx([table[f"MAG_AUTO_{b}"][1] for b in "GRI"])
+    g_err = table["MAGERR_AUTO_G"][1]
+    assert sed["upper"][0] - sed["magnitude"][0] == pytest.approx(g_err)
+    assert sed["upper"][2] == pytest.approx(sed["magnitude"][2])  # a NaN error: no bar
+    assert shown["title"].startswith(f"SED of {table['COADD_OBJECT_ID'][1]} (r-i ")
+
+
+def test_the_linked_plot_caps_its_points_and_says_so(million: Table) -> None:
+    parts = linked_parts(plots.colour_colour_sed(million[:20_000], max_points=500))
+    points = parts["points"]
+    assert len(points.data["x"]) == 500  # type: ignore[attr-defined]
+    (ccd, _) = parts["layout"].children  # type: ignore[attr-defined]
+    assert "20,000 objects; 500 of them as points" in ccd.title.text
+
+
+@pytest.mark.parametrize(
+    ("table", "kwargs", "message"),
+    [
+        pytest.param(linked_table()[:0], {}, "the table is empty", id="empty"),
+        pytest.param(Table({"RA": [1.0]}), {}, "no magnitude column for band", id="no-mags"),
+        pytest.param(linked_table(), {"sed_bands": "gu"}, "no wavelength known", id="bad-band"),
+    ],
+)
+def test_linked_bad_input_is_a_message(table: Table, kwargs: dict[str, str], message: str) -> None:
+    plot = plots.colour_colour_sed(table, **kwargs)  # type: ignore[arg-type]
+    assert isinstance(plot, hv.Div) and message in plot.data
+
+
+def test_the_linked_plot_renders_as_standalone_html() -> None:
+    from bokeh.embed import file_html
+    from bokeh.resources import INLINE
+
+    layout = plots.colour_colour_sed(linked_table()).object
+    page = file_html(layout, INLINE, "linked")
+    assert "surveylab-ccd-points" in page and "SED of " in page and "mag_z" in page

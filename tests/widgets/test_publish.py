@@ -46,6 +46,13 @@ CELLS = {
         "hv.extension('bokeh')\n"
         "hv.Points((colour, mag), ['g-r', 'r']).opts(invert_yaxis=True)"
     ),
+    "linked": (
+        "from surveylab_widgets import plots\n"
+        "bright = Survey().query(\n"
+        "    'SELECT COADD_OBJECT_ID, MAG_AUTO_G, MAG_AUTO_R, MAG_AUTO_I, MAGERR_AUTO_G, '\n"
+        "    'MAGERR_AUTO_R, MAGERR_AUTO_I FROM DR1_MAIN WHERE MAG_AUTO_I < 21', limit=500)\n"
+        "plots.colour_colour_sed(bright)"
+    ),
 }
 #: Hosts nbconvert, the widgets manager, Bokeh and Panel load from by default.
 CDN_HOSTS = ("cdnjs.cloudflare.com", "unpkg.com", "cdn.bokeh.org", "cdn.holoviz.org")

@@ -6,6 +6,9 @@
   hexagons, in the kernel and in the output.
 - :func:`sed`: objects' magnitudes against the DES bands' effective wavelengths
   (:data:`surveylab.bands.PASSBANDS`), with their errors: a few lines, not a binned cloud.
+- :func:`colour_colour_sed`: the colour-colour hex tiles with the objects as points; clicking
+  one shows its SED beside them (Bokeh ``TapTool`` + ``CustomJS``: no kernel needed, so it
+  works in a published page too).
 - :func:`linked_scatter`: a bqplot scatter with a brush; the brushed rows are in
   :attr:`LinkedScatter.selected` and, with a :class:`~surveylab_widgets.footprint.FootprintViewer`,
   shown on the sky as markers; rows picked on the viewer's sky are selected in the scatter.
@@ -37,6 +40,7 @@ __all__ = [
     "LinkedScatter",
     "binned",
     "colour_colour",
+    "colour_colour_sed",
     "colour_magnitude",
     "linked_scatter",
     "magnitude_column",
@@ -54,6 +58,8 @@ MAG_RANGE = (5.0, 40.0)
 MAX_SED_OBJECTS = 20
 #: The DES bands, blue to red.
 DES_BANDS = ("g", "r", "i", "z", "Y")
+#: The linked colour-colour plot draws at most this many objects as points to click.
+MAX_LINKED_POINTS = 2_000
 #: The bqplot scatter draws at most this many points (a random subset, reproducible).
 MAX_SCATTER_POINTS = 20_000
 SELECTED_COLOUR = "#ffee58"
@@ -266,6 +272,160 @@ def sed(
         show_grid=True,
         backend="bokeh",
     )
+
+
+#: In the browser: fill the SED's source from the tapped point's magnitudes (``args``: the
+#: points' and the SED's sources, the bands, their wavelengths, the magnitude range, the SED
+#: figure's title). Flags, NULLs and NaNs leave a band out, as in :func:`sed`.
+_SHOW_SED_JS = """
+const i = points.selected.indices[0];
+if (i === undefined) { return; }
+const wavelength = [], magnitude = [], upper = [], lower = [], band = [];
+for (let b = 0; b < bands.length; b++) {
+  const mag = points.data['mag_' + bands[b]][i];
+  if (!(mag > mag_range[0] && mag < mag_range[1])) { continue; }
+  const raw = points.data['err_' + bands[b]][i];
+  const err = Number.isFinite(raw) ? raw : 0;
+  wavelength.push(nm[b]); magnitude.push(mag); band.push(bands[b]);
+  upper.push(mag + err); lower.push(mag - err);
+}
+sed.data = {wavelength, magnitude, upper, lower, band};
+title.text = 'SED of ' + points.data['label'][i] + ' (' + points.data['colours'][i] + ')';
+"""
+
+
+def colour_colour_sed(
+    table: Any,
+    bands: Sequence[str] = ("g", "r", "i"),
+    sed_bands: Sequence[str] | None = None,
+    id_column: str = "COADD_OBJECT_ID",
+    error_prefix: str = "MAGERR_AUTO_",
+    max_points: int = MAX_LINKED_POINTS,
+    gridsize: int = GRIDSIZE,
+    title: str = "Colour-colour",
+) -> Any:
+    """A colour-colour diagram linked to an SED: click an object's point and its SED shows.
+
+    The hex tiles of :func:`colour_colour` with the objects drawn over them as points (at most
+    ``max_points``, a seeded random subset, which the title says), and beside them an SED plot
+    as :func:`sed` draws it (``sed_bands``: default the DES bands the table has magnitudes
+    for). The link is a Bokeh ``TapTool`` and a ``CustomJS`` callback that fills the SED from
+    the point's magnitudes, all carried by the page: it works in the notebook and in a
+    published page, with no kernel.
+
+    Returns a Panel ``Bokeh`` pane of a Bokeh ``Row`` (its ``object``), or a HoloViews ``Div``
+    with the problem (as :func:`colour_colour`).
+
+    Examples
+    --------
+    >>> plots.colour_colour_sed(result, bands=("g", "r", "i"))  # doctest: +SKIP
+    """
+    import panel as pn
+    from bokeh.layouts import row
+    from bokeh.models import ColumnDataSource, CustomJS, DataRange1d, HoverTool, Range1d, TapTool
+    from bokeh.models.annotations import Whisker
+    from bokeh.plotting import figure
+
+    from surveylab.bands import passband
+
+    hex_tiles = colour_colour(table, bands, gridsize, title)
+    import holoviews as hv
+
+    if isinstance(hex_tiles, hv.Div):
+        return hex_tiles
+    rows = as_table(table)
+    a, b, c = bands
+    if sed_bands is None:
+        sed_bands = [band for band in DES_BANDS if _has_magnitude(rows, band)]
+    try:
+        unknown = [band for band in sed_bands if passband(band) is None]
+        if unknown:
+            raise BadColumnsError(f"no wavelength known for band(s) {', '.join(unknown)}")
+        mags = _magnitudes(rows, list(dict.fromkeys([a, b, c, *sed_bands])))
+    except (BadColumnsError, ValueError, TypeError) as err:
+        return _message(f"{title}: {err}")
+    x, y = mags[b] - mags[c], mags[a] - mags[b]
+    good = np.flatnonzero(_good(x, y) & _in_range(mags[a], mags[b], mags[c]))
+    shown = good
+    if len(good) > max_points:
+        shown = np.sort(np.random.default_rng(0).choice(good, max_points, replace=False))
+    ids = [str(v) for v in rows[id_column][shown]] if id_column in rows.colnames else None
+    labels = ids or [f"row {k + 1}" for k in shown]
+    data: dict[str, Any] = {
+        "x": x[shown],
+        "y": y[shown],
+        "label": labels,
+        "colours": [
+            f"{b}-{c} {u:.2f}, {a}-{b} {v:.2f}" for u, v in zip(x[shown], y[shown], strict=True)
+        ],
+    }
+    for band in sed_bands:
+        data[f"mag_{band}"] = mags[band][shown]
+        data[f"err_{band}"] = _optional_values(rows, f"{error_prefix}{band}")[shown]
+    points = ColumnDataSource(data, name="surveylab-ccd-points")
+
+    ccd = hv.render(hex_tiles, backend="bokeh")
+    ccd.name = "surveylab-ccd-figure"
+    subset = "" if len(shown) == len(good) else f"; {len(shown):,} of them as points"
+    ccd.title.text = f"{title} ({len(good):,} objects{subset}): click a point for its SED"
+    dots = ccd.scatter(
+        "x",
+        "y",
+        source=points,
+        size=6,
+        fill_color="white",
+        line_color="black",
+        fill_alpha=0.7,
+        selection_fill_color=SELECTED_COLOUR,
+        selection_line_color="black",
+        nonselection_fill_alpha=0.4,
+        name="surveylab-ccd-dots",
+    )
+    ccd.add_tools(
+        HoverTool(renderers=[dots], tooltips=[("object", "@label"), ("colours", "@colours")]),
+    )
+
+    nm = [passband(band).effective * 1e9 for band in sed_bands]  # type: ignore[union-attr]
+    sed_source = ColumnDataSource(
+        {"wavelength": [], "magnitude": [], "upper": [], "lower": [], "band": []},
+        name="surveylab-sed",
+    )
+    spectrum = figure(
+        title="SED: click a point of the colour-colour diagram",
+        x_axis_label="wavelength (nm)",
+        y_axis_label="magnitude",
+        width=460,
+        height=420,
+        x_range=Range1d(start=min(nm) - 60, end=max(nm) + 60),
+        y_range=DataRange1d(flipped=True),  # bright at the top
+        name="surveylab-sed-figure",
+    )
+    spectrum.line("wavelength", "magnitude", source=sed_source, line_width=2)
+    spectrum.scatter("wavelength", "magnitude", source=sed_source, size=8)
+    spectrum.add_layout(Whisker(base="wavelength", upper="upper", lower="lower", source=sed_source))
+    callback = CustomJS(
+        args={
+            "points": points,
+            "sed": sed_source,
+            "bands": list(sed_bands),
+            "nm": nm,
+            "mag_range": list(MAG_RANGE),
+            "title": spectrum.title,
+        },
+        code=_SHOW_SED_JS,
+    )
+    ccd.add_tools(TapTool(renderers=[dots]))
+    points.selected.js_on_change("indices", callback)
+    layout = row(ccd, spectrum, name="surveylab-ccd-sed")
+    return pn.pane.Bokeh(layout)  # type: ignore[no-untyped-call]  # panel has no type hints here
+
+
+def _has_magnitude(table: Table, band: str) -> bool:
+    try:
+        magnitude_column(table, band)
+    except BadColumnsError:
+        return False
+    return True
 
 
 def _optional_values(table: Table, column: str) -> FloatArray:

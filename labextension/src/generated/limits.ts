@@ -27,3 +27,7 @@ export const BODY_MAX_BYTES = 1000000;
 export const FINDING_CHART_TARGETS_MAX = 20;
 /** `#/components/schemas/FindingChartRequest/properties/positions/maxItems` */
 export const FINDING_CHART_POSITIONS_MAX = 2000;
+/** `#/components/schemas/HelpRequest/properties/subject/maxLength` */
+export const HELP_SUBJECT_MAX_LENGTH = 200;
+/** `#/components/schemas/HelpRequest/properties/message/maxLength` */
+export const HELP_MESSAGE_MAX_LENGTH = 10000;

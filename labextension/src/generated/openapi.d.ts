@@ -507,6 +507,30 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/help': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Whether the help desk form can send, the desk's address and the lab's facts it sends. */
+    get: operations['getHelp'];
+    put?: never;
+    /**
+     * E-mail a message to the survey's help desk, with the lab's facts filled in.
+     * @description The desk gets the message with Reply-To the user's `email`; the user gets a confirmation.
+     *     Both carry the reference answered here. A user may send 5 messages in 10 minutes (429
+     *     after that, with `retry_after`). When the server has no SMTP server or no desk address
+     *     the answer is 503 with the `address` to write to instead.
+     */
+    post: operations['sendHelp'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -522,6 +546,12 @@ export interface components {
       column?: number | null;
       /** @description For SQL syntax errors, the word or symbol found where the error is. */
       token?: string;
+      /** @description For help desk requests, the field that is wrong. */
+      field?: string;
+      /** @description For help desk errors, the desk's address to write to instead. */
+      address?: string | null;
+      /** @description For rate limits, the seconds until a new request is accepted. */
+      retry_after?: number;
     };
     TableSummary: {
       /** @example DR1_MAIN */
@@ -857,6 +887,46 @@ export interface components {
     MOCJSON: {
       [key: string]: number[];
     };
+    HelpRequest: {
+      /** @description One line, 1 to 200 characters after trimming. */
+      subject: string;
+      /** @description 1 to 10,000 characters after trimming. */
+      message: string;
+      /** @description The user's address; the desk replies to it and the confirmation goes there. */
+      email: string;
+      /** @description One of the user's jobs, if the message is about one. */
+      job_id?: string | null;
+    };
+    /** @description The lab's facts, filled in by the server and sent with the message. */
+    HelpContext: {
+      user: string;
+      release: string;
+      /** @description The surveylab version. */
+      version: string;
+      lab_profile: string | null;
+      /** Format: date-time */
+      lab_deadline: string | null;
+      /** @description The JupyterHub user (JUPYTERHUB_USER), if the lab runs under a hub. */
+      hub_user: string | null;
+    };
+    HelpStatus: {
+      /** @description Whether the form can send (an SMTP server and the desk's address are set). */
+      configured: boolean;
+      /** @description The desk's e-mail address, if set. */
+      address: string | null;
+      context: components['schemas']['HelpContext'];
+    };
+    HelpReceipt: {
+      /**
+       * @description The message's reference, e.g. HD-7F3A9C21, also in both e-mails.
+       * @example HD-7F3A9C21
+       */
+      reference: string;
+      /** @description The desk's address. */
+      address: string;
+      /** @description Whether the confirmation e-mail to the user was sent. */
+      confirmation_sent: boolean;
+    };
   };
   responses: {
     /** @description The request or the query is malformed; the message says what and where. */
@@ -924,6 +994,24 @@ export interface components {
     };
     /** @description The catalog cannot be opened (e.g. the demo survey was not generated). */
     Unavailable: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'application/json': components['schemas']['Error'];
+      };
+    };
+    /** @description The user sent as many help desk messages as allowed lately (`retry_after` says when to try again). */
+    TooManyMessages: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'application/json': components['schemas']['Error'];
+      };
+    };
+    /** @description The server sends no e-mail (no SMTP server or no desk address), or its SMTP server did not take the message; `address` is where to write instead (null if unknown). */
+    HelpUnavailable: {
       headers: {
         [name: string]: unknown;
       };
@@ -1720,6 +1808,56 @@ export interface operations {
       404: components['responses']['NotFound'];
       413: components['responses']['TooLarge'];
       503: components['responses']['Unavailable'];
+    };
+  };
+  getHelp: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The form's state. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['HelpStatus'];
+        };
+      };
+      403: components['responses']['Forbidden'];
+    };
+  };
+  sendHelp: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['HelpRequest'];
+      };
+    };
+    responses: {
+      /** @description The desk's SMTP server took the message. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['HelpReceipt'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      403: components['responses']['Forbidden'];
+      413: components['responses']['TooLarge'];
+      429: components['responses']['TooManyMessages'];
+      503: components['responses']['HelpUnavailable'];
     };
   };
 }

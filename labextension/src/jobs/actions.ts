@@ -44,7 +44,8 @@ export const ACTION_LABELS: Record<JobAction, string> = {
   openFolder: 'Open folder',
   downloadAll: 'Download all (zip)',
   copyQuery: 'Copy query to editor',
-  openGallery: 'Open gallery'
+  openGallery: 'Open gallery',
+  askHelp: 'Ask the help desk…'
 };
 
 /** Tooltips of the actions. */
@@ -56,7 +57,8 @@ export const ACTION_CAPTIONS: Record<JobAction, string> = {
   openFolder: "Show the job's folder in the file browser",
   downloadAll: "Download a zip of the job's files, record and log",
   copyQuery: "Open the job's SQL in the query editor",
-  openGallery: "Show the job's cutouts in the gallery"
+  openGallery: "Show the job's cutouts in the gallery",
+  askHelp: 'Write to the help desk about this job (its ID is filled in)'
 };
 
 /**
@@ -75,7 +77,8 @@ export class JobActionRunner implements IJobActionRunner {
   availability(): ICommandAvailability {
     return {
       openQuery: this._commands.hasCommand(CommandIDs.openQuery),
-      openGallery: this._commands.hasCommand(CommandIDs.openGallery)
+      openGallery: this._commands.hasCommand(CommandIDs.openGallery),
+      contactHelpDesk: this._commands.hasCommand(CommandIDs.contactHelpDesk)
     };
   }
 
@@ -98,6 +101,11 @@ export class JobActionRunner implements IJobActionRunner {
           return await this._copyQuery(job);
         case 'openGallery':
           await this._commands.execute(CommandIDs.openGallery, {
+            jobId: job.id
+          });
+          return true;
+        case 'askHelp':
+          await this._commands.execute(CommandIDs.contactHelpDesk, {
             jobId: job.id
           });
           return true;

@@ -144,7 +144,8 @@ export type JobAction =
   | 'openFolder'
   | 'downloadAll'
   | 'copyQuery'
-  | 'openGallery';
+  | 'openGallery'
+  | 'askHelp';
 
 /** Which of the other panels' commands exist in this lab. */
 export interface ICommandAvailability {
@@ -152,6 +153,8 @@ export interface ICommandAvailability {
   openQuery: boolean;
   /** The gallery's `surveylab:open-gallery`. */
   openGallery: boolean;
+  /** The help desk form's `surveylab:contact-help-desk`. */
+  contactHelpDesk?: boolean;
 }
 
 /** The SQL of a query job, or `null` if it is not a query job with SQL. */
@@ -184,6 +187,9 @@ export function jobActions(
   actions.push('rename');
   if (job.phase !== 'ARCHIVED') {
     actions.push('renew');
+  }
+  if (commands.contactHelpDesk === true) {
+    actions.push('askHelp');
   }
   actions.push('delete');
   return actions;

@@ -23,6 +23,7 @@ from .footprint import (
     TilesAtHandler,
     TilesGeoJSONHandler,
 )
+from .help import HelpHandler
 from .hips import HiPSHandler
 from .info import OPENAPI_PATH, InfoHandler, LabHandler, OpenAPIHandler, load_openapi
 from .jobs import (
@@ -81,6 +82,7 @@ default_handlers: list[tuple[str, type[SurveylabHandler]]] = [
     (r"/surveylab/api/hips/properties", HiPSHandler),
     (r"/surveylab/api/hips/(?P<path>.+)", HiPSHandler),
     (r"/surveylab/api/finding-chart", FindingChartHandler),
+    (r"/surveylab/api/help", HelpHandler),
     (r"/surveylab/api/(.*)", NotFoundHandler),
     (r"/surveylab/(?P<path>(?:tap|soda|sia|datalink)(?:/.*)?)", VOHandler),
 ]

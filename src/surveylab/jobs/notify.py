@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import smtplib
 import ssl
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, Protocol
+
+from surveylab.mail import MailError, SmtpMailer
 
 from .errors import NotificationError
 from .models import Job, Phase, format_time
@@ -91,6 +92,8 @@ def job_email(job: Job, *, sender: str, to: str, job_url: str | None = None) -> 
 class EmailNotifier:
     """Sends an e-mail through SMTP when a job with an ``email`` parameter completes or fails.
 
+    The sending is :class:`~surveylab.mail.SmtpMailer`'s, shared with the help desk.
+
     Parameters
     ----------
     host, port : str, int
@@ -122,15 +125,42 @@ class EmailNotifier:
         job_url: str | None = None,
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
-        self.host = host
-        self.port = port
-        self.sender = sender
-        self.starttls = starttls
-        self.user = user
-        self._password = password
-        self.timeout = timeout
+        self.mailer = SmtpMailer(
+            host,
+            port,
+            sender=sender,
+            starttls=starttls,
+            user=user,
+            password=password,
+            timeout=timeout,
+            ssl_context=ssl_context,
+        )
         self.job_url = job_url
-        self._ssl_context = ssl_context
+
+    @property
+    def host(self) -> str:
+        """The SMTP server's host."""
+        return self.mailer.host
+
+    @property
+    def port(self) -> int:
+        """The SMTP server's port."""
+        return self.mailer.port
+
+    @property
+    def sender(self) -> str:
+        """The From address."""
+        return self.mailer.sender
+
+    @property
+    def starttls(self) -> bool:
+        """Whether the connection is upgraded with STARTTLS."""
+        return self.mailer.starttls
+
+    @property
+    def user(self) -> str | None:
+        """The SMTP login, if any."""
+        return self.mailer.user
 
     def __repr__(self) -> str:
         return f"EmailNotifier({self.host!r}, {self.port}, sender={self.sender!r})"
@@ -165,17 +195,7 @@ class EmailNotifier:
         to = check_email(to)
         message = job_email(job, sender=self.sender, to=to, job_url=self.job_url)
         try:
-            self._send(message)
-        except (OSError, smtplib.SMTPException) as exc:
-            reason = str(exc) or type(exc).__name__
-            raise NotificationError(f"the e-mail to {to} could not be sent: {reason}") from None
+            self.mailer.send(message)
+        except MailError as exc:
+            raise NotificationError(f"the e-mail to {to} could not be sent: {exc}") from None
         return f"e-mail sent to {to}"
-
-    def _send(self, message: EmailMessage) -> None:
-        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
-            if self.starttls:
-                smtp.starttls(context=self._ssl_context or ssl.create_default_context())
-            if self.user:
-                password = self._password.get_secret_value() if self._password else ""
-                smtp.login(self.user, password)
-            smtp.send_message(message)
