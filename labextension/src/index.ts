@@ -18,6 +18,7 @@ import { surveyIcon } from './icon';
 import jobsPlugin from './jobs';
 import { SurveyPanel } from './panel';
 import queryPlugin from './query';
+import statusPlugin from './status';
 
 export { CATEGORY, CommandIDs } from './commands';
 export type { IGalleryArgs, IQueryArgs } from './commands';
@@ -101,7 +102,8 @@ const plugins: JupyterFrontEndPlugin<void>[] = [
   jobsPlugin,
   galleryPlugin,
   footprintPlugin,
-  deadlinePlugin
+  deadlinePlugin,
+  statusPlugin
 ];
 
 export default plugins;

@@ -4,3 +4,4 @@ import './jobs.css';
 import './gallery.css';
 import './footprint.css';
 import './deadline.css';
+import './status.css';

@@ -33,6 +33,7 @@ from .jobs import (
     LogHandler,
 )
 from .query import CheckHandler, ExamplesHandler, ExplainHandler, QueryHandler
+from .status import StatusHandler
 from .tables import TableHandler, TablesHandler
 from .vo import VOHandler
 
@@ -79,6 +80,7 @@ default_handlers: list[tuple[str, type[SurveylabHandler]]] = [
     (r"/surveylab/api/footprint/moc", MOCHandler),
     (r"/surveylab/api/hips/properties", HiPSHandler),
     (r"/surveylab/api/hips/(?P<path>.+)", HiPSHandler),
+    (r"/surveylab/api/status", StatusHandler),
     (r"/surveylab/api/(.*)", NotFoundHandler),
     (r"/surveylab/(?P<path>(?:tap|soda|sia|datalink)(?:/.*)?)", VOHandler),
 ]
