@@ -4,16 +4,14 @@ A process that imports this module exposes them wherever it serves the default r
 jupyter_server at ``/metrics`` (a lab, and the hub's platform service at
 ``/services/surveylab/metrics``), JupyterHub at ``/hub/metrics``.
 
-========================================  ===========  ==============================================
-name                                      type         meaning
-========================================  ===========  ==============================================
-``surveylab_queries_total``               counter      queries by ``mode`` (quick, job) and ``outcome``
-``surveylab_query_duration_seconds``      histogram    seconds a query took, by ``mode``
-``surveylab_jobs``                        gauge        the served users' jobs by ``type`` and ``phase``
-``surveylab_jobs_queued``                 gauge        jobs waiting for a worker (QUEUED)
-``surveylab_cutouts_total``               counter      cutouts made, by ``outcome`` (ok, error)
-``surveylab_hub_logins_total``            counter      the hub's logins by ``outcome``
-========================================  ===========  ==============================================
+* ``surveylab_queries_total{mode,outcome}``: queries run, by mode (quick: the query panel's;
+  job: a query job) and outcome (:data:`QUERY_OUTCOMES`);
+* ``surveylab_query_duration_seconds{mode}``: a histogram of the seconds they took;
+* ``surveylab_jobs{type,phase}``: the served users' jobs by type and phase;
+* ``surveylab_jobs_queued``: jobs waiting for a worker (QUEUED);
+* ``surveylab_cutouts_total{outcome}``: cutouts made (ok, error); ``rate()`` gives cutouts
+  per second;
+* ``surveylab_hub_logins_total{outcome}``: logins on the hub's form (:data:`LOGIN_OUTCOMES`).
 
 The job gauges are read from the job stores at scrape time (:class:`JobsCollector`), so they
 never drift from what the stores hold. This module imports no Jupyter code.
@@ -26,16 +24,13 @@ import time
 from collections import Counter as Tally
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from prometheus_client import REGISTRY, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from .errors import ErrorCategory, QueryCancelledError, QueryTimeoutError, SurveylabError
-
-if TYPE_CHECKING:
-    from .jobs import JobStore
 
 __all__ = [
     "CUTOUTS",
@@ -45,6 +40,7 @@ __all__ = [
     "QUERIES",
     "QUERY_DURATION",
     "QUERY_OUTCOMES",
+    "JobCounter",
     "JobsCollector",
     "observe_query",
 ]
@@ -109,25 +105,35 @@ def observe_query(mode: str) -> Iterator[None]:
         QUERY_DURATION.labels(mode=mode).observe(time.perf_counter() - started)
 
 
+class JobCounter(Protocol):
+    """What the job metrics read of a user's jobs (a
+    :class:`~surveylab.job_service.JobService` is one)."""
+
+    def tally(self) -> dict[tuple[str, str], int]:
+        """How many jobs there are of each ``(type, phase)``."""
+        ...
+
+
 class JobsCollector(Collector):
     """``surveylab_jobs{type,phase}`` and ``surveylab_jobs_queued``, read from the job stores
     of the sources it watches (a lab's one survey, or each user's in the platform service)
     when Prometheus scrapes."""
 
     def __init__(self) -> None:
-        self._sources: list[Callable[[], Iterable[JobStore]]] = []
+        self._sources: list[Callable[[], Iterable[JobCounter]]] = []
         self._lock = threading.Lock()
 
-    def watch(self, stores: Callable[[], Iterable[JobStore]]) -> None:
-        """Count the jobs of the stores ``stores()`` gives at each scrape."""
+    def watch(self, services: Callable[[], Iterable[JobCounter]]) -> None:
+        """Count the jobs of the users' job services that ``services()`` gives, at each
+        scrape."""
         with self._lock:
-            self._sources.append(stores)
+            self._sources.append(services)
 
-    def forget(self, stores: Callable[[], Iterable[JobStore]]) -> None:
-        """Stop counting the stores of ``stores`` (a server stopping)."""
+    def forget(self, services: Callable[[], Iterable[JobCounter]]) -> None:
+        """Stop counting the jobs of ``services`` (a server stopping)."""
         with self._lock:
-            if stores in self._sources:
-                self._sources.remove(stores)
+            if services in self._sources:
+                self._sources.remove(services)
 
     def describe(self) -> list[Metric]:
         return list(self._families(Tally()))
@@ -137,15 +143,16 @@ class JobsCollector(Collector):
             sources = list(self._sources)
         tally: Tally[tuple[str, str]] = Tally()
         for source in sources:
-            for store in source():
-                for job in store.list(limit=None)[0]:
-                    tally[job.type, job.phase.value] += 1
+            for service in source():
+                tally.update(service.tally())
         yield from self._families(tally)
 
     @staticmethod
     def _families(tally: Tally[tuple[str, str]]) -> Iterator[Metric]:
         jobs = GaugeMetricFamily(
-            "surveylab_jobs", "Jobs in the served job stores, by type and phase.", labels=["type", "phase"]
+            "surveylab_jobs",
+            "Jobs in the served job stores, by type and phase.",
+            labels=["type", "phase"],
         )
         for (job_type, phase), count in sorted(tally.items()):
             jobs.add_metric([job_type, phase], count)

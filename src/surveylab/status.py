@@ -27,10 +27,13 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from .survey import Survey
+    from .catalog import Catalog
+    from .cutouts import CutoutExecutor
+    from .jobs import JobRunner
+    from .platform import PlatformClient
 
 __all__ = [
     "PART_LABELS",
@@ -39,6 +42,7 @@ __all__ = [
     "PartStatus",
     "StatusChecker",
     "StatusReport",
+    "StatusSource",
 ]
 
 #: Seconds a check may take before its part is reported down.
@@ -150,6 +154,30 @@ class StatusReport:
         }
 
 
+class StatusSource(Protocol):
+    """The parts a survey has, to check (a :class:`~surveylab.Survey` is one)."""
+
+    @property
+    def catalog(self) -> Catalog:
+        """The catalog backend."""
+        ...
+
+    @property
+    def runner(self) -> JobRunner:
+        """The job runner."""
+        ...
+
+    @property
+    def cutout_executor(self) -> CutoutExecutor:
+        """Where cutout work runs."""
+        ...
+
+    @property
+    def platform(self) -> PlatformClient | None:
+        """The hub's platform service, if the lab has one."""
+        ...
+
+
 def _utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -199,7 +227,7 @@ class StatusChecker:
 
     @classmethod
     def for_survey(
-        cls, survey: Survey, environ: Mapping[str, str] = os.environ, **options: Any
+        cls, survey: StatusSource, environ: Mapping[str, str] = os.environ, **options: Any
     ) -> StatusChecker:
         """The checks of ``survey``'s parts (see the module's description)."""
         return cls(
@@ -298,7 +326,7 @@ def _message(exc: BaseException) -> str:
 # --- the checks -------------------------------------------------------------------------------
 
 
-def check_catalog(survey: Survey) -> Observation:
+def check_catalog(survey: StatusSource) -> Observation:
     """The catalog answers a trivial query."""
     catalog = survey.catalog
     sql = "SELECT 1 AS ALIVE FROM DUAL" if catalog.dialect == "oracle" else "SELECT 1 AS ALIVE"
@@ -309,7 +337,7 @@ def check_catalog(survey: Survey) -> Observation:
     return Observation(PartState.OK, f"{catalog.backend} answers queries")
 
 
-def check_jobs(survey: Survey) -> Observation:
+def check_jobs(survey: StatusSource) -> Observation:
     """The job runner takes jobs; its store's queued and running jobs."""
     from .jobs import Phase
 
@@ -324,7 +352,7 @@ def check_jobs(survey: Survey) -> Observation:
     return Observation(PartState.OK, detail, queued, running)
 
 
-def check_cutouts(survey: Survey) -> Observation:
+def check_cutouts(survey: StatusSource) -> Observation:
     """The cutout executor: the local pool's processes answer, or the Dask scheduler lists
     workers (none: degraded)."""
     from .cutouts.executors import DaskExecutor, ProcessExecutor
@@ -373,11 +401,10 @@ def check_hub(environ: Mapping[str, str]) -> Observation:
     return Observation(PartState.OK, f"JupyterHub {version} answers")
 
 
-def check_platform(survey: Survey) -> Observation:
+def check_platform(survey: StatusSource) -> Observation:
     """The hub's platform service answers the lab's token, if the lab has one."""
     platform = survey.platform
     if platform is None:
         return Observation(PartState.OFF, "no platform service: jobs run in this lab")
     platform.ping()
     return Observation(PartState.OK, f"answers at {platform.url}")
-

@@ -49,9 +49,9 @@ from .footprint import (
     tile_counts,
 )
 from .job_service import JobService
-from .metrics import observe_query
 from .jobs import Job, JobRunner, Phase
 from .jobs.runner import Executor
+from .metrics import observe_query
 from .models import ColumnInfo, ReleaseInfo, TableInfo
 from .platform import PlatformClient
 from .query_jobs import QUERY_JOB, query_work, upload_input

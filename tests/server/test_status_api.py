@@ -6,7 +6,6 @@ query, a bad query, a query job and a cutout job. A lab whose catalog does not a
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -19,7 +18,10 @@ from tests.support.openapi import assert_matches_contract
 Fetch = Callable[..., Awaitable[HTTPResponse]]
 
 
-async def scrape(fetch: Fetch) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
+
+
+async def scrape(fetch: Fetch) -> Samples:
     """The server's ``/metrics``, by sample name and labels."""
     response = await fetch("metrics")
     assert response.headers["Content-Type"].startswith("text/plain")
@@ -30,7 +32,9 @@ async def scrape(fetch: Fetch) -> dict[tuple[str, tuple[tuple[str, str], ...]], 
     }
 
 
-def value(samples: dict[tuple[str, tuple[tuple[str, str], ...]], float], name: str, **labels: str) -> float:
+def value(
+    samples: dict[tuple[str, tuple[tuple[str, str], ...]], float], name: str, **labels: str
+) -> float:
     return samples.get((name, tuple(sorted(labels.items()))), 0.0)
 
 

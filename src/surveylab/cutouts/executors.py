@@ -228,7 +228,9 @@ class ProcessExecutor:
                 f"no cutout worker process answered within {timeout:g} s (all busy?)"
             ) from None
         except concurrent.futures.process.BrokenProcessPool:
-            raise SurveylabError("a cutout worker process died; the pool restarts on next use")
+            raise SurveylabError(
+                "a cutout worker process died; the pool restarts on next use"
+            ) from None
         return True
 
     def close(self) -> None:
