@@ -288,7 +288,7 @@ class StatusChecker:
         outcome = run.result[0]
         latency = (now - run.started).total_seconds()
         if isinstance(outcome, BaseException):
-            return PartStatus(name, PartState.DOWN, now, latency, "error", error=_message(outcome))
+            return PartStatus(name, PartState.DOWN, now, latency, "failed", error=_message(outcome))
         state = outcome.state
         detail = outcome.detail
         if state is PartState.OK and latency > self.slow:
