@@ -80,12 +80,11 @@ describe('StatusModel', () => {
       report(part('catalog', 'down'))
     ];
     let calls = 0;
-    const model = new StatusModel(async () => {
+    const model = new StatusModel(() => {
       const next = answers[calls++];
-      if (next instanceof Error) {
-        throw next;
-      }
-      return next;
+      return next instanceof Error
+        ? Promise.reject(next)
+        : Promise.resolve(next);
     }, 60_000);
     await model.refresh();
     expect(model.part('catalog')?.state).toBe('ok');
