@@ -1,6 +1,7 @@
 """The platform's status in the lab: the status bar item and the Status panel on the demo lab,
-where every part answers; and a lab whose catalog is a PostgreSQL port where nothing listens,
-where they say the catalog is down and the query panel says queries are unavailable."""
+where every part answers; and a lab whose catalog is a PostgreSQL port and whose Dask scheduler
+a port where nothing listens, where they say so, the query panel says queries are unavailable
+and the cutout gallery that cutouts are."""
 
 from __future__ import annotations
 
@@ -25,10 +26,14 @@ STATUS_ITEM = '.jp-StatusBar-Widget [data-testid="surveylab-status"]'
 def lab_without_catalog(
     demo_data_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningLab]:
-    """A lab whose catalog is a PostgreSQL server that does not answer."""
+    """A lab whose catalog is a PostgreSQL server that does not answer, and whose cutouts go to
+    a Dask scheduler that does not answer either."""
     url = f"postgresql://nobody@127.0.0.1:{closed_port()}/survey"
     root = tmp_path_factory.mktemp("no-catalog")
-    env = {"SURVEYLAB_CATALOG_URL": url}
+    env = {
+        "SURVEYLAB_CATALOG_URL": url,
+        "SURVEYLAB_DASK_SCHEDULER": f"tcp://127.0.0.1:{closed_port()}",
+    }
     with running_lab_server(root, demo_data_dir, extra_env=env, ready_path="status") as lab:
         yield lab
 
@@ -61,7 +66,7 @@ def test_a_lab_whose_catalog_is_down_says_so_where_it_matters(
 ) -> None:
     open_fresh_lab(page, lab_without_catalog)
     item = page.locator(STATUS_ITEM)
-    expect(item).to_have_text("Survey: catalog down")
+    expect(item).to_have_text("Survey: catalog down, cutout executor down")
     expect(item).to_have_attribute("data-state", "down")
 
     page.evaluate("() => window.jupyterapp.commands.execute('surveylab:open-query')")
@@ -77,4 +82,10 @@ def test_a_lab_whose_catalog_is_down_says_so_where_it_matters(
     expect(row).to_have_attribute("data-state", "down")
     expect(row).to_contain_text("127.0.0.1")  # the error, as the server gave it
     expect(page.get_by_test_id("status-part-jobs")).to_have_attribute("data-state", "ok")
+    expect(page.get_by_test_id("status-part-cutouts")).to_have_attribute("data-state", "down")
     shot(page, "status-catalog-down")
+
+    page.evaluate("() => window.jupyterapp.commands.execute('surveylab:open-gallery')")
+    expect(page.get_by_test_id("notice-cutouts")).to_have_text(
+        "cutout executor unreachable: cutouts are unavailable"
+    )
