@@ -34,8 +34,14 @@ from surveylab.accounts import (
     shared_account,
 )
 from surveylab.labenv import LabEnvironment
+from surveylab.metrics import HUB_LOGINS
 from surveylab_hub.caps import SpawnRefusedError
-from surveylab_hub.login import LoginRefusedError, MalformedLoginError
+from surveylab_hub.login import (
+    DatabaseUnreachableError,
+    LoginRefusedError,
+    MalformedLoginError,
+    ThrottledError,
+)
 from surveylab_hub.pools import Pool, PoolStore, pool_store
 from surveylab_hub.store import CredentialStore, InvalidUsernameError, validate_username
 from surveylab_hub.throttle import LoginThrottle
@@ -161,12 +167,18 @@ class DatabaseAuthenticator(LoginThrottle, Authenticator):  # type: ignore[misc]
             self.check_throttle(keys)
             result = await self._check_login(username, password)
         except LoginRefusedError as e:
+            HUB_LOGINS.labels(outcome=_refusal_outcome(e)).inc()
             if e.counts_as_failure:
                 self.record_failed_login(keys)
             raise e.http_error() from None
+        except web.HTTPError:
+            HUB_LOGINS.labels(outcome="error").inc()
+            raise
         if result is None:
+            HUB_LOGINS.labels(outcome="failure").inc()
             self.record_failed_login(keys)
         else:
+            HUB_LOGINS.labels(outcome="success").inc()
             self.reset_user(result["name"])
         return result
 
@@ -282,6 +294,15 @@ class DatabaseAuthenticator(LoginThrottle, Authenticator):  # type: ignore[misc]
         unknown user; raise for a database that cannot answer. Never log ``password``.
         """
         raise NotImplementedError(f"{type(self).__name__} must implement check_credentials")
+
+
+def _refusal_outcome(refusal: LoginRefusedError) -> str:
+    """The ``outcome`` of a refused login in ``surveylab_hub_logins_total``."""
+    if isinstance(refusal, ThrottledError):
+        return "throttled"
+    if isinstance(refusal, DatabaseUnreachableError):
+        return "error"
+    return "refused"
 
 
 class EmbeddedAuthenticator(DatabaseAuthenticator):

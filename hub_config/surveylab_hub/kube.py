@@ -55,6 +55,7 @@ __all__ = [
     "platform_service_manifests",
     "platform_service_prefix",
     "platform_service_url",
+    "scrape_annotations",
     "split_credentials",
 ]
 
@@ -472,6 +473,16 @@ def _platform_env(hub_base_url: str, environment: Mapping[str, str]) -> list[dic
     ]
 
 
+def scrape_annotations(path: str, port: int = PLATFORM_PORT) -> dict[str, str]:
+    """The ``prometheus.io`` annotations by which Prometheus's usual Kubernetes pod discovery
+    scrapes ``path`` on ``port`` of a pod."""
+    return {
+        "prometheus.io/scrape": "true",
+        "prometheus.io/path": path,
+        "prometheus.io/port": str(port),
+    }
+
+
 def platform_service_manifests(
     namespace: str,
     image: str,
@@ -481,6 +492,7 @@ def platform_service_manifests(
     hub_base_url: str = "/",
     logins_from_hub: bool = True,
     environment: Mapping[str, str] | None = None,
+    scrape_metrics: bool = True,
 ) -> list[dict[str, Any]]:
     """The platform service's objects in ``namespace``: the homes' claim, Deployment, Service.
 
@@ -504,6 +516,10 @@ def platform_service_manifests(
         (``--db-accounts``).
     environment
         More variables for the service, e.g. the labs' ``SURVEYLAB_*`` settings; no credentials.
+    scrape_metrics
+        Let an in-cluster Prometheus scrape the service's metrics (:mod:`surveylab.metrics`):
+        the pod's ``prometheus.io/scrape``, ``path`` and ``port`` annotations, and the metrics
+        served with no token (``--open-metrics``; they name no user).
 
     Raises
     ------
@@ -544,6 +560,7 @@ def platform_service_manifests(
         "imagePullPolicy": "IfNotPresent",
         "command": [
             *("python", "-m", "surveylab_server.service", "--homes", "/home/{username}"),
+            *(["--open-metrics"] if scrape_metrics else []),
             *(["--logins-from-hub", "--db-accounts", DB_ACCOUNTS_FILE] if logins_from_hub else []),
         ],
         "workingDir": "/tmp",
@@ -582,7 +599,14 @@ def platform_service_manifests(
             "strategy": {"type": "Recreate"},
             "selector": {"matchLabels": selector()},
             "template": {
-                "metadata": {"labels": labels(**{_HUB_ACCESS_LABEL: "true"})},
+                "metadata": {
+                    "labels": labels(**{_HUB_ACCESS_LABEL: "true"}),
+                    **(
+                        {"annotations": scrape_annotations(f"{prefix}metrics")}
+                        if scrape_metrics
+                        else {}
+                    ),
+                },
                 "spec": {
                     # One host name for every pod of it: a replacement pod judges the jobs its
                     # predecessor left as its own host's, by pid and start time, at once.

@@ -20,6 +20,7 @@ import { surveyIcon } from './icon';
 import jobsPlugin from './jobs';
 import { SurveyPanel } from './panel';
 import queryPlugin from './query';
+import statusPlugin from './status';
 
 export { CATEGORY, CommandIDs } from './commands';
 export type { IGalleryArgs, IQueryArgs } from './commands';
@@ -106,7 +107,8 @@ const plugins: JupyterFrontEndPlugin<void>[] = [
   footprintPlugin,
   deadlinePlugin,
   findingChartPlugin,
-  helpPlugin
+  helpPlugin,
+  statusPlugin
 ];
 
 export default plugins;

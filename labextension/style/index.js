@@ -6,3 +6,4 @@ import './footprint.css';
 import './deadline.css';
 import './finding-chart.css';
 import './help.css';
+import './status.css';

@@ -12,6 +12,8 @@ from traitlets import Bool, Float, Unicode
 
 from surveylab import Settings, Survey
 from surveylab.helpdesk import HelpDesk
+from surveylab.job_service import JobService
+from surveylab.metrics import JOBS
 from surveylab.surveys import SharedSurvey, UserSurveys
 from surveylab.vo.client import TOKEN_VARIABLE, VO_URL_VARIABLE
 
@@ -128,10 +130,16 @@ class SurveylabApp(ExtensionApp):
             self._tell_kernels()
             self._say_where_jobs_run(surveys.survey)
         self.settings["surveylab_surveys"] = surveys
+        JOBS.watch(self._job_services)  # surveylab_jobs{type,phase} at /metrics
         self.settings["surveylab_prefix"] = self.mount
         self.settings["surveylab_helpdesk"] = HelpDesk.from_settings(settings)
         self._expiry = PeriodicCallback(self._expire_jobs, self.expire_interval * 1000)
         self._expiry.start()
+
+    def _job_services(self) -> list[JobService]:
+        """The users' jobs this server serves, which the job metrics count at each scrape."""
+        surveys: SharedSurvey | UserSurveys | None = self.settings.get("surveylab_surveys")
+        return [] if surveys is None else [survey.job_service for survey in surveys.all()]
 
     def _tell_kernels(self) -> None:
         """Tell the kernels this server starts where its VO services are and which token
@@ -173,6 +181,7 @@ class SurveylabApp(ExtensionApp):
     async def stop_extension(self) -> None:
         """Close the catalogs when the server stops."""
         self._expiry.stop()
+        JOBS.forget(self._job_services)
         surveys: SharedSurvey | UserSurveys | None = self.settings.get("surveylab_surveys")
         if surveys is not None:
             surveys.close()

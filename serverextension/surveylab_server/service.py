@@ -89,6 +89,7 @@ def service_config(
     allow_root: bool = False,
     logins_from_hub: bool = False,
     db_accounts: str | None = None,
+    open_metrics: bool = False,
 ) -> Config:
     """The server's configuration, from the variables the hub gives a managed service
     (``JUPYTERHUB_SERVICE_URL`` and ``JUPYTERHUB_SERVICE_PREFIX``) and the users' ``homes``.
@@ -96,6 +97,11 @@ def service_config(
     ``logins_from_hub``: query as each user's own database account, from the hub's auth_state
     (:mod:`surveylab_server.hub_logins`), or the shared account named there, from the
     ``db_accounts`` file.
+
+    ``open_metrics``: serve the Prometheus metrics (``<prefix>metrics``, jupyter_server's
+    handler of the default registry, :mod:`surveylab.metrics`) with no token, for a scraper
+    inside the cluster (the pod's ``prometheus.io`` annotations); by default they need a hub
+    token that may access the service, as every other path.
 
     ``allow_root``: run although the process is root (a hub run as root starts it so); it
     serves no kernels, files or terminals, only the survey.
@@ -120,6 +126,7 @@ def service_config(
     c.ServerApp.trust_xheaders = True
     c.ServerApp.terminals_enabled = False
     c.ServerApp.allow_root = allow_root
+    c.ServerApp.authenticate_prometheus = not open_metrics
     c.ServerApp.default_url = "/home"  # a browser's page; scripts go to api/ and tap
     # a request with no credentials at all is asked for them (401), so that TOPCAT and STILTS
     # send the token as a Basic password; a wrong or revoked token stays refused (403)
@@ -152,6 +159,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--db-accounts",
         help="the shared database accounts file, for workshop pool and OAuth users",
     )
+    parser.add_argument(
+        "--open-metrics",
+        action="store_true",
+        help="serve the Prometheus metrics at <prefix>metrics with no token (in-cluster scrape)",
+    )
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     config = service_config(
         os.environ,
@@ -159,6 +171,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         allow_root=args.allow_root,
         logins_from_hub=args.logins_from_hub,
         db_accounts=args.db_accounts,
+        open_metrics=args.open_metrics,
     )
     server = ServerApp.instance(config=config)
     server.initialize(argv=[], find_extensions=False)

@@ -60,6 +60,15 @@ class JobService:
         """One page of jobs and the number that match; see :meth:`JobStore.list`."""
         return self._store.list(phase=phase, type=type, sort=sort, offset=offset, limit=limit)
 
+    def tally(self) -> dict[tuple[str, str], int]:
+        """How many jobs the store holds of each type and phase, ``{(type, phase): n}`` (the
+        job metrics, :mod:`surveylab.metrics`)."""
+        counts: dict[tuple[str, str], int] = {}
+        for job in self._store.list(limit=None)[0]:
+            key = (job.type, job.phase.value)
+            counts[key] = counts.get(key, 0) + 1
+        return counts
+
     def get(self, job_id: str) -> Job:
         """Job ``job_id``'s record (``JobNotFoundError`` for an unknown or malformed id)."""
         return self._store.get(job_id)

@@ -70,6 +70,15 @@ class PlatformClient:
         message = str(reply.get("message") or f"the platform service answered HTTP {status}")
         raise _REFUSALS.get(status, SurveylabError)(message)
 
+    def ping(self) -> None:
+        """Check that the service answers the token (``GET api/examples``, which costs it
+        nothing); raise :class:`PlatformUnavailableError` if not."""
+        status, _reply = self._call("GET", "api/examples")
+        if status != 200:
+            raise PlatformUnavailableError(
+                f"the platform service at {self.url} answered HTTP {status}"
+            )
+
     def submit(self, request: Mapping[str, Any]) -> tuple[int, dict[str, Any]]:
         """``POST api/jobs`` with the job ``request`` (the REST API's JobRequest)."""
         return self._call("POST", "api/jobs", json=dict(request))

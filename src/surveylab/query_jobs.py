@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from ._version import __version__
+from .metrics import observe_query
 from .results import CappedBatches, original_name
 from .writers import ResultMetadata, result_filename, validate_format, write_result
 
@@ -73,6 +74,13 @@ def _uploads(context: JobContext) -> dict[str, pa.Table]:
 
 
 def query_work(source: QuerySource, context: JobContext) -> None:
+    """Run the job's query on ``source`` and publish its result file (see :func:`_run_query`),
+    counted in the query metrics (:mod:`surveylab.metrics`)."""
+    with observe_query("job"):
+        _run_query(source, context)
+
+
+def _run_query(source: QuerySource, context: JobContext) -> None:
     """Run the job's query on ``source`` and publish its result file.
 
     CSV and Parquet go through the engine's own bulk export where the backend has one and

@@ -51,6 +51,7 @@ from .footprint import (
 from .job_service import JobService
 from .jobs import Job, JobRunner, Phase
 from .jobs.runner import Executor
+from .metrics import observe_query
 from .models import ColumnInfo, ReleaseInfo, TableInfo
 from .platform import PlatformClient
 from .query_jobs import QUERY_JOB, query_work, upload_input
@@ -64,6 +65,7 @@ if TYPE_CHECKING:
     from astropy.table import MaskedColumn, Table
     from mocpy import MOC  # type: ignore[import-untyped]  # mocpy ships no type hints
 
+    from .status import StatusChecker, StatusReport
     from .writers import ResultMetadata
 
 __all__ = ["Survey", "SurveyJob", "arrow_to_table"]
@@ -261,15 +263,16 @@ class Survey:
         """The first ``max_rows`` rows of ``sql`` within ``timeout`` seconds: the prepared
         query, the rows, whether there were more, and the seconds taken."""
         limit = max_rows or self.settings.quick_max_rows
-        prepared = self.check(sql)
-        started = time.perf_counter()
-        with self.catalog.execute(
-            prepared.sql,
-            timeout=timeout or self.settings.quick_timeout,
-            batch_rows=min(limit + 1, 65_536),
-        ) as handle:
-            data = _first_rows(handle.batches(), handle.schema, limit + 1)
-        elapsed = time.perf_counter() - started
+        with observe_query("quick"):
+            prepared = self.check(sql)
+            started = time.perf_counter()
+            with self.catalog.execute(
+                prepared.sql,
+                timeout=timeout or self.settings.quick_timeout,
+                batch_rows=min(limit + 1, 65_536),
+            ) as handle:
+                data = _first_rows(handle.batches(), handle.schema, limit + 1)
+            elapsed = time.perf_counter() - started
         return prepared, data.slice(0, limit), data.num_rows > limit, elapsed
 
     def query_arrow(self, sql: str, limit: int | None = None) -> pa.Table:
@@ -726,6 +729,21 @@ class Survey:
         """The user's jobs, newest first (filters as :meth:`JobService.list`)."""
         jobs, _total = self.job_service.list(**filters)
         return jobs
+
+    # --- status ---------------------------------------------------------------------------
+
+    @cached_property
+    def status_checker(self) -> StatusChecker:
+        """The live checks of this survey's parts (:mod:`surveylab.status`), made once so that
+        a check still hanging is not started again."""
+        from .status import StatusChecker
+
+        return StatusChecker.for_survey(self)
+
+    def status(self) -> StatusReport:
+        """Whether each part answers now: the catalog, the job runner, the cutout executor, the
+        hub and the platform service; see :class:`~surveylab.status.StatusReport`."""
+        return self.status_checker.report()
 
     # --- lifetime -------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from pathlib import Path
 from typing import Any
@@ -189,3 +190,39 @@ def test_traits_are_configurable_and_documented(cls: type, trait: str) -> None:
     traits = cls.class_traits(config=True)
     assert trait in traits
     assert len(traits[trait].help.split()) >= 20
+
+
+def login_counts() -> dict[str, float]:
+    """``surveylab_hub_logins_total`` by outcome, as the hub's ``/hub/metrics`` shows it (the
+    default registry)."""
+    from prometheus_client import REGISTRY
+
+    return {
+        outcome: REGISTRY.get_sample_value("surveylab_hub_logins_total", {"outcome": outcome})
+        or 0.0
+        for outcome in ("success", "failure", "throttled", "refused", "error")
+    }
+
+
+async def test_every_login_is_counted_by_its_outcome(store_path: Path) -> None:
+    authenticator = embedded(store_path, failure_limit=2)
+    attempts = [
+        ("demo", PASSWORD, "success"),
+        ("demo", "wrong-password", "failure"),
+        ("demo", "", "refused"),  # malformed: no password
+        ("demo", "wrong-password", "failure"),  # the second failure: the limit
+        ("demo", PASSWORD, "throttled"),  # refused before the password is checked
+    ]
+    for username, password, outcome in attempts:
+        before = login_counts()
+        with contextlib.suppress(web.HTTPError):
+            await authenticator.authenticate(None, {"username": username, "password": password})
+        after = login_counts()
+        moved = {name: after[name] - before[name] for name in after if after[name] != before[name]}
+        assert moved == {outcome: 1.0}, (username, password)
+    before = login_counts()
+    with pytest.raises(web.HTTPError):
+        await UnreachableDatabase(log=logging.getLogger(LOGGER)).authenticate(
+            None, {"username": "demo", "password": PASSWORD}
+        )
+    assert login_counts()["error"] - before["error"] == 1.0

@@ -489,3 +489,25 @@ def test_every_home_is_a_folder_of_one_shared_volume() -> None:
     claim = PLATFORM["PersistentVolumeClaim"]
     assert claim["metadata"]["name"] == HOME_CLAIM
     assert claim["spec"]["accessModes"] == ["ReadWriteMany"]
+
+
+def test_prometheus_scrapes_the_hub_and_the_platform_service_by_annotations() -> None:
+    """The usual pod discovery (``prometheus.io/*`` annotations) finds both; neither asks it for
+    a token, as it has none to give."""
+    hub = VALUES["hub"]
+    hub_path = hub["baseUrl"].rstrip("/") + "/hub/metrics"
+    assert hub["annotations"] == {
+        "prometheus.io/scrape": "true",
+        "prometheus.io/path": hub_path,
+        "prometheus.io/port": "8081",  # the hub's own port, not the proxy's
+    }
+    assert hub["authenticatePrometheus"] is False
+    pod = PLATFORM["Deployment"]["spec"]["template"]
+    (container,) = pod["spec"]["containers"]
+    ports = {port["name"]: port["containerPort"] for port in container["ports"]}
+    assert pod["metadata"]["annotations"] == {
+        "prometheus.io/scrape": "true",
+        "prometheus.io/path": f"/services/{PLATFORM_SERVICE_NAME}/metrics",
+        "prometheus.io/port": str(ports["http"]),
+    }
+    assert "--open-metrics" in container["command"]

@@ -586,6 +586,7 @@ def test_the_platform_service_runs_in_the_labs_image_over_every_home() -> None:
         "surveylab_server.service",
         "--homes",
         "/home/{username}",
+        "--open-metrics",  # scraped in the cluster by the pod's annotations
         "--logins-from-hub",  # the chart's login is a database's (test_helm_values.py)
         "--db-accounts",  # pools' and OAuth identities' shared accounts
         "/usr/local/etc/surveylab/db-accounts/db-accounts.yaml",
@@ -686,6 +687,8 @@ def test_platform_service_manifests_follow_the_hub_base_url_and_settings() -> No
     assert "storageClassName" not in claim["spec"]  # the cluster's default class
     (container,) = deployment["spec"]["template"]["spec"]["containers"]
     assert "--logins-from-hub" not in container["command"]  # e.g. an OAuth login
+    annotations = deployment["spec"]["template"]["metadata"]["annotations"]
+    assert annotations["prometheus.io/path"] == "/sky/services/surveylab/metrics"
     env = {e["name"]: e.get("value") for e in container["env"]}
     assert env["JUPYTERHUB_SERVICE_PREFIX"] == "/sky/services/surveylab/"
     assert env["JUPYTERHUB_API_URL"] == "http://hub:8081/sky/hub/api"

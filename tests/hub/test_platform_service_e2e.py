@@ -116,6 +116,42 @@ def test_a_token_reaches_the_api_and_tap_with_no_lab(running_hub: RunningHub, de
     assert f"{running_hub.url}/{SERVICE}/tap" in capabilities
 
 
+def metric(text: str, name: str, **labels: str) -> float:
+    """A sample's value in a Prometheus text page (0 if absent)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and sample.labels == labels:
+                return float(sample.value)
+    return 0.0
+
+
+def test_the_service_serves_its_metrics_and_the_hub_counts_logins(
+    running_hub: RunningHub, demo: Token
+) -> None:
+    before = demo.get(running_hub, "metrics")
+    assert before.status_code == 200, before.text
+    quick = demo.call(running_hub, "POST", "api/query", json={"sql": "SELECT 1 AS ONE"})
+    assert quick.status_code == 200, quick.text
+    after = demo.get(running_hub, "metrics").text
+    counted = {"mode": "quick", "outcome": "completed"}
+    queries = "surveylab_queries_total"
+    assert metric(after, queries, **counted) == metric(before.text, queries, **counted) + 1
+    assert "surveylab_jobs_queued" in after
+    anonymous = requests.get(f"{running_hub.url}/{SERVICE}/metrics", timeout=30)
+    assert anonymous.status_code == 403  # a token that may access the service, or nothing
+
+    hub_metrics = requests.get(  # JupyterHub's own page, with the admin service's token
+        f"{running_hub.url}/hub/metrics",
+        headers={"Authorization": f"token {running_hub.api_token}"},
+        timeout=30,
+    )
+    assert hub_metrics.status_code == 200, hub_metrics.text
+    assert metric(hub_metrics.text, "surveylab_hub_logins_total", outcome="success") >= 1
+    assert "jupyterhub_active_users" in hub_metrics.text  # JupyterHub's own metrics stay
+
+
 def test_jobs_land_in_the_users_home_and_are_theirs_alone(
     running_hub: RunningHub, demo: Token, bob: Token
 ) -> None:
@@ -230,6 +266,9 @@ def test_a_labs_jobs_run_on_the_service_and_outlive_the_lab(running_hub: Running
         hub.wait_for_server("carol")
         lab_api = f"{hub.url}/user/carol/surveylab/api"
         assert session.get(f"{hub.url}/user/carol/lab", timeout=60).status_code == 200
+        status = session.get(f"{lab_api}/status", timeout=60).json()  # the lab's status item
+        states = {part["name"]: part["state"] for part in status["parts"]}
+        assert states == dict.fromkeys(("catalog", "jobs", "cutouts", "hub", "platform"), "ok")
         xsrf = {"X-XSRFToken": session.cookies.get("_xsrf", path="/user/carol/") or ""}
         submitted = session.post(
             f"{lab_api}/jobs",

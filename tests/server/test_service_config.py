@@ -32,6 +32,14 @@ def test_the_flag_reads_database_logins_from_the_hub() -> None:
     assert c.SurveylabApp.logins_from_hub is True
 
 
+def test_the_metrics_ask_for_a_token_unless_opened_for_a_scraper() -> None:
+    """By default ``<prefix>metrics`` needs a token that may access the service, as every other
+    path (the real service refuses one without: test_platform_service_e2e.py)."""
+    assert service_config(HUB_GIVES, homes="/h/{username}").ServerApp.authenticate_prometheus
+    opened = service_config(HUB_GIVES, homes="/h/{username}", open_metrics=True)
+    assert opened.ServerApp.authenticate_prometheus is False
+
+
 def test_without_the_hub_it_says_who_starts_it() -> None:
     with pytest.raises(SystemExit, match="the hub starts this service"):
         service_config({}, homes="/srv/home/{username}")

@@ -78,11 +78,14 @@ def start_lab(
     extra_env: Mapping[str, str] | None = None,
     extra_args: Sequence[str] = (),
     timeout: float = 60,
+    ready_path: str = "info",
 ) -> RunningLab:
     """Start JupyterLab in ``root_dir`` serving the release in ``data_dir``; wait until it answers.
 
     Jobs go to ``root_dir/surveylab-jobs`` (so they show in the file browser). ``extra_env``
     adds variables, e.g. ``SURVEYLAB_LAB_DEADLINE``; ``extra_args`` adds command-line options.
+    It is ready when ``GET /surveylab/api/<ready_path>`` answers 200 (``info``: the catalog is
+    open; ``status`` for a lab whose catalog does not answer).
     The page exposes the app as ``window.jupyterapp`` (``LabApp.expose_app_in_browser``).
     Output goes to ``root_dir/.lab/lab.log``. The running test must be marked ``browser``.
     """
@@ -159,7 +162,7 @@ def start_lab(
         if process.poll() is not None:
             raise RuntimeError(f"the lab exited with {process.returncode}\n{lab.log_tail()}")
         with contextlib.suppress(requests.ConnectionError):
-            if lab.api("GET", "info").status_code == 200:
+            if lab.api("GET", ready_path).status_code == 200:
                 return lab
         time.sleep(0.2)
     stop_lab(lab)
@@ -180,10 +183,13 @@ def stop_lab(lab: RunningLab, timeout: float = 20) -> None:
 
 @contextlib.contextmanager
 def running_lab_server(
-    root_dir: Path, data_dir: Path, extra_env: Mapping[str, str] | None = None
+    root_dir: Path,
+    data_dir: Path,
+    extra_env: Mapping[str, str] | None = None,
+    ready_path: str = "info",
 ) -> Iterator[RunningLab]:
     """:func:`start_lab` as a context manager."""
-    lab = start_lab(root_dir, data_dir, extra_env=extra_env)
+    lab = start_lab(root_dir, data_dir, extra_env=extra_env, ready_path=ready_path)
     try:
         yield lab
     finally:

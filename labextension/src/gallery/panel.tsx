@@ -28,6 +28,8 @@ import * as React from 'react';
 import { ChartOpenerContext } from '../finding-chart/context';
 import type { ChartOpener } from '../finding-chart/context';
 import { describeError } from '../format';
+import { sharedStatus } from '../status/model';
+import { usePartNotice } from '../status/notice';
 import type { IErrorView } from '../format';
 import {
   ACTIVE_PHASES,
@@ -183,6 +185,8 @@ function GalleryApp(props: {
   const [error, setError] = React.useState<
     (IErrorView & { field?: string }) | null
   >(null);
+  // "cutout executor unreachable: cutouts are unavailable" while it is down.
+  const notice = usePartNotice(sharedStatus(), 'cutouts');
   // Bumped when the job shown ends, so that the job picker shows its new phase.
   const [listVersion, setListVersion] = React.useState(0);
 
@@ -223,6 +227,15 @@ function GalleryApp(props: {
         form={form}
         listVersion={listVersion}
       />
+      {notice !== null && (
+        <div
+          className="sl-PartNotice"
+          role="status"
+          data-testid="notice-cutouts"
+        >
+          {notice}
+        </div>
+      )}
       {request.kind === 'form' ? (
         <div className="sl-Gallery-formScroll">
           <FormView

@@ -160,6 +160,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/status': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Whether each part of the platform answers, checked now.
+     * @description Checks the catalog database (a trivial query), the job runner (with its queued and running jobs), the cutout executor (the local process pool or the Dask scheduler), the hub and the platform service, each with a time limit of a few seconds. A part that fails is reported, with its error; the request itself succeeds.
+     */
+    get: operations['getStatus'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/jobs': {
     parameters: {
       query?: never;
@@ -574,6 +594,47 @@ export interface components {
        */
       backend: string;
       tables: components['schemas']['TableSummary'][];
+    };
+    /**
+     * @description ok: it answered in time; degraded: it answered slowly or only in part (a Dask cluster with no workers); down: it did not answer or answered with an error; off: this deployment has no such part (a lab not under a hub).
+     * @enum {string}
+     */
+    PartState: 'ok' | 'degraded' | 'down' | 'off';
+    PartStatus: {
+      /** @enum {string} */
+      name: 'catalog' | 'jobs' | 'cutouts' | 'hub' | 'platform';
+      /**
+       * @description The part's name as the lab shows it.
+       * @example catalog database
+       */
+      label: string;
+      state: components['schemas']['PartState'];
+      /**
+       * Format: date-time
+       * @description When the check ended (ISO 8601 in UTC, to the second).
+       */
+      checked_at: string;
+      /** @description Seconds the check took, or null if the part did not answer in time. */
+      latency: number | null;
+      /** @description What the check found. */
+      detail: string;
+      /** @description Why the part is down, or null. */
+      error: string | null;
+      /** @description The job runner's queued jobs (null for the other parts). */
+      queued: number | null;
+      /** @description The job runner's running jobs (null for the other parts). */
+      running: number | null;
+      /** @description The cutout executor's workers, where known. */
+      workers: number | null;
+    };
+    StatusReport: {
+      state: components['schemas']['PartState'];
+      /**
+       * Format: date-time
+       * @description When the checks started (ISO 8601 in UTC, to the second).
+       */
+      checked_at: string;
+      parts: components['schemas']['PartStatus'][];
     };
     SQLRequest: {
       /**
@@ -1265,6 +1326,27 @@ export interface operations {
           'application/json': {
             examples: components['schemas']['Example'][];
           };
+        };
+      };
+      403: components['responses']['Forbidden'];
+    };
+  };
+  getStatus: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Each part's state. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['StatusReport'];
         };
       };
       403: components['responses']['Forbidden'];

@@ -53,6 +53,8 @@ import { openInNotebook } from './notebook';
 import { ExamplePicker, QUERY_PANEL_ID, QueryPanel } from './panel';
 import { toCSV } from './result';
 import { SchemaModel } from './schema';
+import { sharedStatus } from '../status/model';
+import { PartNotice } from '../status/notice';
 
 /** The plugin's id; also the id of its settings (`schema/query.json`). */
 export const QUERY_PLUGIN_ID = '@surveylab/labextension:query';
@@ -179,8 +181,12 @@ function activate(
 
   function createPanel(sql: string): MainAreaWidget<QueryPanel> {
     const model = new QueryModel();
+    // While the catalog is down (the status model says so) nothing runs.
+    let catalogDown = false;
     const runQuick = (): void => {
-      void run('quick');
+      if (!catalogDown) {
+        void run('quick');
+      }
     };
     const content = new QueryPanel({
       model,
@@ -275,26 +281,22 @@ function activate(
     ): ToolbarButton => new ToolbarButton({ ...options, dataset: { testid } });
 
     const toolbar = widget.toolbar;
-    toolbar.addItem(
-      'quick',
-      button('query-quick', {
-        icon: runIcon,
-        label: 'Quick',
-        tooltip:
-          'Run a quick query: the first 10,000 rows within 30 s (Shift+Enter)',
-        onClick: runQuick
-      })
-    );
-    toolbar.addItem(
-      'submit',
-      button('query-submit', {
-        icon: fileUploadIcon,
-        label: 'Submit job',
-        tooltip:
-          'Run the whole query as a job writing a CSV, FITS, HDF5 or Parquet file',
-        onClick: () => void submit()
-      })
-    );
+    const quickButton = button('query-quick', {
+      icon: runIcon,
+      label: 'Quick',
+      tooltip:
+        'Run a quick query: the first 10,000 rows within 30 s (Shift+Enter)',
+      onClick: runQuick
+    });
+    toolbar.addItem('quick', quickButton);
+    const submitButton = button('query-submit', {
+      icon: fileUploadIcon,
+      label: 'Submit job',
+      tooltip:
+        'Run the whole query as a job writing a CSV, FITS, HDF5 or Parquet file',
+      onClick: () => void submit()
+    });
+    toolbar.addItem('submit', submitButton);
     toolbar.addItem(
       'check',
       button('query-check', {
@@ -304,13 +306,20 @@ function activate(
         onClick: () => void run('check')
       })
     );
-    toolbar.addItem(
-      'explain',
-      button('query-explain', {
-        icon: searchIcon,
-        label: 'Explain',
-        tooltip: "Show the database's execution plan",
-        onClick: () => void run('explain')
+    const explainButton = button('query-explain', {
+      icon: searchIcon,
+      label: 'Explain',
+      tooltip: "Show the database's execution plan",
+      onClick: () => void run('explain')
+    });
+    toolbar.addItem('explain', explainButton);
+    // While the catalog is down: say so, and offer nothing that needs it.
+    widget.contentHeader.addWidget(
+      new PartNotice(sharedStatus(), 'catalog', down => {
+        catalogDown = down;
+        for (const item of [quickButton, submitButton, explainButton]) {
+          item.enabled = !down;
+        }
       })
     );
     const examples = new ExamplePicker(example => {

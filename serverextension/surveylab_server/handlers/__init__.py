@@ -35,6 +35,7 @@ from .jobs import (
     LogHandler,
 )
 from .query import CheckHandler, ExamplesHandler, ExplainHandler, QueryHandler
+from .status import StatusHandler
 from .tables import TableHandler, TablesHandler
 from .vo import VOHandler
 
@@ -83,6 +84,7 @@ default_handlers: list[tuple[str, type[SurveylabHandler]]] = [
     (r"/surveylab/api/hips/(?P<path>.+)", HiPSHandler),
     (r"/surveylab/api/finding-chart", FindingChartHandler),
     (r"/surveylab/api/help", HelpHandler),
+    (r"/surveylab/api/status", StatusHandler),
     (r"/surveylab/api/(.*)", NotFoundHandler),
     (r"/surveylab/(?P<path>(?:tap|soda|sia|datalink)(?:/.*)?)", VOHandler),
 ]

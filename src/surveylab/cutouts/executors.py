@@ -214,6 +214,25 @@ class ProcessExecutor:
                 "a cutout worker process died (out of memory?); try fewer or smaller cutouts"
             ) from None
 
+    def ping(self, timeout: float) -> bool:
+        """Whether the pool has started; if it has, a trivial task must come back from a
+        worker within ``timeout`` seconds (else ``TimeoutError``, or the pool's error)."""
+        with self._lock:
+            pool = self._pool
+        if pool is None:
+            return False
+        try:
+            pool.submit(os.getpid).result(timeout)
+        except concurrent.futures.TimeoutError:
+            raise TimeoutError(
+                f"no cutout worker process answered within {timeout:g} s (all busy?)"
+            ) from None
+        except concurrent.futures.process.BrokenProcessPool:
+            raise SurveylabError(
+                "a cutout worker process died; the pool restarts on next use"
+            ) from None
+        return True
+
     def close(self) -> None:
         """Stop the worker processes."""
         with self._lock:
@@ -254,6 +273,11 @@ class DaskExecutor:
                     ) from None
             self.workers = max(1, sum(self._client.nthreads().values()))
             return self._client
+
+    def scheduler_workers(self) -> int:
+        """The workers the scheduler knows now (connecting first if need be)."""
+        info = self._get_client().scheduler_info()
+        return len(info.get("workers", {}))
 
     def map_unordered(
         self, fn: Callable[[T], R], tasks: Sequence[T], cancelled: Callable[[], bool]

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from .._version import __version__
 from ..errors import CutoutError, QueryCancelledError
 from ..footprint import MAIN_TABLE
+from ..metrics import CUTOUTS
 from .engine import OutputFile, Partial, TaskResult, finish_cutout, run_tile_task, stitch
 from .plan import Plan, PlannedCutout, plan_cutouts
 from .request import CutoutOptions, CutoutRequest, Target
@@ -119,6 +120,7 @@ class _Run:
         self.seconds: dict[str, float] = defaultdict(float)
 
     def finished(self, index: int, files: list[OutputFile], coverage: float = 1.0) -> None:
+        CUTOUTS.labels(outcome="ok").inc()
         self.status[index] = {
             "status": "ok",
             "coverage": round(coverage, 6),
@@ -126,6 +128,7 @@ class _Run:
         }
 
     def failed(self, index: int, error: str) -> None:
+        CUTOUTS.labels(outcome="error").inc()
         self.status[index] = {"status": "error", "error": error, "files": []}
 
     def absorb(self, result: TaskResult) -> list[tuple[Path | str, str, str | None]]:

@@ -349,6 +349,11 @@ class JobRunner:
         """The job types this runner knows, sorted."""
         return sorted(self._work)
 
+    @property
+    def accepting(self) -> bool:
+        """Whether the runner still takes jobs (false once :meth:`shutdown` began)."""
+        return not self._stopping.is_set()
+
     # --- submitting ---------------------------------------------------------------------------
 
     def submit(
