@@ -25,7 +25,13 @@ from pathlib import Path
 from typing import Any, NotRequired, TypedDict
 
 from surveylab.labenv import PLATFORM_SERVICE_NAME, LabEnvironment
-from surveylab_hub.profiles import DEFAULT_PROFILES_PATH, configure_kubespawner, load_profiles
+from surveylab.roles import RolesConfig, load_roles
+from surveylab_hub.profiles import (
+    DEFAULT_PROFILES_PATH,
+    DEFAULT_ROLES_PATH,
+    configure_kubespawner,
+    load_profiles,
+)
 from surveylab_hub.store import CredentialStore
 
 __all__ = [
@@ -111,6 +117,7 @@ ENV_VARS: dict[str, str] = {
     "(default <state dir>/db-accounts.yaml)",
     "SURVEYLAB_HUB_SPAWNER": "local (default: one process per user) or kubernetes (KubeSpawner)",
     "SURVEYLAB_HUB_PROFILES": "the lab profiles file (default hub_config/profiles.yaml)",
+    "SURVEYLAB_HUB_ROLES": "the roles file (default hub_config/roles.yaml)",
     "SURVEYLAB_HUB_POOL_INTERVAL": "seconds between the checks for ended workshop pools "
     "(default 60)",
     "SURVEYLAB_HUB_OFFER_GPU": "local spawner: offer GPU profiles; auto (default: if this machine "
@@ -177,6 +184,7 @@ class HubOptions(TypedDict):
     oauth: NotRequired[Mapping[str, str]]
     spawner: NotRequired[str]
     profiles_path: NotRequired[Path | None]
+    roles_path: NotRequired[Path | None]
     db_accounts_path: NotRequired[Path | None]
     pool_interval: NotRequired[float | None]
     offer_gpu: NotRequired[bool | None]
@@ -255,6 +263,9 @@ def hub_options_from_environ(environ: Mapping[str, str], *, cwd: Path | None = N
         profiles_path=Path(environ["SURVEYLAB_HUB_PROFILES"])
         if environ.get("SURVEYLAB_HUB_PROFILES", "").strip()
         else None,
+        roles_path=Path(environ["SURVEYLAB_HUB_ROLES"])
+        if environ.get("SURVEYLAB_HUB_ROLES", "").strip()
+        else None,
         db_accounts_path=base / environ["SURVEYLAB_HUB_DB_ACCOUNTS"].strip()
         if environ.get("SURVEYLAB_HUB_DB_ACCOUNTS", "").strip()
         else None,
@@ -304,6 +315,7 @@ def configure(
     oauth: Mapping[str, str] | None = None,
     spawner: str = "local",
     profiles_path: Path | None = None,
+    roles_path: Path | None = None,
     crypt_key: str | None = None,
     db_accounts_path: Path | None = None,
     pool_interval: float | None = None,
@@ -346,6 +358,9 @@ def configure(
         :data:`OAUTH_VARS` (see :func:`configure_oauth`).
     spawner, profiles_path
         ``local`` or ``kubernetes``, and the lab profiles file (checked at start either way).
+    roles_path
+        The roles file (default ``hub_config/roles.yaml``; checked at start, against the
+        profiles): which profiles each role offers, and the role each lab gets.
     crypt_key
         ``JUPYTERHUB_CRYPT_KEY`` (default: from the environment). A database login carries the
         user's credentials to the lab in encrypted auth_state, and an OAuth login the user's
@@ -399,8 +414,13 @@ def configure(
         service_url = f"http://127.0.0.1:{service_port}/services/{PLATFORM_SERVICE_NAME}/"
         env.update(LabEnvironment(platform_url=service_url).to_environment())
     profiles = load_profiles(profiles_path or DEFAULT_PROFILES_PATH)  # a bad file stops the hub
+    slugs = [profile.slug for profile in profiles.profiles]
+    roles = load_roles(roles_path or DEFAULT_ROLES_PATH, slugs)  # so does a bad roles file
+    configure_roles(c, roles)
     if spawner == "kubernetes":
-        configure_kubespawner(c, profiles, environment=env, pools_path=state_dir / "pools.json")
+        configure_kubespawner(
+            c, profiles, environment=env, pools_path=state_dir / "pools.json", roles=roles
+        )
     else:
         configure_local_spawner(
             c,
@@ -410,6 +430,7 @@ def configure(
             environment=env,
             profiles_path=profiles_path or DEFAULT_PROFILES_PATH,
         )
+        c.ProfileLocalSpawner.roles_path = str(roles_path or DEFAULT_ROLES_PATH)
     if offer_gpu is not None:
         c.ProfileLocalSpawner.offer_gpu = offer_gpu
     configure_culler(
@@ -434,6 +455,14 @@ def configure(
         )
     if service_token:
         configure_service(c, token=service_token)
+
+
+def configure_roles(c: Any, roles: RolesConfig) -> None:
+    """Let the logins give the hub groups that grant roles (``Authenticator.manage_groups``):
+    database roles, an OAuth groups claim, ``workshop`` for pool users
+    (:mod:`surveylab_hub.login_groups`)."""
+    c.Authenticator.manage_groups = True
+    c.LoginGroups.role_groups = sorted(roles.group_names)
 
 
 def configure_hub(c: Any, *, state_dir: Path, ip: str, port: int, hub_port: int) -> None:
