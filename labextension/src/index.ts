@@ -18,6 +18,7 @@ import { surveyIcon } from './icon';
 import jobsPlugin from './jobs';
 import { SurveyPanel } from './panel';
 import queryPlugin from './query';
+import { whenShown } from './role';
 
 export { CATEGORY, CommandIDs } from './commands';
 export type { IGalleryArgs, IQueryArgs } from './commands';
@@ -59,8 +60,10 @@ function activate(
     }
   });
 
-  palette?.addItem({ command: CommandIDs.open, category: CATEGORY });
-  launcher?.add({ command: CommandIDs.open, category: CATEGORY, rank: 0 });
+  whenShown('survey', () => {
+    palette?.addItem({ command: CommandIDs.open, category: CATEGORY });
+    launcher?.add({ command: CommandIDs.open, category: CATEGORY, rank: 0 });
+  });
 
   if (restorer) {
     void restorer.restore(tracker, {
