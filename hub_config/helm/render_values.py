@@ -1,11 +1,12 @@
 """Render the generated blocks of ``hub_config/helm/values.yaml`` from ``hub_config/profiles.yaml``,
 and ``hub_config/helm/platform-service.yaml``.
 
-Two blocks of the Helm values come from the profiles file, so that the chart and the hub can
+Three blocks of the Helm values come from the profiles file and the roles file beside it, so that the chart and the hub can
 never disagree:
 
 - ``hub.extraFiles.surveylab-profiles.stringData``: the profiles file itself, mounted into the
   hub, where ``hub.extraConfig`` and the culler read it;
+- ``hub.extraFiles.surveylab-roles.stringData``: the roles file beside it (``roles.yaml``);
 - ``singleuser.profileList``: ``kubespawner_profile_list(load_profiles(), groups={"gpu"})``,
   every profile, which the chart's image pullers read.
 
@@ -75,6 +76,9 @@ def render_block(name: str, indent: str, profiles_path: Path) -> str:
     """The YAML text of generated block ``name``, indented by ``indent``."""
     if name == "stringData":
         text = profiles_path.read_text(encoding="utf-8")
+        return f"{indent}stringData: |\n{_indent(text, indent + '  ')}"
+    if name == "rolesStringData":  # the roles file beside the profiles file
+        text = profiles_path.with_name("roles.yaml").read_text(encoding="utf-8")
         return f"{indent}stringData: |\n{_indent(text, indent + '  ')}"
     if name == "profileList":
         profile_list = kubespawner_profile_list(load_profiles(profiles_path), groups={"gpu"})
