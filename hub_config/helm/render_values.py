@@ -1,8 +1,8 @@
 """Render the generated blocks of ``hub_config/helm/values.yaml`` from ``hub_config/profiles.yaml``,
 and ``hub_config/helm/platform-service.yaml``.
 
-Three blocks of the Helm values come from the profiles file and the roles file beside it, so that the chart and the hub can
-never disagree:
+Three blocks of the Helm values come from the profiles file and the roles file beside it, so
+that the chart and the hub can never disagree:
 
 - ``hub.extraFiles.surveylab-profiles.stringData``: the profiles file itself, mounted into the
   hub, where ``hub.extraConfig`` and the culler read it;

@@ -452,6 +452,7 @@ def configure(
             as_root=os.geteuid() == 0 if as_root is None else as_root,
             logins_from_hub=auth != "embedded",
             db_accounts=db_accounts_path or state_dir / "db-accounts.yaml",
+            roles_path=roles_path or DEFAULT_ROLES_PATH,
         )
     if service_token:
         configure_service(c, token=service_token)
@@ -727,6 +728,7 @@ def configure_platform_service(
     as_root: bool = False,
     logins_from_hub: bool = False,
     db_accounts: Path | None = None,
+    roles_path: Path | None = None,
 ) -> None:
     """The platform service (:mod:`surveylab_server.service`) at ``/services/surveylab/``: the
     REST API and the IVOA services for every user, with a JupyterHub token, lab or no lab.
@@ -736,9 +738,13 @@ def configure_platform_service(
     ``access:services!service=surveylab``); the service needs no scope to check tokens. With
     ``logins_from_hub`` (any login with auth_state) it runs each user's work as the database
     account their lab gets: their own login, or the shared account of ``db_accounts`` named in
-    their auth_state; its role gets ``read:users:name`` and ``admin:auth_state``, and nothing
-    more.
+    their auth_state; its role gets ``read:users:name`` and ``admin:auth_state``. With
+    ``roles_path`` each user's role (their hub groups: ``read:users:groups``) caps and refuses
+    their requests as in their lab. Nothing more.
     """
+    scopes = ["read:users:name", "admin:auth_state"] if logins_from_hub else []
+    if roles_path is not None:
+        scopes = [*scopes, "read:users:groups"]
     add_service(
         c,
         {
@@ -750,6 +756,7 @@ def configure_platform_service(
                 "surveylab_server.service",
                 "--homes",
                 str(home_root / "{username}"),
+                *(["--roles", str(roles_path)] if roles_path is not None else []),
                 *(["--allow-root"] if as_root else []),
                 *(["--logins-from-hub"] if logins_from_hub else []),
                 *(["--db-accounts", str(db_accounts)] if logins_from_hub and db_accounts else []),
@@ -759,7 +766,7 @@ def configure_platform_service(
             "display": True,
         },
         description="The survey's REST API and IVOA services, for scripts and TOPCAT",
-        scopes=["read:users:name", "admin:auth_state"] if logins_from_hub else [],
+        scopes=scopes,
     )
     # a lab's own token may submit the lab's jobs to the service (see surveylab.platform)
     c.Spawner.server_token_scopes = [

@@ -89,13 +89,15 @@ def service_config(
     allow_root: bool = False,
     logins_from_hub: bool = False,
     db_accounts: str | None = None,
+    roles: str | None = None,
 ) -> Config:
     """The server's configuration, from the variables the hub gives a managed service
     (``JUPYTERHUB_SERVICE_URL`` and ``JUPYTERHUB_SERVICE_PREFIX``) and the users' ``homes``.
 
     ``logins_from_hub``: query as each user's own database account, from the hub's auth_state
     (:mod:`surveylab_server.hub_logins`), or the shared account named there, from the
-    ``db_accounts`` file.
+    ``db_accounts`` file. ``roles``: the roles file; each user's role follows from their hub
+    groups (:class:`~surveylab_server.hub_logins.HubUserRoles`).
 
     ``allow_root``: run although the process is root (a hub run as root starts it so); it
     serves no kernels, files or terminals, only the survey.
@@ -128,6 +130,7 @@ def service_config(
     c.SurveylabApp.user_homes = homes
     c.SurveylabApp.logins_from_hub = logins_from_hub
     c.SurveylabApp.db_accounts_path = db_accounts
+    c.SurveylabApp.roles_path = roles
     c.SurveylabApp.mount = ""
     return c
 
@@ -152,6 +155,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--db-accounts",
         help="the shared database accounts file, for workshop pool and OAuth users",
     )
+    parser.add_argument(
+        "--roles",
+        help="the roles file: each user's caps and refusals follow from their hub groups",
+    )
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     config = service_config(
         os.environ,
@@ -159,6 +166,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         allow_root=args.allow_root,
         logins_from_hub=args.logins_from_hub,
         db_accounts=args.db_accounts,
+        roles=args.roles,
     )
     server = ServerApp.instance(config=config)
     server.initialize(argv=[], find_extensions=False)
