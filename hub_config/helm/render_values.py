@@ -51,6 +51,8 @@ _PLATFORM_HEADER = """\
 #   singleuser.storage.static), the service all of them at /home: one job store per user,
 #   seen from both sides. Never `kubectl delete -f` this file: that deletes the claim, and with
 #   it every home unless the storage class's reclaimPolicy is Retain.
+# - ConfigMap surveylab-roles: hub_config/roles.yaml, which the service reads (--roles) to give
+#   each user the caps and refusals of their role, from their hub groups (read:users:groups).
 # - Deployment surveylab-platform: `python -m surveylab_server.service --homes /home/{{username}}
 #   --logins-from-hub` (each user's jobs as their own database account, from the hub's
 #   auth_state) in the labs' default image. One replica with strategy Recreate: one job
@@ -109,8 +111,9 @@ def render_platform(
     """The text of ``platform-service.yaml``, with the profiles' default lab image."""
     profiles = load_profiles(profiles_path)
     image = profiles.images[profiles.default_profile.images[0]].image
+    roles = profiles_path.with_name("roles.yaml").read_text(encoding="utf-8")
     manifests = platform_service_manifests(
-        namespace, image, storage_class=storage_class, environment=environment
+        namespace, image, storage_class=storage_class, environment=environment, roles=roles
     )
     header = _PLATFORM_HEADER.format(namespace=namespace, name=name, storage_class=storage_class)
     return header + yaml.safe_dump_all(manifests, sort_keys=False, width=100, explicit_start=True)

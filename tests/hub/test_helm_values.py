@@ -418,6 +418,7 @@ def _local_platform_config() -> Config:
         port=8082,
         environment={},
         logins_from_hub=True,
+        roles_path=DEFAULT_ROLES_PATH,
     )
     return c
 
@@ -454,13 +455,14 @@ def test_users_and_their_labs_may_reach_the_platform_service_as_on_one_machine()
 
 def test_the_platform_service_may_read_database_logins_and_nothing_more() -> None:
     """A database login (the chart's authenticator): the service runs each user's jobs as their
-    own account, read from auth_state, with the scopes a hub on one machine gives it."""
+    own account, read from auth_state, and under their role (their groups), with the scopes a
+    hub on one machine gives it."""
     authenticator = _import(VALUES["hub"]["config"]["JupyterHub"]["authenticator_class"])
     assert issubclass(authenticator, DatabaseAuthenticator)
     role = VALUES["hub"]["loadRoles"][PLATFORM_SERVICE_NAME]
     local = {r["name"]: r for r in _local_platform_config().JupyterHub.load_roles}
     assert {"name": PLATFORM_SERVICE_NAME, **role} == local[PLATFORM_SERVICE_NAME]
-    assert set(role["scopes"]) == {"read:users:name", "admin:auth_state"}
+    assert set(role["scopes"]) == {"read:users:name", "admin:auth_state", "read:users:groups"}
     (container,) = PLATFORM["Deployment"]["spec"]["template"]["spec"]["containers"]
     # and the shared accounts (pools, OAuth) from the hub's own Secret, at the hub's own path
     assert container["command"][-3:] == [
