@@ -651,12 +651,13 @@ def configure_local_spawner(
 
 
 def configure_service(c: Any, *, token: str) -> None:
-    """An admin service with API ``token``: manages users and servers (tests, automation)."""
+    """An admin service with API ``token``: manages users, their groups (so their roles, until
+    their next login) and servers (tests, automation)."""
     add_service(
         c,
         {"name": SERVICE_NAME, "api_token": token},
-        description="Manage users and their servers (surveylab automation)",
-        scopes=["admin:users", "admin:servers"],
+        description="Manage users, their groups and their servers (surveylab automation)",
+        scopes=["admin:users", "admin:servers", "admin:groups"],
     )
 
 

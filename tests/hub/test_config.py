@@ -153,7 +153,7 @@ def test_service_token_adds_an_admin_service() -> None:
     assert services[SERVICE_NAME] == {"name": SERVICE_NAME, "api_token": "t" * 64}
     roles = {role["name"]: role for role in c.JupyterHub.load_roles}
     assert roles[SERVICE_NAME]["services"] == [SERVICE_NAME]
-    assert set(roles[SERVICE_NAME]["scopes"]) == {"admin:users", "admin:servers"}
+    assert set(roles[SERVICE_NAME]["scopes"]) == {"admin:users", "admin:servers", "admin:groups"}
     assert SERVICE_NAME not in {service["name"] for service in configured().JupyterHub.services}
 
 
