@@ -18,8 +18,10 @@ from typing import Any
 import pytest
 import sqlglot
 from psycopg import sql
+from traitlets.config import Config
 
 from surveylab_hub.authenticator import EmbeddedAuthenticator
+from surveylab_hub.config import configure_roles
 from surveylab_hub.db_authenticators import OracleAuthenticator, PostgresAuthenticator
 from surveylab_hub.oauth import SurveylabCILogonOAuthenticator, SurveylabGenericOAuthenticator
 from surveylab_hub.pools import WORKSHOP_GROUP, PoolStore
@@ -191,3 +193,13 @@ async def test_an_oauth_provider_without_a_groups_claim_gives_none() -> None:
     assert await _oauth().get_user_groups({"oauth_user": {"sub": "ada"}}) == set()
     cilogon = SurveylabCILogonOAuthenticator(manage_groups=True, role_groups=["advanced"])
     assert await cilogon.get_user_groups({"oauth_user": {"groups": ["advanced"]}}) == set()
+
+
+def test_the_hub_configuration_reaches_every_authenticator() -> None:
+    """``surveylab hub`` sets ``LoginGroups.role_groups`` once (from roles.yaml); every kind of
+    authenticator reads it."""
+    c = Config()
+    configure_roles(c, SHIPPED)
+    for kind in (EmbeddedAuthenticator, PostgresAuthenticator, SurveylabCILogonOAuthenticator):
+        auth = kind(config=c)
+        assert (auth.manage_groups, auth.role_groups) == (True, sorted(SHIPPED.group_names))
