@@ -1,11 +1,12 @@
 """Render the generated blocks of ``hub_config/helm/values.yaml`` from ``hub_config/profiles.yaml``,
 and ``hub_config/helm/platform-service.yaml``.
 
-Two blocks of the Helm values come from the profiles file, so that the chart and the hub can
-never disagree:
+Three blocks of the Helm values come from the profiles file and the roles file beside it, so
+that the chart and the hub can never disagree:
 
 - ``hub.extraFiles.surveylab-profiles.stringData``: the profiles file itself, mounted into the
   hub, where ``hub.extraConfig`` and the culler read it;
+- ``hub.extraFiles.surveylab-roles.stringData``: the roles file beside it (``roles.yaml``);
 - ``singleuser.profileList``: ``kubespawner_profile_list(load_profiles(), groups={"gpu"})``,
   every profile, which the chart's image pullers read.
 
@@ -50,6 +51,8 @@ _PLATFORM_HEADER = """\
 #   singleuser.storage.static), the service all of them at /home: one job store per user,
 #   seen from both sides. Never `kubectl delete -f` this file: that deletes the claim, and with
 #   it every home unless the storage class's reclaimPolicy is Retain.
+# - ConfigMap surveylab-roles: hub_config/roles.yaml, which the service reads (--roles) to give
+#   each user the caps and refusals of their role, from their hub groups (read:users:groups).
 # - Deployment surveylab-platform: `python -m surveylab_server.service --homes /home/{{username}}
 #   --logins-from-hub` (each user's jobs as their own database account, from the hub's
 #   auth_state) in the labs' default image. One replica with strategy Recreate: one job
@@ -75,6 +78,9 @@ def render_block(name: str, indent: str, profiles_path: Path) -> str:
     """The YAML text of generated block ``name``, indented by ``indent``."""
     if name == "stringData":
         text = profiles_path.read_text(encoding="utf-8")
+        return f"{indent}stringData: |\n{_indent(text, indent + '  ')}"
+    if name == "rolesStringData":  # the roles file beside the profiles file
+        text = profiles_path.with_name("roles.yaml").read_text(encoding="utf-8")
         return f"{indent}stringData: |\n{_indent(text, indent + '  ')}"
     if name == "profileList":
         profile_list = kubespawner_profile_list(load_profiles(profiles_path), groups={"gpu"})
@@ -105,8 +111,9 @@ def render_platform(
     """The text of ``platform-service.yaml``, with the profiles' default lab image."""
     profiles = load_profiles(profiles_path)
     image = profiles.images[profiles.default_profile.images[0]].image
+    roles = profiles_path.with_name("roles.yaml").read_text(encoding="utf-8")
     manifests = platform_service_manifests(
-        namespace, image, storage_class=storage_class, environment=environment
+        namespace, image, storage_class=storage_class, environment=environment, roles=roles
     )
     header = _PLATFORM_HEADER.format(namespace=namespace, name=name, storage_class=storage_class)
     return header + yaml.safe_dump_all(manifests, sort_keys=False, width=100, explicit_start=True)

@@ -42,7 +42,8 @@ from surveylab_hub.login import (
     MalformedLoginError,
     ThrottledError,
 )
-from surveylab_hub.pools import Pool, PoolStore, pool_store
+from surveylab_hub.login_groups import LoginGroups
+from surveylab_hub.pools import WORKSHOP_GROUP, Pool, PoolStore, pool_store
 from surveylab_hub.store import CredentialStore, InvalidUsernameError, validate_username
 from surveylab_hub.throttle import LoginThrottle
 
@@ -54,7 +55,7 @@ __all__ = [
 ]
 
 
-class DatabaseAuthenticator(LoginThrottle, Authenticator):  # type: ignore[misc]  # jupyterhub has no type hints
+class DatabaseAuthenticator(LoginGroups, LoginThrottle, Authenticator):  # type: ignore[misc]  # jupyterhub has no type hints
     """Log users in with the username and password of a user database.
 
     Subclasses implement :meth:`check_credentials` and nothing else of the flow. The flow puts
@@ -212,10 +213,18 @@ class DatabaseAuthenticator(LoginThrottle, Authenticator):  # type: ignore[misc]
         if not accepted:
             self.log.warning("Login failed for %r: wrong username or password", username)
             return None
+        model: dict[str, Any] = {"name": username}
+        if self.manage_groups:
+            model["groups"] = self.login_groups(await self.database_groups(username, password))
         if self.pass_credentials_to_lab:
-            login = {AUTH_STATE_USER: username, AUTH_STATE_PASSWORD: password}
-            return {"name": username, "auth_state": login}
-        return {"name": username}
+            model["auth_state"] = {AUTH_STATE_USER: username, AUTH_STATE_PASSWORD: password}
+        return model
+
+    async def database_groups(self, username: str, password: str) -> list[str]:
+        """The user's groups as the database knows them (its roles), read after the login was
+        accepted; only those that grant a role become hub groups (`role_groups`). None here:
+        the database authenticators override it."""
+        return []
 
     async def _authenticate_pool_user(
         self, pool: Pool, username: str, password: str
@@ -230,10 +239,13 @@ class DatabaseAuthenticator(LoginThrottle, Authenticator):  # type: ignore[misc]
         if not await asyncio.to_thread(store.credentials.verify, username, password):
             self.log.warning("Login failed for %r: wrong username or password", username)
             return None
-        if pool.db_account is None:
-            return {"name": username}
-        # the platform service reads the account's name (never its password) from here
-        return {"name": username, "auth_state": {AUTH_STATE_ACCOUNT: pool.db_account}}
+        model: dict[str, Any] = {"name": username}
+        if self.manage_groups:
+            model["groups"] = [WORKSHOP_GROUP]
+        if pool.db_account is not None:
+            # the platform service reads the account's name (never its password) from here
+            model["auth_state"] = {AUTH_STATE_ACCOUNT: pool.db_account}
+        return model
 
     async def pre_spawn_start(self, user: Any, spawner: Any) -> None:
         """Give the lab its database credentials.

@@ -25,7 +25,13 @@ from pathlib import Path
 from typing import Any, NotRequired, TypedDict
 
 from surveylab.labenv import PLATFORM_SERVICE_NAME, LabEnvironment, lab_variable
-from surveylab_hub.profiles import DEFAULT_PROFILES_PATH, configure_kubespawner, load_profiles
+from surveylab.roles import RolesConfig, load_roles
+from surveylab_hub.profiles import (
+    DEFAULT_PROFILES_PATH,
+    DEFAULT_ROLES_PATH,
+    configure_kubespawner,
+    load_profiles,
+)
 from surveylab_hub.store import CredentialStore
 
 __all__ = [
@@ -113,6 +119,7 @@ ENV_VARS: dict[str, str] = {
     "(default <state dir>/db-accounts.yaml)",
     "SURVEYLAB_HUB_SPAWNER": "local (default: one process per user) or kubernetes (KubeSpawner)",
     "SURVEYLAB_HUB_PROFILES": "the lab profiles file (default hub_config/profiles.yaml)",
+    "SURVEYLAB_HUB_ROLES": "the roles file (default hub_config/roles.yaml)",
     "SURVEYLAB_HUB_POOL_INTERVAL": "seconds between the checks for ended workshop pools "
     "(default 60)",
     "SURVEYLAB_HUB_OFFER_GPU": "local spawner: offer GPU profiles; auto (default: if this machine "
@@ -180,6 +187,7 @@ class HubOptions(TypedDict):
     oauth: NotRequired[Mapping[str, str]]
     spawner: NotRequired[str]
     profiles_path: NotRequired[Path | None]
+    roles_path: NotRequired[Path | None]
     db_accounts_path: NotRequired[Path | None]
     pool_interval: NotRequired[float | None]
     offer_gpu: NotRequired[bool | None]
@@ -271,6 +279,9 @@ def hub_options_from_environ(environ: Mapping[str, str], *, cwd: Path | None = N
         profiles_path=Path(environ["SURVEYLAB_HUB_PROFILES"])
         if environ.get("SURVEYLAB_HUB_PROFILES", "").strip()
         else None,
+        roles_path=Path(environ["SURVEYLAB_HUB_ROLES"])
+        if environ.get("SURVEYLAB_HUB_ROLES", "").strip()
+        else None,
         db_accounts_path=base / environ["SURVEYLAB_HUB_DB_ACCOUNTS"].strip()
         if environ.get("SURVEYLAB_HUB_DB_ACCOUNTS", "").strip()
         else None,
@@ -321,6 +332,7 @@ def configure(
     oauth: Mapping[str, str] | None = None,
     spawner: str = "local",
     profiles_path: Path | None = None,
+    roles_path: Path | None = None,
     crypt_key: str | None = None,
     db_accounts_path: Path | None = None,
     pool_interval: float | None = None,
@@ -366,6 +378,9 @@ def configure(
         :data:`OAUTH_VARS` (see :func:`configure_oauth`).
     spawner, profiles_path
         ``local`` or ``kubernetes``, and the lab profiles file (checked at start either way).
+    roles_path
+        The roles file (default ``hub_config/roles.yaml``; checked at start, against the
+        profiles): which profiles each role offers, and the role each lab gets.
     crypt_key
         ``JUPYTERHUB_CRYPT_KEY`` (default: from the environment). A database login carries the
         user's credentials to the lab in encrypted auth_state, and an OAuth login the user's
@@ -419,8 +434,13 @@ def configure(
         service_url = f"http://127.0.0.1:{service_port}/services/{PLATFORM_SERVICE_NAME}/"
         env.update(LabEnvironment(platform_url=service_url).to_environment())
     profiles = load_profiles(profiles_path or DEFAULT_PROFILES_PATH)  # a bad file stops the hub
+    slugs = [profile.slug for profile in profiles.profiles]
+    roles = load_roles(roles_path or DEFAULT_ROLES_PATH, slugs)  # so does a bad roles file
+    configure_roles(c, roles)
     if spawner == "kubernetes":
-        configure_kubespawner(c, profiles, environment=env, pools_path=state_dir / "pools.json")
+        configure_kubespawner(
+            c, profiles, environment=env, pools_path=state_dir / "pools.json", roles=roles
+        )
     else:
         configure_local_spawner(
             c,
@@ -430,6 +450,7 @@ def configure(
             environment=env,
             profiles_path=profiles_path or DEFAULT_PROFILES_PATH,
         )
+        c.ProfileLocalSpawner.roles_path = str(roles_path or DEFAULT_ROLES_PATH)
     if offer_gpu is not None:
         c.ProfileLocalSpawner.offer_gpu = offer_gpu
     configure_culler(
@@ -451,9 +472,18 @@ def configure(
             as_root=os.geteuid() == 0 if as_root is None else as_root,
             logins_from_hub=auth != "embedded",
             db_accounts=db_accounts_path or state_dir / "db-accounts.yaml",
+            roles_path=roles_path or DEFAULT_ROLES_PATH,
         )
     if service_token:
         configure_service(c, token=service_token)
+
+
+def configure_roles(c: Any, roles: RolesConfig) -> None:
+    """Let the logins give the hub groups that grant roles (``Authenticator.manage_groups``):
+    database roles, an OAuth groups claim, ``workshop`` for pool users
+    (:mod:`surveylab_hub.login_groups`)."""
+    c.Authenticator.manage_groups = True
+    c.LoginGroups.role_groups = sorted(roles.group_names)
 
 
 def configure_hub(c: Any, *, state_dir: Path, ip: str, port: int, hub_port: int) -> None:
@@ -641,13 +671,14 @@ def configure_local_spawner(
 
 
 def configure_service(c: Any, *, token: str) -> None:
-    """An admin service with API ``token``: manages users and servers and reads the hub's
-    Prometheus metrics (tests, automation)."""
+    """An admin service with API ``token``: manages users, their groups (so their roles, until
+    their next login) and servers, and reads the hub's Prometheus metrics (tests, automation)."""
     add_service(
         c,
         {"name": SERVICE_NAME, "api_token": token},
-        description="Manage users and their servers, read the metrics (surveylab automation)",
-        scopes=["admin:users", "admin:servers", "read:metrics"],
+        description="Manage users, their groups and their servers, read the metrics "
+        "(surveylab automation)",
+        scopes=["admin:users", "admin:servers", "admin:groups", "read:metrics"],
     )
 
 
@@ -719,6 +750,7 @@ def configure_platform_service(
     as_root: bool = False,
     logins_from_hub: bool = False,
     db_accounts: Path | None = None,
+    roles_path: Path | None = None,
 ) -> None:
     """The platform service (:mod:`surveylab_server.service`) at ``/services/surveylab/``: the
     REST API and the IVOA services for every user, with a JupyterHub token, lab or no lab.
@@ -728,9 +760,13 @@ def configure_platform_service(
     ``access:services!service=surveylab``); the service needs no scope to check tokens. With
     ``logins_from_hub`` (any login with auth_state) it runs each user's work as the database
     account their lab gets: their own login, or the shared account of ``db_accounts`` named in
-    their auth_state; its role gets ``read:users:name`` and ``admin:auth_state``, and nothing
-    more.
+    their auth_state; its role gets ``read:users:name`` and ``admin:auth_state``. With
+    ``roles_path`` each user's role (their hub groups: ``read:users:groups``) caps and refuses
+    their requests as in their lab. Nothing more.
     """
+    scopes = ["read:users:name", "admin:auth_state"] if logins_from_hub else []
+    if roles_path is not None:
+        scopes = [*scopes, "read:users:groups"]
     add_service(
         c,
         {
@@ -742,6 +778,7 @@ def configure_platform_service(
                 "surveylab_server.service",
                 "--homes",
                 str(home_root / "{username}"),
+                *(["--roles", str(roles_path)] if roles_path is not None else []),
                 *(["--allow-root"] if as_root else []),
                 *(["--logins-from-hub"] if logins_from_hub else []),
                 *(["--db-accounts", str(db_accounts)] if logins_from_hub and db_accounts else []),
@@ -751,7 +788,7 @@ def configure_platform_service(
             "display": True,
         },
         description="The survey's REST API and IVOA services, for scripts and TOPCAT",
-        scopes=["read:users:name", "admin:auth_state"] if logins_from_hub else [],
+        scopes=scopes,
     )
     # a lab's own token may submit the lab's jobs to the service (see surveylab.platform)
     c.Spawner.server_token_scopes = [

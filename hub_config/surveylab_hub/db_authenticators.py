@@ -161,6 +161,10 @@ class ServerDatabaseAuthenticator(DatabaseAuthenticator):
         """The driver's connect function, used when `connect_function` is None."""
         raise NotImplementedError
 
+    #: The query, run as the user, whose first column lists their database roles (their
+    #: login groups, :mod:`surveylab_hub.login_groups`); None: no groups.
+    GROUPS_SQL: str | None = None
+
     async def connect(self, **kwargs: Any) -> None:
         """Connect with ``kwargs`` through `connect_function`, then close the connection."""
         connect: ConnectFunction | None = self.connect_function
@@ -168,6 +172,36 @@ class ServerDatabaseAuthenticator(DatabaseAuthenticator):
             connect = self.default_connect_function()
         connection = await connect(**kwargs)
         await connection.close()
+
+    def connect_arguments(self, username: str, password: str) -> dict[str, Any]:
+        """The keyword arguments that connect as ``username``."""
+        raise NotImplementedError
+
+    async def database_groups(self, username: str, password: str) -> list[str]:
+        """The user's database roles (:attr:`GROUPS_SQL`), read by connecting as them after
+        the login was accepted. A failure is logged (by type only: a driver's message may
+        hold the password) and gives no groups."""
+        if self.GROUPS_SQL is None:
+            return []
+        connect: ConnectFunction | None = self.connect_function
+        if connect is None:
+            connect = self.default_connect_function()
+        failure = None
+        try:
+            connection = await connect(**self.connect_arguments(username, password))
+            try:
+                cursor = connection.cursor()
+                await cursor.execute(self.GROUPS_SQL)
+                rows = await cursor.fetchall()
+            finally:
+                await connection.close()
+        except Exception as e:
+            failure = type(e).__name__
+            del e
+        if failure is not None:
+            self.log.error("Reading the database roles of %r failed with %s", username, failure)
+            return []
+        return [str(row[0]) for row in rows]
 
     def get_handlers(self, app: Any) -> list[tuple[str, Any]]:
         """The login page; with a :class:`PasswordChanger` backend also ``/change-password``,
@@ -298,20 +332,27 @@ class PostgresAuthenticator(ServerDatabaseAuthenticator):
 
         return psycopg.AsyncConnection.connect
 
+    #: The roles the login role is a member of, directly or not (itself too).
+    GROUPS_SQL = "SELECT rolname FROM pg_roles WHERE pg_has_role(current_user, oid, 'member')"
+
+    def connect_arguments(self, username: str, password: str) -> dict[str, Any]:
+        """psycopg's connect arguments for ``username``."""
+        return {
+            "host": self.db_host,
+            "port": self.db_port,
+            "dbname": self.db_name,
+            "user": username,
+            "password": password,
+            "connect_timeout": max(1, math.ceil(self.connect_timeout)),
+        }
+
     async def check_credentials(self, username: str, password: str) -> bool:
         """Connect as ``username``; map psycopg's error to False or a :class:`LoginRefusedError`."""
         import psycopg
 
         failure: LoginFailure | None = None
         try:
-            await self.connect(
-                host=self.db_host,
-                port=self.db_port,
-                dbname=self.db_name,
-                user=username,
-                password=password,
-                connect_timeout=max(1, math.ceil(self.connect_timeout)),
-            )
+            await self.connect(**self.connect_arguments(username, password))
         except psycopg.Error as e:
             # Classify, then drop the exception: its pgconn's repr holds the password.
             failure = classify_login_error(e)
@@ -379,13 +420,20 @@ class OracleAuthenticator(ServerDatabaseAuthenticator):
 
         return oracledb.connect_async
 
+    #: The roles enabled in the user's session (granted directly or through other roles).
+    GROUPS_SQL = "SELECT role FROM session_roles"
+
+    def connect_arguments(self, username: str, password: str) -> dict[str, Any]:
+        """oracledb's connect arguments for ``username``."""
+        return {"user": username, "password": password, "dsn": self.dsn}
+
     async def _connect_as(self, username: str, password: str, **extra: Any) -> str:
         """Connect as ``username``; return ``""`` or the code of the Oracle error."""
         if not self.dsn:
             raise TraitError("OracleAuthenticator.dsn must be set")
         failed, full_code = False, ""
         try:
-            await self.connect(user=username, password=password, dsn=self.dsn, **extra)
+            await self.connect(**self.connect_arguments(username, password), **extra)
         except Exception as e:
             failed, full_code = True, oracle_error_code(e)
             del e

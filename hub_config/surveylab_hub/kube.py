@@ -400,6 +400,10 @@ LAB_UID, LAB_GID = 1000, 100
 DB_ACCOUNTS_SECRET = "surveylab-db-accounts"
 DB_ACCOUNTS_DIR = "/usr/local/etc/surveylab/db-accounts"
 DB_ACCOUNTS_FILE = f"{DB_ACCOUNTS_DIR}/db-accounts.yaml"
+#: The ConfigMap of the roles file, and where the platform service reads it.
+ROLES_CONFIG_MAP = "surveylab-roles"
+ROLES_DIR = "/usr/local/etc/surveylab/roles"
+ROLES_FILE = f"{ROLES_DIR}/roles.yaml"
 #: Z2JH's hub Service (``fullnameOverride: ""``) and the Secret where the chart keeps the API
 #: tokens it generates for ``hub.services``.
 HUB_SERVICE = "hub"
@@ -493,8 +497,10 @@ def platform_service_manifests(
     logins_from_hub: bool = True,
     environment: Mapping[str, str] | None = None,
     scrape_metrics: bool = True,
+    roles: str | None = None,
 ) -> list[dict[str, Any]]:
-    """The platform service's objects in ``namespace``: the homes' claim, Deployment, Service.
+    """The platform service's objects in ``namespace``: the homes' claim, Deployment, Service,
+    and with ``roles`` the ConfigMap of the roles file.
 
     Parameters
     ----------
@@ -520,6 +526,10 @@ def platform_service_manifests(
         Let an in-cluster Prometheus scrape the service's metrics (:mod:`surveylab.metrics`):
         the pod's ``prometheus.io/scrape``, ``path`` and ``port`` annotations, and the metrics
         served with no token (``--open-metrics``; they name no user).
+    roles
+        The text of the roles file (``hub_config/roles.yaml``, :mod:`surveylab.roles`): put in
+        the ConfigMap ``surveylab-roles`` and read by the service (``--roles``), which learns
+        each user's role from their hub groups (its role needs ``read:users:groups``).
 
     Raises
     ------
@@ -561,6 +571,7 @@ def platform_service_manifests(
         "command": [
             *("python", "-m", "surveylab_server.service", "--homes", "/home/{username}"),
             *(["--open-metrics"] if scrape_metrics else []),
+            *(["--roles", ROLES_FILE] if roles is not None else []),
             *(["--logins-from-hub", "--db-accounts", DB_ACCOUNTS_FILE] if logins_from_hub else []),
         ],
         "workingDir": "/tmp",
@@ -584,6 +595,11 @@ def platform_service_manifests(
             {"name": "home", "mountPath": "/home"},
             {"name": "tmp", "mountPath": "/tmp"},
             {"name": "db-accounts", "mountPath": DB_ACCOUNTS_DIR, "readOnly": True},
+            *(
+                [{"name": "roles", "mountPath": ROLES_DIR, "readOnly": True}]
+                if roles is not None
+                else []
+            ),
         ],
     }
     deployment = {
@@ -634,6 +650,11 @@ def platform_service_manifests(
                                 "optional": True,
                             },
                         },
+                        *(
+                            [{"name": "roles", "configMap": {"name": ROLES_CONFIG_MAP}}]
+                            if roles is not None
+                            else []
+                        ),
                     ],
                 },
             },
@@ -651,4 +672,12 @@ def platform_service_manifests(
             ],
         },
     }
-    return [claim, deployment, service]
+    if roles is None:
+        return [claim, deployment, service]
+    config_map = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": ROLES_CONFIG_MAP, "namespace": namespace, "labels": labels()},
+        "data": {"roles.yaml": roles},
+    }
+    return [claim, config_map, deployment, service]

@@ -48,6 +48,7 @@ from traitlets import Bool, TraitError, Unicode, default, validate
 from surveylab.accounts import AUTH_STATE_ACCOUNT, SharedAccountsError, shared_account
 from surveylab.labenv import LabEnvironment
 from surveylab_hub.login import LoginRefusedError
+from surveylab_hub.login_groups import LoginGroups
 from surveylab_hub.store import InvalidUsernameError, validate_username
 from surveylab_hub.throttle import LoginThrottle
 
@@ -209,11 +210,12 @@ def _refusal(message: str) -> web.HTTPError:
     return LoginRefusedError(message).http_error()
 
 
-class SurveylabOAuthMixin(LoginThrottle):
+class SurveylabOAuthMixin(LoginGroups, LoginThrottle):
     """Identity, hub username and shared database account on top of an OAuthenticator.
 
     Mix in before the OAuthenticator class; it overrides only oauthenticator's hooks
-    (``user_info_to_username``, ``get_token_info``, ``update_auth_model``, ``check_allowed``)
+    (``user_info_to_username``, ``get_token_info``, ``update_auth_model``, ``check_allowed``,
+    ``get_user_groups``: only groups that grant a role in ``roles.yaml``)
     and JupyterHub's (``normalize_username``, ``validate_username``, ``pre_spawn_start``), and
     wraps JupyterHub's ``get_authenticated_user`` in the failure throttle.
 
@@ -389,6 +391,14 @@ class SurveylabOAuthMixin(LoginThrottle):
     def account_for(self, identity: str) -> str | None:
         """The shared account name of ``identity``, or None if it is refused."""
         return self.account_map().resolve(identity, self.default_db_account or None)
+
+    async def get_user_groups(self, auth_state: dict[str, Any]) -> set[str]:
+        """The groups of the claim `auth_state_groups_key` that grant a role (`role_groups`);
+        none if the key is not set (the provider gives no groups)."""
+        if not getattr(self, "auth_state_groups_key", None):
+            return set()
+        groups = await super().get_user_groups(auth_state)  # type: ignore[misc]
+        return set(self.login_groups(groups))
 
     async def update_auth_model(self, auth_model: dict[str, Any]) -> dict[str, Any]:
         """Keep the identity in auth_state, for the spawn, and the name of its shared account

@@ -50,6 +50,7 @@ __all__ = [
     "MAX_POOL_LIFETIME",
     "MAX_POOL_NAME_LENGTH",
     "MAX_POOL_SIZE",
+    "WORKSHOP_GROUP",
     "CreatedPool",
     "InvalidPoolError",
     "Pool",
@@ -68,6 +69,8 @@ __all__ = [
     "validate_pool_name",
 ]
 
+#: The hub group of every workshop pool user (their login gives it); roles.yaml grants it a role.
+WORKSHOP_GROUP = "workshop"
 #: The most accounts one pool may have; a bigger event uses several pools.
 MAX_POOL_SIZE = 200
 #: Pool names are short so that ``<pool>-NNN`` stays a readable username.

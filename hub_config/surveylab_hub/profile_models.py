@@ -5,6 +5,9 @@ problem raises :class:`ProfilesError`, whose lines name the file, the profile an
 
     profiles.yaml: profile 'gpu': cpu must be > 0
 
+Who may choose a profile is not said here but by the roles (``hub_config/roles.yaml``,
+:mod:`surveylab.roles`): each role lists the profiles it offers.
+
 Pure data, no jupyterhub: :mod:`surveylab_hub.caps`, :mod:`surveylab_hub.pools` and
 :mod:`surveylab_hub.profiles` (the spawners' policy) all build on it. A :class:`Profile` also
 says what a lab of it receives when it starts (:meth:`Profile.lab_environment`, through the
@@ -25,6 +28,7 @@ from surveylab.labenv import LabEnvironment
 
 __all__ = [
     "DEFAULT_PROFILES_PATH",
+    "DEFAULT_ROLES_PATH",
     "GPU_RESOURCE",
     "Image",
     "Profile",
@@ -36,6 +40,9 @@ __all__ = [
 
 #: The profiles file shipped with the hub configuration.
 DEFAULT_PROFILES_PATH = Path(__file__).resolve().parents[1] / "profiles.yaml"
+
+#: The roles file shipped beside it: which roles offer which profiles.
+DEFAULT_ROLES_PATH = DEFAULT_PROFILES_PATH.with_name("roles.yaml")
 
 #: The extended resource a GPU profile asks for (NVIDIA device plugin).
 GPU_RESOURCE = "nvidia.com/gpu"
@@ -121,9 +128,6 @@ class Profile(_Model):
     max_hours: float | None = Field(
         default=None, gt=0, description="A lab is stopped this long after it starts (None: no cap)."
     )
-    groups: tuple[str, ...] = Field(
-        default=(), description="If not empty, only members of one of these hub groups see it."
-    )
 
     @model_validator(mode="after")
     def _check(self) -> Profile:
@@ -149,10 +153,6 @@ class Profile(_Model):
     def idle_seconds(self) -> int:
         """``idle_hours`` in whole seconds, for the culler."""
         return round(self.idle_hours * 3600)
-
-    def visible_to(self, groups: Iterable[str]) -> bool:
-        """Whether a member of ``groups`` may see and choose this profile."""
-        return not self.groups or not set(self.groups).isdisjoint(groups)
 
     def deadline(self, started: datetime) -> datetime | None:
         """When a lab of this profile started at ``started`` is stopped (None: no cap)."""
@@ -197,8 +197,6 @@ class Profiles(_Model):
                         f"{where}: images: {slug!r} is a {other} image; "
                         f"a {kind} profile offers only {kind} images"
                     )
-            if profile.default and profile.groups:
-                problems.append(f"{where}: default: the default profile must not have groups")
         defaults = [profile.slug for profile in self.profiles if profile.default]
         if len(defaults) != 1:
             problems.append(f"exactly one profile must have default: true (found {defaults})")

@@ -4,7 +4,8 @@ The file's model and reader (:func:`load_profiles`, :class:`Profiles`, :class:`P
 live in :mod:`surveylab_hub.profile_models` and are re-exported here. Pure functions build what
 the spawners need:
 
-- :func:`kubespawner_profile_list` gives KubeSpawner's ``profile_list`` for a user in some groups;
+- :func:`kubespawner_profile_list` gives KubeSpawner's ``profile_list`` for a user in some groups:
+  the profiles their role (:mod:`surveylab.roles`, ``hub_config/roles.yaml``) offers;
 - :func:`profile_list_for` is the callable ``profile_list`` (bind ``profiles`` with
   :func:`functools.partial`): it reads the user's hub groups from the spawner;
 - :func:`check_user_options` turns an unknown profile or image in ``user_options`` into a clear
@@ -12,12 +13,13 @@ the spawners need:
 - :func:`spawn_profile` is the whole spawn-time policy of both spawners: a workshop pool user
   gets only the pool's profile and only while the pool is open, and the pool's seats and the
   hub's ``max_gpu_labs`` cap concurrent labs (:mod:`surveylab_hub.caps`); the lab admitted gets
-  its profile and deadline in its environment (:class:`surveylab.labenv.LabEnvironment`);
+  its profile, deadline and role in its environment (:class:`surveylab.labenv.LabEnvironment`);
 - :func:`configure_kubespawner` fills the traitlets ``Config``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
@@ -25,10 +27,12 @@ from pathlib import Path
 from typing import Any
 
 from surveylab.labenv import LabEnvironment
+from surveylab.roles import Role, RolesConfig, load_roles
 from surveylab_hub.caps import SpawnRefusedError, admit, record_profile
-from surveylab_hub.pools import Pool, PoolStore
+from surveylab_hub.pools import WORKSHOP_GROUP, Pool, PoolStore
 from surveylab_hub.profile_models import (
     DEFAULT_PROFILES_PATH,
+    DEFAULT_ROLES_PATH,
     GPU_RESOURCE,
     Image,
     Profile,
@@ -40,6 +44,7 @@ from surveylab_hub.profile_models import (
 
 __all__ = [
     "DEFAULT_PROFILES_PATH",
+    "DEFAULT_ROLES_PATH",
     "GPU_RESOURCE",
     "Image",
     "Profile",
@@ -54,7 +59,9 @@ __all__ = [
     "kubespawner_profile_list",
     "load_profiles",
     "profile_list_for",
+    "shipped_roles",
     "spawn_profile",
+    "user_role",
     "visible_profiles",
 ]
 
@@ -65,17 +72,49 @@ class UnknownChoiceError(ValueError):
     """``user_options`` name a profile or image the user may not choose."""
 
 
-def visible_profiles(
-    profiles: Profiles, *, groups: Iterable[str], pool: Pool | None = None
-) -> list[Profile]:
-    """The profiles a member of ``groups`` may choose, in form order.
+@functools.cache
+def shipped_roles() -> RolesConfig:
+    """The roles file shipped beside ``profiles.yaml`` (read once), for callers given none."""
+    return load_roles(DEFAULT_ROLES_PATH)
 
-    A user of workshop ``pool`` may choose only the pool's profile, whatever their groups.
+
+def user_role(
+    groups: Iterable[str],
+    *,
+    roles: RolesConfig | None = None,
+    pool: Pool | None = None,
+    username: str | None = None,
+) -> Role:
+    """The role of a member of ``groups``: a workshop pool's user is in the ``workshop`` group
+    too, whatever the login said (:data:`~surveylab_hub.pools.WORKSHOP_GROUP`)."""
+    groups = set(groups) | ({WORKSHOP_GROUP} if pool is not None else set())
+    return (roles or shipped_roles()).role_for(groups, username)
+
+
+def visible_profiles(
+    profiles: Profiles,
+    *,
+    groups: Iterable[str],
+    pool: Pool | None = None,
+    roles: RolesConfig | None = None,
+    username: str | None = None,
+) -> list[Profile]:
+    """The profiles a member of ``groups`` may choose, in form order: those their role offers
+    (``roles``; default: the shipped ``roles.yaml``).
+
+    A user of workshop ``pool`` may choose only the pool's profile, whatever their role.
     """
     if pool is not None:
         return [profile for profile in profiles.profiles if profile.slug == pool.profile]
-    groups = set(groups)
-    return [profile for profile in profiles.profiles if profile.visible_to(groups)]
+    offered = user_role(groups, roles=roles, username=username).profiles
+    return [profile for profile in profiles.profiles if profile.slug in offered]
+
+
+def _default_slug(profiles: Profiles, visible: list[Profile]) -> str | None:
+    """The profile chosen when none is named: the file's default if visible, else the first."""
+    if profiles.default_profile in visible:
+        return profiles.default_profile.slug
+    return visible[0].slug if visible else None
 
 
 def kubespawner_profile(profiles: Profiles, profile: Profile) -> dict[str, Any]:
@@ -114,19 +153,23 @@ def kubespawner_profile(profiles: Profiles, profile: Profile) -> dict[str, Any]:
 
 
 def kubespawner_profile_list(
-    profiles: Profiles, *, groups: Iterable[str], pool: Pool | None = None
+    profiles: Profiles,
+    *,
+    groups: Iterable[str],
+    pool: Pool | None = None,
+    roles: RolesConfig | None = None,
+    username: str | None = None,
 ) -> list[dict[str, Any]]:
-    """KubeSpawner's ``profile_list`` for a member of ``groups`` (fresh dicts on every call).
+    """KubeSpawner's ``profile_list`` for a member of ``groups`` (fresh dicts on every call):
+    the profiles their role offers, the default one marked.
 
     For a user of workshop ``pool`` it holds the pool's profile alone, as the default.
     """
-    entries = [
-        kubespawner_profile(profiles, p)
-        for p in visible_profiles(profiles, groups=groups, pool=pool)
-    ]
-    if pool is not None:
-        for entry in entries:
-            entry["default"] = True
+    visible = visible_profiles(profiles, groups=groups, pool=pool, roles=roles, username=username)
+    default = _default_slug(profiles, visible)
+    entries = [kubespawner_profile(profiles, p) for p in visible]
+    for entry in entries:
+        entry["default"] = entry["slug"] == default
     return entries
 
 
@@ -139,15 +182,23 @@ def _spawner_pool(spawner: Any, pools: PoolStore | None) -> Pool | None:
 
 
 def profile_list_for(
-    spawner: Any, *, profiles: Profiles, pools: PoolStore | None = None
+    spawner: Any,
+    *,
+    profiles: Profiles,
+    pools: PoolStore | None = None,
+    roles: RolesConfig | None = None,
 ) -> list[dict[str, Any]]:
     """The callable ``KubeSpawner.profile_list``: the profiles ``spawner.user`` may choose.
 
-    Bind the profiles (and the hub's pools) first:
-    ``functools.partial(profile_list_for, profiles=profiles, pools=pools)``.
+    Bind the profiles (and the hub's pools and roles) first:
+    ``functools.partial(profile_list_for, profiles=profiles, pools=pools, roles=roles)``.
     """
     return kubespawner_profile_list(
-        profiles, groups=_spawner_groups(spawner), pool=_spawner_pool(spawner, pools)
+        profiles,
+        groups=_spawner_groups(spawner),
+        pool=_spawner_pool(spawner, pools),
+        roles=roles,
+        username=spawner.user.name,
     )
 
 
@@ -157,8 +208,11 @@ def check_user_options(
     *,
     groups: Iterable[str],
     pool: Pool | None = None,
+    roles: RolesConfig | None = None,
+    username: str | None = None,
 ) -> Profile:
-    """The profile ``user_options`` choose; refuse one a member of ``groups`` may not choose.
+    """The profile ``user_options`` choose; refuse one a member of ``groups`` may not choose
+    (one their role does not offer).
 
     ``user_options`` use the REST API's short keys (``{"profile": "gpu", "image": "lab-gpu"}``);
     KubeSpawner turns the form's ``profile-option-<profile>--image`` into the same. Missing keys
@@ -170,8 +224,8 @@ def check_user_options(
     UnknownChoiceError
         A message naming the bad choice and the ones allowed.
     """
-    visible = visible_profiles(profiles, groups=groups, pool=pool)
-    default = pool.profile if pool is not None else profiles.default_profile.slug
+    visible = visible_profiles(profiles, groups=groups, pool=pool, roles=roles, username=username)
+    default = pool.profile if pool is not None else _default_slug(profiles, visible)
     slug = user_options.get("profile") or default
     profile = next((p for p in visible if p.slug == slug), None)
     if profile is None and pool is not None:
@@ -181,6 +235,12 @@ def check_user_options(
         )
     if profile is None:
         allowed = ", ".join(p.slug for p in visible)
+        known = any(p.slug == slug for p in profiles.profiles)
+        if known:
+            role = user_role(groups, roles=roles, username=username)
+            raise UnknownChoiceError(
+                f"your role {role.name!r} does not offer profile {slug!r}; choose one of: {allowed}"
+            )
         raise UnknownChoiceError(f"unknown profile {slug!r}; choose one of: {allowed}")
     image = user_options.get("image")
     if image and image not in profile.images:
@@ -197,6 +257,8 @@ def spawn_profile(
     profiles: Profiles,
     pools: PoolStore | None = None,
     offered: Iterable[Profile] | None = None,
+    roles: RolesConfig | None = None,
+    templated: bool = False,
 ) -> Profile:
     """The spawn-time policy of both spawners: the profile ``spawner`` may start, admitted.
 
@@ -205,17 +267,27 @@ def spawn_profile(
     or a full ``max_gpu_labs`` is refused (409). Every refusal is a
     :class:`~surveylab_hub.caps.SpawnRefusedError`, whose message the user sees.
 
-    The admitted profile is written back into ``user_options``, and the lab's profile and
-    deadline (now + ``max_hours``) into ``spawner.environment``
+    The admitted profile is written back into ``user_options``, and the lab's profile,
+    deadline (now + ``max_hours``) and the user's role (``roles``) into ``spawner.environment``
     (:meth:`~surveylab.labenv.LabEnvironment.merged_into`: a deadline of the last lab goes).
+    ``templated``: the spawner formats its environment's values as templates (KubeSpawner's
+    ``{username}``), so braces are doubled.
     """
     pool = _spawner_pool(spawner, pools)
     refusal = pool.refusal() if pool is not None else None
     if refusal:
         raise SpawnRefusedError(refusal, reason="pool-ended", status_code=403)
     groups = _spawner_groups(spawner)
+    username = spawner.user.name
     try:
-        profile = check_user_options(profiles, spawner.user_options or {}, groups=groups, pool=pool)
+        profile = check_user_options(
+            profiles,
+            spawner.user_options or {},
+            groups=groups,
+            pool=pool,
+            roles=roles,
+            username=username,
+        )
     except UnknownChoiceError as e:
         raise SpawnRefusedError(str(e), reason="profile") from e
     if offered is not None:
@@ -229,13 +301,24 @@ def spawn_profile(
             )
     admit(spawner, profile, profiles=profiles, pool=pool)
     record_profile(spawner, profile.slug)
-    lab = profile.lab_environment(started=datetime.now(UTC))
-    spawner.environment = lab.merged_into(spawner.environment, LabEnvironment.SPAWN)
+    role = user_role(groups, roles=roles, pool=pool, username=username)
+    lab = dataclasses.replace(profile.lab_environment(started=datetime.now(UTC)), lab_role=role)
+    environment = lab.merged_into(spawner.environment, LabEnvironment.SPAWN)
+    if templated:  # KubeSpawner formats every value: the role's JSON braces are escaped
+        for name in lab.variables(LabEnvironment.SPAWN):
+            value = environment.get(name)
+            if isinstance(value, str):
+                environment[name] = value.replace("{", "{{").replace("}", "}}")
+    spawner.environment = environment
     return profile
 
 
 def check_spawner_options(
-    spawner: Any, *, profiles: Profiles, pools: PoolStore | None = None
+    spawner: Any,
+    *,
+    profiles: Profiles,
+    pools: PoolStore | None = None,
+    roles: RolesConfig | None = None,
 ) -> None:
     """:func:`spawn_profile` as KubeSpawner's ``pre_spawn_hook``.
 
@@ -245,7 +328,7 @@ def check_spawner_options(
     go into ``spawner.environment`` here, just before the pod manifest is made: the pod's
     ``activeDeadlineSeconds`` counts from a later moment, so the lab's deadline is never late.
     """
-    spawn_profile(spawner, profiles=profiles, pools=pools)
+    spawn_profile(spawner, profiles=profiles, pools=pools, roles=roles, templated=True)
 
 
 def configure_kubespawner(
@@ -255,6 +338,7 @@ def configure_kubespawner(
     namespace: str | None = None,
     environment: Mapping[str, str] | None = None,
     pools_path: str | Path | None = None,
+    roles: RolesConfig | None = None,
 ) -> None:
     """Spawn labs as Kubernetes pods with the profiles' form, resources and time caps.
 
@@ -263,7 +347,7 @@ def configure_kubespawner(
     c
         JupyterHub's traitlets ``Config``.
     profiles
-        From :func:`load_profiles`; the GPU profile is shown only to its ``groups``.
+        From :func:`load_profiles`.
     namespace
         Namespace of the lab pods (default: KubeSpawner's, the hub's own).
     environment
@@ -272,12 +356,17 @@ def configure_kubespawner(
     pools_path
         The hub's ``pools.json``: its users see only their pool's profile, within its seats
         (default: no workshop pools).
+    roles
+        From :func:`surveylab.roles.load_roles`: which profiles each role offers, and the role
+        each lab gets (default: the shipped ``roles.yaml``).
     """
     pools = PoolStore(pools_path) if pools_path else None
     c.JupyterHub.spawner_class = "surveylab_hub.kube.SurveylabKubeSpawner"
-    c.KubeSpawner.profile_list = functools.partial(profile_list_for, profiles=profiles, pools=pools)
+    c.KubeSpawner.profile_list = functools.partial(
+        profile_list_for, profiles=profiles, pools=pools, roles=roles
+    )
     c.KubeSpawner.pre_spawn_hook = functools.partial(
-        check_spawner_options, profiles=profiles, pools=pools
+        check_spawner_options, profiles=profiles, pools=pools, roles=roles
     )
     c.KubeSpawner.default_url = "/lab"
     c.KubeSpawner.environment = dict(environment or {})

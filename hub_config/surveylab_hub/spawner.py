@@ -2,9 +2,11 @@
 
 Locally a profile cannot reserve CPUs or pick an image; what it can apply is applied: the memory
 and CPU limits are passed to the lab (``MEM_LIMIT``/``CPU_LIMIT``, as JupyterHub does), the lab
-learns its profile and, for capped profiles (GPU), its deadline (``SURVEYLAB_LAB_PROFILE``,
-``SURVEYLAB_LAB_DEADLINE``: :class:`surveylab.labenv.LabEnvironment`). GPU profiles are offered only
-where a GPU is present, unless ``ProfileLocalSpawner.offer_gpu`` forces it.
+learns its profile, its role and, for capped profiles (GPU), its deadline
+(``SURVEYLAB_LAB_PROFILE``, ``SURVEYLAB_LAB_ROLE``, ``SURVEYLAB_LAB_DEADLINE``:
+:class:`surveylab.labenv.LabEnvironment`). A user is offered the profiles their role offers
+(``roles.yaml``); GPU profiles only where a GPU is present, unless
+``ProfileLocalSpawner.offer_gpu`` forces it.
 
 A workshop pool user is offered only the pool's profile. At ``start`` the spawn-time policy of
 :func:`surveylab_hub.profiles.spawn_profile` runs, as KubeSpawner's pre-spawn hook does there:
@@ -23,10 +25,12 @@ from typing import Any
 from jupyterhub.spawner import SimpleLocalProcessSpawner
 from traitlets import Bool, Unicode, default
 
+from surveylab.roles import RolesConfig, load_roles
 from surveylab_hub.caps import SpawnRefusedError
 from surveylab_hub.pools import Pool, PoolStore, pool_store
 from surveylab_hub.profiles import (
     DEFAULT_PROFILES_PATH,
+    DEFAULT_ROLES_PATH,
     Profile,
     Profiles,
     UnknownChoiceError,
@@ -50,8 +54,9 @@ def gpu_present() -> bool:
 def profile_form(profiles: list[Profile], all_profiles: Profiles) -> str:
     """The spawn form: one radio button per profile, with its images as a select."""
     rows = []
-    for profile in profiles:
-        checked = " checked" if profile.default or len(profiles) == 1 else ""
+    first = not any(profile.default for profile in profiles)  # the role lacks the default
+    for index, profile in enumerate(profiles):
+        checked = " checked" if profile.default or (first and index == 0) else ""
         options = "".join(
             f'<option value="{escape(slug)}">{escape(all_profiles.images[slug].display_name)}'
             "</option>"
@@ -83,7 +88,14 @@ class ProfileLocalSpawner(SimpleLocalProcessSpawner):  # type: ignore[misc]  # u
         allow_none=True,
         config=True,
         help="""Offer GPU profiles: None (default) when this machine has an NVIDIA GPU, True to
-        offer them anyway (for testing the form), False never. Group rules still apply.""",
+        offer them anyway (for testing the form), False never. The roles still apply.""",
+    )
+    roles_path = Unicode(
+        str(DEFAULT_ROLES_PATH),
+        config=True,
+        help="""The roles file (YAML, beside profiles_path): which profiles each role offers,
+        and the role each lab gets (SURVEYLAB_LAB_ROLE). A malformed file, or one naming a
+        profile the profiles file lacks, stops the spawn with a message naming the problem.""",
     )
 
     pools_path = Unicode(
@@ -115,6 +127,14 @@ class ProfileLocalSpawner(SimpleLocalProcessSpawner):  # type: ignore[misc]  # u
             self._profiles = load_profiles(Path(self.profiles_path))
         return self._profiles
 
+    @property
+    def roles(self) -> RolesConfig:
+        """The roles file, read once and checked against the profiles."""
+        if not hasattr(self, "_roles"):
+            slugs = [profile.slug for profile in self.profiles.profiles]
+            self._roles = load_roles(Path(self.roles_path), slugs)
+        return self._roles
+
     def _groups(self) -> set[str]:
         return {group.name for group in getattr(self.user, "groups", [])}
 
@@ -123,7 +143,13 @@ class ProfileLocalSpawner(SimpleLocalProcessSpawner):  # type: ignore[misc]  # u
         gpu = gpu_present() if self.offer_gpu is None else self.offer_gpu
         return [
             profile
-            for profile in visible_profiles(self.profiles, groups=self._groups(), pool=self.pool())
+            for profile in visible_profiles(
+                self.profiles,
+                groups=self._groups(),
+                pool=self.pool(),
+                roles=self.roles,
+                username=self.user.name,
+            )
             if gpu or not profile.gpus
         ]
 
@@ -147,7 +173,12 @@ class ProfileLocalSpawner(SimpleLocalProcessSpawner):  # type: ignore[misc]  # u
         """
         try:
             profile = check_user_options(
-                self.profiles, self.user_options or {}, groups=self._groups(), pool=self.pool()
+                self.profiles,
+                self.user_options or {},
+                groups=self._groups(),
+                pool=self.pool(),
+                roles=self.roles,
+                username=self.user.name,
             )
         except UnknownChoiceError as e:
             raise SpawnRefusedError(str(e), reason="profile") from e
@@ -173,11 +204,15 @@ class ProfileLocalSpawner(SimpleLocalProcessSpawner):  # type: ignore[misc]  # u
     async def start(self) -> Any:
         """Admit the chosen profile (pool and GPU caps), apply it, then start the lab process.
 
-        :func:`~surveylab_hub.profiles.spawn_profile` also puts the lab's profile and deadline
-        into `environment`, as it does for KubeSpawner.
+        :func:`~surveylab_hub.profiles.spawn_profile` also puts the lab's profile, role and
+        deadline into `environment`, as it does for KubeSpawner.
         """
         profile = spawn_profile(
-            self, profiles=self.profiles, pools=self.pool_store, offered=self.offered()
+            self,
+            profiles=self.profiles,
+            pools=self.pool_store,
+            offered=self.offered(),
+            roles=self.roles,
         )
         self.mem_limit = round(profile.memory_gib * 2**30)
         self.cpu_limit = profile.cpu

@@ -21,6 +21,7 @@ import jobsPlugin from './jobs';
 import { SurveyPanel } from './panel';
 import queryPlugin from './query';
 import statusPlugin from './status';
+import { whenShown } from './role';
 
 export { CATEGORY, CommandIDs } from './commands';
 export type { IGalleryArgs, IQueryArgs } from './commands';
@@ -63,8 +64,10 @@ function activate(
     }
   });
 
-  palette?.addItem({ command: CommandIDs.open, category: CATEGORY });
-  launcher?.add({ command: CommandIDs.open, category: CATEGORY, rank: 0 });
+  whenShown('survey', () => {
+    palette?.addItem({ command: CommandIDs.open, category: CATEGORY });
+    launcher?.add({ command: CommandIDs.open, category: CATEGORY, rank: 0 });
+  });
 
   if (restorer) {
     void restorer.restore(tracker, {

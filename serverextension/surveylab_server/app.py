@@ -14,12 +14,13 @@ from surveylab import Settings, Survey
 from surveylab.helpdesk import HelpDesk
 from surveylab.job_service import JobService
 from surveylab.metrics import JOBS
+from surveylab.roles import load_roles
 from surveylab.surveys import SharedSurvey, UserSurveys
 from surveylab.vo.client import TOKEN_VARIABLE, VO_URL_VARIABLE
 
 from .handlers import routes
 from .handlers.home import HOME_PATH, ServiceHomeHandler
-from .hub_logins import HubDatabaseLogins
+from .hub_logins import HubDatabaseLogins, HubUserRoles
 
 __all__ = ["SurveylabApp"]
 
@@ -94,6 +95,14 @@ class SurveylabApp(ExtensionApp):
         accounts of workshop pool users and OAuth identities are, by the name the hub keeps in
         their auth_state.""",
     )
+    roles_path = Unicode(
+        None,
+        allow_none=True,
+        config=True,
+        help="""With user_homes: the roles file (hub_config/roles.yaml); each user's role
+        follows from their hub groups (the service's role needs read:users:groups), and its
+        caps and refusals apply to their requests, as in their lab. Unset: no roles.""",
+    )
     mount = Unicode(
         "/surveylab",
         config=True,
@@ -120,8 +129,13 @@ class SurveylabApp(ExtensionApp):
             )
             if self.logins_from_hub and logins is None:
                 raise SystemExit("surveylab: logins_from_hub needs JUPYTERHUB_API_URL and _TOKEN")
+            roles = None
+            if self.roles_path:
+                roles = HubUserRoles.from_environ(load_roles(self.roles_path))
+                if roles is None:
+                    raise SystemExit("surveylab: roles_path needs JUPYTERHUB_API_URL and _TOKEN")
             surveys = UserSurveys(
-                settings, self.user_homes, credentials=logins, on_open=self._recover
+                settings, self.user_homes, credentials=logins, on_open=self._recover, roles=roles
             )
             surveys.open_existing()  # the jobs a killed service left running: ERROR, with why
         else:

@@ -90,13 +90,15 @@ def service_config(
     logins_from_hub: bool = False,
     db_accounts: str | None = None,
     open_metrics: bool = False,
+    roles: str | None = None,
 ) -> Config:
     """The server's configuration, from the variables the hub gives a managed service
     (``JUPYTERHUB_SERVICE_URL`` and ``JUPYTERHUB_SERVICE_PREFIX``) and the users' ``homes``.
 
     ``logins_from_hub``: query as each user's own database account, from the hub's auth_state
     (:mod:`surveylab_server.hub_logins`), or the shared account named there, from the
-    ``db_accounts`` file.
+    ``db_accounts`` file. ``roles``: the roles file; each user's role follows from their hub
+    groups (:class:`~surveylab_server.hub_logins.HubUserRoles`).
 
     ``open_metrics``: serve the Prometheus metrics (``<prefix>metrics``, jupyter_server's
     handler of the default registry, :mod:`surveylab.metrics`) with no token, for a scraper
@@ -135,6 +137,7 @@ def service_config(
     c.SurveylabApp.user_homes = homes
     c.SurveylabApp.logins_from_hub = logins_from_hub
     c.SurveylabApp.db_accounts_path = db_accounts
+    c.SurveylabApp.roles_path = roles
     c.SurveylabApp.mount = ""
     return c
 
@@ -164,6 +167,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         action="store_true",
         help="serve the Prometheus metrics at <prefix>metrics with no token (in-cluster scrape)",
     )
+    parser.add_argument(
+        "--roles",
+        help="the roles file: each user's caps and refusals follow from their hub groups",
+    )
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     config = service_config(
         os.environ,
@@ -172,6 +179,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         logins_from_hub=args.logins_from_hub,
         db_accounts=args.db_accounts,
         open_metrics=args.open_metrics,
+        roles=args.roles,
     )
     server = ServerApp.instance(config=config)
     server.initialize(argv=[], find_extensions=False)

@@ -34,6 +34,7 @@ __all__ = [
     "ReadOnlyQueryError",
     "RequestError",
     "ResourceNotFoundError",
+    "RoleRefusedError",
     "SQLSyntaxError",
     "StorageQuotaError",
     "SurveylabError",
@@ -59,6 +60,8 @@ class ErrorCategory(Enum):
     LIMIT_REACHED = "limit reached"
     #: The service cannot work now (the catalog is missing or unreachable).
     UNAVAILABLE = "unavailable"
+    #: The user's role does not allow it (see :mod:`surveylab.roles`).
+    FORBIDDEN = "forbidden"
 
 
 #: The HTTP status of each category, for every adapter that answers over HTTP (the REST API and
@@ -70,6 +73,7 @@ HTTP_STATUS: dict[ErrorCategory, int] = {
     ErrorCategory.TIMEOUT: 408,
     ErrorCategory.LIMIT_REACHED: 429,
     ErrorCategory.UNAVAILABLE: 503,
+    ErrorCategory.FORBIDDEN: 403,
 }
 
 
@@ -253,3 +257,17 @@ class ObjectNotFoundError(SurveylabError):
     """No catalog object with that ``COADD_OBJECT_ID`` in the release."""
 
     category = ErrorCategory.NOT_FOUND
+class RoleRefusedError(SurveylabError):
+    """The user's role (:mod:`surveylab.roles`) does not allow this; the message names the role,
+    ``role`` and ``feature`` say which."""
+
+    category = ErrorCategory.FORBIDDEN
+
+    def __init__(self, message: str, *, role: str, feature: str) -> None:
+        super().__init__(message)
+        self.role = role
+        self.feature = feature
+
+    def details(self) -> dict[str, Any]:
+        """``{"role": ..., "feature": ...}``."""
+        return {"role": self.role, "feature": self.feature}

@@ -2,8 +2,8 @@
 
 The hub hands each lab a few values through the lab's process environment. The hub builds the
 variables with :meth:`LabEnvironment.to_environment` (its authenticators the credentials, both of
-its spawners the profile and the deadline); the lab reads each of them through one field of
-:class:`~surveylab.settings.Settings`, whose name gives the variable's, ``SURVEYLAB_<FIELD>``:
+its spawners the profile, the deadline and the role); the lab reads each of them through one field
+of :class:`~surveylab.settings.Settings`, whose name gives the variable's, ``SURVEYLAB_<FIELD>``:
 
 ==========================  ================  ===================================================
 variable                    Settings field    meaning
@@ -13,6 +13,7 @@ variable                    Settings field    meaning
 ``SURVEYLAB_LAB_PROFILE``   ``lab_profile``   the slug of the lab's profile (``small``, ``gpu``)
 ``SURVEYLAB_LAB_DEADLINE``  ``lab_deadline``  when the hub stops a capped lab: ISO 8601 in UTC
 ``SURVEYLAB_PLATFORM_URL``  ``platform_url``  the hub's platform service, where the lab's jobs run
+``SURVEYLAB_LAB_ROLE``      ``lab_role``      the user's role (:mod:`surveylab.roles`) as JSON
 ==========================  ================  ===================================================
 
 The deadline is absolute, computed by the hub when it starts the lab (start + the profile's
@@ -31,6 +32,7 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import ClassVar, TypeVar
 
+from .roles import Role
 from .settings import Settings
 
 __all__ = ["PLATFORM_SERVICE_NAME", "LabEnvironment", "lab_variable"]
@@ -73,11 +75,12 @@ class LabEnvironment:
     lab_profile: str | None = None
     lab_deadline: datetime | None = None
     platform_url: str | None = None
+    lab_role: Role | None = None
 
     #: The fields the hub's authenticators set: the database login.
     CREDENTIALS: ClassVar[tuple[str, ...]] = ("db_user", "db_password")
     #: The fields the hub's spawners set when a lab starts.
-    SPAWN: ClassVar[tuple[str, ...]] = ("lab_profile", "lab_deadline")
+    SPAWN: ClassVar[tuple[str, ...]] = ("lab_profile", "lab_deadline", "lab_role")
     #: The fields the hub sets for every lab alike.
     HUB: ClassVar[tuple[str, ...]] = ("platform_url",)
 
@@ -106,6 +109,7 @@ class LabEnvironment:
             "lab_profile": self.lab_profile,
             "lab_deadline": self.deadline_text,
             "platform_url": self.platform_url,
+            "lab_role": self.lab_role.model_dump_json() if self.lab_role is not None else None,
         }
         return {lab_variable(name): value for name, value in values.items() if value is not None}
 
@@ -144,4 +148,5 @@ class LabEnvironment:
             lab_profile=(settings.lab_profile or "").strip() or None,
             lab_deadline=settings.lab_deadline,
             platform_url=(settings.platform_url or "").strip() or None,
+            lab_role=settings.lab_role,
         )

@@ -8,6 +8,8 @@ from pathlib import Path
 from pydantic import AwareDatetime, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .roles import Role
+
 __all__ = ["Settings", "default_data_dir"]
 
 
@@ -85,6 +87,12 @@ class Settings(BaseSettings):
             "When the hub stops this lab (profiles with max_hours, e.g. GPU): an ISO 8601 time "
             "with its offset, set by the hub when the lab starts. Unset: no time cap."
         ),
+    )
+    lab_role: Role | None = Field(
+        default=None,
+        description="The user's role as JSON (surveylab.roles.Role; the hub sets it; see "
+        "labenv): its caps lower this object's (in_force) and its features are refused with "
+        "HTTP 403. Unset: no role, nothing refused.",
     )
     quick_timeout: float = Field(
         default=30.0, gt=0, description="Wall-clock limit of a quick query, in seconds."
@@ -186,3 +194,15 @@ class Settings(BaseSettings):
         if self.catalog_url:
             return self.catalog_url
         return f"duckdb://{(self.data_dir / 'catalog.duckdb').expanduser().resolve()}"
+
+    def with_role(self, role: Role | None) -> Settings:
+        """These settings under ``role``: its caps (:data:`surveylab.roles.CAPS`) replace these,
+        and ``lab_role`` is ``role``. None: these settings as they are."""
+        if role is None:
+            return self
+        return self.model_copy(update={**role.caps(), "lab_role": role})
+
+    def in_force(self) -> Settings:
+        """The settings in force: these under their own ``lab_role`` (the same object without
+        one). Applying it twice changes nothing."""
+        return self.with_role(self.lab_role)

@@ -111,7 +111,8 @@ class Survey:
         footprint: Footprint | None = None,
         job_executor: Executor | None = None,
     ) -> None:
-        self.settings = settings or Settings()
+        # the caps in force: the settings lowered by the user's role, if it has one
+        self.settings = (settings or Settings()).in_force()
         self._job_executor = job_executor
         self._catalog = catalog
         self._lock = threading.Lock()
@@ -612,10 +613,14 @@ class Survey:
             )
         if csv is not None:
             targets, problems = parse_csv(csv, have, limit)
-            return CutoutRequest(tuple(targets), options, tuple(problems))
-        if ids is not None:
-            return CutoutRequest(tuple(parse_ids(ids, limit)), options)
-        return CutoutRequest(tuple(parse_positions(positions, limit)), options)
+            request = CutoutRequest(tuple(targets), options, tuple(problems))
+        elif ids is not None:
+            request = CutoutRequest(tuple(parse_ids(ids, limit)), options)
+        else:
+            request = CutoutRequest(tuple(parse_positions(positions, limit)), options)
+        if self.settings.lab_role is not None:  # a large job for the role: refused (403)
+            self.settings.lab_role.check_cutout(len(request.targets))
+        return request
 
     def cutouts(
         self,

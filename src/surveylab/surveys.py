@@ -21,6 +21,7 @@ from pydantic import SecretStr
 
 from .errors import RequestError
 from .jobs.fair import FairExecutor
+from .roles import Role
 from .settings import Settings
 from .survey import Survey
 
@@ -93,6 +94,10 @@ class UserSurveys:
         account; called once per user, when their survey is made.
     on_open : callable, optional
         Called with each user's survey when it is made (e.g. to recover its job store).
+    roles : callable, optional
+        The role of a user (:mod:`surveylab.roles`), or None for none; called once per user,
+        when their survey is made: its caps and refusals apply to their survey, and its
+        ``jobs_running_per_user`` to their turns in the shared pool.
 
     Examples
     --------
@@ -107,6 +112,7 @@ class UserSurveys:
         home_template: str,
         credentials: Callable[[str], Credentials] | None = None,
         on_open: Callable[[Survey], None] | None = None,
+        roles: Callable[[str], Role | None] | None = None,
     ) -> None:
         if "{username}" not in home_template:
             raise ValueError(f"home template {home_template!r} has no {{username}}")
@@ -114,6 +120,7 @@ class UserSurveys:
         self.home_template = home_template
         self.credentials = credentials
         self.on_open = on_open
+        self.roles = roles
         self._surveys: dict[str, Survey] = {}
         self._lock = threading.Lock()
         #: The one pool of job workers, shared by the users in turns.
@@ -144,8 +151,10 @@ class UserSurveys:
         with self._lock:
             survey = self._surveys.get(name)
             if survey is None:
+                settings = self._settings_for(name)
+                running = settings.jobs_running_per_user if settings.lab_role else None
                 survey = self._surveys[name] = Survey(
-                    self._settings_for(name), job_executor=self.jobs.for_owner(name)
+                    settings, job_executor=self.jobs.for_owner(name, running)
                 )
                 if self.on_open is not None:
                     self.on_open(survey)
@@ -159,7 +168,8 @@ class UserSurveys:
         if login is not None:
             update["db_user"], password = login
             update["db_password"] = SecretStr(password)
-        return self.settings.model_copy(update=update)
+        role = self.roles(name) if self.roles is not None else None
+        return self.settings.model_copy(update=update).with_role(role)
 
     def all(self) -> list[Survey]:
         """The surveys made so far."""

@@ -103,3 +103,26 @@ def test_a_shut_pool_refuses_work_and_bad_sizes_are_refused() -> None:
         pool.for_owner("ada").submit(lambda: None)
     with pytest.raises(ValueError, match="at least 1"):
         FairExecutor(workers=0)
+
+
+def test_a_users_role_may_lower_their_jobs_at_once() -> None:
+    """``for_owner(owner, per_owner)``: e.g. a workshop role's ``jobs_running_per_user: 1``."""
+    pool = FairExecutor(workers=3, per_owner=2)
+    gate = threading.Event()
+    started = threading.Semaphore(0)
+
+    def held() -> None:
+        started.release()
+        gate.wait(WAIT)
+
+    workshop = pool.for_owner("ws-01", 1)
+    jobs = [workshop.submit(held) for _ in range(3)]
+    assert started.acquire(timeout=WAIT)
+    pool.for_owner("bob").submit(lambda: None).result(WAIT)  # a free worker stays free for others
+    assert pool.counts("ws-01") == (1, 2)  # one at a time, though workers are free
+    gate.set()
+    for future in jobs:
+        future.result(WAIT)
+    pool.shutdown()
+    with pytest.raises(ValueError, match="at least 1"):
+        pool.for_owner("x", 0)

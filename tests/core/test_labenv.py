@@ -23,6 +23,7 @@ CONTRACT = {
     "lab_profile": "SURVEYLAB_LAB_PROFILE",
     "lab_deadline": "SURVEYLAB_LAB_DEADLINE",
     "platform_url": "SURVEYLAB_PLATFORM_URL",
+    "lab_role": "SURVEYLAB_LAB_ROLE",
 }
 
 

@@ -107,3 +107,24 @@ def test_the_service_recovers_every_users_store_when_it_starts(
         assert "the server stopped while this job was running" in (job.error or "")
     assert not (homes / "carol" / "surveylab-jobs").exists()
     surveys.close()
+
+
+def test_each_users_role_caps_their_survey_and_their_turns(
+    demo_data_dir: Path, tmp_path: Path
+) -> None:
+    """The platform service applies each user's role, as their lab does."""
+    from tests.core.test_roles import SHIPPED
+
+    roles = {"ws-01": SHIPPED.get("workshop")}
+    surveys = UserSurveys(
+        Settings(data_dir=demo_data_dir, jobs_running_per_user=2),
+        str(tmp_path / "home" / "{username}"),
+        roles=roles.get,
+    )
+    try:
+        workshop, other = surveys.for_user("ws-01"), surveys.for_user("ada")
+        assert workshop.settings.lab_role == roles["ws-01"]
+        assert (workshop.settings.max_active_jobs, workshop.runner.max_active) == (2, 2)
+        assert other.settings.lab_role is None and other.runner.max_active == 4
+    finally:
+        surveys.close()

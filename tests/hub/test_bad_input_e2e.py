@@ -46,6 +46,11 @@ BAD_SETTINGS = [
         id="missing-profile-file",
     ),
     pytest.param(
+        {"SURVEYLAB_HUB_ROLES": "{roles}"},
+        ["roles.yaml: role 'default': profiles: unknown profile 'huge' (known: small,"],
+        id="roles-file-naming-an-unknown-profile",
+    ),
+    pytest.param(
         {"SURVEYLAB_HUB_AUTH": "ldap"},
         ["SURVEYLAB_HUB_AUTH='ldap': choose one of"],
         id="unknown-login",
@@ -59,10 +64,17 @@ BAD_SETTINGS = [
 
 
 def bad_settings_env(tmp_path: Path, env: dict[str, str]) -> dict[str, str]:
-    """``env`` with its ``{profiles}`` (a malformed profile file) and ``{missing}`` filled in."""
+    """``env`` with its ``{profiles}`` (a malformed profile file), ``{missing}`` and ``{roles}``
+    (a roles file offering an unknown profile) filled in."""
     profiles = tmp_path / "profiles.yaml"
     profiles.write_text(MALFORMED_PROFILES)
-    paths = {"profiles": str(profiles), "missing": str(tmp_path / "no-such-profiles.yaml")}
+    roles = tmp_path / "roles.yaml"
+    roles.write_text("default: default\nroles:\n  - {name: default, profiles: [small, huge]}\n")
+    paths = {
+        "profiles": str(profiles),
+        "missing": str(tmp_path / "no-such-profiles.yaml"),
+        "roles": str(roles),
+    }
     extra_env = {key: value.format(**paths) for key, value in env.items()}
     extra_env.setdefault("JUPYTERHUB_CRYPT_KEY", "")
     return extra_env
@@ -145,8 +157,8 @@ def erin(running_hub: RunningHub) -> Iterator[str]:
         ),
         pytest.param(
             {"profile": "gpu"},
-            "unknown profile 'gpu'; choose one of: small, medium, large",
-            id="gpu-profile-outside-the-gpu-group",
+            "your role 'default' does not offer profile 'gpu'; choose one of: small, medium, large",
+            id="gpu-profile-outside-the-advanced-role",
         ),
     ],
 )

@@ -27,6 +27,7 @@ from surveylab_hub.config import (
     lab_environment,
     prepare_state_dir,
 )
+from surveylab_hub.profiles import DEFAULT_ROLES_PATH
 from surveylab_hub.store import CredentialStore
 from tests.support.hub import HUB_CONFIG
 
@@ -152,7 +153,12 @@ def test_service_token_adds_an_admin_service() -> None:
     assert services[SERVICE_NAME] == {"name": SERVICE_NAME, "api_token": "t" * 64}
     roles = {role["name"]: role for role in c.JupyterHub.load_roles}
     assert roles[SERVICE_NAME]["services"] == [SERVICE_NAME]
-    assert set(roles[SERVICE_NAME]["scopes"]) == {"admin:users", "admin:servers", "read:metrics"}
+    assert set(roles[SERVICE_NAME]["scopes"]) == {
+        "admin:users",
+        "admin:servers",
+        "admin:groups",
+        "read:metrics",
+    }
     assert SERVICE_NAME not in {service["name"] for service in configured().JupyterHub.services}
 
 
@@ -194,6 +200,8 @@ def test_the_platform_service_serves_every_user_from_their_home() -> None:
         "surveylab_server.service",
         "--homes",
         "/srv/hub/home/{username}",
+        "--roles",  # each user's role, from their hub groups
+        str(DEFAULT_ROLES_PATH),
     ]
     assert service["environment"] == {"SURVEYLAB_DATA_DIR": str(DATA)}  # the labs' survey
     assert (
@@ -201,7 +209,11 @@ def test_the_platform_service_serves_every_user_from_their_home() -> None:
     )
     assert "access:services!service=surveylab" in c.Spawner.server_token_scopes  # labs' token
     roles = {role["name"]: role for role in c.JupyterHub.load_roles}
-    assert roles[PLATFORM_SERVICE_NAME]["scopes"] == []  # checking a token needs none
+    # checking a token needs no scope; the users' roles need their groups
+    assert roles[PLATFORM_SERVICE_NAME]["scopes"] == ["read:users:groups"]
+    # the logins give the groups that grant roles
+    assert c.Authenticator.manage_groups is True
+    assert c.LoginGroups.role_groups == ["advanced", "gpu", "limited", "workshop"]
     assert roles["user"]["scopes"] == ["self", "access:services!service=surveylab"]
     moved = configured(service_port=9123).JupyterHub.services
     assert {s["name"]: s for s in moved}[PLATFORM_SERVICE_NAME]["url"] == "http://127.0.0.1:9123"

@@ -63,7 +63,8 @@ def test_a_login_with_auth_state_lets_the_platform_service_read_it(
     assert ("--logins-from-hub" in service["command"]) is reads_logins
     accounts = ["--db-accounts", str(tmp_path / "db-accounts.yaml")]
     assert (service["command"][-2:] == accounts) is reads_logins
-    assert role["scopes"] == (["read:users:name", "admin:auth_state"] if reads_logins else [])
+    logins = ["read:users:name", "admin:auth_state"] if reads_logins else []
+    assert role["scopes"] == [*logins, "read:users:groups"]  # and the groups, for the roles
 
 
 def test_database_login_refuses_to_start_without_a_crypt_key(tmp_path: Path) -> None:

@@ -30,7 +30,12 @@ from surveylab_hub.kube import (
     SECRET_VERBS,
     platform_service_url,
 )
-from surveylab_hub.profiles import DEFAULT_PROFILES_PATH, kubespawner_profile_list, load_profiles
+from surveylab_hub.profiles import (
+    DEFAULT_PROFILES_PATH,
+    DEFAULT_ROLES_PATH,
+    kubespawner_profile_list,
+    load_profiles,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 HELM_DIR = REPO / "hub_config" / "helm"
@@ -276,6 +281,14 @@ def test_mounted_profiles_file_is_profiles_yaml() -> None:
     }
 
 
+def test_mounted_roles_file_is_roles_yaml() -> None:
+    mounted = VALUES["hub"]["extraFiles"]["surveylab-roles"]
+    assert mounted["stringData"] == DEFAULT_ROLES_PATH.read_text(encoding="utf-8"), (
+        "stale: run python hub_config/helm/render_values.py"
+    )
+    assert VALUES["hub"]["extraEnv"]["SURVEYLAB_HUB_ROLES"] == mounted["mountPath"]
+
+
 def test_render_script_check_passes() -> None:
     spec = importlib.util.spec_from_file_location("render_values", HELM_DIR / "render_values.py")
     assert spec and spec.loader
@@ -294,6 +307,9 @@ def run_extra_config(
     profiles_file = tmp_path / "profiles.yaml"
     profiles_file.write_text(VALUES["hub"]["extraFiles"]["surveylab-profiles"]["stringData"])
     monkeypatch.setenv("SURVEYLAB_HUB_PROFILES", str(profiles_file))
+    roles_file = tmp_path / "roles.yaml"
+    roles_file.write_text(VALUES["hub"]["extraFiles"]["surveylab-roles"]["stringData"])
+    monkeypatch.setenv("SURVEYLAB_HUB_ROLES", str(roles_file))
     for name in ("SURVEYLAB_HUB_STATE_DIR", "SURVEYLAB_HUB_DB_ACCOUNTS"):
         monkeypatch.setenv(name, VALUES["hub"]["extraEnv"][name])
     c = Config()
@@ -320,6 +336,10 @@ def test_extra_config_makes_the_profile_list_group_aware(
 
     assert "gpu" not in slugs([])
     assert slugs(["gpu"]) == [p["slug"] for p in VALUES["singleuser"]["profileList"]]
+    assert slugs(["workshop"]) == ["small"]
+    # the logins give the groups that grant roles
+    assert c.Authenticator.manage_groups is True
+    assert c.LoginGroups.role_groups == ["advanced", "gpu", "limited", "workshop"]
     # workshop pools live in the hub's state folder on its PVC
     assert c.DatabaseAuthenticator.pools_path == "/srv/jupyterhub/pools.json"
     assert (
@@ -398,6 +418,7 @@ def _local_platform_config() -> Config:
         port=8082,
         environment={},
         logins_from_hub=True,
+        roles_path=DEFAULT_ROLES_PATH,
     )
     return c
 
@@ -434,13 +455,14 @@ def test_users_and_their_labs_may_reach_the_platform_service_as_on_one_machine()
 
 def test_the_platform_service_may_read_database_logins_and_nothing_more() -> None:
     """A database login (the chart's authenticator): the service runs each user's jobs as their
-    own account, read from auth_state, with the scopes a hub on one machine gives it."""
+    own account, read from auth_state, and under their role (their groups), with the scopes a
+    hub on one machine gives it."""
     authenticator = _import(VALUES["hub"]["config"]["JupyterHub"]["authenticator_class"])
     assert issubclass(authenticator, DatabaseAuthenticator)
     role = VALUES["hub"]["loadRoles"][PLATFORM_SERVICE_NAME]
     local = {r["name"]: r for r in _local_platform_config().JupyterHub.load_roles}
     assert {"name": PLATFORM_SERVICE_NAME, **role} == local[PLATFORM_SERVICE_NAME]
-    assert set(role["scopes"]) == {"read:users:name", "admin:auth_state"}
+    assert set(role["scopes"]) == {"read:users:name", "admin:auth_state", "read:users:groups"}
     (container,) = PLATFORM["Deployment"]["spec"]["template"]["spec"]["containers"]
     # and the shared accounts (pools, OAuth) from the hub's own Secret, at the hub's own path
     assert container["command"][-3:] == [

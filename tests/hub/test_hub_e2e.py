@@ -149,6 +149,9 @@ def test_spawn_lab_and_survey_api(running_hub: RunningHub, alice: str) -> None:
     )
     assert lab_info.status_code == 200, lab_info.text
     assert lab_info.json()["deadline"] is None
+    # alice is in no group: her lab has the default role, all its panels and the SQL terminal
+    assert lab_info.json()["role"]["name"] == "default"
+    assert lab_info.json()["sql_command"] is not None
     hub.stop_server(alice)
     assert lab_pid not in descendants(hub.process.pid)
 

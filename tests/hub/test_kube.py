@@ -49,7 +49,7 @@ from surveylab_hub.kube import (
     platform_service_prefix,
     split_credentials,
 )
-from surveylab_hub.profiles import configure_kubespawner, load_profiles
+from surveylab_hub.profiles import DEFAULT_ROLES_PATH, configure_kubespawner, load_profiles
 from surveylab_server.service import service_config
 
 from .test_helm_values import VALUES, literal_secrets
@@ -573,8 +573,14 @@ def test_the_committed_platform_manifests_are_the_generators_output() -> None:
         "stale: run python hub_config/helm/render_values.py"
     )
     default = SHIPPED.images[SHIPPED.default_profile.images[0]].image
-    assert platform_service_manifests("surveylab", default) == PLATFORM_DOCS
-    assert sorted(PLATFORM) == ["Deployment", "PersistentVolumeClaim", "Service"]
+    roles = DEFAULT_ROLES_PATH.read_text(encoding="utf-8")
+    assert platform_service_manifests("surveylab", default, roles=roles) == PLATFORM_DOCS
+    assert sorted(PLATFORM) == ["ConfigMap", "Deployment", "PersistentVolumeClaim", "Service"]
+    # the roles file, mounted where the service reads it
+    assert PLATFORM["ConfigMap"]["data"] == {"roles.yaml": roles}
+    assert CONTAINER["command"][5:7] == ["--roles", "/usr/local/etc/surveylab/roles/roles.yaml"]
+    without = platform_service_manifests("surveylab", default)
+    assert [doc["kind"] for doc in without] == ["PersistentVolumeClaim", "Deployment", "Service"]
 
 
 def test_the_platform_service_runs_in_the_labs_image_over_every_home() -> None:
@@ -587,6 +593,8 @@ def test_the_platform_service_runs_in_the_labs_image_over_every_home() -> None:
         "--homes",
         "/home/{username}",
         "--open-metrics",  # scraped in the cluster by the pod's annotations
+        "--roles",  # each user's role, from their hub groups
+        "/usr/local/etc/surveylab/roles/roles.yaml",
         "--logins-from-hub",  # the chart's login is a database's (test_helm_values.py)
         "--db-accounts",  # pools' and OAuth identities' shared accounts
         "/usr/local/etc/surveylab/db-accounts/db-accounts.yaml",

@@ -124,6 +124,8 @@ class TestGpuLabOnKubernetes:
         assert manifest["spec"]["activeDeadlineSeconds"] == GPU.max_seconds
 
         response: HTTPResponse = await jp_fetch("surveylab", "api", "lab")
+        # the user is in the gpu group: the role reaches the lab whole through the pod's env
+        assert json.loads(response.body)["role"]["name"] == "advanced"
         text = json.loads(response.body)["deadline"]
         assert text is not None, "the lab shows no deadline"
         deadline = datetime.fromisoformat(text)

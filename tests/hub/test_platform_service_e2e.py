@@ -444,3 +444,31 @@ def test_a_browser_signs_in_through_the_hub_and_sees_its_page(
     link = f"/{SERVICE}/api/jobs/{job['id']}/files/{result['name']}"
     assert f"href='{link}'" in page.text
     assert browser.get(f"{hub.url}{link}", timeout=60).text.split() == ["A", "1"]
+
+
+def test_the_service_applies_each_users_role_from_their_hub_groups(
+    running_hub: RunningHub,
+) -> None:
+    """An administrator puts a user in the hub group ``limited`` (it lasts until their next
+    login: manage_groups); the service reads the group from the hub and refuses what the role
+    forbids, naming it, as the user's lab would."""
+    hub = running_hub
+    hub.store.add("carol", BOB_PASSWORD, replace=True)
+    try:
+        token = new_token(hub, "carol", BOB_PASSWORD)  # logged in: no groups of her own
+        assert hub.api("POST", "groups/limited").status_code in (201, 409)  # made, or there
+        added = hub.api("POST", "groups/limited/users", json={"users": ["carol"]})
+        assert added.status_code == 200, added.text
+        lab = token.get(hub, "api/lab")
+        assert lab.status_code == 200, lab.text
+        assert lab.json()["role"]["name"] == "limited"
+        positions = [[M2_RA + 0.001 * i, M2_DEC] for i in range(11)]
+        body = {"type": "cutout", "positions": positions, "list_only": True}
+        refused = token.call(hub, "POST", "api/jobs", json=body)
+        assert refused.status_code == 403, refused.text
+        assert refused.json()["message"].startswith(
+            "your role 'limited' does not allow large cutout jobs: at most 10 positions"
+        )
+        assert token.call(hub, "POST", "api/jobs", json={**body, "positions": positions[:10]}).ok
+    finally:
+        hub.store.remove("carol")

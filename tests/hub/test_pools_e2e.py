@@ -7,6 +7,7 @@ this GPU-less machine, ``max_gpu_labs: 1`` and a shared read-only database accou
 from __future__ import annotations
 
 import csv
+import json
 import stat
 import subprocess
 import sys
@@ -160,6 +161,9 @@ def test_workshop_pool_from_create_to_end(pool_hub: RunningHub, keeper: str) -> 
     assert environ["SURVEYLAB_DB_USER"] == DB_USER
     assert environ["SURVEYLAB_DB_PASSWORD"] == DB_PASSWORD
     assert environ["SURVEYLAB_LAB_PROFILE"] == "medium"
+    # The login gave the pool user the workshop group, and so their lab the workshop role.
+    assert hub.api("GET", "users/ws-01").json()["groups"] == ["workshop"]
+    assert json.loads(environ["SURVEYLAB_LAB_ROLE"])["name"] == "workshop"
     assert DB_PASSWORD not in (hub.state_dir / "pools.json").read_text()
     assert DB_PASSWORD not in hub.log_path.read_text()
     for password in logins.values():

@@ -22,6 +22,7 @@ from kubernetes_asyncio.client import ApiClient
 from kubespawner import KubeSpawner
 from traitlets.config import Config
 
+from surveylab.roles import Role, RolesConfig
 from surveylab_hub.caps import SpawnRefusedError
 from surveylab_hub.profiles import (
     DEFAULT_PROFILES_PATH,
@@ -68,7 +69,7 @@ def test_shipped_file_has_the_promised_profiles() -> None:
         assert profile.idle_hours == expected["idle_hours"]
         assert profile.max_seconds == expected["deadline"]
     gpu = SHIPPED.get("gpu")
-    assert (gpu.gpus, gpu.groups, gpu.images) == (1, ("gpu",), ("lab-gpu",))
+    assert (gpu.gpus, gpu.images) == (1, ("lab-gpu",))
     assert {image: SHIPPED.images[image].image for image in SHIPPED.images} == {
         **CPU_IMAGES,
         **GPU_IMAGES,
@@ -217,7 +218,7 @@ def test_missing_file(tmp_path: Path) -> None:
         load_profiles(tmp_path / "nothere.yaml")
 
 
-# --- who sees the GPU profile --------------------------------------------------------------------
+# --- who sees which profile: the profiles of their role (roles.yaml) -----------------------------
 
 CPU_SLUGS = ["small", "medium", "large"]
 VISIBILITY = [
@@ -225,7 +226,20 @@ VISIBILITY = [
     ("other-group", {"astro"}, CPU_SLUGS),
     ("gpu-group", {"gpu"}, [*CPU_SLUGS, "gpu"]),
     ("gpu-and-other", {"astro", "gpu"}, [*CPU_SLUGS, "gpu"]),
+    ("advanced-role", {"advanced"}, [*CPU_SLUGS, "gpu"]),
+    ("limited-role", {"limited"}, ["small"]),
+    ("workshop-role", {"workshop"}, ["small"]),
+    ("highest-role-wins", {"limited", "advanced"}, [*CPU_SLUGS, "gpu"]),
 ]
+
+
+def test_a_role_without_the_default_profile_defaults_to_its_first(tmp_path: Path) -> None:
+    roles = RolesConfig.model_validate(
+        {"default": "big", "roles": [{"name": "big", "profiles": ["medium", "large"]}]}
+    )
+    entries = kubespawner_profile_list(SHIPPED, groups=set(), roles=roles)
+    assert [(e["slug"], e["default"]) for e in entries] == [("medium", True), ("large", False)]
+    assert check_user_options(SHIPPED, {}, groups=set(), roles=roles).slug == "medium"
 
 
 def _user(name: str, groups: set[str]) -> SimpleNamespace:
@@ -363,7 +377,7 @@ BAD_CHOICES: list[tuple[str, set[str], dict[str, str], type[Exception], str]] = 
         set(),
         {"profile": "gpu", "image": "lab-gpu"},
         ValueError,
-        "unknown profile 'gpu'; choose one of: small, medium, large",
+        "your role 'default' does not offer profile 'gpu'; choose one of: small, medium, large",
     ),
     (
         "unknown-image",
@@ -440,7 +454,15 @@ def test_configure_kubespawner_sets_the_spawner() -> None:
     )
     assert [p["slug"] for p in c.KubeSpawner.profile_list(spawner)][-1] == "gpu"
     c.KubeSpawner.pre_spawn_hook(spawner)
-    assert set(spawner.environment) == {"A", "SURVEYLAB_LAB_PROFILE", "SURVEYLAB_LAB_DEADLINE"}
+    assert set(spawner.environment) == {
+        "A",
+        "SURVEYLAB_LAB_PROFILE",
+        "SURVEYLAB_LAB_DEADLINE",
+        "SURVEYLAB_LAB_ROLE",
+    }
+    # KubeSpawner formats each value as a template: the role's braces come out whole
+    role = spawner.environment["SURVEYLAB_LAB_ROLE"].format()
+    assert Role.model_validate_json(role).name == "advanced"
 
 
 def test_profile_list_is_fresh_each_call() -> None:

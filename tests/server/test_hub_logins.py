@@ -15,14 +15,25 @@ from typing import Any
 import pytest
 
 from surveylab.errors import CatalogUnavailableError
-from surveylab_server.hub_logins import HubDatabaseLogins
+from surveylab_server.hub_logins import HubDatabaseLogins, HubUserRoles
+from tests.core.test_roles import SHIPPED
 from tests.support.hub import free_ports
 
 TOKEN = "service-token-0123"
 #: What the fake hub answers, by user name: (status, JSON body).
 ANSWERS: dict[str, tuple[int, Any]] = {
-    "ada": (200, {"name": "ada", "auth_state": {"db_user": "ada", "db_password": "s3cret"}}),
-    "pool-7": (200, {"name": "pool-7", "auth_state": {"db_account": "readonly"}}),
+    "ada": (
+        200,
+        {
+            "name": "ada",
+            "groups": ["gpu", "astronomers"],
+            "auth_state": {"db_user": "ada", "db_password": "s3cret"},
+        },
+    ),
+    "pool-7": (
+        200,
+        {"name": "pool-7", "groups": ["workshop"], "auth_state": {"db_account": "readonly"}},
+    ),
     "pool-8": (200, {"name": "pool-8", "auth_state": {"db_account": "gone"}}),
     "demo": (200, {"name": "demo", "auth_state": None}),
     "oauth": (200, {"name": "oauth", "auth_state": {"identity": "ada@uni.edu"}}),
@@ -119,3 +130,19 @@ def test_from_environ_needs_the_hubs_address_and_token() -> None:
         {"JUPYTERHUB_API_URL": "http://127.0.0.1:8081/hub/api", "JUPYTERHUB_API_TOKEN": TOKEN}
     )
     assert found is not None and found.api_url == "http://127.0.0.1:8081/hub/api"
+
+
+@pytest.mark.parametrize(("name", "role"), [("ada", "advanced"), ("pool-7", "workshop")])
+def test_a_users_role_follows_from_their_hub_groups(hub_api: str, name: str, role: str) -> None:
+    assert HubUserRoles(hub_api, TOKEN, SHIPPED)(name).name == role
+
+
+def test_a_user_model_without_groups_names_the_missing_scope(hub_api: str) -> None:
+    """The hub leaves ``groups`` out of the model when the service lacks read:users:groups."""
+    with pytest.raises(CatalogUnavailableError, match="needs the scope read:users:groups"):
+        HubUserRoles(hub_api, TOKEN, SHIPPED)("pool-8")
+
+
+def test_a_hub_that_does_not_give_the_groups_refuses_the_role(hub_api: str) -> None:
+    with pytest.raises(CatalogUnavailableError, match=r"did not give the groups of 'gone'"):
+        HubUserRoles(hub_api, TOKEN, SHIPPED)("gone")

@@ -22,6 +22,7 @@ import {
   type IFootprintSettings
 } from './settings';
 import { FootprintViewer } from './widget';
+import { whenShown } from '../role';
 
 /** The plugin's id; also the id of its settings. */
 export const FOOTPRINT_PLUGIN_ID = '@surveylab/labextension:footprint';
@@ -101,11 +102,13 @@ function activate(
     }
   });
 
-  palette?.addItem({ command: CommandIDs.openFootprint, category: CATEGORY });
-  launcher?.add({
-    command: CommandIDs.openFootprint,
-    category: CATEGORY,
-    rank: 5
+  whenShown('footprint', () => {
+    palette?.addItem({ command: CommandIDs.openFootprint, category: CATEGORY });
+    launcher?.add({
+      command: CommandIDs.openFootprint,
+      category: CATEGORY,
+      rank: 5
+    });
   });
 
   if (restorer) {

@@ -19,6 +19,7 @@ import { formFromArgs } from './form';
 import { GalleryPanel } from './panel';
 import { DEFAULT_SETTINGS, readSettings } from './settings';
 import type { IGallerySettings } from './settings';
+import { whenShown } from '../role';
 
 /** The plugin's id; also the id of its settings (schema/gallery.json). */
 export const GALLERY_PLUGIN_ID = '@surveylab/labextension:gallery';
@@ -79,11 +80,13 @@ function activate(
     }
   });
 
-  palette?.addItem({ command: CommandIDs.openGallery, category: CATEGORY });
-  launcher?.add({
-    command: CommandIDs.openGallery,
-    category: CATEGORY,
-    rank: 3
+  whenShown('gallery', () => {
+    palette?.addItem({ command: CommandIDs.openGallery, category: CATEGORY });
+    launcher?.add({
+      command: CommandIDs.openGallery,
+      category: CATEGORY,
+      rank: 3
+    });
   });
 
   if (restorer) {

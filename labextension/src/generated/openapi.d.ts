@@ -572,6 +572,29 @@ export interface components {
       address?: string | null;
       /** @description For rate limits, the seconds until a new request is accepted. */
       retry_after?: number;
+      /** @description For a refusal of the user's role, the role's name. */
+      role?: string;
+      /**
+       * @description For a refusal of the user's role, the feature it does not allow.
+       * @enum {string}
+       */
+      feature?: 'user_tables' | 'sql_terminal' | 'large_cutouts';
+    };
+    /** @description The user's role (hub_config/roles.yaml), what the lab shows and allows. */
+    LabRole: {
+      name: string;
+      description: string;
+      /** @description The lab panels and launcher items shown. */
+      panels: (
+        'survey' | 'query' | 'jobs' | 'gallery' | 'footprint' | 'sql-terminal'
+      )[];
+      features: {
+        user_tables: boolean;
+        sql_terminal: boolean;
+        large_cutouts: boolean;
+      };
+      /** @description Positions one cutout job may hold in this role (null, no role cap). */
+      cutout_max_positions: number | null;
     };
     TableSummary: {
       /** @example DR1_MAIN */
@@ -1044,7 +1067,7 @@ export interface components {
         'application/json': components['schemas']['Error'];
       };
     };
-    /** @description The request is not authenticated or not authorised. */
+    /** @description The request is not authenticated or not authorised, or the user's role does not allow it (then `role` and `feature` say which). */
     Forbidden: {
       headers: {
         [name: string]: unknown;
@@ -1141,8 +1164,10 @@ export interface operations {
             deadline: string | null;
             /** @description The job store's folder relative to the server's root (a job's folder is this plus its id), or null if the job store is outside the root. */
             jobs_folder: string | null;
-            /** @description The shell command that starts `surveylab sql` in this lab's environment (by its full path: a terminal's login shell may reset PATH). */
-            sql_command: string;
+            /** @description The shell command that starts `surveylab sql` in this lab's environment (by its full path: a terminal's login shell may reset PATH), or null if the user's role does not allow the SQL terminal. */
+            sql_command: string | null;
+            /** @description The user's role (set by the hub), or null if the lab has none. */
+            role: components['schemas']['LabRole'] | null;
           };
         };
       };

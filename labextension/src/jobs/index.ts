@@ -32,6 +32,7 @@ export {
   JobBrowserView,
   RENDERED_MARK
 } from './browser';
+import { whenShown } from '../role';
 export { JobMonitor } from './monitor';
 export { jobsIcon } from './icon';
 
@@ -95,8 +96,14 @@ function activate(
     }
   });
 
-  palette?.addItem({ command: CommandIDs.openJobs, category: CATEGORY });
-  launcher?.add({ command: CommandIDs.openJobs, category: CATEGORY, rank: 2 });
+  whenShown('jobs', () => {
+    palette?.addItem({ command: CommandIDs.openJobs, category: CATEGORY });
+    launcher?.add({
+      command: CommandIDs.openJobs,
+      category: CATEGORY,
+      rank: 2
+    });
+  });
 
   if (restorer) {
     void restorer.restore(tracker, {

@@ -55,6 +55,7 @@ import { toCSV } from './result';
 import { SchemaModel } from './schema';
 import { sharedStatus } from '../status/model';
 import { PartNotice } from '../status/notice';
+import { whenShown } from '../role';
 
 /** The plugin's id; also the id of its settings (`schema/query.json`). */
 export const QUERY_PLUGIN_ID = '@surveylab/labextension:query';
@@ -485,6 +486,14 @@ function activate(
         Notification.error('Terminals are not available in this JupyterLab.');
         return;
       }
+      const lab = await requestAPI<ILabInfo>('lab').catch(() => null);
+      if (lab !== null && lab.sql_command === null) {
+        const role = lab.role?.name ?? '';
+        Notification.error(
+          `Your role '${role}' does not allow the SQL terminal.`
+        );
+        return;
+      }
       const terminal = (await commands.execute('terminal:create-new')) as
         { content?: { session?: ITerminalSession } } | undefined;
       const session = terminal?.content?.session;
@@ -493,17 +502,23 @@ function activate(
         return;
       }
       // By its full path: the terminal's login shell may reset PATH.
-      const lab = await requestAPI<ILabInfo>('lab').catch(() => null);
       typeIntoTerminal(session, `${lab?.sql_command ?? 'surveylab sql'}\r`);
       return terminal;
     }
   });
 
-  for (const command of [CommandIDs.openQuery, OPEN_SQL_TERMINAL]) {
-    palette?.addItem({ command, category: CATEGORY });
-  }
-  launcher?.add({ command: CommandIDs.openQuery, category: CATEGORY, rank: 1 });
-  launcher?.add({ command: OPEN_SQL_TERMINAL, category: CATEGORY, rank: 6 });
+  whenShown('query', () => {
+    palette?.addItem({ command: CommandIDs.openQuery, category: CATEGORY });
+    launcher?.add({
+      command: CommandIDs.openQuery,
+      category: CATEGORY,
+      rank: 1
+    });
+  });
+  whenShown('sql-terminal', () => {
+    palette?.addItem({ command: OPEN_SQL_TERMINAL, category: CATEGORY });
+    launcher?.add({ command: OPEN_SQL_TERMINAL, category: CATEGORY, rank: 6 });
+  });
 
   if (restorer) {
     void restorer.restore(tracker, {

@@ -45,17 +45,28 @@ def sql_command() -> str:
 
 class LabHandler(SurveylabHandler):
     """``GET /lab``: what the lab front end needs about this server: its deadline (set by the
-    hub for capped labs, e.g. GPU), where the job folders are in the file browser, and the
-    command of the SQL shell."""
+    hub for capped labs, e.g. GPU), where the job folders are in the file browser, the command
+    of the SQL shell (null where the user's role forbids it) and the user's role (null: none,
+    everything shown)."""
 
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        deadline = LabEnvironment.from_settings(self.survey.settings).deadline_text
+        settings = self.survey.settings
+        deadline = LabEnvironment.from_settings(settings).deadline_text
         root = Path(self.settings.get("server_root_dir") or Path.cwd()).expanduser().resolve()
-        jobs = self.survey.settings.jobs_dir.expanduser().resolve()
+        jobs = settings.jobs_dir.expanduser().resolve()
         folder = jobs.relative_to(root).as_posix() if jobs.is_relative_to(root) else None
-        self.write_json({"deadline": deadline, "jobs_folder": folder, "sql_command": sql_command()})
+        role = settings.lab_role
+        shell = sql_command() if role is None or role.allows("sql_terminal") else None
+        self.write_json(
+            {
+                "deadline": deadline,
+                "jobs_folder": folder,
+                "sql_command": shell,
+                "role": role.to_json() if role is not None else None,
+            }
+        )
 
 
 class OpenAPIHandler(SurveylabHandler):

@@ -40,6 +40,7 @@ class FairExecutor:
             raise ValueError("workers and per_owner must be at least 1")
         self.workers = workers
         self.per_owner = per_owner
+        self._limits: dict[str, int] = {}  # owners whose role sets their own per_owner
         self._queues: OrderedDict[str, deque[Task]] = OrderedDict()  # in turn order
         self._running: dict[str, int] = {}
         self._ready = threading.Condition()
@@ -51,8 +52,14 @@ class FairExecutor:
         for thread in self._threads:
             thread.start()
 
-    def for_owner(self, owner: str) -> OwnerExecutor:
-        """The executor of ``owner``'s jobs."""
+    def for_owner(self, owner: str, per_owner: int | None = None) -> OwnerExecutor:
+        """The executor of ``owner``'s jobs; ``per_owner`` (e.g. their role's) replaces the
+        pool's own number of their jobs that run at once."""
+        if per_owner is not None:
+            if per_owner < 1:
+                raise ValueError("per_owner must be at least 1")
+            with self._ready:
+                self._limits[owner] = per_owner
         return OwnerExecutor(self, owner)
 
     def counts(self, owner: str) -> tuple[int, int]:
@@ -98,7 +105,7 @@ class FairExecutor:
         """The first owner in turn with a waiting task and a free slot, moved to the back of
         the turn; None if there is none. Call it holding the condition."""
         for owner, queue in self._queues.items():
-            if queue and self._running.get(owner, 0) < self.per_owner:
+            if queue and self._running.get(owner, 0) < self._limits.get(owner, self.per_owner):
                 task = queue.popleft()
                 if queue:
                     self._queues.move_to_end(owner)

@@ -12,6 +12,7 @@ from prompt_toolkit.completion import ThreadedCompleter
 from prompt_toolkit.history import FileHistory
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 
+from ..errors import RoleRefusedError
 from ..usertables import UserTableError
 from .complete import SchemaCache, SqlCompleter
 from .config import private_file
@@ -50,7 +51,7 @@ def _schema(shell: Interpreter) -> SchemaCache:
         try:
             tables = shell.user_tables()
             return [tables.query_name(table.name) for table in tables.tables()]
-        except UserTableError:
+        except (UserTableError, RoleRefusedError):
             return []
 
     return SchemaCache(

@@ -61,6 +61,12 @@ def run_sql(args: argparse.Namespace) -> int:
     settings = ShellSettings()
     console = Console(interactive=interactive)
     with Survey() as survey:
+        try:  # hiding the launcher item is a convenience: the shell itself refuses
+            if survey.settings.lab_role is not None:
+                survey.settings.lab_role.require("sql_terminal")
+        except SurveylabError as err:
+            console.error(f"surveylab sql: {err}")
+            return EXIT_SQL_ERROR
         try:
             survey.catalog  # noqa: B018  # open it now: a missing catalog is the first thing said
         except SurveylabError as err:

@@ -284,7 +284,11 @@ class Interpreter:
     # --- user tables -----------------------------------------------------------------------
 
     def user_tables(self) -> UserTables:
-        """The user's tables beside the release; a clear error where the backend has none."""
+        """The user's tables beside the release; a clear error where the backend has none,
+        and :class:`~surveylab.errors.RoleRefusedError` where the user's role forbids them."""
+        role = self.survey.settings.lab_role
+        if role is not None:
+            role.require("user_tables")
         if self._user_tables is None:
             tables = self.survey.catalog.user_tables(self.settings.user_db_file)
             if tables is None:
