@@ -257,6 +257,8 @@ class ObjectNotFoundError(SurveylabError):
     """No catalog object with that ``COADD_OBJECT_ID`` in the release."""
 
     category = ErrorCategory.NOT_FOUND
+
+
 class RoleRefusedError(SurveylabError):
     """The user's role (:mod:`surveylab.roles`) does not allow this; the message names the role,
     ``role`` and ``feature`` say which."""
