@@ -578,7 +578,7 @@ def test_the_committed_platform_manifests_are_the_generators_output() -> None:
     assert sorted(PLATFORM) == ["ConfigMap", "Deployment", "PersistentVolumeClaim", "Service"]
     # the roles file, mounted where the service reads it
     assert PLATFORM["ConfigMap"]["data"] == {"roles.yaml": roles}
-    assert CONTAINER["command"][5:7] == ["--roles", "/usr/local/etc/surveylab/roles/roles.yaml"]
+    assert CONTAINER["command"][6:8] == ["--roles", "/usr/local/etc/surveylab/roles/roles.yaml"]
     without = platform_service_manifests("surveylab", default)
     assert [doc["kind"] for doc in without] == ["PersistentVolumeClaim", "Deployment", "Service"]
 
