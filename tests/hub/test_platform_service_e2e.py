@@ -451,13 +451,14 @@ def test_the_service_applies_each_users_role_from_their_hub_groups(
 ) -> None:
     """An administrator puts a user in the hub group ``limited`` (it lasts until their next
     login: manage_groups); the service reads the group from the hub and refuses what the role
-    forbids, naming it, as the user's lab would."""
+    forbids, naming it, as the user's lab would. (A user the service has served already keeps
+    the role it read then until the service restarts: hence a user of this test's own.)"""
     hub = running_hub
-    hub.store.add("carol", BOB_PASSWORD, replace=True)
+    hub.store.add("dora", BOB_PASSWORD, replace=True)
     try:
-        token = new_token(hub, "carol", BOB_PASSWORD)  # logged in: no groups of her own
+        token = new_token(hub, "dora", BOB_PASSWORD)  # logged in: no groups of her own
         assert hub.api("POST", "groups/limited").status_code in (201, 409)  # made, or there
-        added = hub.api("POST", "groups/limited/users", json={"users": ["carol"]})
+        added = hub.api("POST", "groups/limited/users", json={"users": ["dora"]})
         assert added.status_code == 200, added.text
         lab = token.get(hub, "api/lab")
         assert lab.status_code == 200, lab.text
@@ -471,4 +472,4 @@ def test_the_service_applies_each_users_role_from_their_hub_groups(
         )
         assert token.call(hub, "POST", "api/jobs", json={**body, "positions": positions[:10]}).ok
     finally:
-        hub.store.remove("carol")
+        hub.store.remove("dora")

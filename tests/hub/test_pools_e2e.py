@@ -215,10 +215,12 @@ def test_pool_expires_on_its_own(pool_hub: RunningHub, keeper: str) -> None:
 
 def test_gpu_cap_counts_every_gpu_lab_of_the_hub(pool_hub: RunningHub) -> None:
     hub = pool_hub
-    # Outside the gpu group, the GPU profile does not exist for a user.
+    # Outside the roles that offer it (roles.yaml: advanced), the GPU profile is refused.
     hidden = _spawn(hub, "cpu-only", profile="gpu")
     assert hidden.status_code == 400
-    assert hidden.json()["message"].startswith("unknown profile 'gpu'; choose one of: small")
+    assert hidden.json()["message"].startswith(
+        "your role 'default' does not offer profile 'gpu'; choose one of: small, medium, large"
+    )
 
     # A pool of the GPU profile: its users get it whatever their groups; the hub has one GPU lab.
     assert _pool(hub, "create", "gpuws", "--size", "3", "--expires", "+1h", "--profile", "gpu") == 0
