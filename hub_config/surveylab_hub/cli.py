@@ -226,6 +226,9 @@ def run_hub(args: argparse.Namespace) -> int:
     _start_announcer(os.getpid(), url, store, demo_user, login)
     command = hub_command(config)
     environment = hub_environment(os.environ, state_dir=state_dir, ip=ip, port=port)
+    # A shell's background job (`make demo &`) inherits SIGINT ignored, and so would the hub's
+    # services, which the hub stops with SIGINT: it would wait on each at its shutdown.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     os.execve(command[0], command, environment)
     return 0  # not reached
 

@@ -160,9 +160,11 @@ def test_surveylab_hub_command_runs_and_stops_cleanly(tmp_path: Path, demo_data_
     """``surveylab hub`` prints its URL, then runs the hub in its place; once the hub answers,
     it writes and announces the demo login.
 
-    SIGTERM (as Ctrl-C) stops the hub, its proxy and its labs: nothing is left behind.
+    SIGTERM (as Ctrl-C) stops the hub, its proxy, its services and its labs: nothing is left
+    behind, even when it was started as a shell's background job (``make demo &``), which
+    inherits SIGINT ignored: the hub stops its services with SIGINT.
     """
-    hub = start_hub(tmp_path / "hub", demo_data_dir, via_cli=True)
+    hub = start_hub(tmp_path / "hub", demo_data_dir, via_cli=True, ignore_sigint=True)
     try:
         login_line = f"demo login: username demo, password in {hub.state_dir / 'demo-login.txt'}"
         deadline = time.monotonic() + 30

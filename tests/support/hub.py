@@ -200,6 +200,10 @@ def hub_environment(
     return env
 
 
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def start_hub(
     state_dir: Path,
     data_dir: Path,
@@ -209,12 +213,14 @@ def start_hub(
     extra_env: Mapping[str, str] | None = None,
     config: Path = HUB_CONFIG,
     platform: bool = False,
+    ignore_sigint: bool = False,
 ) -> RunningHub:
     """Start a hub in ``state_dir`` serving the survey in ``data_dir``; wait until it answers.
 
     ``extra_env`` adds or overrides variables of the hub (e.g. ``SURVEYLAB_HUB_AUTH``);
     ``platform`` runs the platform service too;
-    ``config`` is the configuration file (a test's own may ``load_subconfig`` the shipped one).
+    ``config`` is the configuration file (a test's own may ``load_subconfig`` the shipped one);
+    ``ignore_sigint`` starts it with SIGINT ignored, as a shell's background job (``make demo &``).
 
     The command is ``python -m jupyterhub -f <config>``, or with
     ``via_cli`` the user's ``surveylab hub --state-dir ... --port ...`` (run as
@@ -250,6 +256,7 @@ def start_hub(
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=_ignore_sigint if ignore_sigint else None,
         )
     hub = RunningHub(
         url=f"http://127.0.0.1:{ports[0]}",
