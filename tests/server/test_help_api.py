@@ -3,11 +3,13 @@ real SMTP server."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from tornado.httpclient import HTTPClientError
 
 from surveylab import __version__
 from surveylab.demo import M2_EXAMPLE_QUERY
@@ -139,10 +141,11 @@ class TestConfigured:
     ) -> None:
         for _ in range(HELP_MESSAGES_PER_WINDOW):
             await api(jp_fetch, "help", method="POST", body=message(email=USER_EMAIL))
-        code, error = await api_error(
-            jp_fetch, "help", method="POST", body=message(email=USER_EMAIL)
-        )
-        assert code == 429
+        with pytest.raises(HTTPClientError) as refused:
+            await api(jp_fetch, "help", method="POST", body=message(email=USER_EMAIL))
+        assert refused.value.code == 429 and refused.value.response is not None
+        error = json.loads(refused.value.response.body)
         assert_matches_contract("/help", "post", 429, error)
         assert 0 < error["retry_after"] <= 600
+        assert refused.value.response.headers["Retry-After"] == str(error["retry_after"])
         assert len(smtp.received()) == 2 * HELP_MESSAGES_PER_WINDOW

@@ -1088,6 +1088,8 @@ export interface components {
     /** @description The user sent as many help desk messages as allowed lately (`retry_after` says when to try again). */
     TooManyMessages: {
       headers: {
+        /** @description The seconds until a new message is accepted, as `retry_after`. */
+        'Retry-After'?: number;
         [name: string]: unknown;
       };
       content: {

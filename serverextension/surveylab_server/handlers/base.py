@@ -123,6 +123,8 @@ class SurveylabHandler(APIHandler):
             return
         status = CATEGORY_STATUS[exc.category]
         reply = {"message": str(exc), "reason": status.phrase, **exc.details()}
+        if isinstance(reply.get("retry_after"), int):  # HTTP clients read the wait here
+            self.set_header("Retry-After", str(reply["retry_after"]))
         self.set_header("Content-Type", "application/json")
         self.set_status(status)
         self.finish(json.dumps(reply))
