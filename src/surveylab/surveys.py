@@ -11,6 +11,7 @@ This module imports no Jupyter code: the server extension and the service both u
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Callable
@@ -19,13 +20,15 @@ from typing import Protocol
 
 from pydantic import SecretStr
 
-from .errors import RequestError
+from .errors import RequestError, SurveylabError
 from .jobs.fair import FairExecutor
 from .roles import Role
 from .settings import Settings
 from .survey import Survey
 
 __all__ = ["JOBS_FOLDER", "SharedSurvey", "Surveys", "UserSurveys", "check_username"]
+
+logger = logging.getLogger(__name__)
 
 #: The folder of a user's home that holds their job store (the lab's ``~/surveylab-jobs``).
 JOBS_FOLDER = "surveylab-jobs"
@@ -143,8 +146,18 @@ class UserSurveys:
 
     def open_existing(self) -> list[Survey]:
         """Open the survey of every user who has a job store (so ``on_open`` recovers the
-        jobs a dead service left running), as the service does when it starts."""
-        return [self.for_user(name) for name in self.users_with_jobs()]
+        jobs a dead service left running), as the service does when it starts.
+
+        A user whose survey cannot be opened (e.g. one the hub no longer knows, whose store
+        outlived them) is logged and skipped: their jobs are recovered when they next come.
+        """
+        opened = []
+        for name in self.users_with_jobs():
+            try:
+                opened.append(self.for_user(name))
+            except SurveylabError as exc:
+                logger.warning("surveylab: the jobs of %r are not recovered now: %s", name, exc)
+        return opened
 
     def for_user(self, name: str) -> Survey:
         """User ``name``'s own ``Survey`` (their job store, their database login)."""

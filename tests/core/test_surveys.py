@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from surveylab import Settings, Survey
-from surveylab.errors import RequestError
+from surveylab.errors import CatalogUnavailableError, RequestError
 from surveylab.jobs import JobStore, Phase
 from surveylab.jobs.fair import OwnerExecutor
 from surveylab.surveys import SharedSurvey, UserSurveys
@@ -106,6 +106,28 @@ def test_the_service_recovers_every_users_store_when_it_starts(
         assert job.phase is Phase.ERROR
         assert "the server stopped while this job was running" in (job.error or "")
     assert not (homes / "carol" / "surveylab-jobs").exists()
+    surveys.close()
+
+
+def test_a_store_of_a_user_the_hub_no_longer_knows_does_not_stop_the_others(
+    demo_data_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A restarted service opens every store it finds; a user deleted from the hub (whose role
+    the hub cannot give) is skipped with a warning, and the others are opened."""
+    homes = tmp_path / "home"
+    for name in ("ada", "gone", "zoe"):
+        JobStore(homes / name / "surveylab-jobs").create("query")
+
+    def role_of(name: str) -> None:
+        if name == "gone":
+            raise CatalogUnavailableError(f"the hub did not give the groups of {name!r} (HTTP 404)")
+
+    surveys = UserSurveys(
+        Settings(data_dir=demo_data_dir), str(homes / "{username}"), roles=role_of
+    )
+    opened = surveys.open_existing()
+    assert [survey.settings.jobs_dir.parent.name for survey in opened] == ["ada", "zoe"]
+    assert "the jobs of 'gone' are not recovered now" in caplog.text
     surveys.close()
 
 
