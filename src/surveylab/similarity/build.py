@@ -255,7 +255,9 @@ def build_similarity_index(
         rng = np.random.default_rng([parameters.seed, k])
         rows = np.sort(rng.choice(table.num_rows, size=share, replace=False))
         sample_tasks.append(_task(tile, table.take(pa.array(rows)), stamp))
-    sample = np.concatenate([r.vectors for r in run(sample_tasks, "PCA sample")])
+    sampled = {result.tile: result.vectors for result in run(sample_tasks, "PCA sample")}
+    sample = np.concatenate([sampled[task.tile] for task in sample_tasks])  # in tile order
+    del sampled
     fitting = time.perf_counter()
     mean, components, explained = fit_pca(sample, parameters.components, parameters.seed)
     say(

@@ -101,8 +101,11 @@ def fit_pca(
     small = q.T @ centred
     _u, singular, axes = np.linalg.svd(small, full_matrices=False)
     total = float(np.einsum("ij,ij->", centred, centred, dtype=np.float64))
-    explained = (singular[:components] ** 2 / total if total > 0 else singular[:components] * 0)
-    return mean, axes[:components].astype(np.float32), explained.astype(np.float32)
+    explained = singular[:components] ** 2 / total if total > 0 else singular[:components] * 0
+    axes = axes[:components]
+    largest = np.argmax(np.abs(axes), axis=1)  # an axis's sign is arbitrary: fix it
+    axes *= np.sign(axes[np.arange(len(axes)), largest])[:, None]
+    return mean, axes.astype(np.float32), explained.astype(np.float32)
 
 
 # --- search ------------------------------------------------------------------------------------
