@@ -804,7 +804,8 @@ class Survey:
         self, target: Any, k: int = 50, *, name: str | None = None, **options: Any
     ) -> SurveyJob:
         """A cutout job of the ``k`` objects most like ``target`` (itself first): the answer
-        as a gallery. ``options`` are :meth:`cutouts`'s; default 0.5′ colour images."""
+        as a gallery. ``options`` are :meth:`cutouts`'s; default colour images 0.5 arcmin
+        on a side."""
         answer = self.similar_neighbours(target, k)
         have = known_bands(self.footprint)
         rgb = tuple(b for b in ("i", "r", "g") if b in have)

@@ -167,9 +167,9 @@ def test_a_bad_k_is_refused(survey: Survey, index: SimilarityIndex, k: Any, mess
 def test_a_release_without_an_index_names_the_command_that_builds_it(
     demo_data_dir: Path, tmp_path: Path
 ) -> None:
-    with Survey(Settings(data_dir=demo_data_dir, jobs_dir=tmp_path)) as bare:
-        with pytest.raises(SimilarityIndexMissingError, match="surveylab similarity build"):
-            bare.similar(1, k=5)
+    missing = pytest.raises(SimilarityIndexMissingError, match="surveylab similarity build")
+    with Survey(Settings(data_dir=demo_data_dir, jobs_dir=tmp_path)) as bare, missing:
+        bare.similar(1, k=5)
 
 
 def test_the_answer_opens_as_a_cutout_gallery(survey: Survey, index: SimilarityIndex) -> None:
@@ -202,11 +202,18 @@ def test_an_interrupted_build_leaves_nothing_and_keeps_the_old_index(
     with Survey(Settings(data_dir=release, jobs_dir=tmp_path / "jobs")) as survey:
         with pytest.raises(KeyboardInterrupt):
             build_similarity_index(survey, InlineExecutor(), parameters, progress=interrupt)
-        assert sorted(p.name for p in release.iterdir()) == ["catalog.duckdb", "images", "release.json"]
+        assert sorted(p.name for p in release.iterdir()) == [
+            "catalog.duckdb",
+            "images",
+            "release.json",
+        ]
         first = build_similarity_index(survey, InlineExecutor(), parameters)
         with pytest.raises(KeyboardInterrupt):
             build_similarity_index(
-                survey, InlineExecutor(), IndexParameters(pixels=8, components=4), progress=interrupt
+                survey,
+                InlineExecutor(),
+                IndexParameters(pixels=8, components=4),
+                progress=interrupt,
             )
         entries = sorted(p.name for p in release.iterdir())
         assert entries == ["catalog.duckdb", "images", "release.json", "similarity"]
@@ -241,15 +248,15 @@ def test_the_build_job_reports_progress_per_tile_and_can_be_cancelled(
 def test_the_cancel_flag_stops_a_build_between_tiles(demo_data_dir: Path, tmp_path: Path) -> None:
     release = linked_release(demo_data_dir, tmp_path / "dr1")
     seen: list[str] = []
-    with Survey(Settings(data_dir=release, jobs_dir=tmp_path / "jobs")) as survey:
-        with pytest.raises(QueryCancelledError, match="cancelled"):
-            build_similarity_index(
-                survey,
-                InlineExecutor(),
-                IndexParameters(pixels=8, components=4, pca_sample=200),
-                progress=lambda _f, message: seen.append(message),
-                cancelled=lambda: len(seen) >= 2,
-            )
+    settings = Settings(data_dir=release, jobs_dir=tmp_path / "jobs")
+    with Survey(settings) as survey, pytest.raises(QueryCancelledError, match="cancelled"):
+        build_similarity_index(
+            survey,
+            InlineExecutor(),
+            IndexParameters(pixels=8, components=4, pca_sample=200),
+            progress=lambda _f, message: seen.append(message),
+            cancelled=lambda: len(seen) >= 2,
+        )
     import re
 
     passes = [re.fullmatch(r"PCA sample: tile DES\S+ \((\d+)/20 tile passes\)", m) for m in seen]
@@ -289,7 +296,9 @@ def test_the_dask_build_from_the_command_line_gives_the_same_index(
         pytest.param({"mag_limit": "23"}, "mag_limit must be a number, not '23'", id="text"),
         pytest.param({"kind": "hnsw"}, "kind must be auto, flat or ivf", id="kind"),
         pytest.param({"bands": 5}, "bands must be a string like 'gri'", id="bands-type"),
-        pytest.param({"depth": 3}, "unknown parameter\\(s\\) of a similarity index: depth", id="unknown"),
+        pytest.param(
+            {"depth": 3}, "unknown parameter\\(s\\) of a similarity index: depth", id="unknown"
+        ),
     ],
 )
 def test_bad_build_parameters_are_refused_naming_the_field(
@@ -320,7 +329,9 @@ def test_the_rest_bodies_become_requests() -> None:
 # --- pieces --------------------------------------------------------------------------------------
 
 PURITY = [
-    pytest.param({1: ["lens"], 2: ["lens"]}, {1: [1, 2, 3, 4], 2: [2, 1, 5, 6]}, 1 / 3, id="a-third"),
+    pytest.param(
+        {1: ["lens"], 2: ["lens"]}, {1: [1, 2, 3, 4], 2: [2, 1, 5, 6]}, 1 / 3, id="a-third"
+    ),
     pytest.param({1: ["lens"], 2: ["lens"]}, {1: [1, 2], 2: [2, 1]}, 1.0, id="pure"),
     pytest.param({1: ["lens"]}, {1: [1, 7, 8], 7: [7, 1, 8]}, 0.0, id="only-lens-queries-count"),
     pytest.param({1: ["trail"]}, {1: [1, 7]}, None, id="no-lens"),

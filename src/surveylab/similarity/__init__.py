@@ -1,7 +1,7 @@
 """Similarity search: "objects like this one", from image embeddings in a nearest-neighbour index.
 
 Each imaged object brighter than a magnitude limit gets a compact embedding: its stamps in
-every band, resampled to 32 × 32, normalised and reduced by PCA (:mod:`.embedding`,
+every band, resampled to 32 x 32, normalised and reduced by PCA (:mod:`.embedding`,
 :mod:`.build`). The embeddings go into a faiss index stored with the release (:mod:`.index`);
 a query finds an object's nearest neighbours in it (:mod:`.query`).
 """

@@ -3,7 +3,7 @@
 This module is what runs in the worker processes (or on Dask workers): it imports no job store.
 :func:`embed_tile` opens each band's image of one tile once, cuts a stamp of
 ``StampSpec.arcsec`` on a side around every object, resampled to ``StampSpec.pixels`` squared
-(each output pixel the mean of ``s × s`` bilinear samples when it spans more than one image
+(each output pixel the mean of ``s x s`` bilinear samples when it spans more than one image
 pixel, so that DES's 0.263″ pixels are averaged down rather than aliased), and normalises it:
 
 1. each band is divided by its tile's sky noise (``SKYSIGMA`` in the header, else a robust
@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -88,11 +89,11 @@ class EmbedResult:
 
 
 def sky_noise(image: Floats, header_sigma: object = None) -> float:
-    """A band's noise per pixel: the header's ``SKYSIGMA`` if positive, else 1.4826 × the
+    """A band's noise per pixel: the header's ``SKYSIGMA`` if positive, else 1.4826 times the
     median absolute deviation of a strided sample of finite pixels."""
-    if isinstance(header_sigma, int | float) and not isinstance(header_sigma, bool):
-        if math.isfinite(header_sigma) and header_sigma > 0:
-            return float(header_sigma)
+    usable = isinstance(header_sigma, int | float) and not isinstance(header_sigma, bool)
+    if usable and math.isfinite(header_sigma) and header_sigma > 0:  # type: ignore[arg-type,operator]
+        return float(header_sigma)  # type: ignore[arg-type]
     flat = image.ravel()
     step = max(1, flat.size // _NOISE_SAMPLE)
     sample = flat[::step]
@@ -103,7 +104,7 @@ def sky_noise(image: Floats, header_sigma: object = None) -> float:
     return 1.4826 * mad if mad > 0 else 1.0
 
 
-def _grid(spec: StampSpec, pixel_arcsec: float) -> tuple[npt.NDArray[np.float64], int]:
+def _grid(spec: StampSpec, pixel_arcsec: float) -> tuple[npt.NDArray[np.floating[Any]], int]:
     """Offsets (image pixels) of the samples along one axis from the stamp's centre, and the
     supersampling factor ``s`` (samples per output pixel per axis)."""
     step = spec.arcsec / spec.pixels / pixel_arcsec  # image pixels per output pixel
@@ -132,7 +133,8 @@ def _stamps(
         image, [rows.ravel(), columns.ravel()], order=1, mode="constant", cval=0.0
     ).astype(np.float32)
     values = values.reshape(len(x), spec.pixels, s, spec.pixels, s).mean(axis=(2, 4))
-    return values.reshape(len(x), spec.pixels * spec.pixels)
+    stamps: Floats = values.reshape(len(x), spec.pixels * spec.pixels)
+    return stamps
 
 
 def embed_tile(task: EmbedTask) -> EmbedResult:

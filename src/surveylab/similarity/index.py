@@ -84,7 +84,7 @@ def fit_pca(
     sample: Floats, components: int, seed: int, power_iterations: int = 4
 ) -> tuple[Floats, Floats, Floats]:
     """The mean, the first ``components`` principal axes (rows) and their explained variance
-    ratios of ``sample`` (objects × values), by a seeded randomized SVD (Halko et al. 2011):
+    ratios of ``sample`` (objects x values), by a seeded randomized SVD (Halko et al. 2011):
     a few passes over the sample instead of a full SVD of a 5,000-column matrix."""
     rows, columns = sample.shape
     components = min(components, rows, columns)
@@ -120,12 +120,16 @@ def exact_neighbours(embeddings: Floats, queries: Floats, k: int) -> tuple[Float
     found_i = np.empty((len(queries), k), dtype=np.int64)
     for first in range(0, len(queries), 256):
         block = queries[first : first + 256]
-        d2 = norms[None, :] - 2 * block @ embeddings.T + np.einsum("ij,ij->i", block, block)[:, None]
+        d2 = (
+            norms[None, :] - 2 * block @ embeddings.T + np.einsum("ij,ij->i", block, block)[:, None]
+        )
         part = np.argpartition(d2, k - 1, axis=1)[:, :k]
         taken = np.take_along_axis(d2, part, axis=1)
         order = np.argsort(taken, axis=1, kind="stable")
         found_i[first : first + len(block)] = np.take_along_axis(part, order, axis=1)
-        found_d[first : first + len(block)] = np.maximum(np.take_along_axis(taken, order, axis=1), 0)
+        found_d[first : first + len(block)] = np.maximum(
+            np.take_along_axis(taken, order, axis=1), 0
+        )
     return found_d, found_i
 
 
@@ -145,7 +149,7 @@ def build_faiss(embeddings: Floats, seed: int, kind: str = "auto") -> tuple[Any,
     of ``NPROBES`` whose recall@``RECALL_K`` against exact search, on ``RECALL_QUERIES``
     seeded queries, reaches ``RECALL_TARGET``.
     """
-    import faiss  # type: ignore[import-untyped]  # faiss ships no type hints
+    import faiss
 
     count, dimension = embeddings.shape
     if kind not in ("auto", "flat", "ivf"):
@@ -154,11 +158,11 @@ def build_faiss(embeddings: Floats, seed: int, kind: str = "auto") -> tuple[Any,
         kind = "ivf" if count >= IVF_FROM else "flat"
     lists = max(1, min(int(4 * math.sqrt(count)), count // 39))
     if kind == "flat" or lists < 2:
-        index = faiss.IndexFlatL2(dimension)
-        index.add(embeddings)
-        return index, {"kind": "Flat", "recall": 1.0, "nprobe": None, "lists": None}
+        flat = faiss.IndexFlatL2(dimension)
+        flat.add(embeddings)
+        return flat, {"kind": "Flat", "recall": 1.0, "nprobe": None, "lists": None}
     quantizer = faiss.IndexFlatL2(dimension)
-    index = faiss.IndexIVFFlat(quantizer, dimension, lists)
+    index: Any = faiss.IndexIVFFlat(quantizer, dimension, lists)
     index.cp.seed = seed
     index.train(embeddings)
     index.add(embeddings)
@@ -226,7 +230,7 @@ def write_index(
     try:
         pq.write_table(objects, staging / OBJECTS)
         np.save(staging / EMBEDDINGS, embeddings)
-        np.savez(staging / PCA, **pca)
+        np.savez(staging / PCA, **dict(pca))  # type: ignore[arg-type]  # numpy's stub
         faiss.write_index(index, str(staging / FAISS))
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
         old = None
@@ -287,7 +291,7 @@ class SimilarityIndex:
             )
         manifest = json.loads((path / MANIFEST).read_text())
         objects = pq.read_table(path / OBJECTS)
-        index = faiss.read_index(str(path / FAISS))
+        index: Any = faiss.read_index(str(path / FAISS))
         if manifest.get("nprobe"):
             index.nprobe = int(manifest["nprobe"])
         return cls(

@@ -1,4 +1,4 @@
-""""Objects like this one": resolve a target to an indexed object and find its neighbours.
+""" "Objects like this one": resolve a target to an indexed object and find its neighbours.
 
 A target is what a finding chart takes (:func:`surveylab.finding_chart.resolve_target`): a
 ``COADD_OBJECT_ID``, a DES object name, a position, or a row of a query result. An object id
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from ..cutouts.job import CutoutSource
 
-__all__ = ["MATCH_ARCSEC", "NotIndexedError", "Neighbours", "check_k", "find_similar"]
+__all__ = ["MATCH_ARCSEC", "Neighbours", "NotIndexedError", "check_k", "find_similar"]
 
 #: Largest separation, arcsec, between a position and the indexed object it resolves to.
 MATCH_ARCSEC = 3.0
@@ -134,8 +134,9 @@ def _not_indexed(source: CutoutSource, index: SimilarityIndex, object_id: int) -
         return ObjectNotFoundError(f"COADD_OBJECT_ID {object_id} is not in {MAIN_TABLE}")
     tile, magnitude = data.column(0)[0].as_py(), data.column(1)[0].as_py()
     limit = index.manifest["parameters"]["mag_limit"]
+    bands = "".join(index.manifest["parameters"]["bands"])
     if tile not in set(index.manifest.get("tiles", ())):
-        why = f"its tile {tile} is not imaged in bands {''.join(index.manifest['parameters']['bands'])}"
+        why = f"its tile {tile} is not imaged in bands {bands}"
     elif magnitude is None or magnitude >= limit:
         why = f"{MAG_COLUMN} = {magnitude} is not brighter than the index's limit {limit}"
     else:
