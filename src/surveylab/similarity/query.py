@@ -102,6 +102,10 @@ def _row(source: CutoutSource, index: SimilarityIndex, target: Any) -> tuple[int
     """The index row ``target`` resolves to, and the separation when it was a position."""
     from ..finding_chart import resolve_target
 
+    known = _plain_id(target)
+    row = None if known is None else index.row_of(known)
+    if row is not None:  # an indexed object's id: no catalog round trip
+        return row, None
     resolved = resolve_target(source, target)
     if resolved.object_id is not None:
         row = index.row_of(resolved.object_id)
@@ -124,6 +128,17 @@ def _row(source: CutoutSource, index: SimilarityIndex, target: Any) -> tuple[int
             f"COADD_OBJECT_ID {int(index.ids[row])}, is {separation:.1f}″ away"
         )
     return row, separation
+
+
+def _plain_id(target: Any) -> int | None:
+    """``target`` as an object id when it is one (a whole number, or its digits), else None."""
+    if isinstance(target, bool):
+        return None
+    if isinstance(target, int | np.integer):
+        return int(target)
+    if isinstance(target, str) and target.strip().isdigit() and len(target.strip()) <= 19:
+        return int(target.strip())
+    return None
 
 
 def _not_indexed(source: CutoutSource, index: SimilarityIndex, object_id: int) -> SurveylabError:
