@@ -824,12 +824,13 @@ class Survey:
         """Start a ``similarity-index`` job that (re)builds the release's index (an operator's
         job: it writes into the release folder); ``parameters`` as
         :class:`~surveylab.similarity.IndexParameters`."""
-        from .similarity import IndexParameters
+        from .similarity.build import IndexParameters, check_writable
 
         checked = IndexParameters.from_parameters(parameters).to_parameters()
         if self.platform is not None:
             body = {"type": SIMILARITY_INDEX_JOB, **checked, "name": name, "email": email}
             return SurveyJob(self, self.platform.submit_job(body))
+        check_writable(self.similarity_dir)
         job = self.runner.submit(
             SIMILARITY_INDEX_JOB, name=name or "similarity index", parameters=checked, email=email
         )

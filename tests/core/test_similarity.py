@@ -34,6 +34,7 @@ from surveylab.similarity import (
     neighbour_purity,
     recall_at_k,
 )
+from surveylab.similarity.build import ReleaseNotWritableError, check_writable
 from surveylab.similarity.index import fit_pca
 from tests.conftest import SIMILARITY_TEST_INDEX, linked_release
 
@@ -372,3 +373,13 @@ def test_the_pca_finds_the_axes_of_a_known_sample() -> None:
     overlap = np.abs(components @ axes.T)  # each found axis is one of the true ones
     np.testing.assert_allclose(np.sort(overlap.max(axis=1)), 1.0, atol=1e-3)
     assert explained[0] > explained[1] > explained[2] and explained.sum() > 0.99
+
+
+def test_a_release_folder_that_cannot_be_written_is_refused_before_any_work(
+    tmp_path: Path,
+) -> None:
+    not_a_folder = tmp_path / "release.fits"
+    not_a_folder.write_bytes(b"")
+    with pytest.raises(ReleaseNotWritableError, match="is not writable here: .* operator"):
+        check_writable(not_a_folder / "similarity")
+    check_writable(tmp_path / "similarity")  # a writable folder passes

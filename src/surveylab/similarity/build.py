@@ -17,6 +17,7 @@ sees only a :class:`SimilaritySource`, not the whole :class:`~surveylab.Survey`.
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
@@ -27,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from .._version import __version__
-from ..errors import QueryCancelledError, RequestError, SurveylabError
+from ..errors import ErrorCategory, QueryCancelledError, RequestError, SurveylabError
 from ..footprint import MAIN_TABLE
 from .embedding import EmbedResult, EmbedTask, StampSpec, embed_tile, image_paths
 from .index import MANIFEST, build_faiss, fit_pca, write_index
@@ -43,8 +44,10 @@ __all__ = [
     "BUILD_COMMAND",
     "SIMILARITY_INDEX_JOB",
     "IndexParameters",
+    "ReleaseNotWritableError",
     "SimilaritySource",
     "build_similarity_index",
+    "check_writable",
     "similarity_index_work",
 ]
 
@@ -143,6 +146,23 @@ def _number(value: Any, name: str, kind: type[int] | type[float]) -> Any:
     return kind(value)
 
 
+class ReleaseNotWritableError(SurveylabError):
+    """The index cannot be written where it belongs: building it is the release owner's job."""
+
+    category = ErrorCategory.FORBIDDEN
+
+
+def check_writable(target: Path) -> None:
+    """Refuse, before any work, to build an index whose folder cannot be written (a release
+    mounted read-only for the users, as a deployment does)."""
+    parent = Path(target).parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise ReleaseNotWritableError(
+            f"the release folder {parent} is not writable here: the similarity index is built by "
+            f"the release's operator (`{BUILD_COMMAND}` where the release is writable)"
+        )
+
+
 class SimilaritySource(Protocol):
     """What a similarity-index build needs of the release (a :class:`~surveylab.Survey` is one)."""
 
@@ -211,6 +231,7 @@ def build_similarity_index(
     """
     import pyarrow as pa
 
+    check_writable(source.similarity_dir)
     started = time.perf_counter()
     report = progress or (lambda _fraction, _message: None)
     say = log or (lambda _message: None)
