@@ -380,6 +380,6 @@ def test_a_release_folder_that_cannot_be_written_is_refused_before_any_work(
 ) -> None:
     not_a_folder = tmp_path / "release.fits"
     not_a_folder.write_bytes(b"")
-    with pytest.raises(ReleaseNotWritableError, match="is not writable here: .* operator"):
+    with pytest.raises(ReleaseNotWritableError, match=r"is not writable here: .* operator"):
         check_writable(not_a_folder / "similarity")
     check_writable(tmp_path / "similarity")  # a writable folder passes
