@@ -129,3 +129,31 @@ async def test_a_bad_build_is_refused_before_a_job_exists(jp_fetch: Fetch) -> No
     assert code == 400 and "pixels must be a whole number of pixels, 4 to 128" in reply["message"]
     listed = await api(jp_fetch, "jobs", type="similarity-index")
     assert listed["jobs"] == []
+
+
+def test_a_labs_build_runs_in_the_platform_service(
+    demo_data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under a hub with a platform service, ``Survey.build_similarity_index`` submits the job
+    there (a real jupyter server with surveylab stands in for it, sharing the job store)."""
+    from surveylab import Settings, Survey
+    from surveylab.jobs import Phase
+    from surveylab.jobs._process import process_token
+    from tests.support.server import jupyter_server
+
+    release = linked_release(demo_data_dir, tmp_path / "dr1")
+    with jupyter_server(release, tmp_path) as service:
+        monkeypatch.setenv("JUPYTERHUB_API_TOKEN", service.token)
+        settings = Settings(
+            data_dir=release,
+            jobs_dir=tmp_path / "home" / "surveylab-jobs",
+            platform_url=f"{service.url}/surveylab/",
+        )
+        with Survey(settings) as lab:
+            job = lab.build_similarity_index(pixels=8, components=8, pca_sample=200, name="idx")
+            record = job.wait(timeout=300)
+            assert record.phase is Phase.COMPLETED, record.error
+            assert record.runner is not None and record.runner != process_token()
+            assert record.type == "similarity-index" and record.name == "idx"
+            object_id = int(lab.similarity_index.ids[0])
+            assert lab.similar(object_id, k=3)["COADD_OBJECT_ID"][0] == object_id
