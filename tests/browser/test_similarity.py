@@ -1,6 +1,7 @@
 """ "Objects like this" in headless Chromium: from the cutout gallery's enlarged view and from the
 query panel's row menu and toolbar, the answer opens as a gallery of the neighbours (a cutout job
-named after the object); an object the index cannot answer for shows the server's message."""
+named after the object); an object the index cannot answer for shows the server's message; a
+similarity-index build shows in the job browser with its result and log."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from tests.browser.test_query_panel import (
     open_workspace,
     set_sql,
 )
+from tests.conftest import linked_release
 from tests.support.lab import RunningLab, running_lab_server
 
 pytestmark = pytest.mark.browser
@@ -130,3 +132,32 @@ def test_an_object_the_index_cannot_answer_for_shows_the_servers_message(
     toast = page.locator(".Toastify__toast", has_text="Objects like this")
     expect(toast).to_contain_text("COADD_OBJECT_ID 1 is not in DR1_MAIN")
     expect(page.locator("#surveylab-gallery")).to_have_count(0)
+
+
+def test_a_similarity_index_build_shows_in_the_job_browser(
+    page: Page, demo_data_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from tests.browser.test_job_browser import job_row, open_details, open_job_browser
+
+    root = tmp_path_factory.mktemp("build-lab")
+    release = linked_release(demo_data_dir, root / "dr1")
+    with running_lab_server(root / "lab", release) as lab:
+        made = lab.api(
+            "POST",
+            "jobs",
+            json={"type": "similarity-index", "pixels": 8, "components": 8, "pca_sample": 200},
+        )
+        assert made.status_code == 201, made.text
+        open_workspace(page, lab)
+        browser = open_job_browser(page)
+        row = job_row(browser, made.json()["id"])
+        expect(row).to_contain_text("similarity-index")
+        expect(row).to_have_attribute("data-phase", "COMPLETED", timeout=120_000)
+        expect(row.locator('[data-testid="job-outcome"]')).to_have_text("1 file")
+        details = open_details(row)
+        expect(details.locator('[data-testid="job-file"]')).to_contain_text(
+            "similarity-manifest.json"
+        )
+        details.locator("summary", has_text="Log").click()
+        expect(details.locator('[data-testid="job-log"]')).to_contain_text("PCA on")
+    assert (release / "similarity" / "manifest.json").is_file()
