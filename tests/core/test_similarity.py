@@ -168,8 +168,9 @@ def test_a_bad_k_is_refused(survey: Survey, index: SimilarityIndex, k: Any, mess
 def test_a_release_without_an_index_names_the_command_that_builds_it(
     demo_data_dir: Path, tmp_path: Path
 ) -> None:
+    release = linked_release(demo_data_dir, tmp_path / "dr1")  # the shared one may get an index
     missing = pytest.raises(SimilarityIndexMissingError, match="surveylab similarity build")
-    with Survey(Settings(data_dir=demo_data_dir, jobs_dir=tmp_path)) as bare, missing:
+    with Survey(Settings(data_dir=release, jobs_dir=tmp_path / "jobs")) as bare, missing:
         bare.similar(1, k=5)
 
 
