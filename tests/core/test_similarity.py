@@ -384,3 +384,24 @@ def test_a_release_folder_that_cannot_be_written_is_refused_before_any_work(
     with pytest.raises(ReleaseNotWritableError, match=r"is not writable here: .* operator"):
         check_writable(not_a_folder / "similarity")
     check_writable(tmp_path / "similarity")  # a writable folder passes
+
+
+def test_the_pca_sample_reads_at_most_pca_tiles_tiles(
+    demo_data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from surveylab.similarity import build
+
+    monkeypatch.setattr(build, "PCA_TILES", 3)
+    release = linked_release(demo_data_dir, tmp_path / "dr1")
+    seen: list[str] = []
+    with Survey(Settings(data_dir=release, jobs_dir=tmp_path / "jobs")) as survey:
+        manifest = build_similarity_index(
+            survey,
+            InlineExecutor(),
+            IndexParameters(pixels=8, components=4, pca_sample=300),
+            progress=lambda _f, message: seen.append(message),
+        )
+    sampled = [m for m in seen if m.startswith("PCA sample")]
+    embedded = [m for m in seen if m.startswith("embedding")]
+    assert len(sampled) == 3 and len(embedded) == len(manifest["tiles"]) == 10
+    assert seen[-1].endswith("(13/13 tile passes)")

@@ -3,8 +3,9 @@
 The build runs in two passes over the imaged tiles, each a task per tile on the cutout executor
 (the local process pool, or the Dask cluster when ``SURVEYLAB_DASK_SCHEDULER`` is set):
 
-1. a seeded sample of ``pca_sample`` objects, spread over the tiles in proportion to their
-   objects, is embedded as whole normalised stamps and the PCA basis is fitted on it;
+1. a seeded sample of ``pca_sample`` objects from at most ``PCA_TILES`` seeded tiles, spread
+   over them in proportion to their objects, is embedded as whole normalised stamps and the PCA
+   basis is fitted on it;
 2. every object brighter than ``mag_limit`` is embedded and projected on the basis in the
    worker, so only ``components`` numbers per object come back.
 
@@ -57,6 +58,9 @@ SIMILARITY_INDEX_JOB = "similarity-index"
 BUILD_COMMAND = "surveylab similarity build"
 #: The magnitude the brightness limit applies to.
 MAG_COLUMN = "MAG_AUTO_I"
+#: Most tiles the PCA sample is drawn from (seeded): the first pass reads only these, so that
+#: a release of thousands of tiles is not read twice.
+PCA_TILES = 16
 
 
 @dataclass(frozen=True)
@@ -251,7 +255,11 @@ def build_similarity_index(
         f"tile(s) in bands {''.join(bands)}: {stamp.arcsec:g}″ stamps at {stamp.pixels}² pixels, "
         f"on {type(executor).__name__} ({executor.workers} worker(s))"
     )
-    steps = 2 * len(tiles)
+    rng = np.random.default_rng(parameters.seed)
+    picked = np.sort(rng.choice(len(tiles), size=min(PCA_TILES, len(tiles)), replace=False))
+    sample_tiles = [tiles[k] for k in picked]
+    sample_total = sum(objects[tile.name].num_rows for tile in sample_tiles)
+    steps = len(sample_tiles) + len(tiles)
     done = 0
 
     def run(tasks: list[EmbedTask], what: str) -> list[EmbedResult]:
@@ -265,11 +273,11 @@ def build_similarity_index(
             raise QueryCancelledError("the similarity-index build was cancelled")
         return results
 
-    # pass 1: the PCA sample
+    # pass 1: the PCA sample, from at most PCA_TILES tiles
     sample_tasks = []
-    for k, tile in enumerate(tiles):
+    for k, tile in zip(picked.tolist(), sample_tiles, strict=True):
         table = objects[tile.name]
-        share = min(table.num_rows, round(parameters.pca_sample * table.num_rows / total))
+        share = min(table.num_rows, round(parameters.pca_sample * table.num_rows / sample_total))
         if share == 0:
             done += 1
             continue
@@ -290,7 +298,7 @@ def build_similarity_index(
     # pass 2: every object, projected in the workers
     tasks = [_task(t, objects[t.name], stamp, mean, components) for t in tiles]
     tasks = [task for task in tasks if len(task.ids)]
-    done = len(tiles) + len(tiles) - len(tasks)
+    done = len(sample_tiles) + len(tiles) - len(tasks)
     by_tile = {result.tile: result for result in run(tasks, "embedding")}
     order = [task.tile for task in tasks]
     embeddings = np.ascontiguousarray(np.concatenate([by_tile[t].vectors for t in order]))
