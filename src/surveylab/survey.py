@@ -66,7 +66,7 @@ if TYPE_CHECKING:
     from astropy.table import MaskedColumn, Table
     from mocpy import MOC  # type: ignore[import-untyped]  # mocpy ships no type hints
 
-    from .similarity import SimilarityIndex
+    from .similarity import Neighbours, SimilarityIndex
     from .status import StatusChecker, StatusReport
     from .writers import ResultMetadata
 
@@ -793,7 +793,7 @@ class Survey:
         """
         return self.similar_neighbours(target, k).to_table()
 
-    def similar_neighbours(self, target: Any, k: int = 50) -> Any:
+    def similar_neighbours(self, target: Any, k: int = 50) -> Neighbours:
         """:meth:`similar`'s answer as a :class:`~surveylab.similarity.Neighbours`."""
         from .limits import SIMILAR_K_MAX
         from .similarity import check_k, find_similar
