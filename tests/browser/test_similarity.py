@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from surveylab.similarity import SimilarityIndex
+from tests.browser.conftest import shot
 from tests.browser.test_cutout_gallery import show_job, wait_for_job
 from tests.browser.test_query_panel import (
     click_first_cell,
@@ -97,8 +98,11 @@ def test_the_gallery_viewers_action_opens_the_neighbours_as_a_gallery(
     panel = show_job(page, made.json()["id"], count=3)
     panel.get_by_test_id("gallery-grid").focus()
     page.keyboard.press("Enter")
-    panel.get_by_test_id("gallery-viewer").get_by_test_id("gallery-objects-like-this").click()
+    viewer = panel.get_by_test_id("gallery-viewer")
+    shot(page, "similarity-action")
+    viewer.get_by_test_id("gallery-objects-like-this").click()
     expect_answer_gallery(page, similar_lab, object_ids[0])
+    shot(page, "similarity-gallery")
 
 
 def test_the_query_panels_row_menu_and_toolbar_open_the_neighbours(
