@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import pytest
+
 from surveylab_hub.store import CredentialStore
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -116,3 +118,15 @@ def test_platform_benchmark_measures_the_core_path_and_prints_its_figures(
         r"\s+errors 0/6\s+\([\d.]+/s\)",
         line,
     ), line
+
+
+def test_similarity_benchmark_measures_the_test_index(
+    similarity_release: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bench = load_benchmark("similarity")
+    assert bench.main(["--data-dir", str(similarity_release), "--queries", "20"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"release index \(IVF\d+,Flat\): recall@50 (0\.9[5-9]|1\.0)\d*\s+"
+                     r"Survey\.similar p50 [\d.]+ ms", out), out  # fmt: skip
+    assert "HNSW32 efSearch 128" in out
+    assert "purity: the release has no DR1_ANOMALY_TRUTH table: not measured" in out

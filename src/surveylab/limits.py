@@ -27,6 +27,7 @@ __all__ = [
     "MOC_ORDER_MAX",
     "MOC_ORDER_MIN",
     "OPENAPI_PATH",
+    "SIMILAR_K_MAX",
     "limit",
     "load_openapi",
     "resolve_pointer",
@@ -100,3 +101,5 @@ BODY_MAX_BYTES: int = _whole("BODY_MAX_BYTES")
 FINDING_CHART_TARGETS_MAX: int = _whole("FINDING_CHART_TARGETS_MAX")
 #: Most positions of one's own marked on a finding chart.
 FINDING_CHART_POSITIONS_MAX: int = _whole("FINDING_CHART_POSITIONS_MAX")
+#: Most neighbours one similarity search returns.
+SIMILAR_K_MAX: int = _whole("SIMILAR_K_MAX")

@@ -11,7 +11,9 @@ import yaml
 import surveylab
 from surveylab import limits
 from surveylab.cutouts import labels, request
+from surveylab.errors import RequestError
 from surveylab.footprint import core
+from surveylab.inputs import SimilarRequest
 from surveylab.jobs import validation
 
 CONTRACT = Path(surveylab.__file__).with_name("openapi.yaml")
@@ -45,6 +47,7 @@ def test_each_limit_is_the_contracts_keyword(contract: dict[str, Any]) -> None:
         ),
         "HELP_SUBJECT_MAX_LENGTH": schemas["HelpRequest"]["properties"]["subject"]["maxLength"],
         "HELP_MESSAGE_MAX_LENGTH": schemas["HelpRequest"]["properties"]["message"]["maxLength"],
+        "SIMILAR_K_MAX": schemas["SimilarRequest"]["properties"]["k"]["maximum"],
     }
     assert set(contract["x-limits"]) == set(expected)
     assert {name: limits.limit(name) for name in expected} == expected
@@ -57,6 +60,9 @@ def test_the_limits_are_used_where_the_core_checks(contract: dict[str, Any]) -> 
     assert (labels.MIN_LABEL, labels.MAX_LABEL) == (limits.LABEL_MIN, limits.LABEL_MAX)
     assert labels.MAX_LABELS == limits.LABELS_MAX
     assert validation.MAX_NAME_LENGTH == limits.JOB_NAME_MAX_LENGTH
+    with pytest.raises(RequestError, match=f"from 1 to {limits.SIMILAR_K_MAX}, not"):
+        SimilarRequest.from_json({"target": 1, "k": limits.SIMILAR_K_MAX + 1})
+    assert SimilarRequest.from_json({"target": 1, "k": limits.SIMILAR_K_MAX}).k == 1000
 
 
 def test_the_contract_references_the_shared_schemas(contract: dict[str, Any]) -> None:

@@ -31,3 +31,5 @@ export const FINDING_CHART_POSITIONS_MAX = 2000;
 export const HELP_SUBJECT_MAX_LENGTH = 200;
 /** `#/components/schemas/HelpRequest/properties/message/maxLength` */
 export const HELP_MESSAGE_MAX_LENGTH = 10000;
+/** `#/components/schemas/SimilarRequest/properties/k/maximum` */
+export const SIMILAR_K_MAX = 1000;
