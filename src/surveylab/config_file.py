@@ -22,7 +22,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 __all__ = ["ConfigFileError", "FileLayout", "StrictModel", "load_config"]
 
-Model = TypeVar("Model", bound=BaseModel)
+#: The model a file is read into.
+M = TypeVar("M", bound=BaseModel)
 
 
 class ConfigFileError(ValueError):
@@ -64,8 +65,8 @@ class FileLayout:
 
 
 def load_config(
-    path: str | Path, model: type[Model], layout: FileLayout, error: type[ConfigFileError]
-) -> Model:
+    path: str | Path, model: type[M], layout: FileLayout, error: type[ConfigFileError]
+) -> M:
     """The file at ``path`` read as YAML and validated as ``model``; any problem raises
     ``error`` (a :class:`ConfigFileError` subclass) with every problem found."""
     path = Path(path)

@@ -94,7 +94,7 @@ def test_the_services_refusal_is_raised_as_its_kind(lab: Survey) -> None:
     """The service's own limit (one job here): its 429 is a JobLimitError, in its words."""
     first = lab.submit(SECONDS_LONG_SQL, name="long")
     try:
-        with pytest.raises(JobLimitError, match=r"you have 1 jobs .* at once \(1\)"):
+        with pytest.raises(JobLimitError, match=r"you have 1 job .* at once \(1\)"):
             lab.submit("SELECT 1 AS ONE")
     finally:
         first.cancel()
