@@ -111,7 +111,7 @@ REFUSED: list[tuple[str, Callable[[], Any], type[SurveylabError], str]] = [
         "job-unknown-type",
         lambda: job_request({"type": "telescope"}),
         RequestError,
-        "unknown job type 'telescope'; known: query, cutout",
+        "unknown job type 'telescope'; known: query, cutout, anomaly",
     ),
     (
         "query-job-no-sql",
