@@ -39,7 +39,7 @@ FEATURES = 10
 
 
 def sample(rows: int, seed: int = 0) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
-    """Rows × 10 features (five Gaussian populations, 1% uniform outliers) and the outliers."""
+    """Rows x 10 features (five Gaussian populations, 1% uniform outliers) and the outliers."""
     rng = np.random.default_rng(seed)
     odd = rng.random(rows) < 0.01
     means = rng.normal(0, 4, (5, FEATURES))
@@ -69,7 +69,7 @@ def report(label: str, train: float, score: float) -> None:
 def with_dask(workers: int, run: Callable[[CutoutExecutor], Any]) -> Any:
     from distributed import LocalCluster
 
-    with LocalCluster(
+    with LocalCluster(  # type: ignore[no-untyped-call]  # distributed is untyped
         n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
     ) as cluster:
         executor = DaskExecutor(cluster.scheduler_address)
@@ -88,7 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     matrix, odd = sample(args.rows)
     pixels = np.sort(np.random.default_rng(1).integers(0, 12 * 32 * 32, args.rows))
     ids = np.arange(args.rows)
-    print(f"{args.rows:,} rows x {FEATURES} features, {args.trees} trees; limit {LIMIT_SECONDS:g} s")
+    print(
+        f"{args.rows:,} rows x {FEATURES} features, {args.trees} trees; limit {LIMIT_SECONDS:g} s"
+    )
     pool = ProcessExecutor(2)
     try:
         train, score, scores = timed(pool, matrix, pixels, args.trees)

@@ -286,7 +286,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         "or a table file; CSV with ANOMALY_SCORE on standard output",
     )
     score.add_argument("--model", required=True, help="an anomaly job's id, or its folder")
-    score.add_argument("--table", help="a table file (CSV, FITS, Parquet, VOTable...); default stdin")
+    score.add_argument(
+        "--table", help="a table file (CSV, FITS, Parquet, VOTable...); default stdin"
+    )
     score.add_argument("--batch", type=int, default=1, help="rows scored at once (default 1)")
     score.set_defaults(func=_anomaly_score)
 

@@ -722,7 +722,9 @@ class Survey:
         if retrain is not None:
             job = self.job_service.get(retrain)
             if job.type != ANOMALY_JOB:
-                raise RequestError(f"retrain: job {retrain} is a {job.type} job, not an anomaly job")
+                raise RequestError(
+                    f"retrain: job {retrain} is a {job.type} job, not an anomaly job"
+                )
             earlier = dict(job.parameters)
             wanted = set(check_labels({str(v): v for v in exclude_labels}).values())
             labels = job_labels(self.runner.store, retrain)
@@ -804,7 +806,8 @@ class Survey:
 
         Examples
         --------
-        >>> job = survey.anomalies("SELECT * FROM DR1_MAIN WHERE TILENAME = 'DES2134-0041'")  # doctest: +SKIP
+        >>> sql = "SELECT * FROM DR1_MAIN WHERE TILENAME = 'DES2134-0041'"
+        >>> job = survey.anomalies(sql)  # doctest: +SKIP
         >>> job.wait(); top = job.result("top")  # doctest: +SKIP
         >>> model = job.model()  # score new rows later  # doctest: +SKIP
         """

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,7 @@ def catalog(rows: int, outliers: int, seed: int = 0) -> tuple[dict[str, Any], np
     star = rng.random(rows) < 0.3
     colour = np.where(star, 0.3, 0.8)
     mags = {"G": rng.normal(22, 1, rows)}
-    for previous, band in zip(BANDS, BANDS[1:], strict=False):
+    for previous, band in itertools.pairwise(BANDS):
         mags[band] = mags[previous] - colour + rng.normal(0, 0.08, rows)
     radius = np.where(star, 1.6, 3.5) + rng.normal(0, 0.3, rows)
     a = np.abs(rng.normal(3, 0.5, rows)) + 0.5
@@ -45,7 +46,7 @@ def catalog(rows: int, outliers: int, seed: int = 0) -> tuple[dict[str, Any], np
     mags["G"][odd] += rng.choice([-1, 1], outliers) * rng.uniform(1.5, 3.0, outliers)
     radius[odd] = rng.uniform(6, 12, outliers)
     spread[odd] = rng.uniform(0.03, 0.06, outliers)
-    data = {f"MAG_AUTO_{band}": mags[band] for band in BANDS}
+    data: dict[str, Any] = {f"MAG_AUTO_{band}": mags[band] for band in BANDS}
     data |= {"FLUX_RADIUS_I": radius, "A_IMAGE": a, "B_IMAGE": b, "SPREAD_MODEL_I": spread}
     data["COADD_OBJECT_ID"] = np.arange(1000, 1000 + rows)
     data["HPIX_32"] = np.sort(rng.integers(0, 40, rows))
@@ -59,7 +60,9 @@ def forest(
     from surveylab.anomaly.features import feature_matrix
 
     matrix = feature_matrix(features, data)
-    model = train_model(matrix, features, AnomalyParameters.create(**values), executor or InlineExecutor())
+    model = train_model(
+        matrix, features, AnomalyParameters.create(**values), executor or InlineExecutor()
+    )
     return model, score_matrix(model, matrix, executor or InlineExecutor(), pixels=data["HPIX_32"])
 
 
@@ -158,7 +161,7 @@ def test_the_dask_cluster_gives_the_local_scores() -> None:
 
     data, _ = catalog(5000, 50)
     _, local = forest(data, trees=60, seed=3)
-    with LocalCluster(
+    with LocalCluster(  # type: ignore[no-untyped-call]  # distributed is untyped
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
     ) as cluster:
         executor = DaskExecutor(cluster.scheduler_address)

@@ -51,7 +51,9 @@ def test_the_job_publishes_scores_top_list_model_and_gallery(survey: Survey, fin
     names = {file.name for file in record.files}
     assert {"odd_ones_scores.parquet", "odd_ones_top.parquet", "model.isotree"} <= names
     assert {"model.json", "summary.json"} <= names
-    scores = pq.read_table(finished.survey.job_service.file_path(finished.id, "odd_ones_scores.parquet"))
+    scores = pq.read_table(
+        finished.survey.job_service.file_path(finished.id, "odd_ones_scores.parquet")
+    )
     sample_rows = survey.query_arrow(f"SELECT COUNT(*) AS N FROM ({record.parameters['sql']}) S")
     assert scores.num_rows == sample_rows.column(0)[0].as_py()
     ranks = scores.column("ANOMALY_RANK").to_numpy()
@@ -151,9 +153,7 @@ def test_the_cli_scores_csv_on_stdin_and_a_table(
 ) -> None:
     top = finished.result("top")
     header = "COADD_OBJECT_ID,MAG_AUTO_G,MAG_AUTO_R,MAG_AUTO_I,SPREAD_MODEL_I"
-    lines = [header] + [
-        ",".join(str(row[name]) for name in header.split(",")) for row in top[:3]
-    ]
+    lines = [header] + [",".join(str(row[name]) for name in header.split(",")) for row in top[:3]]
     result = cli("--model", finished.id, survey=survey, stdin="\n".join(lines) + "\n")
     assert result.returncode == 0, result.stderr
     out = result.stdout.splitlines()

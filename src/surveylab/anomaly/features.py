@@ -161,5 +161,5 @@ def default_features(columns: Iterable[str]) -> list[Feature]:
 def feature_matrix(
     features: Sequence[Feature], data: Mapping[str, npt.NDArray[Any]]
 ) -> npt.NDArray[np.float64]:
-    """The rows × features matrix (NaN where missing) from columns by upper-case name."""
+    """The rows x features matrix (NaN where missing) from columns by upper-case name."""
     return np.column_stack([feature.values(data) for feature in features])

@@ -249,16 +249,17 @@ def _gallery(
     except CutoutError as err:
         context.log(f"no cutout gallery: {err}")
         return
+    places = zip(ra.to_pylist(), dec.to_pylist(), id_list, strict=True)
     targets = tuple(
         Target(row=rank, ra=float(r), dec=float(d), object_id=None if i is None else int(i))
-        for rank, (r, d, i) in enumerate(zip(ra.to_pylist(), dec.to_pylist(), id_list), start=1)
+        for rank, (r, d, i) in enumerate(places, start=1)
     )
     parameters = CutoutRequest(targets, options).to_parameters()
     gallery = JobContext(context.store, replace(context.job, parameters=parameters))
 
     def cancel_gallery() -> None:
-        for callback in gallery._cancel(context.cancel_reason or "cancelled"):  # noqa: SLF001
-            gallery._call(callback)  # noqa: SLF001  # the gallery is a stage of this job
+        for callback in gallery._cancel(context.cancel_reason or "cancelled"):
+            gallery._call(callback)  # the gallery is a stage of this job
 
     context.on_cancel(cancel_gallery)
     try:
@@ -287,7 +288,9 @@ class _GallerySource:
         return self._source.query_arrow(sql, limit)
 
 
-def gallery_ids(summary: Mapping[str, Any], labels: Mapping[str, int], wanted: set[int]) -> list[int]:
+def gallery_ids(
+    summary: Mapping[str, Any], labels: Mapping[str, int], wanted: set[int]
+) -> list[int]:
     """The object ids of the gallery's positions labelled with one of ``wanted``."""
     found = []
     for entry in summary.get("positions", []):

@@ -103,7 +103,9 @@ class AnomalyParameters:
             if value is None:
                 continue
             if isinstance(value, bool) or not isinstance(value, int | np.integer):
-                raise RequestError(f"{name} must be a whole number from {low} to {high}, not {value!r}")
+                raise RequestError(
+                    f"{name} must be a whole number from {low} to {high}, not {value!r}"
+                )
             if not low <= int(value) <= high:
                 raise RequestError(f"{name} must be from {low:,} to {high:,}, not {int(value):,}")
             checked[name] = int(value)
@@ -115,7 +117,7 @@ class AnomalyParameters:
 
 
 def _forest(parameters: AnomalyParameters, trees: int, seed: int, nthreads: int = 1) -> Any:
-    from isotree import IsolationForest  # type: ignore[import-untyped]  # no type hints
+    from isotree import IsolationForest
 
     return IsolationForest(
         ndim=parameters.ndim,
@@ -152,7 +154,7 @@ class _ScoreTask:
 
 def _score_part(task: _ScoreTask) -> tuple[int, npt.NDArray[np.float64]]:
     """Score one partition (the forest is the caller's own, pickled a moment ago)."""
-    forest = pickle.loads(task.forest)  # noqa: S301  # made by this job, never read from a file
+    forest = pickle.loads(task.forest)  # made by this job, never read from a file
     forest.set_params(nthreads=1)
     return task.index, np.asarray(forest.predict(task.rows), dtype=np.float64)
 
@@ -169,7 +171,7 @@ def train_model(
     *,
     cancelled: Callable[[], bool] = _never,
 ) -> AnomalyModel:
-    """Train a forest on the complete rows of ``rows`` (rows × features), in chunks of trees on
+    """Train a forest on the complete rows of ``rows`` (rows x features), in chunks of trees on
     ``executor``; the same seed gives the same forest on any executor.
 
     Raises
@@ -194,9 +196,9 @@ def train_model(
     fitted = dict(executor.map_unordered(_fit_chunk, chunks, cancelled))
     if len(fitted) != len(chunks):
         raise SurveylabError("training was cancelled")
-    forest = pickle.loads(fitted[0])  # noqa: S301  # fitted by this process's own tasks
+    forest = pickle.loads(fitted[0])  # fitted by this process's own tasks
     for index in range(1, len(chunks)):
-        forest.append_trees(pickle.loads(fitted[index]))  # noqa: S301  # as above
+        forest.append_trees(pickle.loads(fitted[index]))  # as above
     return AnomalyModel(forest, list(features), parameters)
 
 
@@ -288,9 +290,7 @@ class AnomalyModel:
             For a row that lacks a column the features need (naming it and the row's number).
         """
         pending: list[Mapping[str, Any]] = []
-        number = 0
-        for row in rows:
-            number += 1
+        for number, row in enumerate(rows, start=1):
             upper = {str(key).upper() for key in row}
             lacking = [column for column in self.columns if column not in upper]
             if lacking:
