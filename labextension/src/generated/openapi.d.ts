@@ -790,8 +790,8 @@ export interface components {
      */
     JobRequest: {
       /** @enum {string} */
-      type: 'query' | 'cutout';
-      /** @description query: the SQL. */
+      type: 'query' | 'cutout' | 'anomaly';
+      /** @description query: the SQL; anomaly: the query of the sample. */
       sql?: string;
       /**
        * @description cutout: positions as [ra, dec] in degrees (numbers) or sexagesimal strings
@@ -849,6 +849,51 @@ export interface components {
       name?: components['schemas']['JobName'] | null;
       /** @description Where to send an e-mail when the job ends. */
       email?: string | null;
+      /**
+       * @description anomaly: the features, as a list or a comma-separated string: columns of the sample,
+       *     differences of two (colours, `MAG_AUTO_G-MAG_AUTO_R`) or `ELLIPTICITY`
+       *     (1 - B_IMAGE/A_IMAGE); default: the DES colours, FLUX_RADIUS_I, ELLIPTICITY and
+       *     SPREAD_MODEL_I that the sample has (at least 2).
+       */
+      features?: string | string[];
+      /**
+       * @description anomaly: isolation trees.
+       * @default 100
+       */
+      trees?: number;
+      /**
+       * @description anomaly: rows each tree is grown on.
+       * @default 256
+       */
+      sample_size?: number;
+      /**
+       * @description anomaly: features combined per split (1: classic, 2+: Extended Isolation Forest).
+       * @default 2
+       */
+      ndim?: number;
+      /**
+       * @description anomaly: rows in the top list and the cutout gallery.
+       * @default 100
+       */
+      top?: number;
+      /**
+       * @description anomaly: the random seed (the same seed gives the same scores anywhere).
+       * @default 1
+       */
+      seed?: number;
+      /**
+       * @description anomaly: an earlier anomaly job's id: its query, features and parameters are reused
+       *     (unless given), and the objects labelled in its gallery with one of `exclude_labels`
+       *     are left out of training and of the top list.
+       */
+      retrain?: string;
+      /**
+       * @description anomaly, with retrain: the quick labels meaning not interesting.
+       * @default [
+       *       0
+       *     ]
+       */
+      exclude_labels?: components['schemas']['Label'][];
     };
     ResultFile: {
       name: string;
