@@ -23,7 +23,12 @@ from surveylab.anomaly import (
     score_csv,
 )
 from surveylab.anomaly.model import partitions, score_matrix, train_model
-from surveylab.cutouts.executors import CutoutExecutor, DaskExecutor, InlineExecutor
+from surveylab.cutouts.executors import (
+    CutoutExecutor,
+    DaskExecutor,
+    InlineExecutor,
+    ProcessExecutor,
+)
 from surveylab.errors import RequestError
 
 BANDS = "GRIZY"
@@ -149,9 +154,13 @@ def test_planted_outliers_are_found_in_the_top_percent() -> None:
 
 def test_the_forest_depends_on_the_seed_not_the_workers() -> None:
     data, _ = catalog(3000, 30)
-    _, once = forest(data, trees=60, seed=7)
-    _, again = forest(data, trees=60, seed=7)
-    _, other = forest(data, trees=60, seed=8)
+    _, once = forest(data, trees=60, seed=7, sample_size=16)
+    pool = ProcessExecutor(2)
+    try:
+        _, again = forest(data, pool, trees=60, seed=7, sample_size=16)
+    finally:
+        pool.close()
+    _, other = forest(data, trees=60, seed=8, sample_size=16)
     np.testing.assert_array_equal(once, again)
     assert not np.array_equal(once, other)
 
@@ -160,13 +169,13 @@ def test_the_dask_cluster_gives_the_local_scores() -> None:
     from distributed import LocalCluster
 
     data, _ = catalog(5000, 50)
-    _, local = forest(data, trees=60, seed=3)
+    _, local = forest(data, trees=60, seed=3, sample_size=32)  # each chunk draws 3,200 rows
     with LocalCluster(  # type: ignore[no-untyped-call]  # distributed is untyped
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
     ) as cluster:
         executor = DaskExecutor(cluster.scheduler_address)
         try:
-            _, remote = forest(data, executor, trees=60, seed=3)
+            _, remote = forest(data, executor, trees=60, seed=3, sample_size=32)
             assert executor.workers == 2
         finally:
             executor.close()

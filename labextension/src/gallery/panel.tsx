@@ -292,7 +292,10 @@ function GalleryHeader(props: {
   const options = [
     { label: 'Choose a cutout job…', value: '' },
     ...jobs.map(job => ({
-      label: `${job.name} (${job.phase.toLowerCase()}, ${job.rows.toLocaleString('en-US')} positions)`,
+      label:
+        job.type === 'anomaly'
+          ? `${job.name} (${job.phase.toLowerCase()}, anomalies in ${job.rows.toLocaleString('en-US')} rows)`
+          : `${job.name} (${job.phase.toLowerCase()}, ${job.rows.toLocaleString('en-US')} positions)`,
       value: job.id
     }))
   ];

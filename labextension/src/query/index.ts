@@ -301,7 +301,7 @@ function activate(
       if (state.kind === 'submitted') {
         const job = state.job;
         Notification.success(
-          `Anomaly job ${job.id} submitted (${job.name}); its gallery opens when it ends.`,
+          `Anomaly job ${job.id} submitted (${job.name}); open its gallery of the top rows when it ends.`,
           {
             autoClose: 10_000,
             actions: [

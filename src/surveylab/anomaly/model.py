@@ -1,9 +1,9 @@
 """An Extended Isolation Forest (isotree) trained and applied in parallel, saved with its job.
 
 Training: the trees are fitted in chunks of :data:`TREE_CHUNK` trees, one task per chunk, on
-the cutouts' executor (the local process pool or the Dask cluster); chunk ``i`` is seeded
-``seed + i`` and the chunks are merged in order (``append_trees``), so the forest depends on
-the seed only, never on the number of workers. Scoring: the rows are cut into partitions of
+the cutouts' executor (the local process pool or the Dask cluster); chunk ``i`` draws its rows
+and grows its trees with seed ``seed + i``, and the chunks are merged in order
+(``append_trees``), so the forest depends on the seed only, never on the number of workers. Scoring: the rows are cut into partitions of
 whole HEALPix pixels (``HPIX_32``, when the sample has it) of at most :data:`PARTITION_ROWS`
 rows, one task each. A row's score does not depend on its partition.
 
@@ -43,7 +43,7 @@ __all__ = [
     "MODEL_FILE",
     "MODEL_META",
     "PARTITION_ROWS",
-    "TRAIN_ROWS_MAX",
+    "ROWS_PER_TREE",
     "TREE_CHUNK",
     "AnomalyModel",
     "AnomalyParameters",
@@ -54,8 +54,9 @@ __all__ = [
 
 #: Trees fitted per task.
 TREE_CHUNK = 25
-#: Rows drawn (at random, with the seed) from the sample's complete rows to train on.
-TRAIN_ROWS_MAX = 200_000
+#: A chunk of trees is fitted on its own random draw of this many times ``sample_size`` complete
+#: rows per tree (or all of them, if fewer): a few MB per task, whatever the sample's size.
+ROWS_PER_TREE = 4
 #: Most rows scored per task.
 PARTITION_ROWS = 100_000
 #: The model's files in the job's folder.
@@ -171,8 +172,9 @@ def train_model(
     *,
     cancelled: Callable[[], bool] = _never,
 ) -> AnomalyModel:
-    """Train a forest on the complete rows of ``rows`` (rows x features), in chunks of trees on
-    ``executor``; the same seed gives the same forest on any executor.
+    """Train a forest on the complete rows of ``rows`` (rows x features), in chunks of
+    :data:`TREE_CHUNK` trees on ``executor``, each on its own draw of rows (chunk ``i`` draws and
+    grows with seed ``seed + i``); the same seed gives the same forest on any executor.
 
     Raises
     ------
@@ -185,14 +187,16 @@ def train_model(
             f"{len(complete):,} rows of the sample have every feature; training needs at least "
             f"sample_size={parameters.sample_size:,}: select more rows or lower sample_size"
         )
-    if len(complete) > TRAIN_ROWS_MAX:
-        generator = np.random.default_rng(parameters.seed)
-        chosen = np.sort(generator.choice(len(complete), TRAIN_ROWS_MAX, replace=False))
-        complete = complete[chosen]
-    chunks = [
-        _FitTask(i, parameters, min(TREE_CHUNK, parameters.trees - start), complete)
-        for i, start in enumerate(range(0, parameters.trees, TREE_CHUNK))
-    ]
+    chunks = []
+    for index, start in enumerate(range(0, parameters.trees, TREE_CHUNK)):
+        trees = min(TREE_CHUNK, parameters.trees - start)
+        wanted = ROWS_PER_TREE * trees * parameters.sample_size
+        if wanted < len(complete):  # the chunk's own draw: small tasks, the same on any executor
+            generator = np.random.default_rng(parameters.seed + index)
+            chosen = np.sort(generator.choice(len(complete), wanted, replace=False))
+            chunks.append(_FitTask(index, parameters, trees, complete[chosen]))
+        else:
+            chunks.append(_FitTask(index, parameters, trees, complete))
     fitted = dict(executor.map_unordered(_fit_chunk, chunks, cancelled))
     if len(fitted) != len(chunks):
         raise SurveylabError("training was cancelled")
