@@ -785,7 +785,7 @@ class Survey:
             The query of the sample (its columns give the features).
         features : list of str or str, optional
             Columns, colours such as ``"MAG_AUTO_G-MAG_AUTO_R"``, or ``"ELLIPTICITY"``; default
-            :data:`~surveylab.anomaly.DEFAULT_FEATURES` that the sample has (at least 2).
+            :data:`~surveylab.anomaly.features.DEFAULT_FEATURES` that the sample has (at least 2).
         trees, sample_size, ndim, top, seed : int, optional
             The forest (100 trees of 256 rows, 2 features per split), the rows in the top list
             and gallery (100), the random seed (1); bounds in the REST contract.
