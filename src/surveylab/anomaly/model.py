@@ -3,9 +3,10 @@
 Training: the trees are fitted in chunks of :data:`TREE_CHUNK` trees, one task per chunk, on
 the cutouts' executor (the local process pool or the Dask cluster); chunk ``i`` draws its rows
 and grows its trees with seed ``seed + i``, and the chunks are merged in order
-(``append_trees``), so the forest depends on the seed only, never on the number of workers. Scoring: the rows are cut into partitions of
-whole HEALPix pixels (``HPIX_32``, when the sample has it) of at most :data:`PARTITION_ROWS`
-rows, one task each. A row's score does not depend on its partition.
+(``append_trees``), so the forest depends on the seed only, never on the number of workers.
+Scoring: the rows are cut into partitions of whole HEALPix pixels (``HPIX_32``, when the sample
+has it) of at most :data:`PARTITION_ROWS` rows, one task each. A row's score does not depend
+on its partition.
 
 The saved model is isotree's own binary format (``model.isotree``, no pickle: loading it runs
 no code) and ``model.json`` (the features, the parameters, the score distribution).
