@@ -749,8 +749,9 @@ class Survey:
             format or earlier.get("format") or "parquet",
             compression if compression is not None else earlier.get("compression"),
         )
-        self.check(sql)
-        sample = self.query_arrow(sql, limit=1)
+        prepared = self.check(sql)
+        with self.catalog.execute(prepared.sql) as handle:  # its columns; no row is read
+            sample = handle.schema.empty_table()
         names = features if features is not None else earlier.get("features")
         if isinstance(names, str):
             names = [part for part in names.split(",") if part.strip()]
@@ -979,7 +980,7 @@ class SurveyJob:
             raise SurveylabError(f"job {self.id} is {job.phase.value}: {job.error or 'no result'}")
         path = self.files[0]
         if which is not None:
-            found = [p for p in self.files if p.name.split(".")[0].endswith(f"_{which}")]
+            found = [p for p in self.files if f"_{which}." in p.name]
             if not found:
                 raise SurveylabError(f"job {self.id} has no {which!r} result")
             path = found[0]

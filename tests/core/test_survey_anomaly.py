@@ -182,3 +182,15 @@ def test_the_cli_scores_csv_on_stdin_and_a_table(
 def test_the_job_type_is_registered(survey: Survey, finished: Any) -> None:
     assert finished.record.type == ANOMALY_JOB
     assert [job.id for job in survey.jobs(type=ANOMALY_JOB)][-1] == finished.id
+
+
+def test_a_sample_without_positions_is_scored_without_a_gallery(survey: Survey) -> None:
+    sql = (
+        "SELECT MAG_AUTO_G, MAG_AUTO_R, MAG_AUTO_I FROM DR1_MAIN WHERE MOD(COADD_OBJECT_ID, 7) = 0"
+    )
+    job = survey.anomalies(sql, features="MAG_AUTO_G-MAG_AUTO_R, MAG_AUTO_R-MAG_AUTO_I", top=3)
+    record = job.wait(120)
+    assert record.phase is Phase.COMPLETED, record.error
+    assert record.file("summary.json") is None and record.file("model.isotree") is not None
+    assert "no cutout gallery: the sample has no RA and DEC" in survey.job_service.log(job.id)
+    assert len(job.result("top")) == 3

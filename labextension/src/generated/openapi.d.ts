@@ -787,6 +787,12 @@ export interface components {
      *     arcmin, an unknown band, an empty or unusable CSV, or more positions than the per-job cap
      *     (10,000 by default) is refused with 400. A bad CSV row does not stop the job: it is
      *     listed by line in the job's `parameters.problems`, its log and `summary.json`.
+     *     An anomaly job (`type: anomaly`, with `sql`, or `retrain`: an earlier anomaly job's id)
+     *     scores every row of the query's result with an Extended Isolation Forest and writes
+     *     `<name>_scores.<ext>` and `<name>_top.<ext>` (ANOMALY_SCORE, ANOMALY_RANK, N_MISSING),
+     *     `model.isotree`, `model.json`, and a cutout gallery of the top rows (`summary.json`,
+     *     labelled as a cutout job's). A feature the sample lacks, a bad query or a parameter out
+     *     of bounds is refused with 400 before a job exists.
      */
     JobRequest: {
       /** @enum {string} */

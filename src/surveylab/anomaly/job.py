@@ -253,7 +253,11 @@ def _gallery(
     targets = tuple(
         Target(row=rank, ra=float(r), dec=float(d), object_id=None if i is None else int(i))
         for rank, (r, d, i) in enumerate(places, start=1)
+        if r is not None and d is not None  # a row without a position has no cutout
     )
+    if not targets:
+        context.log("no cutout gallery: the top rows have no RA and DEC")
+        return
     parameters = CutoutRequest(targets, options).to_parameters()
     gallery = JobContext(context.store, replace(context.job, parameters=parameters))
 
