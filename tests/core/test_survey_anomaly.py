@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -194,3 +195,34 @@ def test_a_sample_without_positions_is_scored_without_a_gallery(survey: Survey) 
     assert record.file("summary.json") is None and record.file("model.isotree") is not None
     assert "no cutout gallery: the sample has no RA and DEC" in survey.job_service.log(job.id)
     assert len(job.result("top")) == 3
+
+
+def test_the_cli_answers_each_row_before_the_next_arrives(survey: Survey, finished: Any) -> None:
+    top = finished.result("top")
+    header = "COADD_OBJECT_ID,MAG_AUTO_G,MAG_AUTO_R,MAG_AUTO_I,SPREAD_MODEL_I"
+    rows = [",".join(str(row[name]) for name in header.split(",")) for row in top[:2]]
+    env = {**os.environ, "SURVEYLAB_JOBS_DIR": str(survey.settings.jobs_dir)}
+    folder = str(survey.runner.store.job_dir(finished.id))
+    process = subprocess.Popen(
+        [SURVEYLAB, "anomaly", "score", "--model", folder],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env, bufsize=1,
+    )  # fmt: skip
+    assert process.stdin is not None and process.stdout is not None
+    watchdog = threading.Timer(60, process.kill)  # a pipe that never answers fails, not hangs
+    watchdog.start()
+    try:
+        process.stdin.write(f"{header}\n{rows[0]}\n")
+        process.stdin.flush()
+        assert process.stdout.readline().strip() == header + ",ANOMALY_SCORE"
+        first = process.stdout.readline().strip()  # while the second row is not even written
+        assert first.startswith(rows[0] + ",")
+        process.stdin.write(rows[1] + "\n")
+        process.stdin.close()
+        second = process.stdout.readline().strip()
+        assert second.startswith(rows[1] + ",")
+        assert process.wait(30) == 0
+    finally:
+        watchdog.cancel()
+        process.kill()
+    scores = [float(line.rsplit(",", 1)[1]) for line in (first, second)]
+    assert scores == pytest.approx(list(top["ANOMALY_SCORE"][:2]), abs=1e-6)
