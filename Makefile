@@ -31,7 +31,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 LABEXT_SOURCES := $(shell find $(LABEXT)/src $(LABEXT)/style $(LABEXT)/schema $(LABEXT)/scripts -type f 2>/dev/null) \
 	$(LABEXT)/package.json $(LABEXT)/tsconfig.json src/surveylab/openapi.yaml
 
-.PHONY: help install demo demo-data test test-fast pytest lint docs format benchmark clean
+.PHONY: help install demo demo-data similarity-index test test-fast pytest lint docs format benchmark clean
 
 help:
 	@echo "make demo       install, build, generate the demo survey and start the hub on :8000"
@@ -39,6 +39,7 @@ help:
 	@echo "make test-fast  the core, server and SQL shell tests: no hub, no browser, no lint"
 	@echo "make lint       ruff, mypy, eslint, prettier and tsc --strict"
 	@echo "make docs       build the documentation into docs/_build/html (warnings are errors)"
+	@echo "make similarity-index  build the demo's similarity index (after demo-data)"
 	@echo "make benchmark  run the benchmarks (prints ratios against their limits)"
 
 # --- installation -------------------------------------------------------------------------
@@ -78,6 +79,10 @@ demo-data: install
 	SURVEYLAB_DATA_DIR=$(DEMO_DATA) $(BIN)/surveylab demo-data
 	test -f $(DEMO_DATA)/hips/properties || \
 		SURVEYLAB_DATA_DIR=$(DEMO_DATA) $(BIN)/surveylab hips build --order 7 --tile-width 512
+
+# The demo's similarity index (~1.5 min on 2 cores: not part of demo-data's 2-minute budget).
+similarity-index: demo-data
+	$(BIN)/surveylab similarity build --data-dir $(DEMO_DATA)
 
 demo: demo-data
 	SURVEYLAB_DATA_DIR=$(DEMO_DATA) $(BIN)/surveylab hub --state-dir $(HUB_STATE)

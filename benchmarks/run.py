@@ -5,7 +5,8 @@ a benchmark's file name without ``bench_`` and ``.py``: ``anomaly`` (a million r
 Dask's 2 workers vs 1), ``cone`` (an ADQL cone vs a box),
 ``cutouts``, ``demo``, ``export``, ``footprint``, ``hub`` (hub logins and spawns), ``lab`` (the
 panels in headless Chromium), ``plots`` (the notebook plots on a million rows), ``query``,
-``tap`` (a TAP sync query vs the REST quick query), ``votable`` (the VOTable writer vs the FITS
+``similarity`` (recall, latency and lens purity of the similarity index), ``tap`` (a TAP sync
+query vs the REST quick query), ``votable`` (the VOTable writer vs the FITS
 writer). For example ``python benchmarks/run.py hub -- --quick``.
 Each benchmark prints its figures and its ratio against the limit it measures in the same run.
 """

@@ -168,3 +168,27 @@ def jp_server_config(demo_data_dir: Path, jobs_dir: Path) -> dict[str, Any]:
         },
         "SurveylabApp": {"data_dir": str(demo_data_dir), "jobs_dir": str(jobs_dir)},
     }
+
+
+#: The test similarity index: small stamps and few components keep the build to seconds; an
+#: inverted file (not exact search) so that its recall is worth measuring.
+SIMILARITY_TEST_INDEX = {"pixels": 16, "components": 32, "pca_sample": 2000, "kind": "ivf"}
+
+
+@pytest.fixture(scope="session")
+def similarity_release(demo_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo release (linked) with a similarity index in ``similarity/``, built once a run."""
+    from surveylab import Survey
+    from surveylab.cutouts import InlineExecutor
+    from surveylab.settings import Settings
+    from surveylab.similarity import IndexParameters, build_similarity_index
+
+    def make(folder: Path) -> Path:
+        release = linked_release(demo_data_dir, folder / "dr1")
+        with Survey(Settings(data_dir=release, jobs_dir=folder / "jobs")) as survey:
+            build_similarity_index(
+                survey, InlineExecutor(), IndexParameters(**SIMILARITY_TEST_INDEX)
+            )
+        return release
+
+    return made_once(tmp_path_factory, "similarity-release", make)

@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import pytest
+
 from surveylab_hub.store import CredentialStore
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -134,3 +136,15 @@ def test_anomaly_benchmark_scores_against_the_limit_and_compares_dask() -> None:
     ratio = float(re.findall(r"(\d+\.\d\d) of the time limit", text)[0])
     assert status == (0 if ratio < 1 else 1), text
     assert re.search(r"Dask speed-up, 2 workers vs 1: \d+\.\d\dx", text), text
+
+
+def test_similarity_benchmark_measures_the_test_index(
+    similarity_release: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bench = load_benchmark("similarity")
+    assert bench.main(["--data-dir", str(similarity_release), "--queries", "20"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"release index \(IVF\d+,Flat\): recall@50 (0\.9[5-9]|1\.0)\d*\s+"
+                     r"Survey\.similar p50 [\d.]+ ms", out), out  # fmt: skip
+    assert "HNSW32 efSearch 128" in out
+    assert "purity: the release has no DR1_ANOMALY_TRUTH table: not measured" in out

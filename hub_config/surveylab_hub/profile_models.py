@@ -16,14 +16,13 @@ core's :class:`~surveylab.labenv.LabEnvironment`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
+from surveylab.config_file import ConfigFileError, FileLayout, StrictModel, load_config
 from surveylab.labenv import LabEnvironment
 
 __all__ = [
@@ -50,21 +49,20 @@ GPU_RESOURCE = "nvidia.com/gpu"
 _SLUG = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"
 
 
-class ProfilesError(ValueError):
+class ProfilesError(ConfigFileError):
     """The profiles file is unreadable or invalid; ``problems`` holds one line per problem."""
 
-    def __init__(self, source: str, problems: Iterable[str]) -> None:
-        self.source = source
-        self.problems = [f"{source}: {problem}" for problem in problems]
-        super().__init__("\n".join(self.problems))
+
+_LAYOUT = FileLayout(
+    shape="a mapping with 'images' and 'profiles'",
+    items="profiles",
+    key="slug",
+    noun="profile",
+    sections={"images": "image"},
+)
 
 
-class _Model(BaseModel):
-    # An unknown key is a typo, not something to ignore.
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Image(_Model):
+class Image(StrictModel):
     """A lab image a profile may offer as its ``image`` option."""
 
     display_name: str = Field(min_length=1, description="What the spawn form shows.")
@@ -74,7 +72,7 @@ class Image(_Model):
     )
 
 
-class Toleration(_Model):
+class Toleration(StrictModel):
     """A Kubernetes toleration (``V1Toleration``), e.g. of the GPU nodes' taint."""
 
     key: str | None = Field(default=None, description="Taint key; None with Exists: all taints.")
@@ -99,7 +97,7 @@ class Toleration(_Model):
         return {key: value for key, value in out.items() if value is not None}
 
 
-class Profile(_Model):
+class Profile(StrictModel):
     """One lab profile: resources, placement, images and time limits."""
 
     slug: str = Field(pattern=_SLUG, description="Name in user_options: {'profile': slug}.")
@@ -166,7 +164,7 @@ class Profile(_Model):
         return LabEnvironment(lab_profile=self.slug, lab_deadline=self.deadline(started))
 
 
-class Profiles(_Model):
+class Profiles(StrictModel):
     """The whole profiles file: the images, and the profiles in form order."""
 
     images: dict[str, Image] = Field(min_length=1, description="Lab images by slug.")
@@ -217,51 +215,6 @@ class Profiles(_Model):
         return next(profile for profile in self.profiles if profile.default)
 
 
-def _problems(error: ValidationError, data: Any) -> list[str]:
-    """pydantic's errors as lines naming the profile (by slug, else by position) and field."""
-    raw_profiles = data.get("profiles") if isinstance(data, Mapping) else None
-    errors = error.errors()
-    lines: list[str] = []
-    for err in errors:
-        loc = list(err["loc"])
-        if err["type"] == "too_short" and any(
-            len(other["loc"]) > len(loc) and list(other["loc"][: len(loc)]) == loc
-            for other in errors
-        ):
-            continue  # "must not be empty" only because its items were invalid: they say why
-        where = ""
-        if len(loc) >= 2 and loc[0] == "profiles" and isinstance(loc[1], int):
-            index = loc[1]
-            raw = raw_profiles[index] if isinstance(raw_profiles, list) else None
-            slug = raw.get("slug") if isinstance(raw, Mapping) else None
-            where = f"profile {slug!r}: " if slug else f"profile #{index + 1}: "
-            loc = loc[2:]
-        elif len(loc) >= 2 and loc[0] == "images":
-            where = f"image {loc[1]!r}: "
-            loc = loc[2:]
-        field = ".".join(str(part) for part in loc)
-        kind, ctx = err["type"], err.get("ctx", {})
-        if kind == "missing":
-            message = f"{field} is required"
-        elif kind == "extra_forbidden":
-            message = f"unknown key {field!r}"
-        elif kind in ("greater_than", "greater_than_equal"):
-            sign = ">" if kind == "greater_than" else ">="
-            bound = ctx.get("gt", ctx.get("ge"))
-            message = f"{field} must be {sign} {bound:g}"
-        elif kind == "too_short":
-            message = f"{field} must not be empty"
-        elif kind == "value_error":
-            text = str(ctx.get("error", err["msg"]))
-            prefix = f"{where}{field}: " if field else where
-            lines.extend(prefix + line for line in text.splitlines())
-            continue
-        else:
-            message = f"{field}: {err['msg']}" if field else err["msg"]
-        lines.append(where + message)
-    return lines
-
-
 def load_profiles(path: str | Path = DEFAULT_PROFILES_PATH) -> Profiles:
     """Read and validate a profiles file.
 
@@ -271,20 +224,4 @@ def load_profiles(path: str | Path = DEFAULT_PROFILES_PATH) -> Profiles:
         The file is missing, is not YAML, or breaks a rule; each line of the message names the
         file, the profile and the field.
     """
-    path = Path(path)
-    source = path.name
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ProfilesError(source, [f"cannot read: {exc.strerror}"]) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ProfilesError(source, [f"not valid YAML{at}: {problem}"]) from None
-    if not isinstance(data, Mapping):
-        raise ProfilesError(source, ["must be a mapping with 'images' and 'profiles'"])
-    try:
-        return Profiles.model_validate(data)
-    except ValidationError as exc:
-        raise ProfilesError(source, _problems(exc, data)) from None
+    return load_config(path, Profiles, _LAYOUT, ProfilesError)

@@ -15,6 +15,8 @@ export namespace CommandIDs {
   export const openFootprint = 'surveylab:open-footprint';
   /** Open a finding chart; args {@link IFindingChartArgs}. */
   export const openFindingChart = 'surveylab:open-finding-chart';
+  /** Open the objects most like one as a gallery; args {@link ISimilarArgs}. */
+  export const openSimilar = 'surveylab:open-similar';
   /** Open the help desk form; args `{ jobId?: string }` fills in the job. */
   export const contactHelpDesk = 'surveylab:contact-help-desk';
 }
@@ -46,6 +48,14 @@ export interface IFindingChartArgs {
   band?: string;
   /** Mark the catalog's objects in the field. */
   catalog?: boolean;
+}
+
+/** Arguments of {@link CommandIDs.openSimilar}. */
+export interface ISimilarArgs {
+  /** An object id (digits), a name, a position ("ra dec"), `[ra, dec]` or a row. */
+  target?: unknown;
+  /** Neighbours (default 50; the object itself is the first). */
+  k?: number;
 }
 
 /** The launcher and palette category of every surveylab command. */

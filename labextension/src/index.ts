@@ -20,12 +20,14 @@ import { surveyIcon } from './icon';
 import jobsPlugin from './jobs';
 import { SurveyPanel } from './panel';
 import queryPlugin from './query';
+import similarPlugin from './similar';
 import statusPlugin from './status';
 import { whenShown } from './role';
 
 export { CATEGORY, CommandIDs } from './commands';
 export type { IGalleryArgs, IQueryArgs } from './commands';
 export type { IFindingChartArgs } from './commands';
+export type { ISimilarArgs } from './commands';
 export { surveyIcon } from './icon';
 export { SurveyInfoModel } from './model';
 export type { SurveyInfoState } from './model';
@@ -111,7 +113,8 @@ const plugins: JupyterFrontEndPlugin<void>[] = [
   deadlinePlugin,
   findingChartPlugin,
   helpPlugin,
-  statusPlugin
+  statusPlugin,
+  similarPlugin
 ];
 
 export default plugins;

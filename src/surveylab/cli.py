@@ -223,6 +223,49 @@ def _anomaly_score(args: argparse.Namespace) -> int:
     return 0
 
 
+def _similarity_build(args: argparse.Namespace) -> int:
+    from .similarity import IndexParameters, build_similarity_index
+
+    given = {
+        "bands": args.bands,
+        "stamp_arcsec": args.stamp_arcsec,
+        "pixels": args.pixels,
+        "mag_limit": args.mag_limit,
+        "components": args.components,
+        "pca_sample": args.pca_sample,
+        "seed": args.seed,
+        "kind": args.kind,
+    }
+    parameters = IndexParameters.from_parameters({k: v for k, v in given.items() if v is not None})
+    settings = Settings(data_dir=Path(args.data_dir)) if args.data_dir else Settings()
+    bar = ProgressBar()
+    with Survey(settings) as survey:
+        try:
+            manifest = build_similarity_index(
+                survey,
+                survey.cutout_executor,
+                parameters,
+                progress=lambda fraction, message: bar(message, fraction),
+            )
+        finally:
+            bar.close()
+        where = survey.similarity_dir
+    print(
+        f"similarity index of {manifest['release']}: {manifest['objects']:,} objects, "
+        f"{manifest['kind']} (recall@50 {manifest['recall']}), {manifest['seconds']:.1f} s, "
+        f"written to {where}"
+    )
+    return 0
+
+
+def _similarity_query(args: argparse.Namespace) -> int:
+    target = args.target
+    with Survey() as survey:
+        table = survey.similar(int(target) if target.isdigit() else target, k=args.k)
+    table.pprint(max_lines=-1, max_width=-1)
+    return 0
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The argument parser with the core subcommands and every registered adapter's.
 
@@ -266,6 +309,36 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     hips_build.add_argument("--tile-width", type=int, default=512, help="tile side, pixels")
     hips_build.add_argument("--force", action="store_true", help="replace an existing HiPS")
     hips_build.set_defaults(func=_hips_build)
+
+    similarity = commands.add_parser("similarity", help="the release's similarity index")
+    similarity_commands = similarity.add_subparsers(
+        dest="similarity_command", required=True, metavar="ACTION"
+    )
+    similarity_build = similarity_commands.add_parser(
+        "build", help="embed the imaged objects and index them into <data-dir>/similarity"
+    )
+    similarity_build.add_argument(
+        "--data-dir", help="the release folder (default: SURVEYLAB_DATA_DIR)"
+    )
+    similarity_build.add_argument("--bands", help="bands, e.g. gri (default: every imaged band)")
+    similarity_build.add_argument("--stamp-arcsec", type=float, help="stamp side (default 16)")
+    similarity_build.add_argument("--pixels", type=int, help="resampled side (default 32)")
+    similarity_build.add_argument(
+        "--mag-limit", type=float, help="index objects with MAG_AUTO_I below this (default 23.5)"
+    )
+    similarity_build.add_argument("--components", type=int, help="PCA components (default 64)")
+    similarity_build.add_argument("--pca-sample", type=int, help="PCA sample (default 8192)")
+    similarity_build.add_argument("--seed", type=int, help="random seed (default 0)")
+    similarity_build.add_argument(
+        "--kind", choices=("auto", "flat", "ivf"), help="faiss index (default auto)"
+    )
+    similarity_build.set_defaults(func=_similarity_build)
+    similarity_query = similarity_commands.add_parser(
+        "query", help="print the objects most like one (an id, a name or 'ra dec')"
+    )
+    similarity_query.add_argument("target", help="a COADD_OBJECT_ID, a DES name or 'ra dec'")
+    similarity_query.add_argument("-k", type=int, default=50, help="neighbours (default 50)")
+    similarity_query.set_defaults(func=_similarity_query)
 
     info = commands.add_parser("info", help="show the release, its backend and tables")
     info.set_defaults(func=_info)

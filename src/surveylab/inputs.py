@@ -26,6 +26,7 @@ from .cutouts.job import CUTOUT_JOB
 from .errors import FootprintError, NsideError, PositionError, RequestError
 from .jobs import Job, Phase
 from .query_jobs import QUERY_JOB
+from .similarity.build import SIMILARITY_INDEX_JOB, IndexParameters
 
 if TYPE_CHECKING:
     from .job_service import JobService
@@ -42,6 +43,8 @@ __all__ = [
     "JobRequest",
     "QueryJobRequest",
     "QuickQueryRequest",
+    "SimilarRequest",
+    "SimilarityIndexJobRequest",
     "job_request",
     "json_object",
     "labels_of",
@@ -339,8 +342,35 @@ class AnomalyJobRequest:
         return survey.anomalies(self.sql, name=self.name, email=self.email, **self.options)
 
 
+@dataclass(frozen=True)
+class SimilarityIndexJobRequest:
+    """``POST /jobs`` with type ``similarity-index``: (re)build the release's similarity index."""
+
+    parameters: IndexParameters
+    name: str | None = None
+    email: str | None = None
+
+    @classmethod
+    def from_json(cls, body: Mapping[str, Any]) -> SimilarityIndexJobRequest:
+        """The request from its JSON body, checked."""
+        rest = {k: v for k, v in body.items() if k not in ("type", "name", "email")}
+        return cls(
+            IndexParameters.from_parameters(rest),
+            optional_str(body, "name"),
+            optional_str(body, "email"),
+        )
+
+    def submit(self, survey: Survey) -> SurveyJob:
+        """Start the job (see :meth:`Survey.build_similarity_index`)."""
+        return survey.build_similarity_index(
+            name=self.name, email=self.email, **self.parameters.to_parameters()
+        )
+
+
 #: A job as ``POST /jobs`` asks for it.
-JobRequest: TypeAlias = QueryJobRequest | CutoutJobRequest | AnomalyJobRequest
+JobRequest: TypeAlias = (
+    QueryJobRequest | CutoutJobRequest | SimilarityIndexJobRequest | AnomalyJobRequest
+)
 
 
 def job_request(body: Mapping[str, Any]) -> JobRequest:
@@ -348,12 +378,46 @@ def job_request(body: Mapping[str, Any]) -> JobRequest:
     require(body, "type")
     if body["type"] == CUTOUT_JOB:
         return CutoutJobRequest.from_json(body)
+    if body["type"] == SIMILARITY_INDEX_JOB:
+        return SimilarityIndexJobRequest.from_json(body)
     if body["type"] == ANOMALY_JOB:
         return AnomalyJobRequest.from_json(body)
     if body["type"] != QUERY_JOB:
-        known = ", ".join((QUERY_JOB, CUTOUT_JOB, ANOMALY_JOB))
+        known = ", ".join((QUERY_JOB, CUTOUT_JOB, SIMILARITY_INDEX_JOB, ANOMALY_JOB))
         raise RequestError(f"unknown job type {body['type']!r}; known: {known}")
     return QueryJobRequest.from_json(body)
+
+
+@dataclass(frozen=True)
+class SimilarRequest:
+    """A ``POST /similar`` body: the target, how many neighbours, and whether to start a
+    cutout job of them (the answer as a gallery)."""
+
+    target: Any
+    k: int = 50
+    gallery: bool = False
+
+    @classmethod
+    def from_json(cls, body: Mapping[str, Any]) -> SimilarRequest:
+        """The request from its JSON body, checked (``k`` against ``SIMILAR_K_MAX``)."""
+        from .limits import SIMILAR_K_MAX
+        from .similarity.query import check_k
+
+        _refuse_unknown(body, frozenset({"target", "k", "gallery"}), "a similarity search")
+        require(body, "target")
+        gallery = body.get("gallery", False)
+        if not isinstance(gallery, bool):
+            raise RequestError(f"gallery must be true or false, not {gallery!r}")
+        return cls(body["target"], check_k(body.get("k", 50), SIMILAR_K_MAX), gallery)
+
+    def answer(self, survey: Survey) -> dict[str, Any]:
+        """The neighbours as JSON, with the cutout job's id when ``gallery`` was asked."""
+        neighbours = survey.similar_neighbours(self.target, self.k)
+        reply: dict[str, Any] = neighbours.to_json()
+        reply["job"] = None
+        if self.gallery:
+            reply["job"] = survey.similar_cutouts(self.target, self.k).id
+        return reply
 
 
 @dataclass(frozen=True)

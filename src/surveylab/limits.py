@@ -33,6 +33,7 @@ __all__ = [
     "MOC_ORDER_MAX",
     "MOC_ORDER_MIN",
     "OPENAPI_PATH",
+    "SIMILAR_K_MAX",
     "limit",
     "load_openapi",
     "resolve_pointer",
@@ -113,3 +114,5 @@ ANOMALY_SAMPLE_SIZE_MIN: int = _whole("ANOMALY_SAMPLE_SIZE_MIN")
 ANOMALY_SAMPLE_SIZE_MAX: int = _whole("ANOMALY_SAMPLE_SIZE_MAX")
 ANOMALY_NDIM_MAX: int = _whole("ANOMALY_NDIM_MAX")
 ANOMALY_TOP_MAX: int = _whole("ANOMALY_TOP_MAX")
+#: Most neighbours one similarity search returns.
+SIMILAR_K_MAX: int = _whole("SIMILAR_K_MAX")

@@ -21,13 +21,13 @@ This module imports pydantic and PyYAML only: the hub imports it at start.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
+from .config_file import ConfigFileError, FileLayout, StrictModel, load_config
 from .errors import RoleRefusedError
 
 __all__ = [
@@ -62,21 +62,16 @@ CAPS = ("max_active_jobs", "job_storage_quota_gb", "jobs_running_per_user")
 _NAME = r"^[a-z0-9]([a-z0-9_-]*[a-z0-9])?$"
 
 
-class RolesError(ValueError):
+class RolesError(ConfigFileError):
     """The roles file is unreadable or invalid; ``problems`` holds one line per problem."""
 
-    def __init__(self, source: str, problems: Iterable[str]) -> None:
-        self.source = source
-        self.problems = [f"{source}: {problem}" for problem in problems]
-        super().__init__("\n".join(self.problems))
+
+_LAYOUT = FileLayout(
+    shape="a mapping with 'roles' and 'default'", items="roles", key="name", noun="role"
+)
 
 
-class _Model(BaseModel):
-    # An unknown key is a typo, not something to ignore.
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Role(_Model):
+class Role(StrictModel):
     """One role: the panels, profiles, caps and features of the users who have it."""
 
     name: str = Field(pattern=_NAME, description="The role's name, shown in refusals.")
@@ -168,7 +163,7 @@ class Role(_Model):
         }
 
 
-class RolesConfig(_Model):
+class RolesConfig(StrictModel):
     """The whole roles file: the roles in rank order (highest first) and the default."""
 
     roles: tuple[Role, ...] = Field(min_length=1, description="Roles, highest rank first.")
@@ -230,40 +225,6 @@ class RolesConfig(_Model):
             raise RolesError("roles.yaml", problems)
 
 
-def _problems(error: ValidationError, data: Any) -> list[str]:
-    """pydantic's errors as lines naming the role (by name, else by position) and field."""
-    raw_roles = data.get("roles") if isinstance(data, Mapping) else None
-    lines: list[str] = []
-    for err in error.errors():
-        loc = list(err["loc"])
-        where = ""
-        if len(loc) >= 2 and loc[0] == "roles" and isinstance(loc[1], int):
-            raw = raw_roles[loc[1]] if isinstance(raw_roles, list) else None
-            name = raw.get("name") if isinstance(raw, Mapping) else None
-            where = f"role {name!r}: " if name else f"role #{loc[1] + 1}: "
-            loc = loc[2:]
-        field = ".".join(str(part) for part in loc)
-        kind, ctx = err["type"], err.get("ctx", {})
-        if kind == "missing":
-            message = f"{field} is required"
-        elif kind == "extra_forbidden":
-            message = f"unknown key {field!r}"
-        elif kind in ("greater_than", "greater_than_equal"):
-            sign = ">" if kind == "greater_than" else ">="
-            message = f"{field} must be {sign} {ctx.get('gt', ctx.get('ge')):g}"
-        elif kind == "too_short":
-            message = f"{field} must not be empty"
-        elif kind == "value_error":
-            text = str(ctx.get("error", err["msg"]))
-            prefix = f"{where}{field}: " if field else where
-            lines.extend(prefix + line for line in text.splitlines())
-            continue
-        else:
-            message = f"{field}: {err['msg']}" if field else err["msg"]
-        lines.append(where + message)
-    return lines
-
-
 def load_roles(path: str | Path, profiles: Iterable[str] | None = None) -> RolesConfig:
     """Read and validate a roles file; with ``profiles`` (the slugs of ``profiles.yaml``),
     check that every role offers only known profiles.
@@ -275,27 +236,12 @@ def load_roles(path: str | Path, profiles: Iterable[str] | None = None) -> Roles
         file, the role and the field.
     """
     path = Path(path)
-    source = path.name
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise RolesError(source, [f"cannot read: {exc.strerror}"]) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise RolesError(source, [f"not valid YAML{at}: {problem}"]) from None
-    if not isinstance(data, Mapping):
-        raise RolesError(source, ["must be a mapping with 'roles' and 'default'"])
-    try:
-        roles = RolesConfig.model_validate(data)
-    except ValidationError as exc:
-        raise RolesError(source, _problems(exc, data)) from None
+    roles = load_config(path, RolesConfig, _LAYOUT, RolesError)
     if profiles is not None:
         try:
             roles.check_profiles(profiles)
         except RolesError as exc:
             raise RolesError(
-                source, [p.removeprefix("roles.yaml: ") for p in exc.problems]
+                path.name, [p.removeprefix("roles.yaml: ") for p in exc.problems]
             ) from None
     return roles

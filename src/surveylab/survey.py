@@ -58,6 +58,7 @@ from .platform import PlatformClient
 from .query_jobs import QUERY_JOB, query_work, upload_input
 from .results import QuickResult, column_info, original_name, result_columns
 from .settings import Settings
+from .similarity import SIMILARITY_INDEX_JOB, similarity_index_work
 from .sql import PreparedQuery, prepare
 
 if TYPE_CHECKING:
@@ -66,6 +67,7 @@ if TYPE_CHECKING:
     from astropy.table import MaskedColumn, Table
     from mocpy import MOC  # type: ignore[import-untyped]  # mocpy ships no type hints
 
+    from .similarity import Neighbours, SimilarityIndex
     from .status import StatusChecker, StatusReport
     from .writers import ResultMetadata
 
@@ -125,6 +127,7 @@ class Survey:
         self._tile_counts: dict[str, int] | None = None
         self._tap_schema: dict[str, pa.Table] | None = None
         self._tap_schema_lock = threading.Lock()
+        self._similarity: tuple[float, SimilarityIndex] | None = None
 
     # --- the catalog ----------------------------------------------------------------------
 
@@ -462,6 +465,9 @@ class Survey:
                             self, context, self.cutout_executor
                         ),
                         ANOMALY_JOB: lambda context: anomaly_work(
+                            self, context, self.cutout_executor
+                        ),
+                        SIMILARITY_INDEX_JOB: lambda context: similarity_index_work(
                             self, context, self.cutout_executor
                         ),
                     },
@@ -855,6 +861,111 @@ class Survey:
         from .finding_chart import chart_bytes
 
         return chart_bytes(self, list(targets), format="pdf", **options)[0]
+
+    # --- similarity search ----------------------------------------------------------------
+
+    @property
+    def similarity_dir(self) -> Path:
+        """Where the release's similarity index is: ``<data_dir>/similarity``."""
+        from .similarity import INDEX_DIR
+
+        return self.settings.data_dir.expanduser() / INDEX_DIR
+
+    @property
+    def similarity_index(self) -> SimilarityIndex:
+        """The release's similarity index, loaded on first use and again after a rebuild.
+
+        Raises
+        ------
+        SimilarityIndexMissingError
+            If it has not been built (the message names ``surveylab similarity build``).
+        """
+        from .similarity import MANIFEST, SimilarityIndex
+
+        manifest = self.similarity_dir / MANIFEST
+        try:
+            stamp = manifest.stat().st_mtime
+        except OSError:
+            stamp = -1.0
+        with self._lock:
+            if self._similarity is None or self._similarity[0] != stamp:
+                self._similarity = (stamp, SimilarityIndex.load(self.similarity_dir))
+            return self._similarity[1]
+
+    def similar(self, target: Any, k: int = 50) -> Table:
+        """The ``k`` imaged objects whose stamps look most like ``target``'s.
+
+        Parameters
+        ----------
+        target : int, str, (ra, dec), SkyCoord or mapping
+            A ``COADD_OBJECT_ID``, a DES object name, a position (resolved to the nearest
+            indexed object within 3″) or a row of a query result.
+        k : int
+            Neighbours returned, 1 to ``SIMILAR_K_MAX``; the first is the object itself.
+
+        Returns
+        -------
+        Table
+            ``COADD_OBJECT_ID, RA, DEC, TILENAME, distance, rank``, nearest first.
+
+        Raises
+        ------
+        SimilarityIndexMissingError
+            The release's index has not been built.
+        NotIndexedError
+            The object is not in the index (outside the imaged tiles, or too faint).
+        ObjectNotFoundError
+            An object id the catalog does not have.
+
+        Examples
+        --------
+        >>> survey.similar(123456789, k=10)  # doctest: +SKIP
+        >>> survey.similar_cutouts(123456789).wait()  # the answer as a gallery  # doctest: +SKIP
+        """
+        return self.similar_neighbours(target, k).to_table()
+
+    def similar_neighbours(self, target: Any, k: int = 50) -> Neighbours:
+        """:meth:`similar`'s answer as a :class:`~surveylab.similarity.Neighbours`."""
+        from .limits import SIMILAR_K_MAX
+        from .similarity import check_k, find_similar
+
+        return find_similar(self, self.similarity_index, target, check_k(k, SIMILAR_K_MAX))
+
+    def similar_cutouts(
+        self, target: Any, k: int = 50, *, name: str | None = None, **options: Any
+    ) -> SurveyJob:
+        """A cutout job of the ``k`` objects most like ``target`` (itself first): the answer
+        as a gallery. ``options`` are :meth:`cutouts`'s; default colour images 0.5 arcmin
+        on a side."""
+        answer = self.similar_neighbours(target, k)
+        have = known_bands(self.footprint)
+        rgb = tuple(b for b in ("i", "r", "g") if b in have)
+        defaults: dict[str, Any] = {"size": 0.5, "bands": have[:1], "previews": True}
+        if len(rgb) == 3:
+            defaults["rgb"] = rgb
+        return self.cutouts(
+            ids=answer.ids,
+            name=name or f"objects like {answer.object_id}",
+            **(defaults | options),
+        )
+
+    def build_similarity_index(
+        self, *, name: str | None = None, email: str | None = None, **parameters: Any
+    ) -> SurveyJob:
+        """Start a ``similarity-index`` job that (re)builds the release's index (an operator's
+        job: it writes into the release folder); ``parameters`` as
+        :class:`~surveylab.similarity.IndexParameters`."""
+        from .similarity.build import IndexParameters, check_writable
+
+        checked = IndexParameters.from_parameters(parameters).to_parameters()
+        if self.platform is not None:
+            body = {"type": SIMILARITY_INDEX_JOB, **checked, "name": name, "email": email}
+            return SurveyJob(self, self.platform.submit_job(body))
+        check_writable(self.similarity_dir)
+        job = self.runner.submit(
+            SIMILARITY_INDEX_JOB, name=name or "similarity index", parameters=checked, email=email
+        )
+        return SurveyJob(self, job.id)
 
     def job(self, job_id: str) -> SurveyJob:
         """The job ``job_id`` of the user's store."""

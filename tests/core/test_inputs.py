@@ -124,7 +124,7 @@ REFUSED: list[tuple[str, Callable[[], Any], type[SurveylabError], str]] = [
         "job-unknown-type",
         lambda: job_request({"type": "telescope"}),
         RequestError,
-        "unknown job type 'telescope'; known: query, cutout, anomaly",
+        "unknown job type 'telescope'; known: query, cutout, similarity-index, anomaly",
     ),
     (
         "anomaly-job-no-sql",

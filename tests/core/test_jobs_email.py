@@ -10,6 +10,7 @@ from pydantic import SecretStr
 
 from surveylab.errors import QueryError
 from surveylab.jobs import EmailNotifier, Job, JobContext, JobRunner, JobStore, Phase
+from surveylab.mail import SmtpMailer
 from surveylab.settings import Settings
 from tests.support.smtp import (
     SmtpServer,
@@ -77,9 +78,7 @@ def test_a_completed_job_sends_an_email(
     smtp_server: SmtpServer, run_job: RunJob, tmp_path: Path
 ) -> None:
     notifier = EmailNotifier(
-        smtp_server.host,
-        smtp_server.port,
-        sender="labs@survey.example",
+        SmtpMailer(smtp_server.host, smtp_server.port, sender="labs@survey.example"),
         job_url="https://lab.example/jobs/{id}",
     )
     job = run_job(notifier)
@@ -107,7 +106,7 @@ def test_a_completed_job_sends_an_email(
 
 
 def test_a_failed_job_sends_the_error(smtp_server: SmtpServer, run_job: RunJob) -> None:
-    job = run_job(EmailNotifier(smtp_server.host, smtp_server.port), job_type="fail")
+    job = run_job(EmailNotifier(SmtpMailer(smtp_server.host, smtp_server.port)), job_type="fail")
 
     assert job.phase is Phase.ERROR
     [mail] = smtp_server.received()
@@ -127,7 +126,11 @@ def test_a_failed_job_sends_the_error(smtp_server: SmtpServer, run_job: RunJob) 
 def test_no_email_without_an_address_or_for_a_cancelled_job(
     smtp_server: SmtpServer, run_job: RunJob, job_type: str, email: str | None
 ) -> None:
-    run_job(EmailNotifier(smtp_server.host, smtp_server.port), job_type=job_type, email=email)
+    run_job(
+        EmailNotifier(SmtpMailer(smtp_server.host, smtp_server.port)),
+        job_type=job_type,
+        email=email,
+    )
     assert smtp_server.received() == []
 
 
@@ -137,12 +140,14 @@ def test_login_over_starttls_sends_the_password_to_the_server_only(
     server_tls, client_tls = self_signed_tls(tmp_path)
     with start_smtp_server(login=("surveylab", SMTP_PASSWORD), tls=server_tls) as server:
         notifier = EmailNotifier(
-            server.host,
-            server.port,
-            starttls=True,
-            user="surveylab",
-            password=SecretStr(SMTP_PASSWORD),
-            ssl_context=client_tls,
+            SmtpMailer(
+                server.host,
+                server.port,
+                starttls=True,
+                user="surveylab",
+                password=SecretStr(SMTP_PASSWORD),
+                ssl_context=client_tls,
+            )
         )
         job = run_job(notifier)
         [mail] = server.received()
@@ -168,13 +173,15 @@ def test_an_smtp_failure_is_logged_and_the_job_still_completes(
     with start_smtp_server(login=("surveylab", "the-right-one"), tls=server_tls) as server:
         port = closed_port() if server_kind == "down" else server.port
         notifier = EmailNotifier(
-            "127.0.0.1",
-            port,
-            starttls=True,
-            user="surveylab",
-            password=SecretStr(SMTP_PASSWORD),
-            ssl_context=client_tls,
-            timeout=5,
+            SmtpMailer(
+                "127.0.0.1",
+                port,
+                starttls=True,
+                user="surveylab",
+                password=SecretStr(SMTP_PASSWORD),
+                ssl_context=client_tls,
+                timeout=5,
+            )
         )
         job = run_job(notifier)
         assert server.received() == []
@@ -199,7 +206,8 @@ def test_the_notifier_comes_from_the_settings() -> None:
         )
     )
     assert notifier is not None
-    assert (notifier.host, notifier.port, notifier.sender, notifier.starttls, notifier.user) == (
+    mailer = notifier.mailer
+    assert (mailer.host, mailer.port, mailer.sender, mailer.starttls, mailer.user) == (
         "smtp.example.org",
         587,
         "jobs@survey.example",

@@ -335,7 +335,7 @@ def test_the_per_user_cap_refuses_more_active_jobs(make_runner: RunnerFactory, g
     with pytest.raises(JobLimitError) as refused:
         runner.submit("query")
     assert str(refused.value) == (
-        "you have 1 jobs running and 1 queued, as many as you may have at once (2); "
+        "you have 1 job running and 1 queued, as many as you may have at once (2); "
         "wait for one to finish or cancel one"
     )
 

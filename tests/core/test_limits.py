@@ -14,6 +14,7 @@ from surveylab.anomaly import AnomalyParameters
 from surveylab.cutouts import labels, request
 from surveylab.errors import RequestError
 from surveylab.footprint import core
+from surveylab.inputs import SimilarRequest
 from surveylab.jobs import validation
 
 CONTRACT = Path(surveylab.__file__).with_name("openapi.yaml")
@@ -59,6 +60,7 @@ def test_each_limit_is_the_contracts_keyword(contract: dict[str, Any]) -> None:
             )
             for end in ends
         },
+        "SIMILAR_K_MAX": schemas["SimilarRequest"]["properties"]["k"]["maximum"],
     }
     assert set(contract["x-limits"]) == set(expected)
     assert {name: limits.limit(name) for name in expected} == expected
@@ -76,6 +78,9 @@ def test_the_limits_are_used_where_the_core_checks(contract: dict[str, Any]) -> 
     ):
         AnomalyParameters.create(trees=limits.ANOMALY_TREES_MAX + 1)
     assert AnomalyParameters.create(top=limits.ANOMALY_TOP_MAX).top == limits.ANOMALY_TOP_MAX
+    with pytest.raises(RequestError, match=f"from 1 to {limits.SIMILAR_K_MAX}, not"):
+        SimilarRequest.from_json({"target": 1, "k": limits.SIMILAR_K_MAX + 1})
+    assert SimilarRequest.from_json({"target": 1, "k": limits.SIMILAR_K_MAX}).k == 1000
 
 
 def test_the_contract_references_the_shared_schemas(contract: dict[str, Any]) -> None:

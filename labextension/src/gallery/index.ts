@@ -14,6 +14,7 @@ import { imageIcon } from '@jupyterlab/ui-components';
 
 import { CATEGORY, CommandIDs } from '../commands';
 import { commandOpener } from '../finding-chart/context';
+import { similarOpener } from '../similar/context';
 import type { IGalleryArgs } from '../commands';
 import { formFromArgs } from './form';
 import { GalleryPanel } from './panel';
@@ -64,6 +65,7 @@ function activate(
         panel = new GalleryPanel();
         panel.settings = settings;
         panel.chartOpener = commandOpener(app.commands);
+        panel.similarOpener = similarOpener(app.commands);
         panel.jobChanged.connect(changed => void tracker.save(changed));
         void tracker.add(panel);
       }
@@ -106,6 +108,7 @@ function activate(
           tracker.forEach(panel => {
             panel.settings = settings;
             panel.chartOpener = commandOpener(app.commands);
+            panel.similarOpener = similarOpener(app.commands);
           });
         };
         apply();

@@ -27,6 +27,8 @@ import * as React from 'react';
 
 import { ChartOpenerContext } from '../finding-chart/context';
 import type { ChartOpener } from '../finding-chart/context';
+import { SimilarOpenerContext } from '../similar/context';
+import type { SimilarOpener } from '../similar/context';
 import { describeError } from '../format';
 import { sharedStatus } from '../status/model';
 import { usePartNotice } from '../status/notice';
@@ -117,6 +119,15 @@ export class GalleryPanel extends ReactWidget {
     this.update();
   }
 
+  /** Opens "objects like this" from the viewer's action (none: no action). */
+  get similarOpener(): SimilarOpener | null {
+    return this._similarOpener;
+  }
+  set similarOpener(opener: SimilarOpener | null) {
+    this._similarOpener = opener;
+    this.update();
+  }
+
   /** Show a job's gallery, or the form (pre-filled). */
   showView(request: GalleryRequest): void {
     this._request = request;
@@ -152,14 +163,16 @@ export class GalleryPanel extends ReactWidget {
   protected render(): React.ReactElement {
     return (
       <ChartOpenerContext.Provider value={this._chartOpener}>
-        <GalleryApp
-          key={this._generation}
-          request={this._request}
-          settings={this._settings}
-          onShow={request => {
-            this.showView(request);
-          }}
-        />
+        <SimilarOpenerContext.Provider value={this._similarOpener}>
+          <GalleryApp
+            key={this._generation}
+            request={this._request}
+            settings={this._settings}
+            onShow={request => {
+              this.showView(request);
+            }}
+          />
+        </SimilarOpenerContext.Provider>
       </ChartOpenerContext.Provider>
     );
   }
@@ -171,6 +184,7 @@ export class GalleryPanel extends ReactWidget {
   private _generation = 0;
   private _settings: IGallerySettings = DEFAULT_SETTINGS;
   private _chartOpener: ChartOpener | null = null;
+  private _similarOpener: SimilarOpener | null = null;
   private readonly _jobChanged = new Signal<this, string | null>(this);
 }
 

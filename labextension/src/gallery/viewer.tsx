@@ -16,6 +16,7 @@ import {
 import * as React from 'react';
 
 import { ChartOpenerContext } from '../finding-chart/context';
+import { SimilarOpenerContext } from '../similar/context';
 import { cutoutTarget } from '../finding-chart/api';
 import { describeError } from '../format';
 import type { IErrorView } from '../format';
@@ -59,6 +60,7 @@ type HeaderState =
 export function Viewer(props: IViewerProps): React.ReactElement {
   const { item, urlOf } = props;
   const openChart = React.useContext(ChartOpenerContext);
+  const openSimilar = React.useContext(SimilarOpenerContext);
   const chartTarget = cutoutTarget(item);
   const bands = viewerBands(item);
   const [band, setBand] = React.useState<string>(bands[0] ?? '');
@@ -214,6 +216,19 @@ export function Viewer(props: IViewerProps): React.ReactElement {
               }}
             >
               Finding chart
+            </Button>
+          ) : null}
+          {openSimilar !== null && chartTarget !== null ? (
+            <Button
+              minimal
+              small
+              title="The imaged objects whose stamps look most like this one's, as a gallery"
+              data-testid="gallery-objects-like-this"
+              onClick={() => {
+                openSimilar(chartTarget);
+              }}
+            >
+              Objects like this
             </Button>
           ) : null}
           <Button

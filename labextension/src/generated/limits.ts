@@ -43,3 +43,5 @@ export const ANOMALY_SAMPLE_SIZE_MAX = 8192;
 export const ANOMALY_NDIM_MAX = 10;
 /** `#/components/schemas/JobRequest/properties/top/maximum` */
 export const ANOMALY_TOP_MAX = 1000;
+/** `#/components/schemas/SimilarRequest/properties/k/maximum` */
+export const SIMILAR_K_MAX = 1000;

@@ -527,6 +527,33 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/similar': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * The imaged objects whose stamps look most like one object's ("objects like this").
+     * @description Searches the release's similarity index (built by a `similarity-index` job or
+     *     `surveylab similarity build`) for the `k` nearest neighbours of the target's embedding
+     *     (its stamps in every band, 32 x 32, normalised and reduced by PCA). The first neighbour
+     *     is the object itself. A position is resolved to the nearest indexed object within 3
+     *     arcsec. With `gallery: true` a cutout job of the neighbours is started too, and its id
+     *     is in `job`. An unknown object id, an object outside the imaged tiles or fainter than
+     *     the index's limit is 404 saying which; a release without an index is 409 naming the
+     *     command that builds it.
+     */
+    post: operations['similar'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/help': {
     parameters: {
       query?: never;
@@ -759,6 +786,46 @@ export interface components {
        */
       format?: 'png' | 'pdf';
     };
+    SimilarRequest: {
+      /**
+       * @description A `COADD_OBJECT_ID` (number or digits), a DES object name, a position as text or
+       *     `[ra, dec]` degrees, or a row of a query result (`RA`, `DEC`, optionally
+       *     `COADD_OBJECT_ID`).
+       */
+      target: number | string | number[] | Record<string, unknown>;
+      /**
+       * @description Neighbours returned (the object itself is the first).
+       * @default 50
+       */
+      k?: number;
+      /**
+       * @description Also start a cutout job of the neighbours (colour images, 0.5 arcmin).
+       * @default false
+       */
+      gallery?: boolean;
+    };
+    SimilarAnswer: {
+      query: {
+        COADD_OBJECT_ID: number;
+        RA: number;
+        DEC: number;
+        /** @description Arcsec between the position asked and the object, for a position. */
+        separation?: number | null;
+      };
+      neighbours: components['schemas']['Neighbour'][];
+      /** @description The cutout job of the neighbours, when `gallery` was asked. */
+      job?: string | null;
+    };
+    Neighbour: {
+      COADD_OBJECT_ID: number;
+      RA: number;
+      DEC: number;
+      TILENAME: string;
+      /** @description L2 distance between the embeddings (0 for the object itself). */
+      distance: number;
+      /** @description 1 for the nearest (the object itself). */
+      rank: number;
+    };
     /**
      * @description A cutout side in arcmin.
      * @default 1
@@ -779,8 +846,10 @@ export interface components {
       | 'ABORTED'
       | 'ARCHIVED';
     /**
-     * @description A query job (`type: query`, with `sql`) or a cutout job (`type: cutout`, with exactly one
-     *     of `positions`, `ids` or `csv`). A cutout job writes, per position, a FITS file per band
+     * @description A query job (`type: query`, with `sql`), a cutout job (`type: cutout`, with exactly one
+     *     of `positions`, `ids` or `csv`), or a similarity-index build (`type: similarity-index`,
+     *     an operator's job: optional `stamp_arcsec`, `pixels`, `mag_limit`, `components`,
+     *     `pca_sample`, `seed`, `kind`, and `bands`). A cutout job writes, per position, a FITS file per band
      *     (correct WCS; a header recording the tile, position and request), PNG previews, a colour
      *     PNG and JPEG thumbnail when `rgb` is given, and `summary.json`; files are named
      *     `<TILE>_<DESJhhmmss.ss+ddmmss.s or COADD_OBJECT_ID>_<band>.<ext>`. A size outside 0.1-12
@@ -796,7 +865,7 @@ export interface components {
      */
     JobRequest: {
       /** @enum {string} */
-      type: 'query' | 'cutout' | 'anomaly';
+      type: 'query' | 'cutout' | 'similarity-index' | 'anomaly';
       /** @description query: the SQL; anomaly: the query of the sample. */
       sql?: string;
       /**
@@ -845,6 +914,26 @@ export interface components {
        * @default false
        */
       list_only?: boolean;
+      /** @description similarity-index: stamp side in arcsec, 1 to 120 (16). */
+      stamp_arcsec?: number;
+      /** @description similarity-index: resampled stamp side, 4 to 128 (32). */
+      pixels?: number;
+      /** @description similarity-index: objects with MAG_AUTO_I below this are indexed (23.5). */
+      mag_limit?: number;
+      /** @description similarity-index: PCA components, 2 to 512 (64). */
+      components?: number;
+      /** @description similarity-index: objects the PCA is fitted on (8192). */
+      pca_sample?: number;
+      /**
+       * @description similarity-index: the seed of the sample, the PCA and the index (0); anomaly: the
+       *     random seed, 0 or more (1; the same seed gives the same scores anywhere).
+       */
+      seed?: number;
+      /**
+       * @description similarity-index: the faiss index (auto: IVF from 20,000 objects).
+       * @enum {string}
+       */
+      kind?: 'auto' | 'flat' | 'ivf';
       /**
        * @default csv
        * @enum {string}
@@ -882,11 +971,6 @@ export interface components {
        * @default 100
        */
       top?: number;
-      /**
-       * @description anomaly: the random seed (the same seed gives the same scores anywhere).
-       * @default 1
-       */
-      seed?: number;
       /**
        * @description anomaly: an earlier anomaly job's id: its query, features and parameters are reused
        *     (unless given), and the objects labelled in its gallery with one of `exclude_labels`
@@ -1968,6 +2052,35 @@ export interface operations {
       404: components['responses']['NotFound'];
       413: components['responses']['TooLarge'];
       503: components['responses']['Unavailable'];
+    };
+  };
+  similar: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SimilarRequest'];
+      };
+    };
+    responses: {
+      /** @description The neighbours, nearest first. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SimilarAnswer'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['TooLarge'];
     };
   };
   getHelp: {

@@ -37,6 +37,7 @@ import { CATEGORY, CommandIDs } from '../commands';
 import type { IQueryArgs } from '../commands';
 import { commandOpener } from '../finding-chart/context';
 import { rowTarget } from '../finding-chart/api';
+import { similarOpener } from '../similar/context';
 import { describeError } from '../format';
 import { requestAPI } from '../request';
 import type { ILabInfo } from '../types';
@@ -467,6 +468,21 @@ function activate(
       }
     });
     toolbar.addItem('finding-chart', chartButton);
+    // "Objects like this": the selected row's neighbours, opened as a gallery.
+    const similarButton = button('query-objects-like-this', {
+      icon: imageIcon,
+      label: 'Objects like this',
+      tooltip:
+        "The imaged objects whose stamps look most like the selected row's object, as a gallery",
+      enabled: false,
+      onClick: () => {
+        const target = cursorRowTarget();
+        if (target !== null) {
+          similarOpener(app.commands)(target);
+        }
+      }
+    });
+    toolbar.addItem('objects-like-this', similarButton);
     // The result's row menu (right click): the finding chart of that row.
     const rowMenuCommands = new CommandRegistry();
     let menuTarget: Record<string, unknown> | null = null;
@@ -480,9 +496,21 @@ function activate(
         }
       }
     });
+    rowMenuCommands.addCommand('objects-like-this', {
+      label: 'Objects like this',
+      caption:
+        "The imaged objects that look most like this row's, as a gallery",
+      isEnabled: () => menuTarget !== null,
+      execute: () => {
+        if (menuTarget !== null) {
+          similarOpener(app.commands)(menuTarget);
+        }
+      }
+    });
     const rowMenu = new Menu({ commands: rowMenuCommands });
     rowMenu.addClass('sl-QueryRowMenu');
     rowMenu.addItem({ command: 'finding-chart' });
+    rowMenu.addItem({ command: 'objects-like-this' });
     content.grid.node.addEventListener('contextmenu', event => {
       const row = content.grid.selectRowAt(event.clientX, event.clientY);
       if (row === null) {
@@ -500,6 +528,7 @@ function activate(
     content.grid.cellChanged.connect((_, cell) => {
       cursorRow = cell?.row ?? null;
       chartButton.enabled = cursorRowTarget() !== null;
+      similarButton.enabled = chartButton.enabled;
     });
 
     fetchExamples()

@@ -35,6 +35,7 @@ from .jobs import (
     LogHandler,
 )
 from .query import CheckHandler, ExamplesHandler, ExplainHandler, QueryHandler
+from .similar import SimilarHandler
 from .status import StatusHandler
 from .tables import TableHandler, TablesHandler
 from .vo import VOHandler
@@ -85,6 +86,7 @@ default_handlers: list[tuple[str, type[SurveylabHandler]]] = [
     (r"/surveylab/api/finding-chart", FindingChartHandler),
     (r"/surveylab/api/help", HelpHandler),
     (r"/surveylab/api/status", StatusHandler),
+    (r"/surveylab/api/similar", SimilarHandler),
     (r"/surveylab/api/(.*)", NotFoundHandler),
     (r"/surveylab/(?P<path>(?:tap|soda|sia|datalink)(?:/.*)?)", VOHandler),
 ]

@@ -13,8 +13,6 @@ from .models import Job, Phase, format_time
 from .validation import check_email
 
 if TYPE_CHECKING:
-    from pydantic import SecretStr
-
     from surveylab.settings import Settings
 
 __all__ = ["NOTIFIED_PHASES", "EmailNotifier", "Notifier", "format_size", "job_email"]
@@ -92,78 +90,20 @@ def job_email(job: Job, *, sender: str, to: str, job_url: str | None = None) -> 
 class EmailNotifier:
     """Sends an e-mail through SMTP when a job with an ``email`` parameter completes or fails.
 
-    The sending is :class:`~surveylab.mail.SmtpMailer`'s, shared with the help desk.
-
     Parameters
     ----------
-    host, port : str, int
-        The SMTP server (``settings.smtp_host`` / ``smtp_port``).
-    sender : str
-        The From address.
-    starttls : bool
-        Upgrade the connection with STARTTLS before logging in.
-    user, password : optional
-        The SMTP login; the password is only ever sent to the server.
-    timeout : float
-        Seconds to wait for the server.
+    mailer : SmtpMailer
+        The SMTP sender (:class:`~surveylab.mail.SmtpMailer`, shared with the help desk).
     job_url : str, optional
         A link to the job, with ``{id}`` for its id, added to the body.
-    ssl_context : ssl.SSLContext, optional
-        For STARTTLS; the system's trusted certificates by default.
     """
 
-    def __init__(
-        self,
-        host: str,
-        port: int = 25,
-        *,
-        sender: str = "surveylab@localhost",
-        starttls: bool = False,
-        user: str | None = None,
-        password: SecretStr | None = None,
-        timeout: float = 10.0,
-        job_url: str | None = None,
-        ssl_context: ssl.SSLContext | None = None,
-    ) -> None:
-        self.mailer = SmtpMailer(
-            host,
-            port,
-            sender=sender,
-            starttls=starttls,
-            user=user,
-            password=password,
-            timeout=timeout,
-            ssl_context=ssl_context,
-        )
+    def __init__(self, mailer: SmtpMailer, *, job_url: str | None = None) -> None:
+        self.mailer = mailer
         self.job_url = job_url
 
-    @property
-    def host(self) -> str:
-        """The SMTP server's host."""
-        return self.mailer.host
-
-    @property
-    def port(self) -> int:
-        """The SMTP server's port."""
-        return self.mailer.port
-
-    @property
-    def sender(self) -> str:
-        """The From address."""
-        return self.mailer.sender
-
-    @property
-    def starttls(self) -> bool:
-        """Whether the connection is upgraded with STARTTLS."""
-        return self.mailer.starttls
-
-    @property
-    def user(self) -> str | None:
-        """The SMTP login, if any."""
-        return self.mailer.user
-
     def __repr__(self) -> str:
-        return f"EmailNotifier({self.host!r}, {self.port}, sender={self.sender!r})"
+        return f"EmailNotifier({self.mailer!r})"
 
     @classmethod
     def from_settings(
@@ -174,18 +114,8 @@ class EmailNotifier:
         ssl_context: ssl.SSLContext | None = None,
     ) -> EmailNotifier | None:
         """The notifier ``settings.smtp_*`` describe, or None when ``smtp_host`` is unset."""
-        if not settings.smtp_host:
-            return None
-        return cls(
-            settings.smtp_host,
-            settings.smtp_port,
-            sender=settings.smtp_sender,
-            starttls=settings.smtp_starttls,
-            user=settings.smtp_user,
-            password=settings.smtp_password,
-            job_url=job_url,
-            ssl_context=ssl_context,
-        )
+        mailer = SmtpMailer.from_settings(settings, ssl_context=ssl_context)
+        return None if mailer is None else cls(mailer, job_url=job_url)
 
     def job_finished(self, job: Job) -> str | None:
         """E-mail ``job.parameters["email"]`` about ``job`` if it completed or failed."""
@@ -193,7 +123,7 @@ class EmailNotifier:
         if not to or job.phase not in NOTIFIED_PHASES:
             return None
         to = check_email(to)
-        message = job_email(job, sender=self.sender, to=to, job_url=self.job_url)
+        message = job_email(job, sender=self.mailer.sender, to=to, job_url=self.job_url)
         try:
             self.mailer.send(message)
         except MailError as exc:

@@ -502,8 +502,9 @@ class JobRunner:
         active = self.store.active()
         if len(active) >= self.max_active:
             running = sum(job.phase is Phase.EXECUTING for job in active)
+            jobs = "job" if running == 1 else "jobs"
             raise JobLimitError(
-                f"you have {running} jobs running and {len(active) - running} queued, as many "
+                f"you have {running} {jobs} running and {len(active) - running} queued, as many "
                 f"as you may have at once ({self.max_active}); wait for one to finish or "
                 "cancel one"
             )
