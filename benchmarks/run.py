@@ -1,7 +1,8 @@
 """Run every benchmark (``benchmarks/bench_*.py``), or the ones named, one after another.
 
 Usage: ``python benchmarks/run.py [NAME ...] [-- extra args for each benchmark]``, where NAME is
-a benchmark's file name without ``bench_`` and ``.py``: ``cone`` (an ADQL cone vs a box),
+a benchmark's file name without ``bench_`` and ``.py``: ``anomaly`` (a million rows scored,
+Dask's 2 workers vs 1), ``cone`` (an ADQL cone vs a box),
 ``cutouts``, ``demo``, ``export``, ``footprint``, ``hub`` (hub logins and spawns), ``lab`` (the
 panels in headless Chromium), ``plots`` (the notebook plots on a million rows), ``query``,
 ``similarity`` (recall, latency and lens purity of the similarity index), ``tap`` (a TAP sync

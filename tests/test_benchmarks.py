@@ -3,7 +3,9 @@ a small table, and the hub, lab and platform benchmarks' measures and reports in
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import io
 import math
 import re
 import subprocess
@@ -118,6 +120,22 @@ def test_platform_benchmark_measures_the_core_path_and_prints_its_figures(
         r"\s+errors 0/6\s+\([\d.]+/s\)",
         line,
     ), line
+
+
+def test_anomaly_benchmark_scores_against_the_limit_and_compares_dask() -> None:
+    bench = load_benchmark("anomaly")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        status = bench.main(["--rows", "20000", "--trees", "20"])
+    text = out.getvalue()
+    assert status in (0, 1), text
+    assert "20,000 rows x 10 features, 20 trees; limit 60 s" in text, text
+    for label in ("local pool \\(2\\)", "Dask, 1 worker\\(s\\)", "Dask, 2 worker\\(s\\)"):
+        assert re.search(rf"{label}\s+train\s+\d+\.\d\d s\s+score\s+\d+\.\d\d s", text), text
+    assert float(re.findall(r"recall@top1% of the planted outliers: (\d\.\d+)", text)[0]) >= 0.8
+    ratio = float(re.findall(r"(\d+\.\d\d) of the time limit", text)[0])
+    assert status == (0 if ratio < 1 else 1), text
+    assert re.search(r"Dask speed-up, 2 workers vs 1: \d+\.\d\dx", text), text
 
 
 def test_similarity_benchmark_measures_the_test_index(

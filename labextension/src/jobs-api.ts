@@ -22,6 +22,15 @@ export const ACTIVE_PHASES: ReadonlySet<Phase> = new Set<Phase>([
   'EXECUTING'
 ]);
 
+/** Job types whose folder holds a cutout gallery (`summary.json`): a cutout
+ * job's cutouts, an anomaly job's top rows. */
+export const GALLERY_JOB_TYPES: readonly string[] = ['cutout', 'anomaly'];
+
+/** Whether jobs of this type make a cutout gallery. */
+export function makesGallery(type: string): boolean {
+  return GALLERY_JOB_TYPES.includes(type);
+}
+
 /** One complete result file of a job. */
 export type IResultFile = Schemas['ResultFile'];
 
@@ -36,7 +45,8 @@ export type IJobQuery = NonNullable<
   operations['listJobs']['parameters']['query']
 >;
 
-/** A new job: `{type: 'query', sql, format?, ...}` or `{type: 'cutout', ...}`. */
+/** A new job: `{type: 'query', sql, format?, ...}`, `{type: 'cutout', ...}` or
+ * `{type: 'anomaly', sql, features?, trees?, top?, ...}`. */
 export type IJobRequest = Schemas['JobRequest'];
 
 /** The jobs of the user, newest first unless `query.sort` says otherwise. */

@@ -194,6 +194,11 @@ describe('jobSQL', () => {
       'a cutout job',
       makeJob('a', { type: 'cutout', parameters: { sql: 'SELECT 1' } }),
       null
+    ],
+    [
+      "an anomaly job's sample",
+      makeJob('a', { type: 'anomaly', parameters: { sql: 'SELECT 3' } }),
+      'SELECT 3'
     ]
   ])('%s', (_, job, expected) => {
     expect(jobSQL(job)).toBe(expected);
@@ -228,6 +233,24 @@ describe('jobActions', () => {
       makeJob('a', { type: 'cutout', parameters: {}, files: [file] }),
       all,
       ['openGallery', 'openFolder', 'downloadAll', 'rename', 'renew', 'delete']
+    ],
+    [
+      "an anomaly job's gallery",
+      makeJob('a', {
+        type: 'anomaly',
+        parameters: { sql: 'S' },
+        files: [file]
+      }),
+      all,
+      [
+        'openGallery',
+        'copyQuery',
+        'openFolder',
+        'downloadAll',
+        'rename',
+        'renew',
+        'delete'
+      ]
     ],
     [
       'a cutout job, no gallery',

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ._version import __version__
 from .errors import SurveylabError
@@ -183,6 +183,46 @@ def _query(args: argparse.Namespace) -> int:
     return 0
 
 
+def _anomaly_model(reference: str) -> Any:
+    """The anomaly model of a job id of the user's store, or of a folder holding one."""
+    from .anomaly import MODEL_META, AnomalyModel
+
+    folder = Path(reference).expanduser()
+    if (folder / MODEL_META).is_file():
+        return AnomalyModel.load(folder)
+    with Survey() as survey:
+        job = survey.job_service.get(reference)
+        if job.type != "anomaly":
+            raise SurveylabError(f"job {reference} is a {job.type} job, not an anomaly job")
+        return AnomalyModel.load(survey.runner.store.job_dir(reference))
+
+
+def _anomaly_score(args: argparse.Namespace) -> int:
+    from .anomaly import score_csv
+
+    model = _anomaly_model(args.model)
+    if args.table is None or args.table == "-":
+        score_csv(model, sys.stdin, sys.stdout, batch=args.batch)
+        return 0
+    from astropy.table import Table
+
+    path = Path(args.table).expanduser()
+    if not path.is_file():
+        raise SurveylabError(f"--table: no file {path}")
+    if path.suffix.lower() == ".csv":
+        with path.open(encoding="utf-8") as lines:
+            score_csv(model, lines, sys.stdout, batch=max(args.batch, 10_000))
+        return 0
+    table = Table.read(path)
+    data = {name.upper(): table[name].data for name in table.colnames}
+    lacking = [c for c in model.columns if c not in data]
+    if lacking:
+        raise SurveylabError(f"{path.name} has no column(s) {', '.join(lacking)}")
+    table["ANOMALY_SCORE"] = model.score(data)
+    table.write(sys.stdout, format="ascii.csv")
+    return 0
+
+
 def _similarity_build(args: argparse.Namespace) -> int:
     from .similarity import IndexParameters, build_similarity_index
 
@@ -308,6 +348,22 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     query.add_argument("--limit", type=int, default=1000, help="print at most this many rows")
     query.add_argument("--all", action="store_true", help="print every row, not a summary")
     query.set_defaults(func=_query)
+
+    anomaly = commands.add_parser("anomaly", help="anomaly models of anomaly jobs")
+    anomaly_commands = anomaly.add_subparsers(
+        dest="anomaly_command", required=True, metavar="ACTION"
+    )
+    score = anomaly_commands.add_parser(
+        "score",
+        help="score rows with a saved model: CSV on standard input (each row as it arrives) "
+        "or a table file; CSV with ANOMALY_SCORE on standard output",
+    )
+    score.add_argument("--model", required=True, help="an anomaly job's id, or its folder")
+    score.add_argument(
+        "--table", help="a table file (CSV, FITS, Parquet, VOTable...); default stdin"
+    )
+    score.add_argument("--batch", type=int, default=1, help="rows scored at once (default 1)")
+    score.set_defaults(func=_anomaly_score)
 
     add_sql_command(commands)
 

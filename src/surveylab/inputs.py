@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeAlias
 
+from .anomaly.job import ANOMALY_JOB
 from .cutouts.job import CUTOUT_JOB
 from .errors import FootprintError, NsideError, PositionError, RequestError
 from .jobs import Job, Phase
@@ -32,8 +33,10 @@ if TYPE_CHECKING:
     from .survey import Survey, SurveyJob
 
 __all__ = [
+    "ANOMALY_OPTIONS",
     "CUTOUT_OPTIONS",
     "MOC_FORMATS",
+    "AnomalyJobRequest",
     "CutoutJobRequest",
     "FindingChartRequest",
     "JobChanges",
@@ -280,6 +283,65 @@ class FindingChartRequest:
         return chart_bytes(survey, self.targets, format=self.format, **self.options)
 
 
+#: Options of an anomaly job's body, passed to :meth:`Survey.anomalies` as they are.
+ANOMALY_OPTIONS = (
+    "features",
+    "trees",
+    "sample_size",
+    "ndim",
+    "top",
+    "seed",
+    "format",
+    "compression",
+    "retrain",
+    "exclude_labels",
+)
+_ANOMALY_FIELDS = frozenset({"type", "sql", "name", "email", *ANOMALY_OPTIONS})
+
+
+@dataclass(frozen=True)
+class AnomalyJobRequest:
+    """``POST /jobs`` with type ``anomaly``: the sample's query and the model's options.
+
+    The body's JSON types are checked here; :meth:`Survey.anomalies` checks the values (the
+    query, the features against the sample's columns, the bounds) before a job exists.
+    """
+
+    sql: str | None = None
+    name: str | None = None
+    email: str | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, body: Mapping[str, Any]) -> AnomalyJobRequest:
+        """The request from its JSON body, checked."""
+        _refuse_unknown(body, _ANOMALY_FIELDS, "an anomaly job")
+        if body.get("sql") is None and body.get("retrain") is None:
+            raise RequestError("an anomaly job needs 'sql' (or 'retrain': an earlier job's id)")
+        features = body.get("features")
+        if features is not None and not (
+            isinstance(features, str)
+            or (isinstance(features, list) and all(isinstance(f, str) for f in features))
+        ):
+            raise RequestError("features must be a list of strings or a comma-separated string")
+        labels = body.get("exclude_labels")
+        if labels is not None and not isinstance(labels, list):
+            raise RequestError("exclude_labels must be a list of labels 0-9")
+        for key in ("sql", "format", "compression", "retrain"):
+            optional_str(body, key)
+        options = {key: body[key] for key in ANOMALY_OPTIONS if body.get(key) is not None}
+        return cls(
+            sql=optional_str(body, "sql"),
+            name=optional_str(body, "name"),
+            email=optional_str(body, "email"),
+            options=options,
+        )
+
+    def submit(self, survey: Survey) -> SurveyJob:
+        """Start the job (see :meth:`Survey.anomalies`)."""
+        return survey.anomalies(self.sql, name=self.name, email=self.email, **self.options)
+
+
 @dataclass(frozen=True)
 class SimilarityIndexJobRequest:
     """``POST /jobs`` with type ``similarity-index``: (re)build the release's similarity index."""
@@ -306,7 +368,9 @@ class SimilarityIndexJobRequest:
 
 
 #: A job as ``POST /jobs`` asks for it.
-JobRequest: TypeAlias = QueryJobRequest | CutoutJobRequest | SimilarityIndexJobRequest
+JobRequest: TypeAlias = (
+    QueryJobRequest | CutoutJobRequest | SimilarityIndexJobRequest | AnomalyJobRequest
+)
 
 
 def job_request(body: Mapping[str, Any]) -> JobRequest:
@@ -316,8 +380,10 @@ def job_request(body: Mapping[str, Any]) -> JobRequest:
         return CutoutJobRequest.from_json(body)
     if body["type"] == SIMILARITY_INDEX_JOB:
         return SimilarityIndexJobRequest.from_json(body)
+    if body["type"] == ANOMALY_JOB:
+        return AnomalyJobRequest.from_json(body)
     if body["type"] != QUERY_JOB:
-        known = ", ".join((QUERY_JOB, CUTOUT_JOB, SIMILARITY_INDEX_JOB))
+        known = ", ".join((QUERY_JOB, CUTOUT_JOB, SIMILARITY_INDEX_JOB, ANOMALY_JOB))
         raise RequestError(f"unknown job type {body['type']!r}; known: {known}")
     return QueryJobRequest.from_json(body)
 

@@ -14,6 +14,12 @@ from typing import Any
 import yaml
 
 __all__ = [
+    "ANOMALY_NDIM_MAX",
+    "ANOMALY_SAMPLE_SIZE_MAX",
+    "ANOMALY_SAMPLE_SIZE_MIN",
+    "ANOMALY_TOP_MAX",
+    "ANOMALY_TREES_MAX",
+    "ANOMALY_TREES_MIN",
     "BODY_MAX_BYTES",
     "CUTOUT_SIZE_MAX",
     "CUTOUT_SIZE_MIN",
@@ -101,5 +107,12 @@ BODY_MAX_BYTES: int = _whole("BODY_MAX_BYTES")
 FINDING_CHART_TARGETS_MAX: int = _whole("FINDING_CHART_TARGETS_MAX")
 #: Most positions of one's own marked on a finding chart.
 FINDING_CHART_POSITIONS_MAX: int = _whole("FINDING_CHART_POSITIONS_MAX")
+#: Anomaly jobs: trees, rows per tree, features per split, rows in the top list and gallery.
+ANOMALY_TREES_MIN: int = _whole("ANOMALY_TREES_MIN")
+ANOMALY_TREES_MAX: int = _whole("ANOMALY_TREES_MAX")
+ANOMALY_SAMPLE_SIZE_MIN: int = _whole("ANOMALY_SAMPLE_SIZE_MIN")
+ANOMALY_SAMPLE_SIZE_MAX: int = _whole("ANOMALY_SAMPLE_SIZE_MAX")
+ANOMALY_NDIM_MAX: int = _whole("ANOMALY_NDIM_MAX")
+ANOMALY_TOP_MAX: int = _whole("ANOMALY_TOP_MAX")
 #: Most neighbours one similarity search returns.
 SIMILAR_K_MAX: int = _whole("SIMILAR_K_MAX")

@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from ._version import __version__
+from .anomaly import ANOMALY_JOB, AnomalyModel, anomaly_work
 from .catalog import Catalog, open_catalog
 from .cutouts import (
     CUTOUT_JOB,
@@ -463,6 +464,9 @@ class Survey:
                         CUTOUT_JOB: lambda context: cutout_work(
                             self, context, self.cutout_executor
                         ),
+                        ANOMALY_JOB: lambda context: anomaly_work(
+                            self, context, self.cutout_executor
+                        ),
                         SIMILARITY_INDEX_JOB: lambda context: similarity_index_work(
                             self, context, self.cutout_executor
                         ),
@@ -698,6 +702,133 @@ class Survey:
         else:
             job = self.runner.create(
                 CUTOUT_JOB, name=name, parameters={**parameters, "email": email}
+            )
+        return SurveyJob(self, job.id)
+
+    def anomaly_parameters(
+        self,
+        sql: str | None = None,
+        *,
+        features: Any = None,
+        format: str | None = None,
+        compression: str | None = None,
+        retrain: str | None = None,
+        exclude_labels: Any = (0,),
+        **options: Any,
+    ) -> dict[str, Any]:
+        """Check an anomaly request and return its job parameters; see :meth:`anomalies`."""
+        from .anomaly import AnomalyParameters, parse_features
+        from .anomaly.job import gallery_ids, sample_columns
+        from .cutouts.labels import check_labels, job_labels
+        from .errors import RequestError
+        from .writers import validate_format
+
+        earlier: dict[str, Any] = {}
+        exclude_ids: list[int] = []
+        if retrain is not None:
+            job = self.job_service.get(retrain)
+            if job.type != ANOMALY_JOB:
+                raise RequestError(
+                    f"retrain: job {retrain} is a {job.type} job, not an anomaly job"
+                )
+            earlier = dict(job.parameters)
+            wanted = set(check_labels({str(v): v for v in exclude_labels}).values())
+            labels = job_labels(self.runner.store, retrain)
+            if job.file(SUMMARY_NAME) is not None and labels:
+                import json
+
+                summary = json.loads(self.job_service.file_path(retrain, SUMMARY_NAME).read_text())
+                exclude_ids = gallery_ids(summary, labels, wanted)
+            exclude_ids = sorted(set(exclude_ids) | set(earlier.get("exclude_ids") or []))
+        sql = sql if sql is not None else earlier.get("sql")
+        if not sql:
+            raise RequestError("an anomaly job needs the query of its sample (sql)")
+        values = {
+            key: options.get(key, earlier.get(key))
+            for key in ("trees", "sample_size", "ndim", "top", "seed")
+        }
+        unknown = sorted(set(options) - set(values))
+        if unknown:
+            raise RequestError(f"unknown anomaly option(s): {', '.join(unknown)}")
+        parameters = AnomalyParameters.create(**values)
+        format, compression = validate_format(
+            format or earlier.get("format") or "parquet",
+            compression if compression is not None else earlier.get("compression"),
+        )
+        prepared = self.check(sql)
+        with self.catalog.execute(prepared.sql) as handle:  # its columns; no row is read
+            sample = handle.schema.empty_table()
+        names = features if features is not None else earlier.get("features")
+        if isinstance(names, str):
+            names = [part for part in names.split(",") if part.strip()]
+        parsed = parse_features(names, sample_columns(sample))
+        upper = {name.upper() for name in sample.column_names}
+        if exclude_ids and "COADD_OBJECT_ID" not in upper:
+            raise RequestError("retrain with labels needs COADD_OBJECT_ID in the sample")
+        return {
+            "sql": sql,
+            "features": None if names is None else [f.name for f in parsed],
+            **parameters.to_json(),
+            "format": format,
+            "compression": compression,
+            "retrain": retrain,
+            "exclude_ids": exclude_ids,
+        }
+
+    def anomalies(
+        self,
+        sql: str | None = None,
+        *,
+        name: str | None = None,
+        email: str | None = None,
+        start: bool = True,
+        **options: Any,
+    ) -> SurveyJob:
+        """Start an anomaly job: score every row of a sample with an Extended Isolation Forest.
+
+        Parameters
+        ----------
+        sql : str
+            The query of the sample (its columns give the features).
+        features : list of str or str, optional
+            Columns, colours such as ``"MAG_AUTO_G-MAG_AUTO_R"``, or ``"ELLIPTICITY"``; default
+            :data:`~surveylab.anomaly.features.DEFAULT_FEATURES` that the sample has (at least 2).
+        trees, sample_size, ndim, top, seed : int, optional
+            The forest (100 trees of 256 rows, 2 features per split), the rows in the top list
+            and gallery (100), the random seed (1); bounds in the REST contract.
+        format, compression : str, optional
+            The export format of the score tables (default Parquet).
+        retrain : str, optional
+            An earlier anomaly job: its query, features and parameters are the defaults, and
+            the objects labelled in its gallery with one of ``exclude_labels`` (default ``(0,)``)
+            are left out of training and of the top list.
+        name, email, start
+            As :meth:`cutouts`.
+
+        Raises
+        ------
+        SurveylabError
+            For a bad query, a feature the sample lacks, a parameter out of bounds, before any
+            job exists.
+
+        Examples
+        --------
+        >>> sql = "SELECT * FROM DR1_MAIN WHERE TILENAME = 'DES2134-0041'"
+        >>> job = survey.anomalies(sql)  # doctest: +SKIP
+        >>> job.wait(); top = job.result("top")  # doctest: +SKIP
+        >>> model = job.model()  # score new rows later  # doctest: +SKIP
+        """
+        parameters = self.anomaly_parameters(sql, **options)
+        if self.platform is not None and start:
+            body = {"type": ANOMALY_JOB, "name": name, "email": email, **options}
+            body |= {"sql": parameters["sql"]}
+            return SurveyJob(self, self.platform.submit_job(body))
+        self.job_service.check_storage(self.settings.job_storage_quota_gb)
+        if start:
+            job = self.runner.submit(ANOMALY_JOB, name=name, parameters=parameters, email=email)
+        else:
+            job = self.runner.create(
+                ANOMALY_JOB, name=name, parameters={**parameters, "email": email}
             )
         return SurveyJob(self, job.id)
 
@@ -948,8 +1079,9 @@ class SurveyJob:
         data: dict[str, Any] = json.loads(path.read_text())
         return data
 
-    def result(self) -> Table:
-        """The job's result file read back as an astropy Table (the job must be COMPLETED)."""
+    def result(self, which: str | None = None) -> Table:
+        """The job's result file read back as an astropy Table (the job must be COMPLETED);
+        of an anomaly job, ``which`` is ``"scores"`` (the default: every row) or ``"top"``."""
         from astropy.table import Table
 
         from .writers import read_hdf5
@@ -958,11 +1090,21 @@ class SurveyJob:
         if job.phase is not Phase.COMPLETED:
             raise SurveylabError(f"job {self.id} is {job.phase.value}: {job.error or 'no result'}")
         path = self.files[0]
+        if which is not None:
+            found = [p for p in self.files if f"_{which}." in p.name]
+            if not found:
+                raise SurveylabError(f"job {self.id} has no {which!r} result")
+            path = found[0]
         if job.parameters.get("format") == "hdf5":
             return arrow_to_table(read_hdf5(path))
         if job.parameters.get("format") == "csv":
             return Table.read(path, format="ascii.csv")
         return Table.read(path)
+
+    def model(self) -> AnomalyModel:
+        """The model of an anomaly job (waits for the job to end), to score new rows."""
+        self.wait()
+        return AnomalyModel.load(self.survey.runner.store.job_dir(self.id))
 
     def __repr__(self) -> str:
         return f"<SurveyJob {self.id} {self.phase.value}>"

@@ -18,6 +18,7 @@ from surveylab.errors import (
     SurveylabError,
 )
 from surveylab.inputs import (
+    AnomalyJobRequest,
     CutoutJobRequest,
     JobChanges,
     QueryJobRequest,
@@ -49,6 +50,18 @@ ACCEPTED: list[tuple[str, Callable[[], Any], Any]] = [
         "query-job",
         lambda: job_request({"type": "query", "sql": "SELECT 1", "format": "fits", "name": "a"}),
         QueryJobRequest("SELECT 1", format="fits", name="a"),
+    ),
+    (
+        "anomaly-job",
+        lambda: job_request(
+            {"type": "anomaly", "sql": "S", "features": ["A", "B"], "top": 5, "seed": None}
+        ),
+        AnomalyJobRequest("S", options={"features": ["A", "B"], "top": 5}),
+    ),
+    (
+        "anomaly-retrain-without-sql",
+        lambda: job_request({"type": "anomaly", "retrain": "j1", "exclude_labels": [0, 3]}),
+        AnomalyJobRequest(options={"retrain": "j1", "exclude_labels": [0, 3]}),
     ),
     (
         "cutout-job-drops-null-options",
@@ -111,7 +124,31 @@ REFUSED: list[tuple[str, Callable[[], Any], type[SurveylabError], str]] = [
         "job-unknown-type",
         lambda: job_request({"type": "telescope"}),
         RequestError,
-        "unknown job type 'telescope'; known: query, cutout, similarity-index",
+        "unknown job type 'telescope'; known: query, cutout, similarity-index, anomaly",
+    ),
+    (
+        "anomaly-job-no-sql",
+        lambda: job_request({"type": "anomaly", "top": 3}),
+        RequestError,
+        "an anomaly job needs 'sql' (or 'retrain': an earlier job's id)",
+    ),
+    (
+        "anomaly-unknown-field",
+        lambda: job_request({"type": "anomaly", "sql": "S", "depth": 3}),
+        RequestError,
+        "unknown field(s) of an anomaly job: depth",
+    ),
+    (
+        "anomaly-features-not-text",
+        lambda: job_request({"type": "anomaly", "sql": "S", "features": [1, 2]}),
+        RequestError,
+        "features must be a list of strings or a comma-separated string",
+    ),
+    (
+        "anomaly-labels-not-a-list",
+        lambda: job_request({"type": "anomaly", "sql": "S", "exclude_labels": 0}),
+        RequestError,
+        "exclude_labels must be a list of labels 0-9",
     ),
     (
         "query-job-no-sql",

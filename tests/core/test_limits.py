@@ -10,6 +10,7 @@ import yaml
 
 import surveylab
 from surveylab import limits
+from surveylab.anomaly import AnomalyParameters
 from surveylab.cutouts import labels, request
 from surveylab.errors import RequestError
 from surveylab.footprint import core
@@ -47,6 +48,18 @@ def test_each_limit_is_the_contracts_keyword(contract: dict[str, Any]) -> None:
         ),
         "HELP_SUBJECT_MAX_LENGTH": schemas["HelpRequest"]["properties"]["subject"]["maxLength"],
         "HELP_MESSAGE_MAX_LENGTH": schemas["HelpRequest"]["properties"]["message"]["maxLength"],
+        **{
+            f"ANOMALY_{key.upper()}_{end[:3].upper()}": schemas["JobRequest"]["properties"][key][
+                end
+            ]
+            for key, ends in (
+                ("trees", ("minimum", "maximum")),
+                ("sample_size", ("minimum", "maximum")),
+                ("ndim", ("maximum",)),
+                ("top", ("maximum",)),
+            )
+            for end in ends
+        },
         "SIMILAR_K_MAX": schemas["SimilarRequest"]["properties"]["k"]["maximum"],
     }
     assert set(contract["x-limits"]) == set(expected)
@@ -60,6 +73,11 @@ def test_the_limits_are_used_where_the_core_checks(contract: dict[str, Any]) -> 
     assert (labels.MIN_LABEL, labels.MAX_LABEL) == (limits.LABEL_MIN, limits.LABEL_MAX)
     assert labels.MAX_LABELS == limits.LABELS_MAX
     assert validation.MAX_NAME_LENGTH == limits.JOB_NAME_MAX_LENGTH
+    with pytest.raises(
+        RequestError, match=f"trees must be from 10 to {limits.ANOMALY_TREES_MAX:,}"
+    ):
+        AnomalyParameters.create(trees=limits.ANOMALY_TREES_MAX + 1)
+    assert AnomalyParameters.create(top=limits.ANOMALY_TOP_MAX).top == limits.ANOMALY_TOP_MAX
     with pytest.raises(RequestError, match=f"from 1 to {limits.SIMILAR_K_MAX}, not"):
         SimilarRequest.from_json({"target": 1, "k": limits.SIMILAR_K_MAX + 1})
     assert SimilarRequest.from_json({"target": 1, "k": limits.SIMILAR_K_MAX}).k == 1000

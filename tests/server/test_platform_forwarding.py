@@ -90,6 +90,25 @@ def test_object_ids_and_positions_go_checked(lab: Survey) -> None:
         assert record.parameters["bands"] == ["g"] and record.runner != process_token()
 
 
+def test_an_anomaly_job_and_its_retrain_run_in_the_service(lab: Survey) -> None:
+    sample = (
+        "SELECT COADD_OBJECT_ID, RA, DEC, MAG_AUTO_G, MAG_AUTO_R, MAG_AUTO_I, SPREAD_MODEL_I "
+        f"FROM DR1_MAIN WHERE ABS(RA - {M2_RA}) < 0.1 AND ABS(DEC - {M2_DEC}) < 0.1"
+    )
+    job = lab.anomalies(sample, top=3, trees=20, name="odd")
+    record = job.wait(timeout=120)
+    assert record.phase is Phase.COMPLETED, record.error
+    assert record.runner != process_token() and record.type == "anomaly"
+    first = next(p for p in job.summary()["positions"] if p["status"] == "ok")
+    lab.job_service.save_labels(job.id, {first["name"]: 0})
+    again = lab.anomalies(retrain=job.id)
+    record = again.wait(timeout=120)
+    assert record.phase is Phase.COMPLETED, record.error
+    assert record.runner != process_token()
+    assert record.parameters["exclude_ids"] == [first["id"]]
+    assert first["id"] not in list(again.result("top")["COADD_OBJECT_ID"])
+
+
 def test_the_services_refusal_is_raised_as_its_kind(lab: Survey) -> None:
     """The service's own limit (one job here): its 429 is a JobLimitError, in its words."""
     first = lab.submit(SECONDS_LONG_SQL, name="long")

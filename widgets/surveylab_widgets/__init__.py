@@ -7,6 +7,7 @@ representation in the output, so an exported notebook shows it without a kernel.
 - :func:`release_card`: which release a notebook works on.
 - :class:`QueryPanel`: SQL editor with Quick / Submit / Check and examples; ``.result`` is a Table.
 - :class:`JobBrowser`: the user's jobs; cancel, delete, rename, results; refreshes while jobs run.
+- :class:`AnomalyExplorer`: an anomaly job's score histogram linked to its top rows' gallery.
 - :class:`CutoutGallery`: a cutout job's thumbnails, enlarge, labels 0-9 (``.labels``,
   ``.fits_paths``).
 - :class:`FindingChart`: a finding chart of one object or position (its PNG; ``.save()``).
@@ -27,6 +28,7 @@ import ipywidgets as widgets
 
 from surveylab import Survey
 
+from .anomaly import AnomalyExplorer
 from .chart import FindingChart
 from .gallery import CutoutGallery
 from .jobs import JobBrowser
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
     from .footprint import FootprintViewer
 
 __all__ = [
+    "AnomalyExplorer",
     "CutoutGallery",
     "FindingChart",
     "FootprintViewer",

@@ -34,6 +34,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from surveylab import Survey
+from surveylab.anomaly import ANOMALY_JOB
 from surveylab.cutouts import CUTOUT_JOB, SUMMARY_NAME
 from surveylab.cutouts.labels import MAX_LABEL
 from surveylab.jobs import Job, Phase
@@ -301,7 +302,7 @@ class CutoutGallery(SurveyWidget, widgets.VBox):  # type: ignore[misc]  # ipywid
         """Show cutout job ``job_id``: at once if it has ended, else its progress until then."""
         job = self.survey.job(job_id)
         record = job.record
-        if record.type != CUTOUT_JOB:
+        if record.type not in (CUTOUT_JOB, ANOMALY_JOB):  # an anomaly job's top rows
             raise WidgetError(f"job {job_id} is a {record.type} job, not a cutout job")
         self.job = job
         if record.is_final:
@@ -333,6 +334,8 @@ class CutoutGallery(SurveyWidget, widgets.VBox):  # type: ignore[misc]  # ipywid
     def _show_progress(self, record: Job) -> None:
         parameters = record.parameters
         total = len(parameters.get("positions") or []) + len(parameters.get("problems") or [])
+        if record.type == ANOMALY_JOB:  # its gallery comes last: the top rows
+            total = int(parameters.get("top") or 0) if record.is_final else 0
         done = min(record.rows, total)
         self.progress.max = max(total, 1)
         self.progress.value = done

@@ -35,10 +35,12 @@ import { usePartNotice } from '../status/notice';
 import type { IErrorView } from '../format';
 import {
   ACTIVE_PHASES,
+  GALLERY_JOB_TYPES,
   archiveURL,
   cancelJob,
   fileURL,
   listJobs,
+  makesGallery,
   submitJob
 } from '../jobs-api';
 import type { IJob } from '../jobs-api';
@@ -285,10 +287,12 @@ function GalleryHeader(props: {
   const [reload, setReload] = React.useState(0);
   React.useEffect(() => {
     let live = true;
-    listJobs({ type: 'cutout', limit: 100 })
-      .then(list => {
+    Promise.all(GALLERY_JOB_TYPES.map(type => listJobs({ type, limit: 100 })))
+      .then(lists => {
         if (live) {
-          setJobs(list.jobs);
+          const all = lists.flatMap(list => list.jobs);
+          all.sort((a, b) => b.created.localeCompare(a.created));
+          setJobs(all.slice(0, 100));
         }
       })
       .catch((reason: unknown) => {
@@ -302,7 +306,10 @@ function GalleryHeader(props: {
   const options = [
     { label: 'Choose a cutout job…', value: '' },
     ...jobs.map(job => ({
-      label: `${job.name} (${job.phase.toLowerCase()}, ${job.rows.toLocaleString('en-US')} positions)`,
+      label:
+        job.type === 'anomaly'
+          ? `${job.name} (${job.phase.toLowerCase()}, anomalies in ${job.rows.toLocaleString('en-US')} rows)`
+          : `${job.name} (${job.phase.toLowerCase()}, ${job.rows.toLocaleString('en-US')} positions)`,
       value: job.id
     }))
   ];
@@ -419,10 +426,9 @@ function JobView(props: {
           status: 'error',
           job,
           error: {
-            message:
-              job.type !== 'cutout'
-                ? `Job ${job.name} is a ${job.type} job, not a cutout job.`
-                : (job.error ?? `The job ended ${job.phase} with no summary.`),
+            message: !makesGallery(job.type)
+              ? `Job ${job.name} is a ${job.type} job, not a cutout job.`
+              : (job.error ?? `The job ended ${job.phase} with no summary.`),
             detail: job.phase,
             status: null
           }

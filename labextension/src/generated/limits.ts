@@ -31,5 +31,17 @@ export const FINDING_CHART_POSITIONS_MAX = 2000;
 export const HELP_SUBJECT_MAX_LENGTH = 200;
 /** `#/components/schemas/HelpRequest/properties/message/maxLength` */
 export const HELP_MESSAGE_MAX_LENGTH = 10000;
+/** `#/components/schemas/JobRequest/properties/trees/minimum` */
+export const ANOMALY_TREES_MIN = 10;
+/** `#/components/schemas/JobRequest/properties/trees/maximum` */
+export const ANOMALY_TREES_MAX = 1000;
+/** `#/components/schemas/JobRequest/properties/sample_size/minimum` */
+export const ANOMALY_SAMPLE_SIZE_MIN = 16;
+/** `#/components/schemas/JobRequest/properties/sample_size/maximum` */
+export const ANOMALY_SAMPLE_SIZE_MAX = 8192;
+/** `#/components/schemas/JobRequest/properties/ndim/maximum` */
+export const ANOMALY_NDIM_MAX = 10;
+/** `#/components/schemas/JobRequest/properties/top/maximum` */
+export const ANOMALY_TOP_MAX = 1000;
 /** `#/components/schemas/SimilarRequest/properties/k/maximum` */
 export const SIMILAR_K_MAX = 1000;

@@ -856,11 +856,17 @@ export interface components {
      *     arcmin, an unknown band, an empty or unusable CSV, or more positions than the per-job cap
      *     (10,000 by default) is refused with 400. A bad CSV row does not stop the job: it is
      *     listed by line in the job's `parameters.problems`, its log and `summary.json`.
+     *     An anomaly job (`type: anomaly`, with `sql`, or `retrain`: an earlier anomaly job's id)
+     *     scores every row of the query's result with an Extended Isolation Forest and writes
+     *     `<name>_scores.<ext>` and `<name>_top.<ext>` (ANOMALY_SCORE, ANOMALY_RANK, N_MISSING),
+     *     `model.isotree`, `model.json`, and a cutout gallery of the top rows (`summary.json`,
+     *     labelled as a cutout job's). A feature the sample lacks, a bad query or a parameter out
+     *     of bounds is refused with 400 before a job exists.
      */
     JobRequest: {
       /** @enum {string} */
-      type: 'query' | 'cutout' | 'similarity-index';
-      /** @description query: the SQL. */
+      type: 'query' | 'cutout' | 'similarity-index' | 'anomaly';
+      /** @description query: the SQL; anomaly: the query of the sample. */
       sql?: string;
       /**
        * @description cutout: positions as [ra, dec] in degrees (numbers) or sexagesimal strings
@@ -918,7 +924,10 @@ export interface components {
       components?: number;
       /** @description similarity-index: objects the PCA is fitted on (8192). */
       pca_sample?: number;
-      /** @description similarity-index: the seed of the sample, the PCA and the index (0). */
+      /**
+       * @description similarity-index: the seed of the sample, the PCA and the index (0); anomaly: the
+       *     random seed, 0 or more (1; the same seed gives the same scores anywhere).
+       */
       seed?: number;
       /**
        * @description similarity-index: the faiss index (auto: IVF from 20,000 objects).
@@ -935,6 +944,46 @@ export interface components {
       name?: components['schemas']['JobName'] | null;
       /** @description Where to send an e-mail when the job ends. */
       email?: string | null;
+      /**
+       * @description anomaly: the features, as a list or a comma-separated string: columns of the sample,
+       *     differences of two (colours, `MAG_AUTO_G-MAG_AUTO_R`) or `ELLIPTICITY`
+       *     (1 - B_IMAGE/A_IMAGE); default: the DES colours, FLUX_RADIUS_I, ELLIPTICITY and
+       *     SPREAD_MODEL_I that the sample has (at least 2).
+       */
+      features?: string | string[];
+      /**
+       * @description anomaly: isolation trees.
+       * @default 100
+       */
+      trees?: number;
+      /**
+       * @description anomaly: rows each tree is grown on.
+       * @default 256
+       */
+      sample_size?: number;
+      /**
+       * @description anomaly: features combined per split (1: classic, 2+: Extended Isolation Forest).
+       * @default 2
+       */
+      ndim?: number;
+      /**
+       * @description anomaly: rows in the top list and the cutout gallery.
+       * @default 100
+       */
+      top?: number;
+      /**
+       * @description anomaly: an earlier anomaly job's id: its query, features and parameters are reused
+       *     (unless given), and the objects labelled in its gallery with one of `exclude_labels`
+       *     are left out of training and of the top list.
+       */
+      retrain?: string;
+      /**
+       * @description anomaly, with retrain: the quick labels meaning not interesting.
+       * @default [
+       *       0
+       *     ]
+       */
+      exclude_labels?: components['schemas']['Label'][];
     };
     ResultFile: {
       name: string;

@@ -4,7 +4,7 @@
  */
 import { JOB_NAME_MAX_LENGTH } from '../generated/limits';
 import type { IJob, Phase } from '../jobs-api';
-import { ACTIVE_PHASES } from '../jobs-api';
+import { ACTIVE_PHASES, makesGallery } from '../jobs-api';
 
 /** The phases a job ends in; reaching one raises a notification. */
 export const FINISHED_PHASES: ReadonlySet<Phase> = new Set<Phase>([
@@ -157,12 +157,11 @@ export interface ICommandAvailability {
   contactHelpDesk?: boolean;
 }
 
-/** The SQL of a query job, or `null` if it is not a query job with SQL. */
+/** The SQL of a query job (or an anomaly job's sample), or `null` if it has none. */
 export function jobSQL(job: IJob): string | null {
   const sql = job.parameters?.sql;
-  return job.type === 'query' && typeof sql === 'string' && sql.trim()
-    ? sql
-    : null;
+  const hasQuery = job.type === 'query' || job.type === 'anomaly';
+  return hasQuery && typeof sql === 'string' && sql.trim() ? sql : null;
 }
 
 /** The actions a job offers now, in the order the browser shows them. */
@@ -174,7 +173,7 @@ export function jobActions(
   if (isActive(job)) {
     actions.push('cancel');
   }
-  if (job.type === 'cutout' && commands.openGallery) {
+  if (makesGallery(job.type) && commands.openGallery) {
     actions.push('openGallery');
   }
   if (commands.openQuery && jobSQL(job) !== null) {

@@ -45,6 +45,9 @@ import { fetchExamples } from './api';
 import { parseExamples } from './examples';
 import { QueryHistory } from './history-store';
 import { queryIcon } from './icon';
+import { askAnomalyOptions } from './anomaly-dialog';
+import { anomalyRequest, defaultAnomalyForm } from './anomaly-form';
+import type { IAnomalyForm } from './anomaly-form';
 import { askJobOptions } from './job-dialog';
 import { defaultJobForm, isJobFormat, jobRequest } from './job-form';
 import type { IJobForm } from './job-form';
@@ -180,6 +183,7 @@ function activate(
     : Promise.resolve();
 
   let lastJobForm: IJobForm | null = null;
+  let lastAnomalyForm: IAnomalyForm | null = null;
 
   function createPanel(sql: string): MainAreaWidget<QueryPanel> {
     const model = new QueryModel();
@@ -277,6 +281,58 @@ function activate(
       }
     }
 
+    async function findAnomalies(): Promise<void> {
+      const sqlText = content.sql;
+      if (sqlText.trim() === '') {
+        model.fail(
+          'submit',
+          'The query is empty: write the query of the sample to search.'
+        );
+        return;
+      }
+      const form = await askAnomalyOptions(
+        sqlText,
+        lastAnomalyForm ?? defaultAnomalyForm()
+      );
+      if (form === null) {
+        return;
+      }
+      lastAnomalyForm = { ...form, name: '' };
+      const state = await model.submit(anomalyRequest(sqlText, form));
+      if (state.kind === 'submitted') {
+        const job = state.job;
+        Notification.success(
+          `Anomaly job ${job.id} submitted (${job.name}); open its gallery of the top rows when it ends.`,
+          {
+            autoClose: 10_000,
+            actions: [
+              {
+                label: 'Show in job browser',
+                caption: 'Open the job browser on this job',
+                callback: () => {
+                  void commands.execute(CommandIDs.openJobs, { jobId: job.id });
+                }
+              },
+              {
+                label: 'Open gallery',
+                caption: "Open the gallery of the job's top rows",
+                callback: () => {
+                  void commands.execute(CommandIDs.openGallery, {
+                    jobId: job.id
+                  });
+                }
+              }
+            ]
+          }
+        );
+      } else if (state.kind === 'error') {
+        Notification.error(
+          `The anomaly job was not submitted: ${state.error.message}`,
+          { autoClose: 10_000 }
+        );
+      }
+    }
+
     const button = (
       testid: string,
       options: ConstructorParameters<typeof ToolbarButton>[0]
@@ -299,6 +355,14 @@ function activate(
       onClick: () => void submit()
     });
     toolbar.addItem('submit', submitButton);
+    const anomalyButton = button('query-anomalies', {
+      icon: searchIcon,
+      label: 'Find anomalies',
+      tooltip:
+        "Find anomalies in this query's result: an anomaly job with a gallery of the top rows",
+      onClick: () => void findAnomalies()
+    });
+    toolbar.addItem('anomalies', anomalyButton);
     toolbar.addItem(
       'check',
       button('query-check', {
@@ -319,7 +383,12 @@ function activate(
     widget.contentHeader.addWidget(
       new PartNotice(sharedStatus(), 'catalog', down => {
         catalogDown = down;
-        for (const item of [quickButton, submitButton, explainButton]) {
+        for (const item of [
+          quickButton,
+          submitButton,
+          anomalyButton,
+          explainButton
+        ]) {
           item.enabled = !down;
         }
       })

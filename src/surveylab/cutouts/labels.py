@@ -117,12 +117,13 @@ def label_keys(store: JobStore, job_id: str) -> frozenset[str]:
     JobNotFoundError
         For an unknown job.
     LabelError
-        If the job is not a cutout job.
+        If the job is neither a cutout job nor one with a gallery of cutouts (``summary.json``,
+        e.g. an anomaly job's).
     JobStateError
         If it has no ``summary.json`` yet (it has not ended) or that file is unreadable.
     """
     job = store.get(job_id)
-    if job.type != CUTOUT_JOB:
+    if job.type != CUTOUT_JOB and job.file(SUMMARY_NAME) is None:  # an anomaly job's gallery
         raise LabelError(f"job {job_id} is a {job.type} job; only cutout jobs have labels")
     if job.file(SUMMARY_NAME) is None:
         raise JobStateError(
