@@ -1,4 +1,5 @@
-"""``JobBrowser``: the user's query and cutout jobs, with their actions and results.
+"""``JobBrowser``: the user's jobs (queries, cutouts, anomaly searches, similarity indexes),
+with their actions and results.
 
 While a job is pending, queued or running, a kernel-side thread refreshes the list every
 ``interval`` seconds; it stops as soon as nothing runs (no polling while idle) and starts again

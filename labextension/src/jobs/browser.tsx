@@ -308,7 +308,8 @@ export class JobBrowser extends MainAreaWidget<JobBrowserView> {
     this.id = JOB_BROWSER_ID;
     this.addClass('sl-JobBrowserPanel');
     this.title.label = 'Jobs';
-    this.title.caption = 'Your query and cutout jobs';
+    this.title.caption =
+      'Your jobs: queries, cutouts, anomaly searches, similarity indexes';
     this.title.icon = jobsIcon;
     this.title.closable = true;
     this.toolbar.addItem(

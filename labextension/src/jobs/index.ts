@@ -66,7 +66,7 @@ function activate(
       typeof args.jobId === 'string' && args.jobId
         ? `Show Job ${args.jobId}`
         : 'Jobs',
-    caption: 'Open the job browser: your query and cutout jobs and their files',
+    caption: 'Open the job browser: your jobs and their files',
     icon: jobsIcon,
     describedBy: {
       args: {
