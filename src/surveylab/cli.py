@@ -199,7 +199,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     demo.add_argument("--objects", type=int, default=1_000_000, help="catalog size")
     demo.add_argument("--out", help="output folder (default: SURVEYLAB_DATA_DIR)")
     demo.add_argument("--seed", type=int, default=20261121, help="random seed")
-    demo.add_argument("--pixel-scale", type=float, default=1.0, help="arcsec per image pixel")
+    demo.add_argument("--pixel-scale", type=float, default=0.6, help="arcsec per image pixel")
     demo.add_argument(
         "--force",
         action="store_true",
