@@ -368,7 +368,9 @@ def test_healpix_columns_match_astropy_healpix(db: duckdb.DuckDBPyConnection) ->
 
 def test_tap_schema_describes_every_column(db: duckdb.DuckDBPyConnection) -> None:
     tables = dict(db.sql("SELECT table_name, description FROM tap_schema.tables").fetchall())
-    assert set(tables) == {"DR1_MAIN", "DR1_TILE_INFO", "DR1_ANOMALY_TRUTH"} and all(tables.values())
+    assert set(tables) == {"DR1_MAIN", "DR1_TILE_INFO", "DR1_ANOMALY_TRUTH"} and all(
+        tables.values()
+    )
     for table in tables:
         actual = [r[0] for r in db.sql(f"SELECT column_name FROM (DESCRIBE {table})").fetchall()]
         described = db.sql(

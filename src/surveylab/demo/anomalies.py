@@ -6,9 +6,9 @@ ellipticity or SPREAD_MODEL, and whose signature is drawn into the pixels
 
 ``lens``
     A strong lens: a red, compact elliptical deflector (its row) inside a blue arc and a fainter
-    counter-image at the Einstein radius (1.5-3″). Every lens follows the same recipe, so that
-    lenses look alike. The row's magnitudes hold the arc's light too: blue in g, red in r - i
-    and i - z, unlike any normal galaxy, with a large FLUX_RADIUS.
+    counter-image at the Einstein radius (2-3″). Every lens follows the same recipe, so that
+    lenses look alike. The row's magnitudes hold the arc's light too: blue in g - r, red in
+    r - i and i - z, unlike any normal galaxy; its FLUX_RADIUS is large in g (the arc's light).
 ``red_compact``
     A point source with extreme colours (g - r ~ 2.8, r - i ~ 2.4, i - z ~ 1.4), far beyond
     the stellar locus.
@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .photometry import BANDS
-from .population import Population, from_colours, sample_tile
+from .population import SIGMA_PER_HALF_LIGHT, Population, from_colours, sample_tile
 from .tiling import Tile
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "anomaly_sources",
     "artefact_star_offset",
     "lens_deflector_half_light",
+    "lens_half_light",
     "truth_table",
 ]
 
@@ -61,7 +62,7 @@ ANOMALY_CODES = {name: code for code, name in ANOMALY_TYPES.items()}
 #: Anomalies of each type per imaged tile.
 PER_TILE = {LENS: 12, RED_COMPACT: 8, TRAIL: 3, SATURATED_ARTEFACT: 5}
 #: Share of a lens row's flux, per band, in the arc (the rest is the deflector's).
-ARC_SHARE = {"g": 0.75, "r": 0.45, "i": 0.25, "z": 0.2, "Y": 0.15}
+ARC_SHARE = {"g": 0.8, "r": 0.3, "i": 0.15, "z": 0.05, "Y": 0.05}
 #: Deflector half-light radius as a fraction of the Einstein radius.
 LENS_DEFLECTOR_FRACTION = 0.3
 #: Bands that may carry a trail (the imaged ones by default), taken in turn.
@@ -75,6 +76,14 @@ BLEED_SIGMA = 0.35
 def lens_deflector_half_light(einstein_radius: FloatArray) -> FloatArray:
     """Half-light radius (arcsec) of a lens's deflector for its Einstein radius."""
     return LENS_DEFLECTOR_FRACTION * np.asarray(einstein_radius)
+
+
+def lens_half_light(einstein: FloatArray, band: str) -> FloatArray:
+    """Half-light radius (arcsec) of a lens's deflector and arc together in ``band``, roughly:
+    the light-weighted quadrature mean of the deflector's radius and the ring's."""
+    share = ARC_SHARE[band]
+    deflector = lens_deflector_half_light(einstein)
+    return np.sqrt((1.0 - share) * deflector**2 + share * np.asarray(einstein) ** 2)
 
 
 def artefact_star_offset(half_length: FloatArray) -> FloatArray:
@@ -114,21 +123,21 @@ def _rows(
 
 def _lenses(rng: np.random.Generator, tile: Tile, n: int) -> Population:
     ra, dec = sample_tile(rng, n, tile)
-    einstein = rng.uniform(1.5, 3.0, n)
+    einstein = rng.uniform(2.0, 3.0, n)
     # the deflector: an LRG (g-r 1.8, r-i 0.8, i-z 0.45); the arc's light makes g much bluer
     deflector = from_colours(
         rng.uniform(19.0, 20.0, n),
         np.array([1.8, 0.8, 0.45, 0.25]) + rng.normal(0.0, 0.03, (n, 4)),
     )
     mags = {b: deflector[b] + 2.5 * math.log10(1.0 - ARC_SHARE[b]) for b in BANDS}
-    # the measured light is spread over the ring: sigma about 0.75 Einstein radii, nearly round
+    # the i-band light: the deflector's and the ring's (FLUX_RADIUS per band: lens_half_light)
     return _rows(
         ra,
         dec,
         LENS,
         mags,
         is_star=False,
-        size=0.75 * einstein,
+        size=SIGMA_PER_HALF_LIGHT * lens_half_light(einstein, "i"),
         axis_ratio=rng.uniform(0.8, 0.95, n),
         position_angle=rng.uniform(0.0, 180.0, n),
         scale=einstein,
@@ -245,4 +254,3 @@ def truth_table(columns: dict[str, Any]) -> dict[str, Any]:
         "DEC": columns["DEC"][rows],
         "TILENAME": columns["TILENAME"][rows].tolist(),
     }
-

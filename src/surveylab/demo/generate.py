@@ -67,11 +67,11 @@ from .tiling import TILE_SIZE, Tiling, demo_tiling
 
 __all__ = [
     "CATALOG_FILE",
+    "DEEP_OBJECTS",
     "IMAGES_DIR",
     "M2_EXAMPLE_QUERY",
     "RELEASE_FILE",
     "RELEASE_NAME",
-    "DEEP_OBJECTS",
     "DemoRelease",
     "Progress",
     "default_image_tiles",
@@ -630,9 +630,7 @@ def generate_demo(
         images = {(name, band) for name in tile_names for band in band_list}
         counts = np.bincount(tile_index, minlength=len(tiling))
         truth = truth_table(columns)
-        write_catalog(
-            staging / CATALOG_FILE, columns, _tile_table(tiling, counts, images), truth
-        )
+        write_catalog(staging / CATALOG_FILE, columns, _tile_table(tiling, counts, images), truth)
         del columns
 
         specs = _image_specs(

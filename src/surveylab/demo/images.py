@@ -12,8 +12,8 @@ a postage stamp just large enough for its wings to fall below a tenth of the sky
 similar size are evaluated together and added into the image with ``np.add.at``. Galaxies are
 bulge + disc profiles rendered by GalSim into a template library and placed by numpy
 (:mod:`surveylab.demo.templates`). Injected anomalies (:mod:`surveylab.demo.anomalies`) add a
-lens's arc, a satellite trail, or a saturated star's bleed trail and diffraction spikes. When the PSF is undersampled (FWHM < 3 px) profiles are averaged
-over 3 x 3 sub-pixels. The sky noise is Gaussian with the sigma that gives the catalog's 10-sigma
+lens's arc, a satellite trail, or a saturated star's bleed trail and diffraction spikes. When
+the PSF is undersampled (FWHM < 3 px) star profiles are averaged over 3 x 3 sub-pixels. The sky noise is Gaussian with the sigma that gives the catalog's 10-sigma
 depths, generated in chunks of rows so that a full 10000 x 10000 tile needs little more memory
 than its float32 array.
 
@@ -386,10 +386,10 @@ def _add_segments(
     ``sigma`` pixels, holding ``flux`` counts in all (as much inside the image as falls in it)."""
     rows, columns = image.shape
     pad = 4.0 * sigma + 1.0
-    i0 = max(int(math.floor(min(x0, x1) - pad)), 0)
-    i1 = min(int(math.ceil(max(x0, x1) + pad)) + 1, columns)
-    j0 = max(int(math.floor(min(y0, y1) - pad)), 0)
-    j1 = min(int(math.ceil(max(y0, y1) + pad)) + 1, rows)
+    i0 = max(math.floor(min(x0, x1) - pad), 0)
+    i1 = min(math.ceil(max(x0, x1) + pad) + 1, columns)
+    j0 = max(math.floor(min(y0, y1) - pad), 0)
+    j1 = min(math.ceil(max(y0, y1) + pad) + 1, rows)
     if i0 >= i1 or j0 >= j1:
         return
     length = math.hypot(x1 - x0, y1 - y0)
@@ -427,8 +427,8 @@ def _draw_arc(
     """
     scale = spec.pixel_scale
     psf_var = (spec.fwhm / _FWHM_PER_SIGMA / scale) ** 2
-    radius = int(math.ceil((einstein + 3.0 * spec.fwhm) / scale))
-    centre_x, centre_y = int(math.floor(x + 0.5)), int(math.floor(y + 0.5))
+    radius = math.ceil((einstein + 3.0 * spec.fwhm) / scale)
+    centre_x, centre_y = math.floor(x + 0.5), math.floor(y + 0.5)
     rows, columns = image.shape
     j0, j1 = max(centre_y - radius, 0), min(centre_y + radius + 1, rows)
     i0, i1 = max(centre_x - radius, 0), min(centre_x + radius + 1, columns)
@@ -481,7 +481,7 @@ def _draw_anomalies(
             )
         elif code == SATURATED_ARTEFACT:
             half = scale / spec.pixel_scale
-            star_y = y[k] - float(artefact_star_offset(scale)) / spec.pixel_scale
+            star_y = y[k] - float(artefact_star_offset(np.array(scale))) / spec.pixel_scale
             bleed = max(BLEED_SIGMA / spec.pixel_scale, 0.3)
             _add_segments(image, x[k], star_y - half, x[k], star_y + half, 2.0 * flux[k], bleed)
             for angle in (45.0, 135.0, 225.0, 315.0):

@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 from astropy_healpix import lonlat_to_healpix
 
+from .anomalies import LENS, SATURATED_ARTEFACT, lens_half_light
 from .photometry import (
     BANDS,
     N_EPOCHS,
@@ -36,7 +37,6 @@ from .photometry import (
     spread_model_error,
     spread_model_true,
 )
-from .anomalies import SATURATED_ARTEFACT
 from .population import SIGMA_PER_HALF_LIGHT, Population
 from .tiling import Tiling
 
@@ -87,7 +87,8 @@ def _shapes(
     population: Population, snr: npt.NDArray[np.float64], rng: np.random.Generator
 ) -> ArrayDict:
     """FLUX_RADIUS per band, A_IMAGE, B_IMAGE (pixels of 0.263″) and THETA_J2000 (degrees) of
-    the PSF-convolved true profiles, with noise that shrinks with the i-band S/N ``snr``.
+    the PSF-convolved true profiles, with noise that shrinks with ``snr``, the S/N in the band
+    that detects the source best.
 
     An elliptical source of Gaussian-equivalent size ``s`` and axis ratio ``q`` has rms axes
     ``s / sqrt(q)`` and ``s sqrt(q)``; the PSF adds in quadrature (as a Gaussian of the Moffat's
@@ -99,9 +100,15 @@ def _shapes(
     minor = population.size * np.sqrt(q)
     relative = SIZE_NOISE_PER_SNR / np.maximum(snr, 1.0) + SIZE_NOISE_FLOOR
     columns: ArrayDict = {}
+    lens = np.flatnonzero(population.anomaly == LENS)
     for band in BANDS:
         psf = PSF_HALF_LIGHT_PER_FWHM * SEEING_FWHM[band] * SIGMA_PER_HALF_LIGHT
-        radius = np.sqrt((major**2 + minor**2) / 2.0 + psf**2) / SIGMA_PER_HALF_LIGHT
+        mean_square = (major**2 + minor**2) / 2.0
+        # a lens's light is the deflector's and the arc's, in shares that change with the band
+        mean_square[lens] = (
+            SIGMA_PER_HALF_LIGHT * lens_half_light(population.anomaly_scale[lens], band)
+        ) ** 2
+        radius = np.sqrt(mean_square + psf**2) / SIGMA_PER_HALF_LIGHT
         radius = radius * np.exp(relative * rng.standard_normal(n))
         columns[f"FLUX_RADIUS_{band.upper()}"] = (radius / DES_PIXEL_SCALE).astype(np.float32)
     psf_i = PSF_HALF_LIGHT_PER_FWHM * SEEING_FWHM["i"] * SIGMA_PER_HALF_LIGHT
@@ -109,7 +116,7 @@ def _shapes(
     b = np.sqrt(minor**2 + psf_i**2) * np.exp(relative * rng.standard_normal(n))
     a, b = np.maximum(a, b), np.minimum(a, b)
     elongation = 1.0 - b / a
-    theta_noise = np.minimum(60.0, 2.0 + 30.0 * relative / np.maximum(elongation, 0.01))
+    theta_noise = np.minimum(60.0, 30.0 * relative / np.maximum(elongation, 0.01))
     theta = population.position_angle + theta_noise * rng.standard_normal(n)
     columns["A_IMAGE"] = (a / DES_PIXEL_SCALE).astype(np.float32)
     columns["B_IMAGE"] = (b / DES_PIXEL_SCALE).astype(np.float32)
@@ -150,12 +157,14 @@ def measure(population: Population, rng: np.random.Generator) -> ArrayDict:
     columns: ArrayDict = {}
     psf_snr_i = np.zeros(n)
     auto_snr_i = np.zeros(n)
+    best_snr = np.zeros(n)
     auto_mags: dict[str, npt.NDArray[np.float64]] = {}
     for band in BANDS:
         psf_sigma = SEEING_FWHM[band] / _FWHM_PER_SIGMA
         area = 1.0 + (size / psf_sigma) ** 2
         mag, err, snr = measure_magnitudes(population.mags[band], band, area, rng)
         auto_mags[band] = mag
+        best_snr = np.maximum(best_snr, snr)
         columns[f"MAG_AUTO_{band.upper()}"] = mag.astype(np.float32)
         columns[f"MAGERR_AUTO_{band.upper()}"] = err.astype(np.float32)
         psf_true = population.mags[band] + psf_magnitude_offset(size, psf_sigma)
@@ -198,10 +207,12 @@ def measure(population: Population, rng: np.random.Generator) -> ArrayDict:
         columns[f"IMAFLAGS_ISO_{band.upper()}"] = masked.astype(np.int16)
     artefact = population.anomaly == SATURATED_ARTEFACT
     for band in BANDS:
-        flags = columns[f"FLAGS_{band.upper()}"]
-        columns[f"FLAGS_{band.upper()}"] = np.where(artefact, flags | FLAG_SATURATED, flags)
+        flags = columns[f"FLAGS_{band.upper()}"].astype(np.int16)
+        columns[f"FLAGS_{band.upper()}"] = np.where(
+            artefact, flags | np.int16(FLAG_SATURATED), flags
+        ).astype(np.int16)
     columns["EBV_SFD98"] = population.ebv.astype(np.float32)
-    columns.update(_shapes(population, auto_snr_i, rng))
+    columns.update(_shapes(population, best_snr, rng))
     columns["ANOMALY"] = population.anomaly
     return columns
 

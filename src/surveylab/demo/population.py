@@ -368,9 +368,7 @@ def deep_sources(rng: np.random.Generator, tile: Tile, n: int) -> Population:
     ra, dec = sample_tile(rng, n, tile)
     return Population.concatenate(
         [
-            _stars(
-                rng, ra[:stars], dec[:stars], member=False, photometry=_field_star_photometry
-            ),
+            _stars(rng, ra[:stars], dec[:stars], member=False, photometry=_field_star_photometry),
             _galaxies(rng, ra[stars:], dec[stars:], _deep_galaxy_photometry),
         ]
     )

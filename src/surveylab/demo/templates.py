@@ -88,8 +88,8 @@ class TemplateLibrary:
     oversampling: int
     stamps: dict[tuple[int, int, int, int], npt.NDArray[np.float32]]
     radii: dict[tuple[int, int, int, int], int]
-    _banks: dict[int, tuple[npt.NDArray[np.float32], dict[tuple[int, int, int, int], int]]] = (
-        field(default_factory=dict, repr=False)
+    _banks: dict[int, tuple[npt.NDArray[np.float32], dict[tuple[int, int, int, int], int]]] = field(
+        default_factory=dict, repr=False
     )
 
     def binned(self, key: tuple[int, int, int, int], phase_x: int, phase_y: int) -> FloatArray:
@@ -110,12 +110,7 @@ class TemplateLibrary:
             k = self.oversampling
             keys = [key for key, r in self.radii.items() if r == radius]
             stack = np.stack(
-                [
-                    self.binned(key, px, py)
-                    for key in keys
-                    for py in range(k)
-                    for px in range(k)
-                ]
+                [self.binned(key, px, py) for key in keys for py in range(k) for px in range(k)]
             ).astype(np.float32)
             self._banks[radius] = (stack, {key: n * k * k for n, key in enumerate(keys)})
         return self._banks[radius]
@@ -166,7 +161,9 @@ def library(fwhm: float, pixel_scale: float) -> TemplateLibrary:
     return TemplateLibrary(fwhm, pixel_scale, k, stamps, radii)
 
 
-def _nearest(values: FloatArray, grid: tuple[float, ...], log: bool = False) -> npt.NDArray[np.int64]:
+def _nearest(
+    values: FloatArray, grid: tuple[float, ...], log: bool = False
+) -> npt.NDArray[np.int64]:
     points = np.log(np.asarray(grid)) if log else np.asarray(grid)
     target = np.log(np.maximum(values, 1e-6)) if log else values
     index: npt.NDArray[np.int64] = np.abs(target[:, None] - points[None, :]).argmin(axis=1)
