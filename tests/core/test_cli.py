@@ -50,8 +50,9 @@ def test_query_prints_rows_from_stdin(demo_data_dir: Path) -> None:
     [
         (("query", "SELECT * FROM NOPE"), "surveylab query: "),
         (("demo-data", "--objects", "0", "--out", "{tmp}/x"), "objects"),
+        (("demo-data", "--deep-objects", "-1", "--out", "{tmp}/x"), "deep_objects"),
     ],
-    ids=["bad-query", "no-objects"],
+    ids=["bad-query", "no-objects", "negative-deep-objects"],
 )
 def test_bad_input_exits_2_with_a_message(
     args: tuple[str, ...], message: str, demo_data_dir: Path, tmp_path: Path
@@ -71,10 +72,11 @@ def test_missing_demo_survey_says_how_to_make_it(tmp_path: Path) -> None:
 
 def test_demo_data_is_generated_once(tmp_path: Path) -> None:
     out = tmp_path / "tiny"
-    args = ("demo-data", "--objects", "2000", "--pixel-scale", "8", "--out", str(out))
+    args = ("demo-data", "--objects", "2000", "--pixel-scale", "8", "--deep-objects", "0")
+    args = (*args, "--out", str(out))
     first = run(*args, data_dir=out)
     assert first.returncode == 0, first.stderr
-    assert "DEMO DR1: 6,000 objects" in first.stdout
+    assert "DEMO DR1: 6,330 objects" in first.stdout  # and 10 x 33 anomalies and their stars
     assert "100%" in first.stderr  # the progress bar reached the end
     assert (out / "catalog.duckdb").is_file()
     second = run(*args, data_dir=out)
@@ -83,7 +85,7 @@ def test_demo_data_is_generated_once(tmp_path: Path) -> None:
 
 
 #: A tiny release: seconds to make.
-TINY = ("--objects", "2000", "--pixel-scale", "8")
+TINY = ("--objects", "2000", "--pixel-scale", "8", "--deep-objects", "0")
 
 
 def entries(folder: Path) -> list[str]:

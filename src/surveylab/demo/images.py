@@ -96,8 +96,8 @@ SEEING_SCATTER = 0.05
 SEEING_RANGE = (0.9, 1.1)
 SEEING_STEP = 0.1
 #: Diffraction spikes of a saturated star: their length relative to the bleed trail's half
-#: length, and the flux of each relative to the bleed-trail detection's.
-SPIKE_LENGTH, SPIKE_FLUX = 1.5, 0.5
+#: length, and the magnitude of each in every band (white, as the star's light).
+SPIKE_LENGTH, SPIKE_MAG = 1.5, 17.5
 
 _FWHM_PER_SIGMA = 2.0 * math.sqrt(2.0 * math.log(2.0))
 
@@ -493,7 +493,7 @@ def _draw_anomalies(
                     star_y,
                     x[k] + dx * reach,
                     star_y + dy * reach,
-                    SPIKE_FLUX * flux[k],
+                    10.0 ** (-0.4 * (SPIKE_MAG - MAGZERO)),
                     max(psf_sigma * 0.6, 0.3),
                 )
 
