@@ -72,8 +72,10 @@ def test_missing_demo_survey_says_how_to_make_it(tmp_path: Path) -> None:
 
 def test_demo_data_is_generated_once(tmp_path: Path) -> None:
     out = tmp_path / "tiny"
-    args = ("demo-data", "--objects", "2000", "--pixel-scale", "8", "--deep-objects", "0")
-    args = (*args, "--out", str(out))
+    args = (
+        *("demo-data", "--objects", "2000", "--pixel-scale", "8", "--deep-objects", "0"),
+        *("--out", str(out)),
+    )
     first = run(*args, data_dir=out)
     assert first.returncode == 0, first.stderr
     assert "DEMO DR1: 6,330 objects" in first.stdout  # and 10 x 33 anomalies and their stars

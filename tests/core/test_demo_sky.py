@@ -69,7 +69,10 @@ class Image:
 
     def inside(self, x: FloatArray, y: FloatArray, margin: float) -> npt.NDArray[np.bool_]:
         size = self.pixels.shape[0]
-        return (x > margin) & (x < size - margin) & (y > margin) & (y < size - margin)
+        inside: npt.NDArray[np.bool_] = (
+            (x > margin) & (x < size - margin) & (y > margin) & (y < size - margin)
+        )
+        return inside
 
 
 def rows(db: duckdb.DuckDBPyConnection, sql: str) -> dict[str, Any]:
@@ -173,7 +176,8 @@ def truth(db: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     return rows(
         db,
         "SELECT t.*, m.TILENAME MAIN_TILE, m.MAG_AUTO_G G, m.MAG_AUTO_R R, m.MAG_AUTO_I I, "
-        "m.MAG_AUTO_Z Z, m.FLUX_RADIUS_I FR, m.FLUX_RADIUS_G FRG, m.A_IMAGE A, m.B_IMAGE B, m.THETA_J2000 THETA, "
+        "m.MAG_AUTO_Z Z, m.FLUX_RADIUS_I FR, m.FLUX_RADIUS_G FRG, m.A_IMAGE A, m.B_IMAGE B, "
+        "m.THETA_J2000 THETA, "
         "m.SPREAD_MODEL_I S, m.EXTENDED_CLASS_COADD E, m.FLAGS_I F FROM DR1_ANOMALY_TRUTH t "
         "LEFT JOIN DR1_MAIN m USING (COADD_OBJECT_ID) ORDER BY COADD_OBJECT_ID",
     )
@@ -249,10 +253,10 @@ def test_anomalies_show_in_the_pixels(sky: DemoRelease, truth: dict[str, Any]) -
         g_flux = images["g"].aperture(x[k], y[k], 3.0 / scale)
         assert i_flux > 20 * max(g_flux, 3.0 * images["g"].noise * 3.0 / scale)
     trail = _of(truth, "trail")
-    for k in range(len(trail["RA"])):
-        band = "gri"[int(np.argmin([trail["G"][k], trail["R"][k], trail["I"][k]]))]
-        theta = math.radians(float(trail["THETA"][k]))
-        x, y = images[band].xy(trail["RA"][k : k + 1], trail["DEC"][k : k + 1])
+    for j in range(len(trail["RA"])):
+        band = "gri"[int(np.argmin([trail["G"][j], trail["R"][j], trail["I"][j]]))]
+        theta = math.radians(float(trail["THETA"][j]))
+        x, y = images[band].xy(trail["RA"][j : j + 1], trail["DEC"][j : j + 1])
         # 60″ from the middle, along the trail: bright in its band only
         px, py = x[0] - math.sin(theta) * 60 / scale, y[0] + math.cos(theta) * 60 / scale
         if not images[band].inside(np.array([px]), np.array([py]), 5)[0]:

@@ -13,9 +13,9 @@ similar size are evaluated together and added into the image with ``np.add.at``.
 bulge + disc profiles rendered by GalSim into a template library and placed by numpy
 (:mod:`surveylab.demo.templates`). Injected anomalies (:mod:`surveylab.demo.anomalies`) add a
 lens's arc, a satellite trail, or a saturated star's bleed trail and diffraction spikes. When
-the PSF is undersampled (FWHM < 3 px) star profiles are averaged over 3 x 3 sub-pixels. The sky noise is Gaussian with the sigma that gives the catalog's 10-sigma
-depths, generated in chunks of rows so that a full 10000 x 10000 tile needs little more memory
-than its float32 array.
+the PSF is undersampled (FWHM < 3 px) star profiles are averaged over 3 x 3 sub-pixels. The sky
+noise is Gaussian with the sigma that gives the catalog's 10-sigma depths, generated in chunks of
+rows so that a full 10000 x 10000 tile needs little more memory than its float32 array.
 
 Files are written like DES's ``.fits.fz``: an empty primary HDU and a RICE_1 tile-compressed
 ``SCI`` image HDU, float32 quantised to 1/``QUANTIZE_LEVEL`` of the noise with subtractive
