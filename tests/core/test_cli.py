@@ -101,7 +101,7 @@ def test_demo_data_fills_an_existing_empty_folder(tmp_path: Path) -> None:
     (out / "lost+found").mkdir()  # a fresh volume's only entry does not make it a survey
     result = run_here("demo-data", *TINY, "--out", str(out), data_dir=out)
     assert result.returncode == 0, result.stderr
-    assert "DEMO DR1: 6,000 objects" in result.stdout
+    assert "DEMO DR1: 6,330 objects" in result.stdout
     assert {"catalog.duckdb", "release.json", "images"} <= set(entries(out))
     assert not [name for name in entries(out) if name.startswith(".")]  # no staging left
     assert out.stat().st_mode & 0o777 == 0o751

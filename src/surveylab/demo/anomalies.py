@@ -7,8 +7,9 @@ ellipticity or SPREAD_MODEL, and whose signature is drawn into the pixels
 ``lens``
     A strong lens: a red, compact elliptical deflector (its row) inside a blue arc and a fainter
     counter-image at the Einstein radius (2-3″). Every lens follows the same recipe, so that
-    lenses look alike. The row's magnitudes hold the arc's light too: blue in g - r, red in
-    r - i and i - z, unlike any normal galaxy; its FLUX_RADIUS is large in g (the arc's light).
+    lenses look alike. The row's magnitudes hold the arc's light too: blue in g - r (~0.2), red
+    in r - i (~1.1), i - z (~0.9) and z - Y, unlike any normal galaxy; its FLUX_RADIUS is large
+    in g (the arc's light).
 ``red_compact``
     A point source with extreme colours (g - r ~ 2.8, r - i ~ 2.4, i - z ~ 1.4), far beyond
     the stellar locus.
@@ -28,7 +29,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .photometry import BANDS
+from .photometry import BANDS, DEPTH_10SIGMA
 from .population import SIGMA_PER_HALF_LIGHT, Population, from_colours, sample_tile
 from .tiling import Tile
 
@@ -62,13 +63,14 @@ ANOMALY_CODES = {name: code for code, name in ANOMALY_TYPES.items()}
 #: Anomalies of each type per imaged tile.
 PER_TILE = {LENS: 12, RED_COMPACT: 8, TRAIL: 3, SATURATED_ARTEFACT: 5}
 #: Share of a lens row's flux, per band, in the arc (the rest is the deflector's).
-ARC_SHARE = {"g": 0.8, "r": 0.3, "i": 0.15, "z": 0.05, "Y": 0.05}
+ARC_SHARE = {"g": 0.9, "r": 0.35, "i": 0.15, "z": 0.05, "Y": 0.05}
 #: Deflector half-light radius as a fraction of the Einstein radius.
 LENS_DEFLECTOR_FRACTION = 0.3
 #: Bands that may carry a trail (the imaged ones by default), taken in turn.
 TRAIL_BANDS = ("g", "r", "i")
-#: Magnitude of a trail's row in the bands without the trail (noise-level detections).
-TRAIL_FAINT_MAG = 24.6
+#: Magnitude of a trail's row in the bands without the trail: this much brighter than the
+#: band's 10-sigma depth (faint, but detected).
+TRAIL_FAINT_DEPTH_OFFSET = 1.0
 #: Width (Gaussian sigma, arcsec) of a bleed trail across the columns.
 BLEED_SIGMA = 0.35
 
@@ -124,10 +126,10 @@ def _rows(
 def _lenses(rng: np.random.Generator, tile: Tile, n: int) -> Population:
     ra, dec = sample_tile(rng, n, tile)
     einstein = rng.uniform(2.0, 3.0, n)
-    # the deflector: an LRG (g-r 1.8, r-i 0.8, i-z 0.45); the arc's light makes g much bluer
+    # the deflector: a distant LRG (g-r 2.2, r-i 1.4, i-z 1.0); the arc makes g much bluer
     deflector = from_colours(
         rng.uniform(19.0, 20.0, n),
-        np.array([1.8, 0.8, 0.45, 0.25]) + rng.normal(0.0, 0.03, (n, 4)),
+        np.array([2.2, 1.4, 1.0, 0.6]) + rng.normal(0.0, 0.03, (n, 4)),
     )
     mags = {b: deflector[b] + 2.5 * math.log10(1.0 - ARC_SHARE[b]) for b in BANDS}
     # the i-band light: the deflector's and the ring's (FLUX_RADIUS per band: lens_half_light)
@@ -148,7 +150,7 @@ def _lenses(rng: np.random.Generator, tile: Tile, n: int) -> Population:
 def _red_compact(rng: np.random.Generator, tile: Tile, n: int) -> Population:
     ra, dec = sample_tile(rng, n, tile)
     mags = from_colours(
-        rng.uniform(19.0, 20.5, n),
+        rng.uniform(18.5, 19.5, n),
         np.array([2.8, 2.4, 1.4, 0.6]) + rng.normal(0.0, 0.08, (n, 4)),
     )
     zeros = np.zeros(n)
@@ -169,7 +171,9 @@ def _trails(rng: np.random.Generator, tile: Tile, n: int, first: int) -> Populat
     ra, dec = sample_tile(rng, n, tile)
     length = rng.uniform(240.0, 600.0, n)
     bright = rng.uniform(16.5, 17.5, n)
-    mags = {b: np.full(n, TRAIL_FAINT_MAG) + rng.normal(0.0, 0.05, n) for b in BANDS}
+    mags = {
+        b: DEPTH_10SIGMA[b] - TRAIL_FAINT_DEPTH_OFFSET + rng.normal(0.0, 0.05, n) for b in BANDS
+    }
     for k in range(n):
         band = TRAIL_BANDS[(first + k) % len(TRAIL_BANDS)]
         mags[band][k] = bright[k]

@@ -5,8 +5,9 @@ band, some 10 minutes for the demo's 30 images on 2 cores. Instead, GalSim rende
 per PSF: bulge + disc galaxies (a de Vaucouleurs bulge holding a fraction ``TEMPLATE_BULGE`` of
 the light, an exponential disc the rest) on a grid of half-light radius, axis ratio and position
 angle, convolved with the Moffat PSF, on a grid ``oversampling`` times finer than the image.
-Each galaxy then takes its nearest template: binning the fine grid with the galaxy's sub-pixel
-phase gives its pixel stamp, which numpy scales by the flux and adds into the image.
+Each galaxy then takes its nearest template: binning the fine grid at the galaxy's sub-pixel
+phase (its position rounded to the nearest half pixel) gives its pixel stamp, which numpy scales
+by the flux and adds into the image.
 
 The PSF is round, so a galaxy turned by an angle is its template at angle 0 turned by that
 angle: GalSim draws the 108 unturned profiles, and ``scipy.ndimage`` turns them on the fine grid.
@@ -43,6 +44,10 @@ TEMPLATE_BULGE = (0.0, 0.5, 1.0)
 TEMPLATE_HALF_LIGHT = tuple(round(0.2 * 1.45**k, 4) for k in range(9))
 TEMPLATE_AXIS_RATIOS = (0.3, 0.55, 0.8, 1.0)
 TEMPLATE_ANGLES = tuple(22.5 * k for k in range(8))
+#: Sub-pixel positions per axis a galaxy can take (its position is rounded to the nearest).
+PHASES = 2
+#: Largest side of a fine-grid sub-pixel, arcsec.
+MAX_SUBPIXEL = 0.5
 #: Moffat beta of the PSF (as the stars', drawn by numpy).
 PSF_BETA = 3.5
 #: Stamp radius: this many half-light radii (of the major axis) or PSF FWHMs, whichever is larger.
@@ -56,10 +61,16 @@ BULGE_TO_DISC_SIZE = 0.5
 _GSPARAMS = galsim.GSParams(maximum_fft_size=8192, folding_threshold=1e-2, maxk_threshold=3e-3)
 
 
-def _oversampling(fwhm_pixels: float) -> int:
-    """Sub-pixels per pixel of the library: two (galaxies land within a quarter of a pixel of
-    their position) unless the PSF is well sampled."""
-    return 2 if fwhm_pixels < 5.0 else 1
+def _oversampling(pixel_scale: float) -> int:
+    """Sub-pixels per pixel of the library's fine grid: at least ``PHASES``, and fine enough
+    (``MAX_SUBPIXEL``) for GalSim to draw the profiles quickly and well on coarse pixels."""
+    return max(PHASES, math.ceil(pixel_scale / MAX_SUBPIXEL - 1e-9))
+
+
+def _phase_offset(phase: int, k: int) -> int:
+    """The sub-pixel shift (of ``k`` per pixel) of phase ``phase``: the source sits at
+    ``(phase + 0.5) / PHASES - 0.5`` pixel from its pixel's centre, as near as the grid allows."""
+    return round((phase + 0.5) * k / PHASES - 0.5)
 
 
 def _galaxy(bulge: float, half_light: float) -> galsim.GSObject:
@@ -80,7 +91,8 @@ class TemplateLibrary:
 
     ``stamps[key]`` is a fine-grid image of unit flux, ``(2R + 2) * k`` sub-pixels a side for a
     stamp radius ``R`` and oversampling ``k``, the profile centred half a sub-pixel up and right
-    of the grid's centre, so that binning from sub-pixel ``k - p`` gives phase ``p``.
+    of the grid's centre, so that binning from sub-pixel ``k - s`` shifts the source by ``s``
+    sub-pixels.
     """
 
     fwhm: float
@@ -93,10 +105,11 @@ class TemplateLibrary:
     )
 
     def binned(self, key: tuple[int, int, int, int], phase_x: int, phase_y: int) -> FloatArray:
-        """The pixel stamp (2R + 1 a side) of template ``key`` at sub-pixel phase (x, y)."""
+        """The pixel stamp (2R + 1 a side) of template ``key`` at phase (x, y)."""
         k = self.oversampling
         width = 2 * self.radii[key] + 1
-        fine = self.stamps[key][k - phase_y : k - phase_y + width * k, k - phase_x :]
+        sx, sy = _phase_offset(phase_x, k), _phase_offset(phase_y, k)
+        fine = self.stamps[key][k - sy : k - sy + width * k, k - sx :]
         fine = fine[:, : width * k]
         binned: FloatArray = fine.reshape(width, k, width, k).sum(axis=(1, 3), dtype=np.float64)
         return binned
@@ -105,14 +118,14 @@ class TemplateLibrary:
         self, radius: int
     ) -> tuple[npt.NDArray[np.float32], dict[tuple[int, int, int, int], int]]:
         """Every pixel stamp of radius ``radius``, all phases, stacked: ``stack[row + phase_y *
-        k + phase_x]`` for the ``row`` that ``rows[key]`` gives (built once, then kept)."""
+        PHASES + phase_x]`` for the ``row`` that ``rows[key]`` gives (built once, then kept)."""
         if radius not in self._banks:
-            k = self.oversampling
             keys = [key for key, r in self.radii.items() if r == radius]
+            phases = [(px, py) for py in range(PHASES) for px in range(PHASES)]
             stack = np.stack(
-                [self.binned(key, px, py) for key in keys for py in range(k) for px in range(k)]
+                [self.binned(key, px, py) for key in keys for px, py in phases]
             ).astype(np.float32)
-            self._banks[radius] = (stack, {key: n * k * k for n, key in enumerate(keys)})
+            self._banks[radius] = (stack, {key: n * PHASES**2 for n, key in enumerate(keys)})
         return self._banks[radius]
 
 
@@ -132,7 +145,7 @@ def _turned(fine: npt.NDArray[np.float32], angle: float) -> npt.NDArray[np.float
 def library(fwhm: float, pixel_scale: float) -> TemplateLibrary:
     """The template library of a Moffat PSF of ``fwhm`` arcsec on ``pixel_scale`` pixels."""
     fwhm_pixels = fwhm / pixel_scale
-    k = _oversampling(fwhm_pixels)
+    k = _oversampling(pixel_scale)
     psf = galsim.Moffat(beta=PSF_BETA, fwhm=fwhm, gsparams=_GSPARAMS)
     stamps: dict[tuple[int, int, int, int], npt.NDArray[np.float32]] = {}
     radii: dict[tuple[int, int, int, int], int] = {}
@@ -194,11 +207,10 @@ def place_galaxies(
     """Add galaxies into ``image`` (pixel ``[j, i]`` centred at ``x = i``, ``y = j``) from their
     templates ``keys``; returns how many touched the image."""
     rows, columns = image.shape
-    k = lib.oversampling
     centre_x = np.floor(x + 0.5).astype(np.int64)
     centre_y = np.floor(y + 0.5).astype(np.int64)
-    phase_x = np.clip(np.floor((x - centre_x + 0.5) * k).astype(np.int64), 0, k - 1)
-    phase_y = np.clip(np.floor((y - centre_y + 0.5) * k).astype(np.int64), 0, k - 1)
+    phase_x = np.clip(np.floor((x - centre_x + 0.5) * PHASES).astype(np.int64), 0, PHASES - 1)
+    phase_y = np.clip(np.floor((y - centre_y + 0.5) * PHASES).astype(np.int64), 0, PHASES - 1)
     radius = np.array([lib.radii[tuple(key)] for key in keys.tolist()], dtype=np.int64)
     flat = image.reshape(-1)
     drawn = 0
@@ -206,7 +218,7 @@ def place_galaxies(
         members = np.flatnonzero(radius == r)
         stack, rows_of = lib.bank(int(r))
         row = np.array([rows_of[tuple(key)] for key in keys[members].tolist()], dtype=np.int64)
-        row += phase_y[members] * k + phase_x[members]
+        row += phase_y[members] * PHASES + phase_x[members]
         width = 2 * int(r) + 1
         offsets = np.arange(-r, r + 1)
         batch = max(1, STAMP_BATCH_VALUES // (width * width))
