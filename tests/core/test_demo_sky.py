@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -272,3 +273,28 @@ def test_anomalies_show_in_the_pixels(sky: DemoRelease, truth: dict[str, Any]) -
         up = images["i"].aperture(x[k], y[k] + 3.0 / scale, 1.5)
         across = images["i"].aperture(x[k] + 6.0 / scale, y[k], 1.5)
         assert up > 10 * images["i"].noise and up > 3 * abs(across)
+
+
+def test_pixels_do_not_depend_on_the_worker_count(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from surveylab.demo import generate
+
+    small = {
+        "objects": 2000,
+        "image_tiles": [TILE, default_image_tiles(demo_tiling())[0]],
+        "bands": ("g", "r"),
+        "tile_pixels": 300,
+        "deep_objects": 2000,
+        "pixel_scale": 0.6,
+    }
+    pooled = generate_demo(tmp_path / "pool", **small)  # type: ignore[arg-type]
+    monkeypatch.setattr(generate, "_workers", lambda jobs: 0)
+    alone = generate_demo(tmp_path / "alone", **small)  # type: ignore[arg-type]
+    for tile in pooled.image_tiles:
+        for band in pooled.bands:
+            with (
+                fits.open(pooled.image_path(tile, band)) as a,
+                fits.open(alone.image_path(tile, band)) as b,
+            ):
+                assert np.array_equal(a[1].data, b[1].data), (tile, band)
