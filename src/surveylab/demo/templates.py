@@ -52,6 +52,9 @@ MAX_SUBPIXEL = 0.5
 PSF_BETA = 3.5
 #: Stamp radius: this many half-light radii (of the major axis) or PSF FWHMs, whichever is larger.
 STAMP_HALF_LIGHTS, STAMP_FWHMS = 4.5, 2.5
+#: A galaxy whose flattest major-axis half-light radius is below this many pixels is drawn from
+#: its round template whatever its axis ratio and angle.
+UNRESOLVED_PIXELS = 0.5
 #: Largest stamp radius, pixels.
 MAX_STAMP_RADIUS = 48
 #: Stamp values placed at once, at most (bounds temporary memory).
@@ -149,10 +152,21 @@ def library(fwhm: float, pixel_scale: float) -> TemplateLibrary:
     psf = galsim.Moffat(beta=PSF_BETA, fwhm=fwhm, gsparams=_GSPARAMS)
     stamps: dict[tuple[int, int, int, int], npt.NDArray[np.float32]] = {}
     radii: dict[tuple[int, int, int, int], int] = {}
+    flattest = min(TEMPLATE_AXIS_RATIOS)
     for b, bulge in enumerate(TEMPLATE_BULGE):
         for h, half_light in enumerate(TEMPLATE_HALF_LIGHT):
             galaxy = _galaxy(bulge, half_light)
-            for q, ratio in enumerate(TEMPLATE_AXIS_RATIOS):
+            # a galaxy far smaller than a pixel looks the same whatever its shape: one template
+            unresolved = half_light / math.sqrt(flattest) / pixel_scale < UNRESOLVED_PIXELS
+            # the round template first: unresolved flattened ones are aliases of it
+            for q, ratio in sorted(enumerate(TEMPLATE_AXIS_RATIOS), key=lambda item: -item[1]):
+                angles = TEMPLATE_ANGLES if ratio < 1.0 else TEMPLATE_ANGLES[:1]
+                if unresolved and ratio < 1.0:
+                    round_key = (b, h, TEMPLATE_AXIS_RATIOS.index(1.0), 0)
+                    for a in range(len(angles)):
+                        stamps[b, h, q, a] = stamps[round_key]
+                        radii[b, h, q, a] = radii[round_key]
+                    continue
                 major = half_light / math.sqrt(ratio) / pixel_scale
                 radius = math.ceil(max(STAMP_HALF_LIGHTS * major, STAMP_FWHMS * fwhm_pixels, 2.0))
                 radius = min(radius, MAX_STAMP_RADIUS)
@@ -166,7 +180,6 @@ def library(fwhm: float, pixel_scale: float) -> TemplateLibrary:
                     image=image, method="no_pixel", offset=(0.5, 0.5)
                 )
                 fine = image.array.astype(np.float32)
-                angles = TEMPLATE_ANGLES if ratio < 1.0 else TEMPLATE_ANGLES[:1]
                 for a, angle in enumerate(angles):
                     turned = _turned(fine, angle) if a else fine
                     stamps[b, h, q, a] = turned / np.float32(turned.sum())
