@@ -98,7 +98,7 @@ def galsim_seconds(fwhms: set[float], pixel_scale: float) -> float:
     templates.library.cache_clear()
     started = time.perf_counter()
     for fwhm in sorted(fwhms):
-        templates.library(fwhm, pixel_scale)
+        templates.library(fwhm, pixel_scale).fill()
     templates.library.cache_clear()
     return time.perf_counter() - started
 

@@ -12,7 +12,8 @@ by the flux and adds into the image.
 The PSF is round, so a galaxy turned by an angle is its template at angle 0 turned by that
 angle: GalSim draws the 108 unturned profiles, and ``scipy.ndimage`` turns them on the fine grid.
 Seeing is rounded to ``SEEING_STEP`` (see :func:`surveylab.demo.images.draw_seeing`), so a few
-libraries serve every image; each process keeps the libraries it has built (a few seconds each).
+libraries serve every image; each process draws a template the first time a galaxy needs it,
+then keeps it (a whole library is about a second of GalSim at 0.6″ pixels).
 """
 
 from __future__ import annotations
@@ -88,48 +89,110 @@ def _galaxy(bulge: float, half_light: float) -> galsim.GSObject:
     return galsim.Add([bulge * core, (1.0 - bulge) * disc])
 
 
+Key = tuple[int, int, int, int]
+
+
 @dataclass(frozen=True, eq=False)
 class TemplateLibrary:
-    """The templates of one PSF and pixel scale.
+    """The templates of one PSF and pixel scale, each drawn the first time a galaxy needs it.
 
-    ``stamps[key]`` is a fine-grid image of unit flux, ``(2R + 2) * k`` sub-pixels a side for a
-    stamp radius ``R`` and oversampling ``k``, the profile centred half a sub-pixel up and right
-    of the grid's centre, so that binning from sub-pixel ``k - s`` shifts the source by ``s``
+    A template's fine-grid image has unit flux, ``(2R + 2) * k`` sub-pixels a side for a stamp
+    radius ``R`` and oversampling ``k``, the profile centred half a sub-pixel up and right of the
+    grid's centre, so that binning from sub-pixel ``k - s`` shifts the source by ``s``
     sub-pixels.
     """
 
     fwhm: float
     pixel_scale: float
     oversampling: int
-    stamps: dict[tuple[int, int, int, int], npt.NDArray[np.float32]]
-    radii: dict[tuple[int, int, int, int], int]
-    _banks: dict[int, tuple[npt.NDArray[np.float32], dict[tuple[int, int, int, int], int]]] = field(
-        default_factory=dict, repr=False
-    )
+    _fine: dict[Key, npt.NDArray[np.float32]] = field(default_factory=dict, repr=False)
+    _phases: dict[Key, npt.NDArray[np.float32]] = field(default_factory=dict, repr=False)
 
-    def binned(self, key: tuple[int, int, int, int], phase_x: int, phase_y: int) -> FloatArray:
+    def unresolved(self, h: int) -> bool:
+        """Whether templates of half-light radius ``h`` are all drawn as the round one (a galaxy
+        far smaller than a pixel looks the same whatever its shape)."""
+        flattest = min(TEMPLATE_AXIS_RATIOS)
+        major = TEMPLATE_HALF_LIGHT[h] / math.sqrt(flattest) / self.pixel_scale
+        return major < UNRESOLVED_PIXELS
+
+    def drawn_key(self, key: Key) -> Key:
+        """The template actually drawn for ``key`` (the round one where shape cannot show)."""
+        b, h, q, _ = key
+        if TEMPLATE_AXIS_RATIOS[q] >= 1.0 or self.unresolved(h):
+            return (b, h, TEMPLATE_AXIS_RATIOS.index(1.0), 0)
+        return key
+
+    def radius(self, key: Key) -> int:
+        """Stamp radius (pixels) of template ``key``."""
+        _, h, q, _ = self.drawn_key(key)
+        major = TEMPLATE_HALF_LIGHT[h] / math.sqrt(TEMPLATE_AXIS_RATIOS[q]) / self.pixel_scale
+        fwhm_pixels = self.fwhm / self.pixel_scale
+        radius = math.ceil(max(STAMP_HALF_LIGHTS * major, STAMP_FWHMS * fwhm_pixels, 2.0))
+        return min(radius, MAX_STAMP_RADIUS)
+
+    def fine(self, key: Key) -> npt.NDArray[np.float32]:
+        """The fine-grid image of template ``key``: GalSim draws it at angle 0, scipy turns it."""
+        key = self.drawn_key(key)
+        if key not in self._fine:
+            b, h, q, a = key
+            if a:
+                turned = _turned(self.fine((b, h, q, 0)), TEMPLATE_ANGLES[a])
+                self._fine[key] = turned / np.float32(turned.sum())
+            else:
+                self._fine[key] = self._draw(key)
+        return self._fine[key]
+
+    def _draw(self, key: Key) -> npt.NDArray[np.float32]:
+        b, h, q, _ = key
+        ratio = TEMPLATE_AXIS_RATIOS[q]
+        galaxy = _galaxy(TEMPLATE_BULGE[b], TEMPLATE_HALF_LIGHT[h])
+        if ratio < 1.0:
+            # major axis north: GalSim's beta runs from +x (west) counter-clockwise
+            galaxy = galaxy.shear(q=ratio, beta=90.0 * galsim.degrees)
+        k = self.oversampling
+        side = (2 * self.radius(key) + 2) * k
+        image = galsim.ImageF(side, side, scale=self.pixel_scale / k)
+        psf = galsim.Moffat(beta=PSF_BETA, fwhm=self.fwhm, gsparams=_GSPARAMS)
+        galsim.Convolve(galaxy, psf, gsparams=_GSPARAMS).drawImage(
+            image=image, method="no_pixel", offset=(0.5, 0.5)
+        )
+        fine: npt.NDArray[np.float32] = image.array.astype(np.float32)
+        return fine / np.float32(fine.sum())
+
+    def binned(self, key: Key, phase_x: int, phase_y: int) -> FloatArray:
         """The pixel stamp (2R + 1 a side) of template ``key`` at phase (x, y)."""
         k = self.oversampling
-        width = 2 * self.radii[key] + 1
+        width = 2 * self.radius(key) + 1
         sx, sy = _phase_offset(phase_x, k), _phase_offset(phase_y, k)
-        fine = self.stamps[key][k - sy : k - sy + width * k, k - sx :]
+        fine = self.fine(key)[k - sy : k - sy + width * k, k - sx :]
         fine = fine[:, : width * k]
         binned: FloatArray = fine.reshape(width, k, width, k).sum(axis=(1, 3), dtype=np.float64)
         return binned
 
-    def bank(
-        self, radius: int
-    ) -> tuple[npt.NDArray[np.float32], dict[tuple[int, int, int, int], int]]:
-        """Every pixel stamp of radius ``radius``, all phases, stacked: ``stack[row + phase_y *
-        PHASES + phase_x]`` for the ``row`` that ``rows[key]`` gives (built once, then kept)."""
-        if radius not in self._banks:
-            keys = [key for key, r in self.radii.items() if r == radius]
-            phases = [(px, py) for py in range(PHASES) for px in range(PHASES)]
-            stack = np.stack(
-                [self.binned(key, px, py) for key in keys for px, py in phases]
+    def phases(self, key: Key) -> npt.NDArray[np.float32]:
+        """The pixel stamps of ``key`` at every phase: ``[phase_y * PHASES + phase_x]``."""
+        key = self.drawn_key(key)
+        if key not in self._phases:
+            self._phases[key] = np.stack(
+                [self.binned(key, px, py) for py in range(PHASES) for px in range(PHASES)]
             ).astype(np.float32)
-            self._banks[radius] = (stack, {key: n * PHASES**2 for n, key in enumerate(keys)})
-        return self._banks[radius]
+        return self._phases[key]
+
+    def fill(self) -> int:
+        """Draw every template now (as the benchmark does, to time GalSim); returns how many."""
+        for key in _keys():
+            self.fine(key)
+        return len({self.drawn_key(key) for key in _keys()})
+
+
+def _keys() -> list[Key]:
+    keys: list[Key] = []
+    for b in range(len(TEMPLATE_BULGE)):
+        for h in range(len(TEMPLATE_HALF_LIGHT)):
+            for q, ratio in enumerate(TEMPLATE_AXIS_RATIOS):
+                angles = len(TEMPLATE_ANGLES) if ratio < 1.0 else 1
+                keys.extend((b, h, q, a) for a in range(angles))
+    return keys
 
 
 def _turned(fine: npt.NDArray[np.float32], angle: float) -> npt.NDArray[np.float32]:
@@ -146,45 +209,9 @@ def _turned(fine: npt.NDArray[np.float32], angle: float) -> npt.NDArray[np.float
 
 @lru_cache(maxsize=8)
 def library(fwhm: float, pixel_scale: float) -> TemplateLibrary:
-    """The template library of a Moffat PSF of ``fwhm`` arcsec on ``pixel_scale`` pixels."""
-    fwhm_pixels = fwhm / pixel_scale
-    k = _oversampling(pixel_scale)
-    psf = galsim.Moffat(beta=PSF_BETA, fwhm=fwhm, gsparams=_GSPARAMS)
-    stamps: dict[tuple[int, int, int, int], npt.NDArray[np.float32]] = {}
-    radii: dict[tuple[int, int, int, int], int] = {}
-    flattest = min(TEMPLATE_AXIS_RATIOS)
-    for b, bulge in enumerate(TEMPLATE_BULGE):
-        for h, half_light in enumerate(TEMPLATE_HALF_LIGHT):
-            galaxy = _galaxy(bulge, half_light)
-            # a galaxy far smaller than a pixel looks the same whatever its shape: one template
-            unresolved = half_light / math.sqrt(flattest) / pixel_scale < UNRESOLVED_PIXELS
-            # the round template first: unresolved flattened ones are aliases of it
-            for q, ratio in sorted(enumerate(TEMPLATE_AXIS_RATIOS), key=lambda item: -item[1]):
-                angles = TEMPLATE_ANGLES if ratio < 1.0 else TEMPLATE_ANGLES[:1]
-                if unresolved and ratio < 1.0:
-                    round_key = (b, h, TEMPLATE_AXIS_RATIOS.index(1.0), 0)
-                    for a in range(len(angles)):
-                        stamps[b, h, q, a] = stamps[round_key]
-                        radii[b, h, q, a] = radii[round_key]
-                    continue
-                major = half_light / math.sqrt(ratio) / pixel_scale
-                radius = math.ceil(max(STAMP_HALF_LIGHTS * major, STAMP_FWHMS * fwhm_pixels, 2.0))
-                radius = min(radius, MAX_STAMP_RADIUS)
-                shaped = galaxy
-                if ratio < 1.0:
-                    # major axis north: GalSim's beta runs from +x (west) counter-clockwise
-                    shaped = galaxy.shear(q=ratio, beta=90.0 * galsim.degrees)
-                side = (2 * radius + 2) * k
-                image = galsim.ImageF(side, side, scale=pixel_scale / k)
-                galsim.Convolve(shaped, psf, gsparams=_GSPARAMS).drawImage(
-                    image=image, method="no_pixel", offset=(0.5, 0.5)
-                )
-                fine = image.array.astype(np.float32)
-                for a, angle in enumerate(angles):
-                    turned = _turned(fine, angle) if a else fine
-                    stamps[b, h, q, a] = turned / np.float32(turned.sum())
-                    radii[b, h, q, a] = radius
-    return TemplateLibrary(fwhm, pixel_scale, k, stamps, radii)
+    """The template library of a Moffat PSF of ``fwhm`` arcsec on ``pixel_scale`` pixels (its
+    templates are drawn as galaxies need them, then kept)."""
+    return TemplateLibrary(fwhm, pixel_scale, _oversampling(pixel_scale))
 
 
 def _nearest(
@@ -224,13 +251,17 @@ def place_galaxies(
     centre_y = np.floor(y + 0.5).astype(np.int64)
     phase_x = np.clip(np.floor((x - centre_x + 0.5) * PHASES).astype(np.int64), 0, PHASES - 1)
     phase_y = np.clip(np.floor((y - centre_y + 0.5) * PHASES).astype(np.int64), 0, PHASES - 1)
-    radius = np.array([lib.radii[tuple(key)] for key in keys.tolist()], dtype=np.int64)
+    key_list = [(int(b), int(h), int(q), int(a)) for b, h, q, a in keys.tolist()]
+    radius = np.array([lib.radius(key) for key in key_list], dtype=np.int64)
     flat = image.reshape(-1)
     drawn = 0
     for r in np.unique(radius):
         members = np.flatnonzero(radius == r)
-        stack, rows_of = lib.bank(int(r))
-        row = np.array([rows_of[tuple(key)] for key in keys[members].tolist()], dtype=np.int64)
+        # the stamps of the templates these galaxies use, every phase, stacked
+        used = sorted({key_list[m] for m in members.tolist()})
+        stack = np.concatenate([lib.phases(key) for key in used])
+        first = {key: n * PHASES**2 for n, key in enumerate(used)}
+        row = np.array([first[key_list[m]] for m in members.tolist()], dtype=np.int64)
         row += phase_y[members] * PHASES + phase_x[members]
         width = 2 * int(r) + 1
         offsets = np.arange(-r, r + 1)
