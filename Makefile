@@ -73,8 +73,9 @@ install: $(VENV)/.installed $(CHP)
 
 # --- the demo ------------------------------------------------------------------------------
 
-# The demo survey, and a coarse colour HiPS of it for the footprint viewer (1.6" pixels, ~30 s;
-# `surveylab hips build --force` makes one matched to the images' pixels, ~7 min).
+# The demo survey (~100 CPU-seconds), and a coarse colour HiPS of it for the footprint viewer
+# (order 7: 3.2" pixels, ~70 CPU-seconds; `surveylab hips build --force` makes one matched to the
+# images' 0.6" pixels: order 9, far slower).
 demo-data: install
 	SURVEYLAB_DATA_DIR=$(DEMO_DATA) $(BIN)/surveylab demo-data
 	test -f $(DEMO_DATA)/hips/properties || \

@@ -24,7 +24,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 
 #: A small release: quick to generate, the same shape as the default one.
-SMALL_DEMO = {"objects": 20_000, "pixel_scale": 4.0, "bands": ("g", "r", "i")}
+SMALL_DEMO = {"objects": 20_000, "pixel_scale": 4.0, "bands": ("g", "r", "i"), "deep_objects": 0}
 
 
 @pytest.fixture(scope="session")

@@ -93,7 +93,12 @@ def _generate(out: Path, args: argparse.Namespace, bar: ProgressBar) -> DemoRele
     from .demo import generate_demo  # the generator is heavy; import it only when asked
 
     return generate_demo(
-        out, objects=args.objects, seed=args.seed, pixel_scale=args.pixel_scale, progress=bar
+        out,
+        objects=args.objects,
+        seed=args.seed,
+        pixel_scale=args.pixel_scale,
+        deep_objects=args.deep_objects,
+        progress=bar,
     )
 
 
@@ -282,7 +287,13 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     demo.add_argument("--objects", type=int, default=1_000_000, help="catalog size")
     demo.add_argument("--out", help="output folder (default: SURVEYLAB_DATA_DIR)")
     demo.add_argument("--seed", type=int, default=20261121, help="random seed")
-    demo.add_argument("--pixel-scale", type=float, default=1.0, help="arcsec per image pixel")
+    demo.add_argument("--pixel-scale", type=float, default=0.6, help="arcsec per image pixel")
+    demo.add_argument(
+        "--deep-objects",
+        type=int,
+        default=60_000,
+        help="faint objects added to each imaged tile (DES's density; 0 for none)",
+    )
     demo.add_argument(
         "--force",
         action="store_true",

@@ -41,12 +41,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 
 from ._version import __version__
 from .errors import ErrorCategory, SurveylabError
+
+if TYPE_CHECKING:
+    from astropy.wcs import WCS
 
 __all__ = [
     "DEFAULT_BANDS",
@@ -74,6 +78,8 @@ TILE_FORMATS = {"png": "png", "jpeg": "jpg"}
 DEFAULT_TILE_WIDTH = 512
 #: Deepest HiPS order accepted (order 13 with 512-pixel tiles is 0.05″ a pixel).
 MAX_ORDER = 13
+#: Image pixels are averaged in blocks while a HiPS pixel still spans this many of the blocks.
+HIPS_BIN_SAMPLING = 2.0
 #: Most worker processes (each holds one tile's three bands).
 MAX_WORKERS = 4
 #: Files of a HiPS folder that may be served, relative to it.
@@ -248,6 +254,7 @@ def _colour_png(job: _TileJob) -> Path:
     if len({plane.shape for plane in planes}) != 1:
         raise ValueError(f"the bands of tile {job.tile} differ in size")
     wcs = WCS(header).celestial
+    planes, wcs = _binned(planes, wcs, _pixel_degrees(job.order, job.tile_width))
     minimum, stretch, q = job.lupton
     with np.errstate(invalid="ignore", divide="ignore"):  # 0/0 where all bands are <= 0
         rgb = make_lupton_rgb(*planes, minimum=minimum, stretch=stretch, Q=q)
@@ -260,6 +267,32 @@ def _colour_png(job: _TileJob) -> Path:
     avm.embed(str(plain), str(tagged))
     plain.unlink()
     return tagged
+
+
+def _binned(
+    planes: list[npt.NDArray[np.float32]], wcs: WCS, hips_pixel: float
+) -> tuple[list[npt.NDArray[np.float32]], WCS]:
+    """The planes averaged in blocks of ``b x b`` pixels, and their WCS, where the HiPS pixels
+    (``hips_pixel`` degrees) are at least twice as large as ``b`` image pixels: reprojection
+    then reads ``b**2`` times fewer pixels and loses nothing it would show."""
+    from astropy.wcs.utils import proj_plane_pixel_scales
+
+    scale = float(np.mean(np.abs(proj_plane_pixel_scales(wcs))))
+    b = max(1, math.floor(hips_pixel / (HIPS_BIN_SAMPLING * scale)))
+    if b == 1:
+        return planes, wcs
+    rows, columns = (planes[0].shape[0] // b) * b, (planes[0].shape[1] // b) * b
+    binned = [
+        plane[:rows, :columns].reshape(rows // b, b, columns // b, b).mean(axis=(1, 3))
+        for plane in planes
+    ]
+    coarse = wcs.deepcopy()
+    if coarse.wcs.has_cd():
+        coarse.wcs.cd = coarse.wcs.cd * b
+    else:
+        coarse.wcs.cdelt = coarse.wcs.cdelt * b
+    coarse.wcs.crpix = (coarse.wcs.crpix - 0.5) / b + 0.5
+    return binned, coarse
 
 
 def _tile_hips(job: _TileJob) -> str:

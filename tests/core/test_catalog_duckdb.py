@@ -57,7 +57,7 @@ def m2_sql() -> str:
 
 def test_tables_have_descriptions_and_exact_counts(catalog: DuckDBCatalog) -> None:
     tables = {table.name: table for table in catalog.tables()}
-    assert set(tables) == {"DR1_MAIN", "DR1_TILE_INFO"}
+    assert set(tables) == {"DR1_MAIN", "DR1_TILE_INFO", "DR1_ANOMALY_TRUTH"}
     assert tables["DR1_MAIN"].rows == _count(catalog, "DR1_MAIN") > 20_000
     assert tables["DR1_TILE_INFO"].description.startswith("DEMO DR1")
 
@@ -72,7 +72,7 @@ def test_columns_carry_tap_metadata(catalog: DuckDBCatalog) -> None:
 @pytest.mark.parametrize(
     ("column", "tables"),
     [
-        ("tilename", ["DR1_MAIN", "DR1_TILE_INFO"]),
+        ("tilename", ["DR1_ANOMALY_TRUTH", "DR1_MAIN", "DR1_TILE_INFO"]),
         ("MAG_AUTO_G", ["DR1_MAIN"]),
         ("RA_CENT", ["DR1_TILE_INFO"]),
         ("NO_SUCH_COLUMN", []),

@@ -50,8 +50,9 @@ def test_query_prints_rows_from_stdin(demo_data_dir: Path) -> None:
     [
         (("query", "SELECT * FROM NOPE"), "surveylab query: "),
         (("demo-data", "--objects", "0", "--out", "{tmp}/x"), "objects"),
+        (("demo-data", "--deep-objects", "-1", "--out", "{tmp}/x"), "deep_objects"),
     ],
-    ids=["bad-query", "no-objects"],
+    ids=["bad-query", "no-objects", "negative-deep-objects"],
 )
 def test_bad_input_exits_2_with_a_message(
     args: tuple[str, ...], message: str, demo_data_dir: Path, tmp_path: Path
@@ -71,10 +72,13 @@ def test_missing_demo_survey_says_how_to_make_it(tmp_path: Path) -> None:
 
 def test_demo_data_is_generated_once(tmp_path: Path) -> None:
     out = tmp_path / "tiny"
-    args = ("demo-data", "--objects", "2000", "--pixel-scale", "8", "--out", str(out))
+    args = (
+        *("demo-data", "--objects", "2000", "--pixel-scale", "8", "--deep-objects", "0"),
+        *("--out", str(out)),
+    )
     first = run(*args, data_dir=out)
     assert first.returncode == 0, first.stderr
-    assert "DEMO DR1: 6,000 objects" in first.stdout
+    assert "DEMO DR1: 6,330 objects" in first.stdout  # and 10 x 33 anomalies and their stars
     assert "100%" in first.stderr  # the progress bar reached the end
     assert (out / "catalog.duckdb").is_file()
     second = run(*args, data_dir=out)
@@ -83,7 +87,7 @@ def test_demo_data_is_generated_once(tmp_path: Path) -> None:
 
 
 #: A tiny release: seconds to make.
-TINY = ("--objects", "2000", "--pixel-scale", "8")
+TINY = ("--objects", "2000", "--pixel-scale", "8", "--deep-objects", "0")
 
 
 def entries(folder: Path) -> list[str]:
@@ -97,7 +101,7 @@ def test_demo_data_fills_an_existing_empty_folder(tmp_path: Path) -> None:
     (out / "lost+found").mkdir()  # a fresh volume's only entry does not make it a survey
     result = run_here("demo-data", *TINY, "--out", str(out), data_dir=out)
     assert result.returncode == 0, result.stderr
-    assert "DEMO DR1: 6,000 objects" in result.stdout
+    assert "DEMO DR1: 6,330 objects" in result.stdout
     assert {"catalog.duckdb", "release.json", "images"} <= set(entries(out))
     assert not [name for name in entries(out) if name.startswith(".")]  # no staging left
     assert out.stat().st_mode & 0o777 == 0o751

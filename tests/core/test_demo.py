@@ -29,6 +29,7 @@ from surveylab.demo import (
     generate_demo,
     tile_name,
 )
+from surveylab.demo.anomalies import PER_TILE, SATURATED_ARTEFACT
 from surveylab.demo.generate import default_image_tiles
 
 #: The real DES DR2 tile list, beside the checkout (never read by the generator itself).
@@ -42,6 +43,7 @@ SMALL = {
     "pixel_scale": 2.0,
     "image_tiles": [M2_TILE, M2_NEIGHBOUR],
     "bands": ("g", "r", "i"),
+    "deep_objects": 1000,
 }
 TILE_NAME = re.compile(r"^DES\d{4}[+-]\d{4}$")
 BANDS = ("G", "R", "I", "Z", "Y")
@@ -90,7 +92,11 @@ def test_release_describes_what_was_written(
     release, fractions = generated
     assert release.release == "DEMO DR1"
     assert (release.objects, release.cluster_stars) == (20_000, M2_STARS)
-    assert release.rows == 20_000 + M2_STARS == one(db, "SELECT count(*) FROM DR1_MAIN")[0]
+    # two imaged tiles, each with its deep objects, anomalies and the artefacts' saturated stars
+    added = 2 * (1000 + sum(PER_TILE.values()) + PER_TILE[SATURATED_ARTEFACT])
+    assert release.rows == 20_000 + M2_STARS + added == one(db, "SELECT count(*) FROM DR1_MAIN")[0]
+    assert release.anomalies == 2 * sum(PER_TILE.values())
+    assert release.anomalies == one(db, "SELECT count(*) FROM DR1_ANOMALY_TRUTH")[0]
     assert release.bands == ("g", "r", "i")
     assert release.tile_pixels == round(2630 / 2.0)
     assert release.image_tiles == (M2_TILE, M2_NEIGHBOUR)
@@ -127,6 +133,10 @@ MAIN_TYPES = {
     **{f"IMAFLAGS_ISO_{b}": "SMALLINT" for b in BANDS},
     "EBV_SFD98": "FLOAT",
     "EXTENDED_CLASS_COADD": "SMALLINT",
+    **{f"FLUX_RADIUS_{b}": "FLOAT" for b in BANDS},
+    "A_IMAGE": "FLOAT",
+    "B_IMAGE": "FLOAT",
+    "THETA_J2000": "FLOAT",
 }
 TILE_TYPES = {
     "TILENAME": "VARCHAR",
@@ -358,7 +368,9 @@ def test_healpix_columns_match_astropy_healpix(db: duckdb.DuckDBPyConnection) ->
 
 def test_tap_schema_describes_every_column(db: duckdb.DuckDBPyConnection) -> None:
     tables = dict(db.sql("SELECT table_name, description FROM tap_schema.tables").fetchall())
-    assert set(tables) == {"DR1_MAIN", "DR1_TILE_INFO"} and all(tables.values())
+    assert set(tables) == {"DR1_MAIN", "DR1_TILE_INFO", "DR1_ANOMALY_TRUTH"} and all(
+        tables.values()
+    )
     for table in tables:
         actual = [r[0] for r in db.sql(f"SELECT column_name FROM (DESCRIBE {table})").fetchall()]
         described = db.sql(
@@ -418,7 +430,7 @@ def test_images_are_listed_and_rice_compressed(
                 "DEMO DR1",
             )
             assert header["MAGZERO"] == 30.0 and header["EXPTIME"] > 0 and header["FILTER"]
-            assert 0.85 <= header["FWHM"] <= 1.15
+            assert header["FWHM"] in (0.9, 1.0, 1.1)
             assert (header["CRVAL1"], header["CRVAL2"]) == pytest.approx((ra, dec))
             assert header["CD1_1"] == pytest.approx(-2.0 / 3600) and header["CD2_2"] > 0
     assert one(db, "SELECT count(*) FROM DR1_TILE_INFO WHERE FITS_G IS NULL") == (
@@ -477,6 +489,7 @@ def test_images_draw_the_objects_of_neighbouring_tiles(tmp_path: Path) -> None:
         bands=("r",),
         pixel_scale=4.0,
         tile_pixels=1260,
+        deep_objects=0,
     )
     con = duckdb.connect(str(release.catalog), read_only=True)
     try:
@@ -490,7 +503,13 @@ def test_images_draw_the_objects_of_neighbouring_tiles(tmp_path: Path) -> None:
 # ---------------------------------------------------------------------------------------------
 # determinism, atomicity, validation
 
-TINY = {"objects": 3000, "image_tiles": [M2_TILE], "bands": ("g",), "tile_pixels": 200}
+TINY = {
+    "objects": 3000,
+    "image_tiles": [M2_TILE],
+    "bands": ("g",),
+    "tile_pixels": 200,
+    "deep_objects": 500,
+}
 
 
 def _snapshot(path: Path) -> tuple[Any, Any, np.ndarray[Any, Any], dict[str, Any]]:
@@ -531,7 +550,9 @@ def test_a_failure_leaves_nothing_behind(tmp_path: Path, stage: str) -> None:
             objects=2000,
             image_tiles=[M2_TILE, M2_NEIGHBOUR],
             bands=("g", "r"),
+            pixel_scale=4.0,
             tile_pixels=128,
+            deep_objects=100,
             progress=progress,
         )
     assert list(tmp_path.iterdir()) == []
@@ -562,6 +583,9 @@ def test_an_existing_folder_is_not_overwritten(tmp_path: Path) -> None:
         ({"pixel_scale": 0.01}, "the largest is 20000"),
         ({"tile_pixels": 0}, "tile_pixels must be a positive integer"),
         ({"tile_pixels": 10**6}, "tile_pixels must lie between"),
+        ({"deep_objects": -1}, "deep_objects must be a non-negative integer"),
+        ({"deep_objects": 2.5}, "deep_objects must be a non-negative integer"),
+        ({"deep_objects": True}, "deep_objects must be a non-negative integer"),
     ],
     ids=lambda value: str(value) if not isinstance(value, dict) else "-".join(map(str, value)),
 )

@@ -363,3 +363,26 @@ def test_the_command_builds_keeps_and_rebuilds(
     assert main(["hips", "build", *small, "--force"]) == 0
     assert hips_properties(release)["hips_tile_format"] == "png"
     assert sorted(path.name for path in release.iterdir()) == sorted([*RELEASE_ENTRIES, HIPS_DIR])
+
+
+def test_images_much_finer_than_the_hips_are_averaged_in_blocks_with_their_wcs() -> None:
+    from astropy.wcs import WCS
+
+    from surveylab.hips import _binned
+
+    wcs = WCS(naxis=2)
+    wcs.wcs.ctype = ["RA---TAN", "DEC--TAN"]
+    wcs.wcs.crval = [10.0, -1.0]
+    wcs.wcs.crpix = [50.5, 50.5]
+    wcs.wcs.cd = [[-0.6 / 3600, 0.0], [0.0, 0.6 / 3600]]
+    plane = np.zeros((100, 100), dtype=np.float32)
+    plane[40:44, 60:64] = 1.0  # a 4 x 4 block: its centre is pixel (61.5, 41.5), 0-based
+    # HiPS pixels of 3.2" hold two blocks of 2 x 0.6": blocks of 2 x 2 pixels
+    (binned,), coarse = _binned([plane], wcs, 3.2 / 3600)
+    assert binned.shape == (50, 50) and float(binned.sum()) * 4 == float(plane.sum())
+    before = wcs.pixel_to_world_values(61.5, 41.5)
+    after = coarse.pixel_to_world_values(30.5, 20.5)  # the same block's centre, binned
+    assert np.allclose(before, after, atol=1e-9)
+    # HiPS pixels as fine as the image: nothing changes
+    (same,), unchanged = _binned([plane], wcs, 0.6 / 3600)
+    assert same is plane and unchanged is wcs

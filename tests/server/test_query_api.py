@@ -170,7 +170,11 @@ async def test_find_tables_with_a_column(jp_fetch: Fetch) -> None:
     tilename = json.loads(
         (await jp_fetch("surveylab", "api", "tables", params={"column": "tilename"})).body
     )
-    assert {table["name"] for table in tilename["tables"]} == {"DR1_MAIN", "DR1_TILE_INFO"}
+    assert {table["name"] for table in tilename["tables"]} == {
+        "DR1_MAIN",
+        "DR1_TILE_INFO",
+        "DR1_ANOMALY_TRUTH",
+    }
     ra_cent = json.loads(
         (await jp_fetch("surveylab", "api", "tables", params={"column": "RA_CENT"})).body
     )

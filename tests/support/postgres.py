@@ -57,7 +57,7 @@ PG_SYSTEM_USER = "postgres"
 DATABASE = "survey"
 READER_ROLE = "survey_reader"
 #: The demo survey's tables copied into PostgreSQL, and the TAP_SCHEMA tables.
-DEMO_TABLES = ("DR1_MAIN", "DR1_TILE_INFO")
+DEMO_TABLES = ("DR1_MAIN", "DR1_TILE_INFO", "DR1_ANOMALY_TRUTH")
 TAP_TABLES = ("schemas", "tables", "columns")
 #: DuckDB column types of the demo survey and their PostgreSQL spelling.
 PG_TYPES = {

@@ -17,15 +17,19 @@ from .schema import (
     TABLE_DESCRIPTIONS,
     TILE_COLUMNS,
     TILE_TABLE,
+    TRUTH_COLUMNS,
+    TRUTH_TABLE,
     ColumnSpec,
 )
 
-__all__ = ["MAIN_ORDER", "TILE_ORDER", "write_catalog", "write_tap_schema"]
+__all__ = ["MAIN_ORDER", "TILE_ORDER", "TRUTH_ORDER", "write_catalog", "write_tap_schema"]
 
 #: Storage order of DR1_MAIN: spatial, so that box and cone queries read few row groups.
 MAIN_ORDER = "HPIX_1024, COADD_OBJECT_ID"
 #: Storage order of DR1_TILE_INFO.
 TILE_ORDER = "TILENAME"
+#: Storage order of DR1_ANOMALY_TRUTH.
+TRUTH_ORDER = "COADD_OBJECT_ID"
 
 Columns = Mapping[str, npt.NDArray[np.generic] | pa.Array | Sequence[object]]
 
@@ -50,7 +54,7 @@ def _create_table(
 
 
 def write_tap_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create ``tap_schema.schemas``, ``.tables`` and ``.columns`` describing both tables.
+    """Create ``tap_schema.schemas``, ``.tables`` and ``.columns`` describing the tables.
 
     Column names follow TAP 1.1 (lower case). ``table_name`` holds the unqualified upper-case
     table name (``'DR1_MAIN'``); ``principal`` and ``indexed`` are 0/1 integers.
@@ -69,7 +73,11 @@ def write_tap_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.executemany(
         "INSERT INTO tap_schema.schemas VALUES (?, ?)", list(SCHEMA_DESCRIPTIONS.items())
     )
-    tables = ((MAIN_TABLE, MAIN_COLUMNS), (TILE_TABLE, TILE_COLUMNS))
+    tables = (
+        (MAIN_TABLE, MAIN_COLUMNS),
+        (TILE_TABLE, TILE_COLUMNS),
+        (TRUTH_TABLE, TRUTH_COLUMNS),
+    )
     con.executemany(
         "INSERT INTO tap_schema.tables VALUES ('main', ?, 'table', ?, ?)",
         [[name, TABLE_DESCRIPTIONS[name], k] for k, (name, _) in enumerate(tables, start=1)],
@@ -95,16 +103,19 @@ def write_tap_schema(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def write_catalog(path: Path, main: Columns, tiles: Columns, threads: int | None = None) -> None:
-    """Write ``DR1_MAIN``, ``DR1_TILE_INFO`` and ``tap_schema`` into a new DuckDB file.
+def write_catalog(
+    path: Path, main: Columns, tiles: Columns, truth: Columns, threads: int | None = None
+) -> None:
+    """Write ``DR1_MAIN``, ``DR1_TILE_INFO``, ``DR1_ANOMALY_TRUTH`` and ``tap_schema`` into a
+    new DuckDB file.
 
     Parameters
     ----------
     path : Path
         The database file to create; it must not exist.
-    main, tiles : mapping
+    main, tiles, truth : mapping
         Column name to values (numpy arrays, Arrow arrays or lists; ``None`` is NULL) for every
-        column of :data:`MAIN_COLUMNS` and :data:`TILE_COLUMNS`.
+        column of :data:`MAIN_COLUMNS`, :data:`TILE_COLUMNS` and :data:`TRUTH_COLUMNS`.
     threads : int, optional
         DuckDB worker threads (default: DuckDB's, one per core).
     """
@@ -114,6 +125,7 @@ def write_catalog(path: Path, main: Columns, tiles: Columns, threads: int | None
             con.execute(f"SET threads = {int(threads)}")
         _create_table(con, MAIN_TABLE, MAIN_COLUMNS, main, MAIN_ORDER)
         _create_table(con, TILE_TABLE, TILE_COLUMNS, tiles, TILE_ORDER)
+        _create_table(con, TRUTH_TABLE, TRUTH_COLUMNS, truth, TRUTH_ORDER)
         write_tap_schema(con)
         con.execute("CHECKPOINT")
     finally:

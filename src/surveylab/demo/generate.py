@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from .anomalies import anomaly_sources, truth_table
 from .database import write_catalog
 from .images import (
     STAMP_RADII,
@@ -57,6 +58,7 @@ from .population import (
     M2_STARS,
     STAR_FRACTION,
     Population,
+    deep_sources,
     field_galaxies,
     field_stars,
     m2_cluster,
@@ -65,6 +67,7 @@ from .tiling import TILE_SIZE, Tiling, demo_tiling
 
 __all__ = [
     "CATALOG_FILE",
+    "DEEP_OBJECTS",
     "IMAGES_DIR",
     "M2_EXAMPLE_QUERY",
     "RELEASE_FILE",
@@ -100,6 +103,15 @@ _STREAM_M2 = 3
 _STREAM_MEASURE = 4
 _STREAM_IMAGE_NOISE = 5
 _STREAM_SEEING = 6
+_STREAM_DEEP = 7
+_STREAM_ANOMALIES = 8
+
+#: Objects of the deep population added to each imaged tile by default: with the field's, about
+#: DES's 68,000 a tile.
+DEEP_OBJECTS = 60_000
+#: Image sources farther than this from an image's edge are not drawn (arcsec): the longest
+#: satellite trail's half length.
+ANOMALY_MARGIN = 300.0
 
 #: DES's example query for M2's stars, which the demo release answers with thousands of rows.
 M2_EXAMPLE_QUERY = (
@@ -114,6 +126,7 @@ WHERE RA between 323.36-0.12 and 323.36+0.12 and DEC between -0.82-0.12 and -0.8
 #: Rough cost of each stage on one core, seconds per unit, to weight the progress bar.
 _SECONDS_PER_OBJECT = 3.3e-6
 _SECONDS_PER_PIXEL = 1e-7
+_SECONDS_PER_PLACEMENT = 2e-5
 
 
 @dataclass(frozen=True)
@@ -129,11 +142,16 @@ class DemoRelease:
     objects : int
         Field objects requested (the ``objects`` argument).
     rows : int
-        Rows of ``DR1_MAIN``: ``objects`` plus ``cluster_stars``.
+        Rows of ``DR1_MAIN``: ``objects``, ``cluster_stars``, and the deep population and
+        injected anomalies of the imaged tiles.
     cluster_stars : int
         Stars of the globular cluster M2, added whatever ``objects``.
     seed : int
         The random seed: the same seed gives the same tables and pixels.
+    deep_objects : int
+        Objects of the deep population of each imaged tile.
+    anomalies : int
+        Rows of ``DR1_ANOMALY_TRUTH``.
     bands : tuple of str
         Bands with images (the catalog always has all of g, r, i, z, Y).
     pixel_scale : float
@@ -154,6 +172,8 @@ class DemoRelease:
     rows: int
     cluster_stars: int
     seed: int
+    deep_objects: int
+    anomalies: int
     bands: tuple[str, ...]
     pixel_scale: float
     tile_pixels: int
@@ -337,18 +357,24 @@ def _staging(out_dir: Path) -> Iterator[Path]:
         raise
 
 
-def _population(objects: int, seed: int, tiling: Tiling) -> Population:
-    def rng(stream: int) -> np.random.Generator:
-        return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(stream,)))
+def _population(
+    objects: int, seed: int, tiling: Tiling, image_tiles: Sequence[str], deep_objects: int
+) -> Population:
+    def rng(*key: int) -> np.random.Generator:
+        return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
 
     stars = round(objects * STAR_FRACTION)
-    return Population.concatenate(
-        [
-            field_stars(rng(_STREAM_STARS), stars, tiling),
-            field_galaxies(rng(_STREAM_GALAXIES), objects - stars, tiling),
-            m2_cluster(rng(_STREAM_M2), M2_STARS),
-        ]
-    )
+    parts = [
+        field_stars(rng(_STREAM_STARS), stars, tiling),
+        field_galaxies(rng(_STREAM_GALAXIES), objects - stars, tiling),
+        m2_cluster(rng(_STREAM_M2), M2_STARS),
+    ]
+    for name in image_tiles:
+        index = tiling.index(name)
+        if deep_objects:
+            parts.append(deep_sources(rng(_STREAM_DEEP, index), tiling.tile(name), deep_objects))
+        parts.append(anomaly_sources(rng(_STREAM_ANOMALIES, index), tiling.tile(name), index))
+    return Population.concatenate(parts)
 
 
 def _tile_table(
@@ -387,7 +413,8 @@ def _image_sources(population: Population, spec: ImageSpec, margin_pixels: int) 
     half = (spec.pixels / 2.0 + margin_pixels) * spec.pixel_scale / 3600.0
     d_dec = np.abs(population.dec - spec.dec)
     d_ra = np.abs(np.mod(population.ra - spec.ra + 180.0, 360.0) - 180.0)
-    near = (d_dec <= half * 1.01) & (d_ra * np.cos(np.radians(population.dec)) <= half * 1.01)
+    reach = np.where(population.anomaly > 0, half + ANOMALY_MARGIN / 3600.0, half) * 1.01
+    near = (d_dec <= reach) & (d_ra * np.cos(np.radians(population.dec)) <= reach)
     index = np.flatnonzero(near)
     return ImageSources(
         ra=population.ra[index],
@@ -396,6 +423,10 @@ def _image_sources(population: Population, spec: ImageSpec, margin_pixels: int) 
         size=population.size[index],
         axis_ratio=population.axis_ratio[index],
         position_angle=population.position_angle[index],
+        is_star=population.is_star[index],
+        bulge_fraction=population.bulge_fraction[index],
+        anomaly=population.anomaly[index],
+        anomaly_scale=population.anomaly_scale[index],
     )
 
 
@@ -466,7 +497,8 @@ def _render_all(
     def sources(spec: ImageSpec) -> ImageSources:
         return _image_sources(population, spec, margin)
 
-    remaining = list(specs)
+    # images of one seeing in a row, so that each worker builds few template libraries
+    remaining = sorted(specs, key=lambda spec: spec.fwhm)
     workers = _workers(len(specs))
     if workers:
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context())
@@ -501,9 +533,10 @@ def generate_demo(
     objects: int = 1_000_000,
     seed: int = 20261121,
     image_tiles: Sequence[str] | None = None,
-    pixel_scale: float = 1.0,
+    pixel_scale: float = 0.6,
     tile_pixels: int | None = None,
-    bands: Sequence[str] = BANDS,
+    bands: Sequence[str] = ("g", "r", "i"),
+    deep_objects: int = DEEP_OBJECTS,
     progress: Callable[[str, float], None] | None = None,
 ) -> DemoRelease:
     """Generate the DEMO DR1 release into ``out_dir``.
@@ -513,20 +546,23 @@ def generate_demo(
     out_dir : str or Path
         Release folder to create; it must not exist. Its parent is created if needed.
     objects : int
-        Field objects (stars and galaxies) over the footprint; M2's ``M2_STARS`` stars come on
-        top.
+        Field objects (stars and galaxies) over the footprint; M2's ``M2_STARS`` stars, and the
+        deep population and anomalies of the imaged tiles, come on top.
     seed : int
         Random seed (>= 0): the same seed gives identical tables and pixels.
     image_tiles : sequence of str, optional
         Tiles to make images of. Default: M2's tile, its 8 neighbours, and the tile at
         (0, 0) that crosses RA 0. An empty sequence makes no images.
     pixel_scale : float
-        Image pixel scale in arcsec (1.0: 2630 x 2630 images; DES's 0.263: 10000 x 10000).
+        Image pixel scale in arcsec (0.6: 4383 x 4383 images; DES's 0.263: 10000 x 10000).
     tile_pixels : int, optional
         Image side in pixels, centred on the tile; default ``round(2630 / pixel_scale)``,
         the whole tile.
     bands : sequence of str
-        Bands to make images in (the catalog always has all five).
+        Bands to make images in (the catalog always has all five); default g, r, i.
+    deep_objects : int
+        Faint objects (6% stars) added to each imaged tile, which brings it to DES's density;
+        0 for none. Each imaged tile also gets its injected anomalies (``DR1_ANOMALY_TRUTH``).
     progress : callable, optional
         ``progress(message, fraction)``, called as work proceeds with ``fraction`` rising from
         0 to 1. An exception it raises aborts the run, leaving nothing behind.
@@ -556,6 +592,10 @@ def generate_demo(
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     seed = int(seed)
     pixels = _image_pixels(pixel_scale, tile_pixels)
+    if isinstance(deep_objects, bool) or not isinstance(deep_objects, int | np.integer):
+        raise ValueError(f"deep_objects must be a non-negative integer, got {deep_objects!r}")
+    if deep_objects < 0:
+        raise ValueError(f"deep_objects must be a non-negative integer, got {deep_objects!r}")
     band_list = _check_bands(bands)
     tiling = demo_tiling()
     tile_names = _check_tiles(tiling, image_tiles)
@@ -566,17 +606,20 @@ def generate_demo(
 
     n_images = len(tile_names) * len(band_list)
     workers = max(1, _workers(n_images))
+    rows = objects + len(tile_names) * deep_objects
     report = Progress(
         progress,
         {
-            "sources": objects * _SECONDS_PER_OBJECT * 0.75,
-            "catalog": objects * _SECONDS_PER_OBJECT * 0.25,
-            "images": n_images * pixels**2 * _SECONDS_PER_PIXEL / workers,
+            "sources": rows * _SECONDS_PER_OBJECT * 0.75,
+            "catalog": rows * _SECONDS_PER_OBJECT * 0.25,
+            "images": n_images
+            * (pixels**2 * _SECONDS_PER_PIXEL + deep_objects * _SECONDS_PER_PLACEMENT)
+            / workers,
         },
     )
     with _staging(out) as staging:
         report("sources", f"Drawing {objects:,} objects and M2 over {len(tiling)} tiles")
-        population = _population(objects, seed, tiling)
+        population = _population(objects, seed, tiling, tile_names, deep_objects)
         measure_rng = np.random.default_rng(
             np.random.SeedSequence(seed, spawn_key=(_STREAM_MEASURE,))
         )
@@ -586,7 +629,8 @@ def generate_demo(
         report("catalog", f"Writing {len(population):,} rows to {CATALOG_FILE}")
         images = {(name, band) for name in tile_names for band in band_list}
         counts = np.bincount(tile_index, minlength=len(tiling))
-        write_catalog(staging / CATALOG_FILE, columns, _tile_table(tiling, counts, images))
+        truth = truth_table(columns)
+        write_catalog(staging / CATALOG_FILE, columns, _tile_table(tiling, counts, images), truth)
         del columns
 
         specs = _image_specs(
@@ -606,6 +650,8 @@ def generate_demo(
             rows=len(population),
             cluster_stars=M2_STARS,
             seed=seed,
+            deep_objects=deep_objects,
+            anomalies=len(truth["COADD_OBJECT_ID"]),
             bands=band_list,
             pixel_scale=float(pixel_scale),
             tile_pixels=pixels,

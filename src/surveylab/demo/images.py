@@ -5,15 +5,17 @@ middle of the array), with a CD matrix for ``pixel_scale`` arcsec per pixel and 
 the left (``CD1_1 < 0``), as on the sky and in DES coadds. Pixel values are counts with
 ``MAGZERO`` = 30: a source of magnitude ``m`` holds ``10 ** (-0.4 * (m - 30))`` counts.
 
-Sources are Moffat profiles (beta = ``MOFFAT_BETA``) with the image's seeing (0.85-1.15 arcsec
-FWHM, drawn per tile and band around :data:`~surveylab.demo.photometry.SEEING_FWHM`). Galaxies
-are the same profile stretched to the quadrature sum of the PSF and their elliptical Gaussian
-size. Each source is drawn into a postage stamp just large enough for its wings to fall below a
-tenth of the sky noise; stamps of similar size are evaluated together with numpy and added into
-the image with ``np.add.at``. When the PSF is undersampled (FWHM < 3 px) profiles are averaged
-over 3 x 3 sub-pixels. The sky noise is Gaussian with the sigma that gives the catalog's 10-sigma
-depths, generated in chunks of rows so that a full 10000 x 10000 tile needs little more memory
-than its float32 array.
+The PSF is a Moffat profile (beta = ``MOFFAT_BETA``) with the image's seeing (0.9-1.1 arcsec
+FWHM in steps of ``SEEING_STEP``, drawn per tile and band around
+:data:`~surveylab.demo.photometry.SEEING_FWHM`). Stars are that profile, each drawn by numpy into
+a postage stamp just large enough for its wings to fall below a tenth of the sky noise; stamps of
+similar size are evaluated together and added into the image with ``np.add.at``. Galaxies are
+bulge + disc profiles rendered by GalSim into a template library and placed by numpy
+(:mod:`surveylab.demo.templates`). Injected anomalies (:mod:`surveylab.demo.anomalies`) add a
+lens's arc, a satellite trail, or a saturated star's bleed trail and diffraction spikes. When
+the PSF is undersampled (FWHM < 3 px) star profiles are averaged over 3 x 3 sub-pixels. The sky
+noise is Gaussian with the sigma that gives the catalog's 10-sigma depths, generated in chunks of
+rows so that a full 10000 x 10000 tile needs little more memory than its float32 array.
 
 Files are written like DES's ``.fits.fz``: an empty primary HDU and a RICE_1 tile-compressed
 ``SCI`` image HDU, float32 quantised to 1/``QUANTIZE_LEVEL`` of the noise with subtractive
@@ -34,7 +36,18 @@ import numpy.typing as npt
 from astropy.io import fits
 from astropy.wcs import WCS
 
+from .anomalies import (
+    ARC_SHARE,
+    BLEED_SIGMA,
+    LENS,
+    SATURATED_ARTEFACT,
+    TRAIL,
+    artefact_star_offset,
+    lens_deflector_half_light,
+)
 from .photometry import DEPTH_10SIGMA, MAGZERO, SEEING_FWHM
+from .population import SIGMA_PER_HALF_LIGHT
+from .templates import library, place_galaxies, template_keys
 
 __all__ = [
     "COMPRESSION_TILE",
@@ -77,9 +90,14 @@ NOISE_CHUNK_ROWS = 512
 #: RICE compression tile shape (rows, columns) and quantisation (fpack's default q = 4).
 COMPRESSION_TILE = (100, 100)
 QUANTIZE_LEVEL = 4.0
-#: Per-image seeing scatter (lognormal sigma) and the FWHM range it is clipped to, arcsec.
+#: Per-image seeing scatter (lognormal sigma), the FWHM range it is clipped to and the step it
+#: is rounded to (one GalSim template library per step), arcsec.
 SEEING_SCATTER = 0.05
-SEEING_RANGE = (0.85, 1.15)
+SEEING_RANGE = (0.9, 1.1)
+SEEING_STEP = 0.1
+#: Diffraction spikes of a saturated star: their length relative to the bleed trail's half
+#: length, and the magnitude of each in every band (white, as the star's light).
+SPIKE_LENGTH, SPIKE_MAG = 1.5, 17.5
 
 _FWHM_PER_SIGMA = 2.0 * math.sqrt(2.0 * math.log(2.0))
 
@@ -131,8 +149,9 @@ class ImageSpec:
 class ImageSources:
     """The sources that may show in one image (true magnitudes in its band).
 
-    ``size`` is the intrinsic Gaussian sigma in arcsec (0 for point sources); ``axis_ratio``
-    and ``position_angle`` (degrees east of north) shape galaxies.
+    ``size`` is the Gaussian-equivalent size in arcsec (0 for point sources); ``axis_ratio``,
+    ``position_angle`` (degrees east of north) and ``bulge_fraction`` shape galaxies;
+    ``anomaly`` and ``anomaly_scale`` describe injected anomalies.
     """
 
     ra: FloatArray
@@ -141,6 +160,10 @@ class ImageSources:
     size: FloatArray
     axis_ratio: FloatArray
     position_angle: FloatArray
+    is_star: npt.NDArray[np.bool_]
+    bulge_fraction: FloatArray
+    anomaly: npt.NDArray[np.int8]
+    anomaly_scale: FloatArray
 
     def __len__(self) -> int:
         return len(self.ra)
@@ -158,9 +181,10 @@ class ImageResult:
 
 
 def draw_seeing(band: str, rng: np.random.Generator) -> float:
-    """Seeing FWHM (arcsec) of one coadd in ``band``."""
+    """Seeing FWHM (arcsec) of one coadd in ``band``, a multiple of ``SEEING_STEP``."""
     fwhm = SEEING_FWHM[band] * math.exp(SEEING_SCATTER * float(rng.standard_normal()))
-    return float(np.clip(fwhm, *SEEING_RANGE))
+    stepped = round(float(np.clip(fwhm, *SEEING_RANGE)) / SEEING_STEP) * SEEING_STEP
+    return round(stepped, 3)
 
 
 def sky_sigma(band: str, fwhm: float, pixel_scale: float) -> float:
@@ -349,6 +373,131 @@ def _noise(image: npt.NDArray[np.float32], sigma: float, rng: np.random.Generato
         chunk *= np.float32(sigma)
 
 
+def _add_segments(
+    image: npt.NDArray[np.float32],
+    x0: float,
+    y0: float,
+    x1: float,
+    y1: float,
+    flux: float,
+    sigma: float,
+) -> None:
+    """Add a straight streak from (x0, y0) to (x1, y1) (pixels), Gaussian across with
+    ``sigma`` pixels, holding ``flux`` counts in all (as much inside the image as falls in it)."""
+    rows, columns = image.shape
+    pad = 4.0 * sigma + 1.0
+    i0 = max(math.floor(min(x0, x1) - pad), 0)
+    i1 = min(math.ceil(max(x0, x1) + pad) + 1, columns)
+    j0 = max(math.floor(min(y0, y1) - pad), 0)
+    j1 = min(math.ceil(max(y0, y1) + pad) + 1, rows)
+    if i0 >= i1 or j0 >= j1:
+        return
+    length = math.hypot(x1 - x0, y1 - y0)
+    ux, uy = (x1 - x0) / length, (y1 - y0) / length
+    per_length = flux / length / (math.sqrt(2.0 * math.pi) * sigma)
+    for start in range(j0, j1, NOISE_CHUNK_ROWS):
+        yy, xx = np.mgrid[start : min(start + NOISE_CHUNK_ROWS, j1), i0:i1].astype(np.float64)
+        along = (xx - x0) * ux + (yy - y0) * uy
+        across = -(xx - x0) * uy + (yy - y0) * ux
+        inside = np.clip(along + 0.5, 0.0, 1.0) * np.clip(length - along + 0.5, 0.0, 1.0)
+        values = per_length * inside * np.exp(-0.5 * (across / sigma) ** 2)
+        image[start : start + values.shape[0], i0:i1] += values.astype(np.float32)
+
+
+def _direction(position_angle: float) -> tuple[float, float]:
+    """Pixel direction (dx, dy) of a position angle east of north (east is -x, north +y)."""
+    theta = math.radians(position_angle)
+    return -math.sin(theta), math.cos(theta)
+
+
+def _draw_arc(
+    image: npt.NDArray[np.float32],
+    x: float,
+    y: float,
+    flux: float,
+    einstein: float,
+    orientation: float,
+    spec: ImageSpec,
+) -> None:
+    """Add a lens's arc at ``einstein`` arcsec from its deflector at pixel (x, y): seven knots
+    stretched along the ring over 200 degrees about ``orientation``, and a counter-image.
+
+    Each knot is an elliptical Gaussian (sigma 0.35″ along the ring, 0.12″ across) convolved
+    with the PSF taken as a Gaussian of the same FWHM: the covariances add.
+    """
+    scale = spec.pixel_scale
+    psf_var = (spec.fwhm / _FWHM_PER_SIGMA / scale) ** 2
+    radius = math.ceil((einstein + 3.0 * spec.fwhm) / scale)
+    centre_x, centre_y = math.floor(x + 0.5), math.floor(y + 0.5)
+    rows, columns = image.shape
+    j0, j1 = max(centre_y - radius, 0), min(centre_y + radius + 1, rows)
+    i0, i1 = max(centre_x - radius, 0), min(centre_x + radius + 1, columns)
+    if j0 >= j1 or i0 >= i1:
+        return
+    yy, xx = np.mgrid[j0:j1, i0:i1].astype(np.float64)
+    stamp = np.zeros_like(xx)
+    angles = orientation + np.linspace(-100.0, 100.0, 7)
+    knots = [(float(a), 0.8 / len(angles), 0.35) for a in angles]
+    knots.append((orientation + 180.0, 0.2, 0.2))
+    for angle, share, along_sigma in knots:
+        dx, dy = _direction(angle)
+        kx, ky = x + dx * einstein / scale, y + dy * einstein / scale
+        # tangent (-dy, dx) and radial (dx, dy) axes
+        var_t = (along_sigma / scale) ** 2 + psf_var
+        var_r = (0.12 / scale) ** 2 + psf_var
+        t = -(xx - kx) * dy + (yy - ky) * dx
+        r = (xx - kx) * dx + (yy - ky) * dy
+        norm = share / (2.0 * math.pi * math.sqrt(var_t * var_r))
+        stamp += norm * np.exp(-0.5 * (t * t / var_t + r * r / var_r))
+    image[j0:j1, i0:i1] += (flux * stamp).astype(np.float32)
+
+
+def _draw_anomalies(
+    image: npt.NDArray[np.float32],
+    sources: ImageSources,
+    x: FloatArray,
+    y: FloatArray,
+    flux: FloatArray,
+    spec: ImageSpec,
+) -> None:
+    """Add the pixels of the injected anomalies that are not plain stars or galaxies."""
+    psf_sigma = spec.fwhm_pixels / _FWHM_PER_SIGMA
+    for k in np.flatnonzero(sources.anomaly > 0):
+        code, scale = int(sources.anomaly[k]), float(sources.anomaly_scale[k])
+        if code == LENS:
+            arc_flux = flux[k] * ARC_SHARE[spec.band]
+            _draw_arc(image, x[k], y[k], arc_flux, scale, float(sources.position_angle[k]), spec)
+        elif code == TRAIL:
+            dx, dy = _direction(float(sources.position_angle[k]))
+            half = scale / 2.0 / spec.pixel_scale
+            _add_segments(
+                image,
+                x[k] - dx * half,
+                y[k] - dy * half,
+                x[k] + dx * half,
+                y[k] + dy * half,
+                flux[k],
+                psf_sigma,
+            )
+        elif code == SATURATED_ARTEFACT:
+            half = scale / spec.pixel_scale
+            star_y = y[k] - float(artefact_star_offset(np.array(scale))) / spec.pixel_scale
+            bleed = max(BLEED_SIGMA / spec.pixel_scale, 0.3)
+            _add_segments(image, x[k], star_y - half, x[k], star_y + half, 2.0 * flux[k], bleed)
+            for angle in (45.0, 135.0, 225.0, 315.0):
+                dx, dy = _direction(angle)
+                reach = SPIKE_LENGTH * half
+                _add_segments(
+                    image,
+                    x[k],
+                    star_y,
+                    x[k] + dx * reach,
+                    star_y + dy * reach,
+                    10.0 ** (-0.4 * (SPIKE_MAG - MAGZERO)),
+                    max(psf_sigma * 0.6, 0.3),
+                )
+
+
 def render_image(spec: ImageSpec, sources: ImageSources) -> tuple[npt.NDArray[np.float32], int]:
     """The float32 pixels of one image, and how many sources touch it."""
     rng = np.random.default_rng(np.random.SeedSequence(list(spec.seed)))
@@ -359,18 +508,45 @@ def render_image(spec: ImageSpec, sources: ImageSources) -> tuple[npt.NDArray[np
         return image, 0
     wcs = WCS(image_header(spec))
     x, y = wcs.wcs_world2pix(sources.ra, sources.dec, 0)
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
     flux = 10.0 ** (-0.4 * (sources.mag - MAGZERO))
+    point = sources.is_star
     drawn = render_sources(
         image,
-        np.asarray(x, dtype=np.float64),
-        np.asarray(y, dtype=np.float64),
-        flux,
-        sources.size / spec.pixel_scale,
-        sources.axis_ratio,
-        sources.position_angle,
+        x[point],
+        y[point],
+        flux[point],
+        np.zeros(int(point.sum())),
+        sources.axis_ratio[point],
+        sources.position_angle[point],
         spec.fwhm_pixels,
         noise,
     )
+    # galaxies, and the deflectors of lenses (compact, bulge-only, without the arc's light)
+    lens = sources.anomaly == LENS
+    galaxy = (~point & (sources.anomaly == 0)) | lens
+    half_light = np.where(
+        lens,
+        lens_deflector_half_light(sources.anomaly_scale),
+        sources.size / SIGMA_PER_HALF_LIGHT,
+    )
+    galaxy_flux = np.where(lens, flux * (1.0 - ARC_SHARE[spec.band]), flux)
+    keys = template_keys(
+        sources.bulge_fraction[galaxy],
+        half_light[galaxy],
+        sources.axis_ratio[galaxy],
+        sources.position_angle[galaxy],
+    )
+    drawn += place_galaxies(
+        image,
+        library(spec.fwhm, spec.pixel_scale),
+        x[galaxy],
+        y[galaxy],
+        galaxy_flux[galaxy],
+        keys,
+    )
+    _draw_anomalies(image, sources, x, y, flux, spec)
     return image, drawn
 
 

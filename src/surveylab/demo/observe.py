@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 from astropy_healpix import lonlat_to_healpix
 
+from .anomalies import LENS, SATURATED_ARTEFACT, lens_half_light
 from .photometry import (
     BANDS,
     N_EPOCHS,
@@ -36,7 +37,7 @@ from .photometry import (
     spread_model_error,
     spread_model_true,
 )
-from .population import Population
+from .population import SIGMA_PER_HALF_LIGHT, Population
 from .tiling import Tiling
 
 __all__ = [
@@ -72,6 +73,55 @@ BLEND_PROBABILITIES = {
 IMAFLAGS_PROBABILITY = 0.01
 #: Gaussian sigma of a PSF of FWHM 1.
 _FWHM_PER_SIGMA = 2.0 * math.sqrt(2.0 * math.log(2.0))
+#: Pixel scale (arcsec) of DES's coadds, the unit of FLUX_RADIUS, A_IMAGE and B_IMAGE.
+DES_PIXEL_SCALE = 0.263
+#: Half-light radius of the Moffat PSF (beta 3.5) per unit FWHM.
+PSF_HALF_LIGHT_PER_FWHM = math.sqrt(2.0 ** (1.0 / 2.5) - 1.0) / (
+    2.0 * math.sqrt(2.0 ** (1.0 / 3.5) - 1.0)
+)
+#: Relative scatter of measured sizes: SIZE_NOISE_PER_SNR / S/N + SIZE_NOISE_FLOOR.
+SIZE_NOISE_PER_SNR, SIZE_NOISE_FLOOR = 0.6, 0.02
+
+
+def _shapes(
+    population: Population, snr: npt.NDArray[np.float64], rng: np.random.Generator
+) -> ArrayDict:
+    """FLUX_RADIUS per band, A_IMAGE, B_IMAGE (pixels of 0.263″) and THETA_J2000 (degrees) of
+    the PSF-convolved true profiles, with noise that shrinks with ``snr``, the S/N in the band
+    that detects the source best.
+
+    An elliptical source of Gaussian-equivalent size ``s`` and axis ratio ``q`` has rms axes
+    ``s / sqrt(q)`` and ``s sqrt(q)``; the PSF adds in quadrature (as a Gaussian of the Moffat's
+    half-light radius). FLUX_RADIUS is the half-light radius of the circularised profile.
+    """
+    n = len(population)
+    q = np.clip(population.axis_ratio, 1e-3, 1.0)
+    major = population.size / np.sqrt(q)
+    minor = population.size * np.sqrt(q)
+    relative = SIZE_NOISE_PER_SNR / np.maximum(snr, 1.0) + SIZE_NOISE_FLOOR
+    columns: ArrayDict = {}
+    lens = np.flatnonzero(population.anomaly == LENS)
+    for band in BANDS:
+        psf = PSF_HALF_LIGHT_PER_FWHM * SEEING_FWHM[band] * SIGMA_PER_HALF_LIGHT
+        mean_square = (major**2 + minor**2) / 2.0
+        # a lens's light is the deflector's and the arc's, in shares that change with the band
+        mean_square[lens] = (
+            SIGMA_PER_HALF_LIGHT * lens_half_light(population.anomaly_scale[lens], band)
+        ) ** 2
+        radius = np.sqrt(mean_square + psf**2) / SIGMA_PER_HALF_LIGHT
+        radius = radius * np.exp(relative * rng.standard_normal(n))
+        columns[f"FLUX_RADIUS_{band.upper()}"] = (radius / DES_PIXEL_SCALE).astype(np.float32)
+    psf_i = PSF_HALF_LIGHT_PER_FWHM * SEEING_FWHM["i"] * SIGMA_PER_HALF_LIGHT
+    a = np.sqrt(major**2 + psf_i**2) * np.exp(relative * rng.standard_normal(n))
+    b = np.sqrt(minor**2 + psf_i**2) * np.exp(relative * rng.standard_normal(n))
+    a, b = np.maximum(a, b), np.minimum(a, b)
+    elongation = 1.0 - b / a
+    theta_noise = np.minimum(60.0, 30.0 * relative / np.maximum(elongation, 0.01))
+    theta = population.position_angle + theta_noise * rng.standard_normal(n)
+    columns["A_IMAGE"] = (a / DES_PIXEL_SCALE).astype(np.float32)
+    columns["B_IMAGE"] = (b / DES_PIXEL_SCALE).astype(np.float32)
+    columns["THETA_J2000"] = (np.mod(theta + 90.0, 180.0) - 90.0).astype(np.float32)
+    return columns
 
 
 def healpix_nested(
@@ -107,12 +157,14 @@ def measure(population: Population, rng: np.random.Generator) -> ArrayDict:
     columns: ArrayDict = {}
     psf_snr_i = np.zeros(n)
     auto_snr_i = np.zeros(n)
+    best_snr = np.zeros(n)
     auto_mags: dict[str, npt.NDArray[np.float64]] = {}
     for band in BANDS:
         psf_sigma = SEEING_FWHM[band] / _FWHM_PER_SIGMA
         area = 1.0 + (size / psf_sigma) ** 2
         mag, err, snr = measure_magnitudes(population.mags[band], band, area, rng)
         auto_mags[band] = mag
+        best_snr = np.maximum(best_snr, snr)
         columns[f"MAG_AUTO_{band.upper()}"] = mag.astype(np.float32)
         columns[f"MAGERR_AUTO_{band.upper()}"] = err.astype(np.float32)
         psf_true = population.mags[band] + psf_magnitude_offset(size, psf_sigma)
@@ -153,7 +205,15 @@ def measure(population: Population, rng: np.random.Generator) -> ArrayDict:
     for band in BANDS:
         masked = (rng.random(n) < IMAFLAGS_PROBABILITY) & ~clean
         columns[f"IMAFLAGS_ISO_{band.upper()}"] = masked.astype(np.int16)
+    artefact = population.anomaly == SATURATED_ARTEFACT
+    for band in BANDS:
+        flags = columns[f"FLAGS_{band.upper()}"].astype(np.int16)
+        columns[f"FLAGS_{band.upper()}"] = np.where(
+            artefact, flags | np.int16(FLAG_SATURATED), flags
+        ).astype(np.int16)
     columns["EBV_SFD98"] = population.ebv.astype(np.float32)
+    columns.update(_shapes(population, best_snr, rng))
+    columns["ANOMALY"] = population.anomaly
     return columns
 
 
@@ -166,7 +226,8 @@ def main_table(
     -------
     columns : dict
         Column name to array, in spatial order; ``COADD_OBJECT_ID`` counts up from
-        ``ID_OFFSET`` in that order.
+        ``ID_OFFSET`` in that order. ``ANOMALY`` (not a column of the table) holds each row's
+        injected anomaly code, 0 for none.
     tile_index : ndarray
         For each row, its tile's index in ``tiling.tiles``.
 

@@ -5,7 +5,10 @@ Three populations:
 * field stars, denser towards the Galactic plane (as 1 / sin|b|), on the stellar locus: a blue
   halo turn-off peak, disk G/K dwarfs and a red M-dwarf branch;
 * field galaxies, with a smoothly varying density, a red sequence and a blue cloud, and sizes
-  that shrink with magnitude;
+  that shrink with magnitude; red galaxies are bulge-dominated (de Vaucouleurs), blue ones discs
+  (exponential), and both are smaller at fixed magnitude when red;
+* in the imaged tiles only, a *deep* population (:func:`deep_sources`) that brings the density
+  to DES's, tens of thousands of objects per tile to i ~ 24.5;
 * the globular cluster M2 (NGC 7089): ``M2_STARS`` stars in a Plummer profile (scale radius
   ``M2_SCALE_RADIUS``, cut at ``M2_MAX_RADIUS``) with a metal-poor CMD: main sequence, turn-off
   at g ~ 19.35, subgiant and red giant branches, a blue horizontal branch at g ~ 16.1, a few AGB
@@ -34,7 +37,7 @@ from .photometry import (
     locus_position_of_gr,
     stellar_locus,
 )
-from .tiling import TILE_SPACING, Tiling, row_dec
+from .tiling import TILE_SPACING, Tile, Tiling, row_dec
 
 __all__ = [
     "M2_DEC",
@@ -44,6 +47,7 @@ __all__ = [
     "M2_STARS",
     "STAR_FRACTION",
     "Population",
+    "deep_sources",
     "field_galaxies",
     "field_stars",
     "m2_cluster",
@@ -75,6 +79,15 @@ BRIGHTEST_TRUE = MAG_BRIGHT + 0.05
 GALAXY_SIZE_AT_I20, GALAXY_SIZE_SCATTER, GALAXY_SIZE_RANGE = 0.55, 0.45, (0.2, 4.0)
 #: Fraction of red-sequence galaxies.
 RED_GALAXY_FRACTION = 0.35
+#: Intrinsic g - r above which a galaxy counts as red (bulge-dominated, smaller).
+RED_GALAXY_G_R = 0.95
+#: Size of red galaxies relative to blue ones of the same magnitude.
+RED_GALAXY_SIZE_RATIO = 0.7
+#: Deep population of an imaged tile: fraction of stars, and the i-band range of its galaxies.
+DEEP_STAR_FRACTION = 0.06
+DEEP_GALAXY_I_RANGE = (17.0, 24.8)
+#: Gaussian sigma of a profile of half-light radius 1.
+SIGMA_PER_HALF_LIGHT = 1.0 / math.sqrt(2.0 * math.log(2.0))
 
 
 @dataclass(frozen=True, eq=False)
@@ -88,9 +101,16 @@ class Population:
     is_star, member : ndarray of bool
         Point source; member of M2.
     size : ndarray
-        Intrinsic Gaussian sigma in arcsec (0 for stars).
+        Intrinsic size in arcsec (0 for stars): the sigma of the Gaussian of the same half-light
+        radius (the profile's half-light radius is ``size / SIGMA_PER_HALF_LIGHT``).
     axis_ratio, position_angle : ndarray
         Minor/major axis ratio and position angle (degrees east of north) of galaxies.
+    bulge_fraction : ndarray
+        Share of a galaxy's light in a de Vaucouleurs bulge, the rest in an exponential disc.
+    anomaly : ndarray of int8
+        0, or the code of an injected anomaly (see :mod:`surveylab.demo.anomalies`).
+    anomaly_scale : ndarray
+        The anomaly's size in arcsec (a lens's Einstein radius, a trail's or spike's length).
     ebv : ndarray
         E(B-V) at the source.
     mags : dict of ndarray
@@ -106,6 +126,9 @@ class Population:
     position_angle: FloatArray
     ebv: FloatArray
     mags: dict[str, FloatArray]
+    bulge_fraction: FloatArray
+    anomaly: npt.NDArray[np.int8]
+    anomaly_scale: FloatArray
 
     def __len__(self) -> int:
         return len(self.ra)
@@ -257,6 +280,9 @@ def _stars(
         position_angle=np.zeros(n),
         ebv=ebv,
         mags=_redraw_too_bright(rng, ebv, photometry),
+        bulge_fraction=np.zeros(n),
+        anomaly=np.zeros(n, dtype=np.int8),
+        anomaly_scale=np.zeros(n),
     )
 
 
@@ -266,8 +292,10 @@ def field_stars(rng: np.random.Generator, n: int, tiling: Tiling) -> Population:
     return _stars(rng, ra, dec, member=False, photometry=_field_star_photometry)
 
 
-def _galaxy_photometry(rng: np.random.Generator, n: int) -> dict[str, FloatArray]:
-    i_mag = exponential_counts(rng, n, *GALAXY_I_RANGE, GALAXY_COUNT_SLOPE)
+def _galaxy_photometry(
+    rng: np.random.Generator, n: int, i_range: tuple[float, float] = GALAXY_I_RANGE
+) -> dict[str, FloatArray]:
+    i_mag = exponential_counts(rng, n, *i_range, GALAXY_COUNT_SLOPE)
     faintness = (i_mag - 20.0) / 4.0
     red = rng.random(n) < RED_GALAXY_FRACTION
     g_r = np.where(red, rng.normal(1.25 + 0.25 * faintness, 0.18, n), rng.normal(0.55, 0.22, n))
@@ -278,26 +306,71 @@ def _galaxy_photometry(rng: np.random.Generator, n: int) -> dict[str, FloatArray
     return from_colours(i_mag, colours)
 
 
-def field_galaxies(rng: np.random.Generator, n: int, tiling: Tiling) -> Population:
-    """``n`` field galaxies over the footprint of ``tiling``."""
-    ra, dec = sample_footprint(rng, n, tiling, galaxy_density)
+def _galaxies(
+    rng: np.random.Generator,
+    ra: FloatArray,
+    dec: FloatArray,
+    photometry: Callable[[np.random.Generator, int], dict[str, FloatArray]],
+) -> Population:
+    """Galaxies at ``ra``, ``dec``: magnitudes from ``photometry``, then shapes by type."""
+    n = ra.size
     ebv = ebv_sfd98(ra, dec)
-    mags = _redraw_too_bright(rng, ebv, _galaxy_photometry)
-    intrinsic_i = mags["i"] - EXTINCTION_COEFFICIENTS["i"] * ebv
-    median = GALAXY_SIZE_AT_I20 * 10.0 ** (-0.1 * (intrinsic_i - 20.0))
+    mags = _redraw_too_bright(rng, ebv, photometry)
+    intrinsic = {band: mags[band] - EXTINCTION_COEFFICIENTS[band] * ebv for band in ("g", "r", "i")}
+    red = intrinsic["g"] - intrinsic["r"] > RED_GALAXY_G_R
+    median = GALAXY_SIZE_AT_I20 * 10.0 ** (-0.1 * (intrinsic["i"] - 20.0))
+    median = np.where(red, RED_GALAXY_SIZE_RATIO * median, median)
     size = np.clip(
         median * np.exp(GALAXY_SIZE_SCATTER * rng.standard_normal(n)), *GALAXY_SIZE_RANGE
     )
+    bulge = np.where(red, rng.uniform(0.6, 1.0, n), rng.uniform(0.0, 0.35, n))
+    # bulges are rounder than discs seen at random inclinations
+    axis_ratio = np.where(red, rng.uniform(0.55, 1.0, n), rng.uniform(0.25, 1.0, n))
     return Population(
         ra=ra,
         dec=dec,
         is_star=np.zeros(n, dtype=bool),
         member=np.zeros(n, dtype=bool),
         size=size,
-        axis_ratio=rng.uniform(0.3, 1.0, n),
+        axis_ratio=axis_ratio,
         position_angle=rng.uniform(0.0, 180.0, n),
         ebv=ebv,
         mags=mags,
+        bulge_fraction=bulge,
+        anomaly=np.zeros(n, dtype=np.int8),
+        anomaly_scale=np.zeros(n),
+    )
+
+
+def field_galaxies(rng: np.random.Generator, n: int, tiling: Tiling) -> Population:
+    """``n`` field galaxies over the footprint of ``tiling``."""
+    ra, dec = sample_footprint(rng, n, tiling, galaxy_density)
+    return _galaxies(rng, ra, dec, _galaxy_photometry)
+
+
+def _deep_galaxy_photometry(rng: np.random.Generator, n: int) -> dict[str, FloatArray]:
+    return _galaxy_photometry(rng, n, DEEP_GALAXY_I_RANGE)
+
+
+def sample_tile(rng: np.random.Generator, n: int, tile: Tile) -> tuple[FloatArray, FloatArray]:
+    """``n`` positions uniform on the sphere within ``tile``'s unique area (RA wrapped)."""
+    sin_low, sin_high = np.sin(np.radians([tile.udecmin, tile.udecmax]))
+    u_ra, u_dec = rng.random((2, n))
+    ra = np.mod(tile.ra + (u_ra - 0.5) * tile.ra_spacing, 360.0)
+    dec = np.degrees(np.arcsin(sin_low + u_dec * (sin_high - sin_low)))
+    return ra, np.minimum(dec, np.nextafter(tile.udecmax, -np.inf))
+
+
+def deep_sources(rng: np.random.Generator, tile: Tile, n: int) -> Population:
+    """The deep population of one imaged tile: ``n`` faint galaxies and stars, which bring the
+    tile to DES's density (galaxies to i ~ 24.5, a few per cent stars)."""
+    stars = round(n * DEEP_STAR_FRACTION)
+    ra, dec = sample_tile(rng, n, tile)
+    return Population.concatenate(
+        [
+            _stars(rng, ra[:stars], dec[:stars], member=False, photometry=_field_star_photometry),
+            _galaxies(rng, ra[stars:], dec[stars:], _deep_galaxy_photometry),
+        ]
     )
 
 

@@ -19,12 +19,15 @@ __all__ = [
     "TAP_DATATYPES",
     "TILE_COLUMNS",
     "TILE_TABLE",
+    "TRUTH_COLUMNS",
+    "TRUTH_TABLE",
     "ColumnSpec",
     "band_ucd",
 ]
 
 MAIN_TABLE = "DR1_MAIN"
 TILE_TABLE = "DR1_TILE_INFO"
+TRUTH_TABLE = "DR1_ANOMALY_TRUTH"
 
 #: VOTable datatype (TAP_SCHEMA.columns.datatype) of each SQL type used.
 TAP_DATATYPES = {
@@ -220,6 +223,36 @@ MAIN_COLUMNS: tuple[ColumnSpec, ...] = (
         "meta.code.qual;{band}",
         "Flags of masked image pixels within the object's isophote in the {band} band; 0 if clean",
     ),
+    *_per_band(
+        "FLUX_RADIUS_{band}",
+        "FLOAT",
+        "pix",
+        "phys.size.radius;{band}",
+        "Half-light radius of the object in the {band}-band coadd (SExtractor FLUX_RADIUS), "
+        "pixels of 0.263 arcsec",
+    ),
+    ColumnSpec(
+        "A_IMAGE",
+        "FLOAT",
+        "pix",
+        "phys.size.smajAxis",
+        "Profile rms along the major axis, pixels of 0.263 arcsec",
+    ),
+    ColumnSpec(
+        "B_IMAGE",
+        "FLOAT",
+        "pix",
+        "phys.size.sminAxis",
+        "Profile rms along the minor axis, pixels of 0.263 arcsec; 1 - B_IMAGE / A_IMAGE is "
+        "the ellipticity",
+    ),
+    ColumnSpec(
+        "THETA_J2000",
+        "FLOAT",
+        "deg",
+        "pos.posAng",
+        "Position angle of the major axis, east of north, -90..90",
+    ),
     ColumnSpec(
         "EBV_SFD98",
         "FLOAT",
@@ -339,12 +372,40 @@ TILE_COLUMNS: tuple[ColumnSpec, ...] = (
     ),
 )
 
+TRUTH_COLUMNS: tuple[ColumnSpec, ...] = (
+    ColumnSpec(
+        "COADD_OBJECT_ID",
+        "BIGINT",
+        "",
+        "meta.id;meta.main",
+        "The DR1_MAIN row of the anomaly (for a lens, its deflector galaxy)",
+        principal=True,
+        indexed=True,
+    ),
+    ColumnSpec(
+        "ANOMALY_TYPE",
+        "VARCHAR",
+        "",
+        "meta.code.class",
+        "lens, red_compact, trail or saturated_artefact",
+        principal=True,
+    ),
+    ColumnSpec("RA", "DOUBLE", "deg", "pos.eq.ra;meta.main", "Right ascension", principal=True),
+    ColumnSpec("DEC", "DOUBLE", "deg", "pos.eq.dec;meta.main", "Declination", principal=True),
+    ColumnSpec(
+        "TILENAME", "VARCHAR", "", "meta.id;obs.field", "Imaged tile of the anomaly", principal=True
+    ),
+)
+
 TABLE_DESCRIPTIONS = {
     MAIN_TABLE: "DEMO DR1 coadd object catalog: positions, photometry in g, r, i, z, Y, "
     "morphology and flags of every detected object, one row per object, stored in HEALPix "
     "(HPIX_1024) order",
     TILE_TABLE: "DEMO DR1 coadd tiles: DES tiling geometry (0.7306 deg tiles overlapping by "
     "1 arcmin), unique areas, object counts and image paths",
+    TRUTH_TABLE: "DEMO DR1 truth table of the anomalies injected into the imaged tiles: strong "
+    "lenses, very red compact sources, satellite trails and saturated-star artefacts, one "
+    "DR1_MAIN row each",
 }
 
 SCHEMA_DESCRIPTIONS = {
