@@ -90,6 +90,8 @@ def published(demo_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 #: The example run by ``jupyter nbconvert --execute`` (CI's own way) in ``published_examples``:
 #: the cutout one, whose gallery waits for its job.
 NBCONVERT_EXAMPLE = "03-brightest-galaxy-cutouts"
+#: The examples that search for similar objects: run on the release with a similarity index.
+INDEX_EXAMPLES = ("05-anomalies-and-similar-objects",)
 
 
 def nbconvert_execute(path: Path, folder: Path, env: dict[str, str]) -> Path:
@@ -112,9 +114,12 @@ def nbconvert_execute(path: Path, folder: Path, env: dict[str, str]) -> Path:
 
 @pytest.fixture(scope="session")
 def published_examples(
-    demo_release_with_hips: Path, tmp_path_factory: pytest.TempPathFactory
+    demo_release_with_hips: Path,
+    similarity_release: Path,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> dict[str, tuple[Published, nbformat.NotebookNode]]:
-    """Each example (``examples/``) executed on the demo release with its HiPS and published:
+    """Each example (``examples/``) executed on the demo release with its HiPS (those of
+    :data:`INDEX_EXAMPLES` on the one with a similarity index) and published:
     the page and the executed notebook, by name. Made once a run (even over pytest-xdist
     workers: :func:`~tests.support.once.made_once`), each example executed once: by
     :func:`~surveylab_widgets.publish.export_html`, or :data:`NBCONVERT_EXAMPLE` by
@@ -128,7 +133,8 @@ def published_examples(
     def publish_examples(tmp: Path) -> dict[str, tuple[Published, nbformat.NotebookNode]]:
         pages = {}
         for path in sorted((REPO_ROOT / "examples").glob("*.ipynb")):
-            env = kernel_env(demo_release_with_hips, tmp)
+            release = similarity_release if path.stem in INDEX_EXAMPLES else demo_release_with_hips
+            env = kernel_env(release, tmp)
             out = tmp / f"{path.stem}.html"
             if path.stem == NBCONVERT_EXAMPLE:
                 notebook = nbformat.read(nbconvert_execute(path, tmp, env), as_version=4)

@@ -169,11 +169,24 @@ def check_footprint(page: Page, notebook: nbformat.NotebookNode) -> None:
     assert image_spread(page, sky) > 5  # overlays drawn on the canvas, not one flat colour
 
 
+def check_anomalies(page: Page, notebook: nbformat.NotebookNode) -> None:
+    histogram = page.locator(".surveylab-anomaly-explorer svg.surveylab-anomaly-histogram")
+    expect(histogram.first).to_be_visible()
+    assert histogram.first.locator("rect.bar").count() > 0
+    galleries = page.locator(".surveylab-cutout-gallery")
+    for index in range(2):  # the top rows' gallery and the neighbours of the lens
+        thumbnails = galleries.nth(index).locator(".widget-gridbox img.widget-image")
+        expect(thumbnails).to_have_count(12)
+        galleries.nth(index).scroll_into_view_if_needed()
+        assert thumbnails.first.evaluate("img => img.complete && img.naturalWidth > 0")
+
+
 PUBLISHED: dict[str, Callable[[Page, nbformat.NotebookNode], None]] = {
     "01-m2-colour-magnitude": check_m2,
     "02-star-galaxy-separation": check_star_galaxy,
     "03-brightest-galaxy-cutouts": check_cutouts,
     "04-footprint-query-overlay": check_footprint,
+    "05-anomalies-and-similar-objects": check_anomalies,
 }
 
 

@@ -4,8 +4,10 @@ offline: the outputs hold what each story claims."""
 from __future__ import annotations
 
 import ast
+import json
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import nbformat
@@ -17,6 +19,11 @@ from tests.widgets.test_publish import CDN_HOSTS
 
 EXAMPLES = REPO_ROOT / "examples"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+#: The rows of the test release's DR1_MAIN: its 20,000 objects, M2's 4,000 stars, and on its 10
+#: imaged tiles 28 injected anomalies and the 5 saturated stars whose artefacts they are.
+DEMO_ROWS = 24_330
+#: The kinds of anomaly the demo injects (``DR1_ANOMALY_TRUTH.ANOMALY_TYPE``).
+INJECTED = {"lens", "red_compact", "trail", "saturated_artefact"}
 
 
 def stdout(notebook: nbformat.NotebookNode) -> str:
@@ -120,7 +127,8 @@ def check_footprint(notebook: nbformat.NotebookNode, text: str) -> None:
     match = re.search(r"(\d+) tiles, (\d+) HEALPix pixels \(nside 64\) holding (\d+) objects", text)
     assert match is not None
     tiles, pixels, objects = map(int, match.groups())
-    assert tiles > 100 and pixels > 100 and objects == 24_000  # every row of the demo DR1_MAIN
+    assert tiles > 100 and pixels > 100
+    assert objects == DEMO_ROWS  # every row of the demo DR1_MAIN
     stars = int(number(r"query overlay: (\d{4}) stars of M2 on tile DES2134-0041", text))
     giants = int(number(r"(\d+) giants shown in yellow", text))
     assert 0 < giants < stars
@@ -133,6 +141,24 @@ def check_footprint(notebook: nbformat.NotebookNode, text: str) -> None:
     assert "aladin" in viewer["_esm"].lower() and "esm.sh/aladin" not in viewer["_esm"]
     (figure,) = models(notebook, "FigureModel")
     assert figure["title"] == f"M2: {stars} stars"
+
+
+def check_anomalies(notebook: nbformat.NotebookNode, text: str) -> None:
+    scored = re.search(r"COMPLETED, ([\d,]+) rows scored", text)
+    assert scored is not None and int(scored[1].replace(",", "")) > 1000
+    assert 0 < number(r"recall@top0.01: ([\d.]+)", text) <= 1
+    assert 0 < number(r"precision@100: ([\d.]+)", text) <= 1
+    first = ast.literal_eval(text.split("top 24: ")[1].splitlines()[0])
+    assert sum(first.values()) == 24 and set(first) <= {*INJECTED, "not injected"}
+    assert int(number(r"(\d+) labelled 0", text)) == first.get("not injected", 0)
+    assert "labelled objects in the new top list: 0" in text  # left out of the retrained list
+    again = ast.literal_eval(text.split("new top 24: ")[1].splitlines()[0])
+    assert sum(again.values()) == 24
+    assert 1 <= number(r"most like lens \d+: (\d+) lenses", text) <= 11
+    svgs = html_values(notebook, "surveylab-anomaly-histogram")
+    assert svgs and "class='top'" in svgs[0]  # the top rows ticked on the histogram
+    grids = models(notebook, "GridBoxModel")  # the explorer's gallery and the neighbours'
+    assert sorted(len(grid["children"]) for grid in grids) == [12, 12]
 
 
 def check_static_fallbacks(notebook: nbformat.NotebookNode) -> None:
@@ -155,12 +181,14 @@ MODULES = {
     "02-star-galaxy-separation": ("bqplot", "bqscales"),
     "03-brightest-galaxy-cutouts": ("anywidget",),  # the gallery's key listener
     "04-footprint-query-overlay": ("anywidget", "bqplot", "bqscales"),
+    "05-anomalies-and-similar-objects": ("anywidget",),
 }
 STORIES: dict[str, Callable[[nbformat.NotebookNode, str], None]] = {
     "01-m2-colour-magnitude": check_m2,
     "02-star-galaxy-separation": check_star_galaxy,
     "03-brightest-galaxy-cutouts": check_cutouts,
     "04-footprint-query-overlay": check_footprint,
+    "05-anomalies-and-similar-objects": check_anomalies,
 }
 
 
@@ -177,11 +205,14 @@ def test_examples_are_saved_without_outputs() -> None:
 
 @pytest.mark.parametrize("name", sorted(STORIES))
 def test_example_tells_its_story(
-    name: str, published_examples: dict[str, tuple[Published, nbformat.NotebookNode]]
+    name: str,
+    published_examples: dict[str, tuple[Published, nbformat.NotebookNode]],
+    demo_data_dir: Path,
 ) -> None:
     published, notebook = published_examples[name]
     STORIES[name](notebook, stdout(notebook))
     check_static_fallbacks(notebook)
+    assert json.loads((demo_data_dir / "release.json").read_text())["rows"] == DEMO_ROWS
     assert published.modules == MODULES[name]  # each inlined from its installed nbextension
     html = published.path.read_text()
     assert not any(host in html for host in CDN_HOSTS)
