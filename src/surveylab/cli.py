@@ -332,7 +332,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         "--data-dir", help="the release folder (default: SURVEYLAB_DATA_DIR)"
     )
     similarity_build.add_argument("--bands", help="bands, e.g. gri (default: every imaged band)")
-    similarity_build.add_argument("--stamp-arcsec", type=float, help="stamp side (default 16)")
+    similarity_build.add_argument("--stamp-arcsec", type=float, help="stamp side (default 8)")
     similarity_build.add_argument("--pixels", type=int, help="resampled side (default 32)")
     similarity_build.add_argument(
         "--mag-limit", type=float, help="index objects with MAG_AUTO_I below this (default 23.5)"

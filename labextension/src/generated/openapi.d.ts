@@ -914,7 +914,7 @@ export interface components {
        * @default false
        */
       list_only?: boolean;
-      /** @description similarity-index: stamp side in arcsec, 1 to 120 (16). */
+      /** @description similarity-index: stamp side in arcsec, 1 to 120 (8). */
       stamp_arcsec?: number;
       /** @description similarity-index: resampled stamp side, 4 to 128 (32). */
       pixels?: number;
