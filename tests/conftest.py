@@ -42,6 +42,9 @@ def demo_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 #: The test HiPS: a low order and small tiles keep the build to seconds (25.8″ pixels).
 HIPS_ORDER = 5
 HIPS_TILE_WIDTH = 256
+#: The test similarity index: small stamps and few components keep the build to seconds; an
+#: inverted file (not exact search) so that its recall is worth measuring.
+SIMILARITY_TEST_INDEX = {"pixels": 16, "components": 32, "pca_sample": 2000, "kind": "ivf"}
 #: A release's files, linked into other release folders so that the shared demo stays as is.
 RELEASE_ENTRIES = ("catalog.duckdb", "release.json", "images")
 
@@ -56,12 +59,21 @@ def linked_release(source: Path, target: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def demo_release_with_hips(demo_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo release with a colour HiPS in ``hips/``, built once a run."""
+    """The demo release as ``make demo`` leaves it, built once a run: a colour HiPS in ``hips/``
+    and a similarity index in ``similarity/`` (:data:`SIMILARITY_TEST_INDEX`)."""
+    from surveylab import Survey
+    from surveylab.cutouts import InlineExecutor
     from surveylab.hips import build_hips
+    from surveylab.settings import Settings
+    from surveylab.similarity import IndexParameters, build_similarity_index
 
     def make(folder: Path) -> Path:
         release = linked_release(demo_data_dir, folder / "dr1")
         build_hips(release, order=HIPS_ORDER, tile_width=HIPS_TILE_WIDTH)
+        with Survey(Settings(data_dir=release, jobs_dir=folder / "jobs")) as survey:
+            build_similarity_index(
+                survey, InlineExecutor(), IndexParameters(**SIMILARITY_TEST_INDEX)
+            )
         return release
 
     return made_once(tmp_path_factory, "demo-release-with-hips", make)
@@ -90,8 +102,6 @@ def published(demo_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 #: The example run by ``jupyter nbconvert --execute`` (CI's own way) in ``published_examples``:
 #: the cutout one, whose gallery waits for its job.
 NBCONVERT_EXAMPLE = "03-brightest-galaxy-cutouts"
-#: The examples that search for similar objects: run on the release with a similarity index.
-INDEX_EXAMPLES = ("05-anomalies-and-similar-objects",)
 
 
 def nbconvert_execute(path: Path, folder: Path, env: dict[str, str]) -> Path:
@@ -114,12 +124,10 @@ def nbconvert_execute(path: Path, folder: Path, env: dict[str, str]) -> Path:
 
 @pytest.fixture(scope="session")
 def published_examples(
-    demo_release_with_hips: Path,
-    similarity_release: Path,
-    tmp_path_factory: pytest.TempPathFactory,
+    demo_release_with_hips: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, tuple[Published, nbformat.NotebookNode]]:
-    """Each example (``examples/``) executed on the demo release with its HiPS (those of
-    :data:`INDEX_EXAMPLES` on the one with a similarity index) and published:
+    """Each example (``examples/``) executed on the demo release with its HiPS and similarity
+    index, and published:
     the page and the executed notebook, by name. Made once a run (even over pytest-xdist
     workers: :func:`~tests.support.once.made_once`), each example executed once: by
     :func:`~surveylab_widgets.publish.export_html`, or :data:`NBCONVERT_EXAMPLE` by
@@ -133,8 +141,7 @@ def published_examples(
     def publish_examples(tmp: Path) -> dict[str, tuple[Published, nbformat.NotebookNode]]:
         pages = {}
         for path in sorted((REPO_ROOT / "examples").glob("*.ipynb")):
-            release = similarity_release if path.stem in INDEX_EXAMPLES else demo_release_with_hips
-            env = kernel_env(release, tmp)
+            env = kernel_env(demo_release_with_hips, tmp)
             out = tmp / f"{path.stem}.html"
             if path.stem == NBCONVERT_EXAMPLE:
                 notebook = nbformat.read(nbconvert_execute(path, tmp, env), as_version=4)
@@ -176,25 +183,7 @@ def jp_server_config(demo_data_dir: Path, jobs_dir: Path) -> dict[str, Any]:
     }
 
 
-#: The test similarity index: small stamps and few components keep the build to seconds; an
-#: inverted file (not exact search) so that its recall is worth measuring.
-SIMILARITY_TEST_INDEX = {"pixels": 16, "components": 32, "pca_sample": 2000, "kind": "ivf"}
-
-
 @pytest.fixture(scope="session")
-def similarity_release(demo_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo release (linked) with a similarity index in ``similarity/``, built once a run."""
-    from surveylab import Survey
-    from surveylab.cutouts import InlineExecutor
-    from surveylab.settings import Settings
-    from surveylab.similarity import IndexParameters, build_similarity_index
-
-    def make(folder: Path) -> Path:
-        release = linked_release(demo_data_dir, folder / "dr1")
-        with Survey(Settings(data_dir=release, jobs_dir=folder / "jobs")) as survey:
-            build_similarity_index(
-                survey, InlineExecutor(), IndexParameters(**SIMILARITY_TEST_INDEX)
-            )
-        return release
-
-    return made_once(tmp_path_factory, "similarity-release", make)
+def similarity_release(demo_release_with_hips: Path) -> Path:
+    """The demo release with a similarity index in ``similarity/`` (and its HiPS)."""
+    return demo_release_with_hips

@@ -148,11 +148,29 @@ def check_footprint(page: Page, notebook: Locator) -> None:
     expect(figure.locator(".mainheading")).to_have_text(f"M2: {stars} stars")
 
 
+def check_anomalies(page: Page, notebook: Locator) -> None:
+    printed(notebook, r"COMPLETED, ([\d,]+) rows scored")
+    printed(notebook, r"labelled objects in the new top list: (\d+)")
+    reveal(page, "AnomalyExplorer(")
+    histogram = notebook.locator(".surveylab-anomaly-explorer svg.surveylab-anomaly-histogram")
+    expect(histogram.first).to_be_attached(timeout=RUN_ALL_MS)
+    assert histogram.first.locator("rect.bar").count() > 0
+    lenses = int(printed(notebook, r"most like lens \d+: (\d+) lenses"))
+    assert 1 <= lenses <= 11
+    reveal(page, "like_this = CutoutGallery(")
+    gallery = notebook.locator(".surveylab-cutout-gallery").last
+    thumbnails = gallery.locator(".widget-gridbox img.widget-image")
+    expect(thumbnails).to_have_count(12, timeout=RUN_ALL_MS)
+    gallery.scroll_into_view_if_needed()
+    shot(page, "example-05-anomalies-and-similar-objects")
+
+
 NOTEBOOKS: dict[str, Callable[[Page, Locator], None]] = {
     "01-m2-colour-magnitude": check_m2,
     "02-star-galaxy-separation": check_star_galaxy,
     "03-brightest-galaxy-cutouts": check_cutouts,
     "04-footprint-query-overlay": check_footprint,
+    "05-anomalies-and-similar-objects": check_anomalies,
 }
 
 

@@ -24,6 +24,7 @@ import {
   downloadIcon,
   fileUploadIcon,
   imageIcon,
+  inspectorIcon,
   notebookIcon,
   runIcon,
   searchIcon,
@@ -367,15 +368,13 @@ function activate(
       'check',
       button('query-check', {
         icon: checkIcon,
-        label: 'Check',
-        tooltip: 'Check the syntax without running the query',
+        tooltip: 'Check: the syntax, without running the query',
         onClick: () => void run('check')
       })
     );
     const explainButton = button('query-explain', {
-      icon: searchIcon,
-      label: 'Explain',
-      tooltip: "Show the database's execution plan",
+      icon: inspectorIcon,
+      tooltip: "Explain: show the database's execution plan",
       onClick: () => void run('explain')
     });
     toolbar.addItem('explain', explainButton);
@@ -401,9 +400,8 @@ function activate(
       'notebook',
       button('query-notebook', {
         icon: notebookIcon,
-        label: 'Open in notebook',
         tooltip:
-          'Insert a cell that runs this query into the current notebook (or a new one)',
+          'Open in notebook: insert a cell that runs this query into the current notebook (or a new one)',
         onClick: () => {
           const sqlText = content.sql;
           if (sqlText.trim() === '') {
@@ -423,7 +421,7 @@ function activate(
     );
     const exportButton = button('query-export', {
       icon: downloadIcon,
-      label: 'Export CSV',
+      label: 'CSV',
       tooltip: 'Download the shown rows, in their shown order, as CSV',
       enabled: false,
       onClick: () => {
