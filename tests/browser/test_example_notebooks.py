@@ -48,7 +48,7 @@ def printed(notebook: Locator, pattern: str) -> str:
     output = notebook.locator(".jp-OutputArea-output", has_text=re.compile(pattern)).first
     expect(output).to_be_visible(timeout=RUN_ALL_MS)
     match = re.search(pattern, output.inner_text())
-    assert match is not None
+    assert match is not None, (pattern, output.inner_text())
     return match[1]
 
 
@@ -149,12 +149,7 @@ def check_footprint(page: Page, notebook: Locator) -> None:
 
 
 def check_anomalies(page: Page, notebook: Locator) -> None:
-    printed(notebook, r"COMPLETED, ([\d,]+) rows scored")
-    printed(notebook, r"labelled objects in the new top list: (\d+)")
-    reveal(page, "AnomalyExplorer(")
-    histogram = notebook.locator(".surveylab-anomaly-explorer svg.surveylab-anomaly-histogram")
-    expect(histogram.first).to_be_attached(timeout=RUN_ALL_MS)
-    assert histogram.first.locator("rect.bar").count() > 0
+    # the last lines first (the lab follows the run to the end), then back up to the earlier ones
     lenses = int(printed(notebook, r"most like lens \d+: (\d+) lenses"))
     assert 1 <= lenses <= 11
     reveal(page, "like_this = CutoutGallery(")
@@ -163,6 +158,14 @@ def check_anomalies(page: Page, notebook: Locator) -> None:
     expect(thumbnails).to_have_count(12, timeout=RUN_ALL_MS)
     gallery.scroll_into_view_if_needed()
     shot(page, "example-05-anomalies-and-similar-objects")
+    reveal(page, "survey.anomalies(retrain=")
+    assert printed(notebook, r"labelled objects in the new top list: (\d+)") == "0"
+    reveal(page, "AnomalyExplorer(")
+    histogram = notebook.locator(".surveylab-anomaly-explorer svg.surveylab-anomaly-histogram")
+    expect(histogram.first).to_be_attached(timeout=RUN_ALL_MS)
+    assert histogram.first.locator("rect.bar").count() > 0
+    reveal(page, "survey.anomalies(sample")
+    printed(notebook, r"COMPLETED, ([\d,]+) rows scored")
 
 
 NOTEBOOKS: dict[str, Callable[[Page, Locator], None]] = {

@@ -61,7 +61,9 @@ def test_the_threshold_selects_the_tail(survey: Survey, job_id: str) -> None:
     explorer = AnomalyExplorer.from_job(job_id, survey=survey)
     assert explorer.scores is not None
     scores = np.asarray(explorer.scores["ANOMALY_SCORE"])
-    assert len(explorer.selected) == 5  # starts at the top list's lowest score
+    fifth = float(np.sort(scores)[-5])  # the slider starts at the top list's lowest score,
+    assert abs(explorer.threshold.value - fifth) <= explorer.threshold.step  # to its step,
+    assert len(explorer.selected) >= 5  # so the top list is selected (with rows within a step)
     explorer.threshold.value = float(np.median(scores))
     expected = int((scores >= explorer.threshold.value).sum())
     assert len(explorer.selected) == expected
