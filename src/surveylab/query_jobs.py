@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
-from ._version import __version__
 from .metrics import observe_query
 from .results import CappedBatches, original_name
 from .writers import ResultMetadata, result_filename, validate_format, write_result
@@ -22,7 +20,6 @@ if TYPE_CHECKING:
 
     from .catalog import Catalog
     from .jobs import JobContext
-    from .models import ColumnInfo
     from .sql import PreparedQuery
 
 __all__ = ["QUERY_JOB", "QuerySource", "query_work", "upload_input"]
@@ -47,9 +44,9 @@ class QuerySource(Protocol):
         """The release's name, written into the result file."""
         ...
 
-    def query_columns(self, prepared: PreparedQuery) -> Mapping[str, ColumnInfo]:
-        """Column metadata of a result of ``prepared`` by upper-case name (units, UCDs and
-        descriptions of the result)."""
+    def result_metadata(self, prepared: PreparedQuery) -> ResultMetadata:
+        """What a result file of ``prepared`` records: the query, the release, the version, the
+        time and the columns' units, UCDs and descriptions."""
         ...
 
     def check(
@@ -94,15 +91,9 @@ def _run_query(source: QuerySource, context: JobContext) -> None:
     prepared = source.check(str(parameters["sql"]), lang=lang, uploads=_uploads(context))
     maxrec = parameters.get("maxrec")
     format, compression = validate_format(str(parameters["format"]), parameters.get("compression"))
-    name = result_filename(_stem(context.job.name), format, compression)
+    name = result_filename(file_stem(context.job.name), format, compression)
     temp = context.result_path(name)
-    metadata = ResultMetadata(
-        query=prepared.text,
-        release=source.release,
-        version=__version__,
-        created=datetime.now(UTC),
-        columns=source.query_columns(prepared),
-    )
+    metadata = source.result_metadata(prepared)
     context.log(f"running the query on {source.catalog.backend}, writing {name}")
     context.progress(message="running the query")
 
@@ -148,6 +139,7 @@ def _names_are_unique(source: QuerySource, sql: str) -> bool:
         return all(original_name(field) == field.name for field in handle.schema)
 
 
-def _stem(job_name: str) -> str:
-    """A file-name stem from the job name: letters, digits, '-', '_' and '.'."""
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", job_name).strip("._") or "result"
+def file_stem(job_name: str, fallback: str = "result") -> str:
+    """A file-name stem from the job name: letters, digits, '-', '_' and '.' (``fallback`` if
+    none is left)."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", job_name).strip("._") or fallback

@@ -19,22 +19,20 @@ does: imports go one way, survey → anomaly job.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .._version import __version__
 from ..cutouts.job import cutout_work, known_bands
 from ..cutouts.request import CutoutOptions, CutoutRequest, Target
 from ..errors import CutoutError, FootprintError, QueryCancelledError, RequestError
 from ..jobs import JobContext
+from ..query_jobs import file_stem
 from ..writers import ResultMetadata, result_filename, validate_format, write_result
 from .features import feature_matrix, parse_features
 from .model import MODEL_FILE, MODEL_META, AnomalyParameters, score_matrix, train_model
@@ -44,7 +42,6 @@ if TYPE_CHECKING:
 
     from ..cutouts.executors import CutoutExecutor
     from ..footprint import Footprint
-    from ..models import ColumnInfo
     from ..sql import PreparedQuery
 
 __all__ = [
@@ -85,8 +82,8 @@ class AnomalySource(Protocol):
         """Run ``sql`` on the catalog."""
         ...
 
-    def query_columns(self, prepared: PreparedQuery) -> Mapping[str, ColumnInfo]:
-        """Column metadata of a result of ``prepared`` by upper-case name."""
+    def result_metadata(self, prepared: PreparedQuery) -> ResultMetadata:
+        """What the result files of ``prepared`` record (query, release, columns)."""
         ...
 
 
@@ -158,14 +155,8 @@ def anomaly_work(source: AnomalySource, context: JobContext, executor: CutoutExe
     order = np.argsort(np.where(ranks > 0, ranks, np.iinfo(np.int64).max), kind="stable")
     top = result.take(pa.array(order[: min(parameters.top, int((ranks > 0).sum()))]))
 
-    metadata = ResultMetadata(
-        query=prepared.text,
-        release=source.release,
-        version=__version__,
-        created=datetime.now(UTC),
-        columns=source.query_columns(prepared),
-    )
-    stem = _stem(context.job.name)
+    metadata = source.result_metadata(prepared)
+    stem = file_stem(context.job.name, "anomalies")
     for table, suffix in ((result, "scores"), (top, "top")):
         name = result_filename(f"{stem}_{suffix}", format, compression)
         temp = context.result_path(name)
@@ -302,8 +293,3 @@ def gallery_ids(
         if name in labels and labels[name] in wanted and object_id is not None:
             found.append(int(object_id))
     return found
-
-
-def _stem(job_name: str) -> str:
-    """A file-name stem from the job name: letters, digits, '-', '_' and '.'."""
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", job_name).strip("._") or "anomalies"

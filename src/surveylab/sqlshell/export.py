@@ -18,7 +18,7 @@ import pyarrow.csv as pacsv
 from ..errors import SurveylabError
 from ..sql import PreparedQuery
 from ..survey import Survey
-from ..writers import ResultMetadata, WrittenFile, remove_quietly, scratch_path, write_result
+from ..writers import WrittenFile, remove_quietly, scratch_path, write_result
 from .parse import Export
 from .running import CancelScope
 
@@ -85,9 +85,7 @@ def export_result(
 ) -> WrittenFile:
     """Run ``prepared`` and stream every row into ``target.path``; see the module's notes."""
     path = Path(target.path).expanduser().absolute()
-    metadata = ResultMetadata(
-        query=prepared.text, release=survey.release, columns=survey.query_columns(prepared)
-    )
+    metadata = survey.result_metadata(prepared)
     with survey.catalog.execute(
         prepared.sql, timeout=timeout, batch_rows=EXPORT_BATCH_ROWS
     ) as handle:
